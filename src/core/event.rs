@@ -1,0 +1,680 @@
+//! Signed events: the canonical JSON envelope, the typed body of each event type, and the
+//! checks that turn untrusted bytes into an `Event` (SPEC.md, "Events").
+
+use crate::core::keys::KeyId;
+use crate::core::types::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The `v` member of every event.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// The largest integer a JSON number may hold in an event: JCS (RFC 8785) writes numbers as
+/// IEEE 754 doubles, which are exact only up to 2^53 - 1.
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// Why event bytes are not a well-formed event.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum FormatError {
+    #[error("not JSON: {0}")]
+    Json(String),
+    #[error("not in RFC 8785 canonical form (kordon signs and stores canonical bytes only)")]
+    NotCanonical,
+    #[error(
+        "number {0} is not an integer in [-(2^53-1), 2^53-1]; write fractions as decimal strings"
+    )]
+    Number(String),
+    #[error("unsupported format version {0} (this kordon reads version 1)")]
+    Version(u64),
+    #[error("unknown event type {0:?}")]
+    UnknownType(String),
+    #[error("envelope: {0}")]
+    Envelope(String),
+    #[error("body of {kind}: {msg}")]
+    Body { kind: String, msg: String },
+}
+
+/// The envelope every event shares. Member names are the JSON names.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Envelope {
+    v: u64,
+    ledger: String,
+    id: EventId,
+    #[serde(rename = "type")]
+    kind: String,
+    author: BodyId,
+    key: KeyId,
+    at: String,
+    body: Value,
+}
+
+/// A parsed, well-formed event. The canonical bytes it came from are kept by the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub ledger: String,
+    pub id: EventId,
+    pub author: BodyId,
+    pub key: KeyId,
+    pub at: Millis,
+    pub body: Body,
+}
+
+impl Event {
+    pub fn kind(&self) -> &'static str {
+        self.body.kind()
+    }
+}
+
+/// Builds canonical event bytes from parts; the CLI and tools sign what this returns.
+pub fn encode(
+    ledger: &str,
+    id: &EventId,
+    author: &BodyId,
+    key: &KeyId,
+    at: Millis,
+    body: &Body,
+) -> Result<Vec<u8>, FormatError> {
+    let env = Envelope {
+        v: FORMAT_VERSION,
+        ledger: ledger.to_string(),
+        id: id.clone(),
+        kind: body.kind().to_string(),
+        author: author.clone(),
+        key: key.clone(),
+        at: at.to_rfc3339(),
+        body: body.to_value(),
+    };
+    let value = serde_json::to_value(&env).map_err(|e| FormatError::Json(e.to_string()))?;
+    let bytes = canonical(&value)?;
+    // Round-trip through the parser so nothing unparseable is ever signed.
+    parse(&bytes)?;
+    Ok(bytes)
+}
+
+/// RFC 8785 canonical bytes of a JSON value, refusing non-integer numbers.
+pub fn canonical(value: &Value) -> Result<Vec<u8>, FormatError> {
+    check_numbers(value)?;
+    serde_json_canonicalizer::to_vec(value).map_err(|e| FormatError::Json(e.to_string()))
+}
+
+fn check_numbers(v: &Value) -> Result<(), FormatError> {
+    match v {
+        Value::Number(n) => {
+            let ok = n.as_u64().is_some_and(|x| x <= MAX_SAFE_INTEGER)
+                || n.as_i64()
+                    .is_some_and(|x| x.unsigned_abs() <= MAX_SAFE_INTEGER);
+            if ok {
+                Ok(())
+            } else {
+                Err(FormatError::Number(n.to_string()))
+            }
+        }
+        Value::Array(a) => a.iter().try_for_each(check_numbers),
+        Value::Object(o) => o.values().try_for_each(check_numbers),
+        _ => Ok(()),
+    }
+}
+
+/// Parses untrusted event bytes: JSON, integers only, canonical form, known version and type,
+/// and a body of the right shape. Verification never re-serializes what it stores; this check
+/// only proves the bytes are the one canonical encoding of what they say.
+pub fn parse(bytes: &[u8]) -> Result<Event, FormatError> {
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|e| FormatError::Json(e.to_string()))?;
+    if canonical(&value)? != bytes {
+        return Err(FormatError::NotCanonical);
+    }
+    let env: Envelope =
+        serde_json::from_value(value).map_err(|e| FormatError::Envelope(e.to_string()))?;
+    if env.v != FORMAT_VERSION {
+        return Err(FormatError::Version(env.v));
+    }
+    let at = Millis::parse_rfc3339(&env.at).map_err(FormatError::Envelope)?;
+    let body = Body::from_value(&env.kind, env.body)?;
+    Ok(Event {
+        ledger: env.ledger,
+        id: env.id,
+        author: env.author,
+        key: env.key,
+        at,
+        body,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vocabulary shared by several bodies.
+
+/// What a body may do in the ledger (SPEC.md, "Roles").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Executor,
+    Coordinator,
+    Overseer,
+    Observer,
+    Registrar,
+}
+
+/// The components of European IBM (Regulation (EU) 2019/1896, article 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Component {
+    BorderControl,
+    SearchAndRescue,
+    RiskAnalysis,
+    InformationExchange,
+    InterAgencyCooperation,
+    CooperationAmongEuBodies,
+    CooperationWithThirdCountries,
+    SchengenMeasures,
+    Return,
+    Technology,
+    QualityControl,
+    SolidarityMechanisms,
+    FundamentalRights,
+    EducationAndTraining,
+    ResearchAndInnovation,
+}
+
+/// An executor's claim about a commitment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    NotStarted,
+    InProgress,
+    AtRisk,
+    Blocked,
+    Implemented,
+    PartiallyImplemented,
+    NotImplemented,
+}
+
+/// An overseer's or coordinator's assessment of a claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Confirmed,
+    PartiallyConfirmed,
+    NotConfirmed,
+    Contested,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FundingSource {
+    StateBudget,
+    LocalBudget,
+    InternationalTechnicalAssistance,
+    NoneNeeded,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Funding {
+    pub amount: Decimal,
+    pub currency: String,
+    pub source: FundingSource,
+}
+
+/// A document that backs a claim: its digest, where it lives, what act it cites.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    pub sha256: Sha256Hex,
+    pub location: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cites: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Milestone {
+    pub date: Date,
+    pub value: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    pub id: IndicatorId,
+    pub name_uk: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub milestones: Vec<Milestone>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BodyInfo {
+    pub id: BodyId,
+    pub name_uk: String,
+    pub name_en: String,
+    pub kind: String,
+}
+
+/// How far an event's claimed time may be from the ledger's recording time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// An event may be recorded at most this many seconds after its claimed time.
+    pub max_age_seconds: u64,
+    /// An event may claim a time at most this many seconds after it is recorded.
+    pub max_future_seconds: u64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            max_age_seconds: 7 * 24 * 3600,
+            max_future_seconds: 300,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bodies, one struct per event type.
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Genesis {
+    pub origin: String,
+    pub time_zone: String,
+    pub registrar: BodyInfo,
+    pub registrar_key: String,
+    pub ledger_key: String,
+    pub policy: Policy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BodyRegistered {
+    pub id: BodyId,
+    pub name_uk: String,
+    pub name_en: String,
+    pub kind: String,
+    pub roles: Vec<Role>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub public_keys: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BodyUpdated {
+    pub id: BodyId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_uk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<Role>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BodySucceeded {
+    pub id: BodyId,
+    pub successor: BodyId,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyAdded {
+    pub body: BodyId,
+    pub public_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyRevoked {
+    pub body: BodyId,
+    pub key: KeyId,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectiveDefined {
+    pub id: ObjectiveId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<ObjectiveId>,
+    pub title_uk: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_en: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<Component>,
+}
+
+/// The fields of a commitment, shared by `commitment.assigned` (with a lead) and
+/// `commitment.made` (the author is the lead).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommitmentFields {
+    pub id: CommitmentId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead: Option<BodyId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objective: Option<ObjectiveId>,
+    pub title_uk: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_en: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub co_executors: Vec<BodyId>,
+    pub deadline: Date,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indicators: Vec<Indicator>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub funding: Option<Funding>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommitmentRef {
+    pub commitment: CommitmentId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommitmentReason {
+    pub commitment: CommitmentId,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommitmentSuperseded {
+    pub commitment: CommitmentId,
+    pub successor: CommitmentId,
+    pub reason: String,
+}
+
+/// `handover.proposed` and `commitment.reassigned`: move the lead to `to`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transfer {
+    pub commitment: CommitmentId,
+    pub to: BodyId,
+    pub reason: String,
+}
+
+/// `handover.accepted`, `handover.declined`, `handover.withdrawn`: answer one proposal, named by
+/// the event id of its `handover.proposed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandoverAnswer {
+    pub commitment: CommitmentId,
+    pub proposal: EventId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoExecutorChange {
+    pub commitment: CommitmentId,
+    pub body: BodyId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusReported {
+    pub commitment: CommitmentId,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorMeasured {
+    pub commitment: CommitmentId,
+    pub indicator: IndicatorId,
+    pub value: Decimal,
+    pub as_of: Date,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineRequest {
+    pub commitment: CommitmentId,
+    pub deadline: Date,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineChanged {
+    pub commitment: CommitmentId,
+    pub deadline: Date,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<EventId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentRecorded {
+    pub commitment: CommitmentId,
+    pub verdict: Verdict,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<EventId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteAdded {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitment: Option<CommitmentId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<EventId>,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InquiryRaised {
+    pub inquiry: InquiryId,
+    pub to: BodyId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitment: Option<CommitmentId>,
+    pub question: String,
+    pub due: Date,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InquiryAnswered {
+    pub inquiry: InquiryId,
+    pub answer: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Evidence>,
+}
+
+macro_rules! bodies {
+    ($($variant:ident($ty:ty) = $name:literal,)*) => {
+        /// The typed body of an event; the variant is the event's `type`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum Body {
+            $($variant($ty),)*
+        }
+
+        /// Every event type, in the order SPEC.md lists them.
+        pub const EVENT_TYPES: &[&str] = &[$($name,)*];
+
+        impl Body {
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $(Body::$variant(_) => $name,)*
+                }
+            }
+
+            pub fn to_value(&self) -> Value {
+                let v = match self {
+                    $(Body::$variant(b) => serde_json::to_value(b),)*
+                };
+                // Serializing plain structs of strings and enums cannot fail.
+                v.unwrap_or(Value::Null)
+            }
+
+            pub fn from_value(kind: &str, value: Value) -> Result<Body, FormatError> {
+                let err = |e: serde_json::Error| FormatError::Body {
+                    kind: kind.to_string(),
+                    msg: e.to_string(),
+                };
+                Ok(match kind {
+                    $($name => Body::$variant(serde_json::from_value(value).map_err(err)?),)*
+                    other => return Err(FormatError::UnknownType(other.to_string())),
+                })
+            }
+        }
+    };
+}
+
+bodies! {
+    Genesis(Genesis) = "ledger.genesis",
+    BodyRegistered(BodyRegistered) = "body.registered",
+    BodyUpdated(BodyUpdated) = "body.updated",
+    BodySucceeded(BodySucceeded) = "body.succeeded",
+    KeyAdded(KeyAdded) = "key.added",
+    KeyRevoked(KeyRevoked) = "key.revoked",
+    ObjectiveDefined(ObjectiveDefined) = "objective.defined",
+    CommitmentAssigned(CommitmentFields) = "commitment.assigned",
+    CommitmentAccepted(CommitmentRef) = "commitment.accepted",
+    CommitmentRejected(CommitmentReason) = "commitment.rejected",
+    CommitmentMade(CommitmentFields) = "commitment.made",
+    CommitmentCancelled(CommitmentReason) = "commitment.cancelled",
+    CommitmentSuperseded(CommitmentSuperseded) = "commitment.superseded",
+    CommitmentReassigned(Transfer) = "commitment.reassigned",
+    HandoverProposed(Transfer) = "handover.proposed",
+    HandoverAccepted(HandoverAnswer) = "handover.accepted",
+    HandoverDeclined(HandoverAnswer) = "handover.declined",
+    HandoverWithdrawn(HandoverAnswer) = "handover.withdrawn",
+    CoExecutorAdded(CoExecutorChange) = "coexecutor.added",
+    CoExecutorRemoved(CoExecutorChange) = "coexecutor.removed",
+    StatusReported(StatusReported) = "status.reported",
+    IndicatorMeasured(IndicatorMeasured) = "indicator.measured",
+    DeadlineExtensionRequested(DeadlineRequest) = "deadline.extension_requested",
+    DeadlineChanged(DeadlineChanged) = "deadline.changed",
+    AssessmentRecorded(AssessmentRecorded) = "assessment.recorded",
+    NoteAdded(NoteAdded) = "note.added",
+    InquiryRaised(InquiryRaised) = "inquiry.raised",
+    InquiryAnswered(InquiryAnswered) = "inquiry.answered",
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<u8> {
+        encode(
+            "kordon.example/ibm",
+            &EventId::parse("e1").unwrap(),
+            &BodyId::parse("sbgs").unwrap(),
+            &KeyId::try_from("0123456789abcdef".to_string()).unwrap(),
+            Millis::parse_rfc3339("2026-03-01T10:00:00Z").unwrap(),
+            &Body::CommitmentAccepted(CommitmentRef {
+                commitment: CommitmentId::parse("AP-2026/2.1").unwrap(),
+            }),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn encode_is_canonical_and_parses_back() {
+        let bytes = sample();
+        assert_eq!(
+            std::str::from_utf8(&bytes).unwrap(),
+            r#"{"at":"2026-03-01T10:00:00Z","author":"sbgs","body":{"commitment":"AP-2026/2.1"},"id":"e1","key":"0123456789abcdef","ledger":"kordon.example/ibm","type":"commitment.accepted","v":1}"#
+        );
+        let ev = parse(&bytes).unwrap();
+        assert_eq!(ev.kind(), "commitment.accepted");
+        assert_eq!(ev.author.as_str(), "sbgs");
+    }
+
+    #[test]
+    fn non_canonical_bytes_are_refused() {
+        let bytes = sample();
+        let mut spaced = b" ".to_vec();
+        spaced.extend_from_slice(&bytes);
+        assert_eq!(parse(&spaced), Err(FormatError::NotCanonical));
+        let s = String::from_utf8(bytes).unwrap();
+        // Members out of order.
+        let reordered = s.replacen(
+            r#"{"at":"2026-03-01T10:00:00Z","author":"sbgs","#,
+            r#"{"author":"sbgs","at":"2026-03-01T10:00:00Z","#,
+            1,
+        );
+        assert_eq!(parse(reordered.as_bytes()), Err(FormatError::NotCanonical));
+    }
+
+    #[test]
+    fn floats_and_big_integers_are_refused() {
+        let s = String::from_utf8(sample()).unwrap();
+        let float = s.replace(r#""v":1"#, r#""v":1.5"#);
+        assert!(matches!(
+            parse(float.as_bytes()),
+            Err(FormatError::Number(_))
+        ));
+        let big = s.replace(r#""v":1"#, r#""v":9007199254740993"#);
+        assert!(matches!(parse(big.as_bytes()), Err(FormatError::Number(_))));
+    }
+
+    #[test]
+    fn unknown_members_types_and_versions_are_refused() {
+        let s = String::from_utf8(sample()).unwrap();
+        let extra = s.replace(r#""v":1"#, r#""v":1,"x":1"#);
+        assert!(matches!(
+            parse(extra.as_bytes()),
+            Err(FormatError::Envelope(_))
+        ));
+        let body_extra = s.replace(r#""AP-2026/2.1"}"#, r#""AP-2026/2.1","x":1}"#);
+        assert!(matches!(
+            parse(body_extra.as_bytes()),
+            Err(FormatError::Body { .. })
+        ));
+        let ty = s.replace("commitment.accepted", "commitment.zzz");
+        assert!(matches!(
+            parse(ty.as_bytes()),
+            Err(FormatError::UnknownType(_))
+        ));
+        let v2 = s.replace(r#""v":1"#, r#""v":2"#);
+        assert_eq!(parse(v2.as_bytes()), Err(FormatError::Version(2)));
+        assert!(matches!(parse(b"not json"), Err(FormatError::Json(_))));
+    }
+
+    #[test]
+    fn every_type_is_listed_once() {
+        let mut seen = std::collections::HashSet::new();
+        for t in EVENT_TYPES {
+            assert!(seen.insert(*t), "{t} twice");
+        }
+        assert_eq!(EVENT_TYPES.len(), 28);
+    }
+}

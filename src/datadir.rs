@@ -1,0 +1,171 @@
+//! A data directory: the embedded ledger (`ledger.redb`) and the key that signs its
+//! checkpoints (`ledger.key`, PKCS#8 PEM, readable by its owner only).
+
+use crate::author::Author;
+use crate::core::chain;
+use crate::core::event::{Body, BodyInfo, Genesis, Policy};
+use crate::core::keys;
+use crate::core::note::NoteSigner;
+use crate::core::types::{BodyId, Millis};
+use crate::ledger::{AppendError, Clock, Ledger, OpenError};
+use crate::store::redb::RedbStore;
+use crate::store::{Store, StoreError};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub const STORE_FILE: &str = "ledger.redb";
+pub const KEY_FILE: &str = "ledger.key";
+
+#[derive(Debug, thiserror::Error)]
+pub enum DataDirError {
+    #[error("{path}: {msg}")]
+    Io { path: PathBuf, msg: String },
+    #[error("{0} already holds a ledger; choose another --data directory")]
+    Exists(PathBuf),
+    #[error("{0} holds no ledger; create one with `kordon init`")]
+    NoLedger(PathBuf),
+    #[error("{0}")]
+    Input(String),
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("genesis {0}")]
+    Genesis(AppendError),
+}
+
+fn io(path: &Path, e: impl std::fmt::Display) -> DataDirError {
+    DataDirError::Io {
+        path: path.to_path_buf(),
+        msg: e.to_string(),
+    }
+}
+
+/// What `kordon init` needs to write the genesis entry.
+pub struct InitParams {
+    pub origin: String,
+    pub time_zone: String,
+    pub registrar: BodyInfo,
+    pub registrar_key: ed25519_dalek::SigningKey,
+    pub policy: Policy,
+}
+
+/// Creates a data directory with a new ledger key and the genesis entry.
+pub fn init(dir: &Path, p: InitParams, clock: Clock) -> Result<Ledger, DataDirError> {
+    if dir.join(STORE_FILE).exists() || dir.join(KEY_FILE).exists() {
+        return Err(DataDirError::Exists(dir.to_path_buf()));
+    }
+    if !crate::core::rules::valid_origin(&p.origin) {
+        return Err(DataDirError::Input(format!(
+            "origin {:?} must be 1-255 printable ASCII characters without spaces or '+', e.g. kordon.example/ibm",
+            p.origin
+        )));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let ledger_key = keys::generate_key();
+    let signer = NoteSigner::new(&p.origin, ledger_key.clone())
+        .map_err(|e| DataDirError::Input(format!("origin: {e}")))?;
+    // The key is written first: a ledger file never exists without the key that signs it.
+    write_private(&dir.join(KEY_FILE), &keys::private_key_pem(&ledger_key))?;
+    let cleanup = || {
+        let _ = std::fs::remove_file(dir.join(STORE_FILE));
+        let _ = std::fs::remove_file(dir.join(KEY_FILE));
+    };
+    let store = match RedbStore::open(&dir.join(STORE_FILE)) {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            cleanup();
+            return Err(e.into());
+        }
+    };
+    let ledger = Ledger::open(store, signer.clone(), clock.clone())?;
+    let author = Author::new(p.registrar.id.clone(), p.registrar_key.clone());
+    let genesis = Body::Genesis(Genesis {
+        origin: p.origin.clone(),
+        time_zone: p.time_zone,
+        registrar: p.registrar,
+        registrar_key: keys::public_key_base64(&p.registrar_key.verifying_key().to_bytes()),
+        ledger_key: signer.verifier().to_vkey(),
+        policy: p.policy,
+    });
+    let sub = match author.sign(&p.origin, clock(), &genesis) {
+        Ok(s) => s,
+        Err(e) => {
+            drop(ledger);
+            cleanup();
+            return Err(DataDirError::Input(e.to_string()));
+        }
+    };
+    if let Err(e) = ledger.submit(sub) {
+        // Leave nothing behind: a directory without a genesis is not a ledger.
+        drop(ledger);
+        cleanup();
+        return Err(DataDirError::Genesis(e));
+    }
+    Ok(ledger)
+}
+
+/// Writes a private key file readable by its owner only.
+pub fn write_private(path: &Path, contents: &str) -> Result<(), DataDirError> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(|e| io(path, e))?;
+    f.write_all(contents.as_bytes()).map_err(|e| io(path, e))?;
+    f.sync_all().map_err(|e| io(path, e))
+}
+
+/// Opens the store of a data directory without the writer: for reads and verification.
+pub fn open_store(dir: &Path) -> Result<RedbStore, DataDirError> {
+    let path = dir.join(STORE_FILE);
+    if !path.exists() {
+        return Err(DataDirError::NoLedger(dir.to_path_buf()));
+    }
+    Ok(RedbStore::open(&path)?)
+}
+
+/// The origin named by the genesis entry of a store.
+pub fn origin_of(store: &dyn Store) -> Result<Option<String>, DataDirError> {
+    let snap = store.snapshot()?;
+    if snap.size() == 0 {
+        return Ok(None);
+    }
+    let first = snap.entries(0, 1)?.pop().unwrap_or_default();
+    match chain::prepare(first, 0) {
+        Ok(p) => match p.event.body {
+            Body::Genesis(g) => Ok(Some(g.origin)),
+            _ => Err(DataDirError::Input("entry 0 is not a genesis".into())),
+        },
+        Err(f) => Err(DataDirError::Input(f.to_string())),
+    }
+}
+
+/// Opens a data directory for appending.
+pub fn open(dir: &Path, clock: Clock) -> Result<Ledger, DataDirError> {
+    let store = open_store(dir)?;
+    let origin = origin_of(&store)?.ok_or_else(|| DataDirError::NoLedger(dir.to_path_buf()))?;
+    let key_path = dir.join(KEY_FILE);
+    let pem = std::fs::read_to_string(&key_path).map_err(|e| io(&key_path, e))?;
+    let key = keys::parse_private_key_pem(&pem).map_err(|e| io(&key_path, e))?;
+    let signer = NoteSigner::new(&origin, key).map_err(|e| DataDirError::Input(e.to_string()))?;
+    Ok(Ledger::open(Arc::new(store), signer, clock)?)
+}
+
+/// Reads a body's private key file.
+pub fn read_key(path: &Path) -> Result<ed25519_dalek::SigningKey, DataDirError> {
+    let pem = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
+    keys::parse_private_key_pem(&pem).map_err(|e| io(path, e))
+}
+
+pub fn body_id(s: &str) -> Result<BodyId, DataDirError> {
+    BodyId::parse(s).map_err(DataDirError::Input)
+}
+
+pub fn now(clock: &Clock) -> Millis {
+    clock()
+}

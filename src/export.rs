@@ -1,0 +1,124 @@
+//! The export bundle: one file holding the ledger's verifier key, its latest signed checkpoint
+//! and every entry it covers, streamed (SPEC.md, "Export bundle").
+//!
+//! ```text
+//! "kordon-export/v1\n"
+//! verifier key (C2SP vkey text) "\n"
+//! decimal byte length of the checkpoint note "\n"
+//! checkpoint note (C2SP signed note)
+//! then, for each entry in order: u16 big-endian length ‖ entry bytes
+//! ```
+
+use crate::core::entry::MAX_ENTRY_LEN;
+use crate::store::{Store, StoreError};
+use std::io::{self, BufRead, BufReader, Read, Write};
+
+pub const MAGIC: &str = "kordon-export/v1";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("not a kordon export: {0}")]
+    Format(String),
+    #[error("the ledger is empty; nothing to export")]
+    Empty,
+}
+
+/// Writes an export of the store as it is now; returns the number of entries written.
+pub fn write(store: &dyn Store, vkey: &str, out: &mut dyn Write) -> Result<u64, ExportError> {
+    let snap = store.snapshot()?;
+    let checkpoint = snap.checkpoint()?.ok_or(ExportError::Empty)?;
+    let size = snap.size();
+    write!(out, "{MAGIC}\n{vkey}\n{}\n", checkpoint.len())?;
+    out.write_all(checkpoint.as_bytes())?;
+    let mut start = 0;
+    while start < size {
+        let end = (start + 4096).min(size);
+        for e in snap.entries(start, end)? {
+            let len = u16::try_from(e.len())
+                .map_err(|_| ExportError::Format(format!("entry of {} bytes", e.len())))?;
+            out.write_all(&len.to_be_bytes())?;
+            out.write_all(&e)?;
+        }
+        start = end;
+    }
+    out.flush()?;
+    Ok(size)
+}
+
+/// The header of an export, and a reader positioned at its first entry.
+pub struct ExportReader<R: Read> {
+    pub vkey: String,
+    pub checkpoint: Vec<u8>,
+    inner: BufReader<R>,
+    read: u64,
+}
+
+impl<R: Read> ExportReader<R> {
+    pub fn open(r: R) -> Result<ExportReader<R>, ExportError> {
+        let mut inner = BufReader::with_capacity(1 << 20, r);
+        let mut line = |what: &str| -> Result<String, ExportError> {
+            let mut buf = Vec::new();
+            (&mut inner).take(4096).read_until(b'\n', &mut buf)?;
+            if buf.last() != Some(&b'\n') {
+                return Err(ExportError::Format(format!("missing {what} line")));
+            }
+            buf.pop();
+            String::from_utf8(buf)
+                .map_err(|_| ExportError::Format(format!("{what} line is not UTF-8")))
+        };
+        let magic = line("header")?;
+        if magic != MAGIC {
+            return Err(ExportError::Format(format!(
+                "first line is {magic:?}, expected {MAGIC:?}"
+            )));
+        }
+        let vkey = line("verifier key")?;
+        let len: usize = line("checkpoint length")?
+            .parse()
+            .map_err(|_| ExportError::Format("checkpoint length is not a number".into()))?;
+        if len > 1 << 20 {
+            return Err(ExportError::Format(format!(
+                "checkpoint of {len} bytes is too large"
+            )));
+        }
+        let mut checkpoint = vec![0u8; len];
+        inner
+            .read_exact(&mut checkpoint)
+            .map_err(|_| ExportError::Format("the checkpoint is cut short".into()))?;
+        Ok(ExportReader {
+            vkey,
+            checkpoint,
+            inner,
+            read: 0,
+        })
+    }
+
+    /// The next entry, `None` at the end of the file.
+    pub fn next_entry(&mut self) -> Result<Option<Vec<u8>>, ExportError> {
+        let mut len = [0u8; 2];
+        match self.inner.read(&mut len[..1])? {
+            0 => return Ok(None),
+            _ => self
+                .inner
+                .read_exact(&mut len[1..])
+                .map_err(|_| self.cut())?,
+        }
+        let n = u16::from_be_bytes(len) as usize;
+        debug_assert!(n <= MAX_ENTRY_LEN);
+        let mut e = vec![0u8; n];
+        self.inner.read_exact(&mut e).map_err(|_| self.cut())?;
+        self.read += 1;
+        Ok(Some(e))
+    }
+
+    fn cut(&self) -> ExportError {
+        ExportError::Format(format!(
+            "entry {} is cut short (the file is truncated)",
+            self.read
+        ))
+    }
+}

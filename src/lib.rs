@@ -1,0 +1,10 @@
+//! kordon: a signed, hash-chained accountability ledger for integrated border management.
+
+pub mod author;
+pub mod core;
+pub mod datadir;
+pub mod export;
+pub mod fixture;
+pub mod ledger;
+pub mod store;
+pub mod verify;
