@@ -1,6 +1,7 @@
 //! kordon: a signed, hash-chained accountability ledger for integrated border management.
 
 pub mod author;
+pub mod cli;
 pub mod core;
 pub mod datadir;
 pub mod export;

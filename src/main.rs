@@ -1,1 +1,7 @@
-fn main() {}
+//! The `kordon` command: parses arguments and hands over to `kordon::cli`.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    kordon::cli::main()
+}

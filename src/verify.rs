@@ -52,6 +52,14 @@ impl Failure {
         }
     }
 
+    /// A failure blamed on entry `seq`; the message says so.
+    fn at(seq: u64, code: &str, message: impl std::fmt::Display) -> Failure {
+        Failure {
+            seq: Some(seq),
+            ..Failure::new(code, format!("entry {seq}: {message}"))
+        }
+    }
+
     fn at_entry(f: EntryFault) -> Failure {
         Failure {
             seq: Some(f.seq),
@@ -146,16 +154,14 @@ fn run(
             break;
         }
         if position + raw.len() as u64 > cp.size {
-            return Err(Failure {
-                seq: Some(cp.size),
-                ..Failure::new(
-                    "checkpoint.size",
-                    format!(
-                        "entry {} is beyond the checkpoint, which covers {} entries",
-                        cp.size, cp.size
-                    ),
-                )
-            });
+            return Err(Failure::at(
+                cp.size,
+                "checkpoint.size",
+                format!(
+                    "this entry is beyond the checkpoint, which covers {} entries",
+                    cp.size
+                ),
+            ));
         }
         let n = raw.len() as u64;
         // Decode, hash and parse on all cores.
@@ -210,29 +216,25 @@ fn run(
     }
 
     if position < cp.size {
-        return Err(Failure {
-            seq: Some(position),
-            ..Failure::new(
-                "ledger.truncated",
-                format!(
-                    "the checkpoint covers {} entries but only {position} are present; entry {position} onwards is missing",
-                    cp.size
-                ),
-            )
-        });
+        return Err(Failure::at(
+            position,
+            "ledger.truncated",
+            format!(
+                "missing: the checkpoint covers {} entries but only {position} are present",
+                cp.size
+            ),
+        ));
     }
     if let Some(g) = &chain.state.genesis {
         if g.ledger_key != vkey {
-            return Err(Failure {
-                seq: Some(0),
-                ..Failure::new(
-                    "genesis.ledger-key",
-                    format!(
-                        "the genesis names ledger key {:?}, not {vkey:?}",
-                        g.ledger_key
-                    ),
-                )
-            });
+            return Err(Failure::at(
+                0,
+                "genesis.ledger-key",
+                format!(
+                    "the genesis names ledger key {:?}, not {vkey:?}",
+                    g.ledger_key
+                ),
+            ));
         }
     }
     let root = chain.root();
@@ -252,18 +254,16 @@ fn run(
 }
 
 fn fork(t: &Checkpoint, chain: &Chain) -> Failure {
-    Failure {
-        seq: Some(t.size.saturating_sub(1)),
-        ..Failure::new(
-            "checkpoint.fork",
-            format!(
+    Failure::at(
+        t.size.saturating_sub(1),
+        "checkpoint.fork",
+        format!(
                 "at size {} the entries hash to {}, but the trusted checkpoint says {}: the ledger was rewritten after you trusted it",
                 t.size,
                 chain.root().to_base64(),
                 t.root.to_base64()
-            ),
-        )
-    }
+            )
+    )
 }
 
 /// Checks a trusted checkpoint against the current one before any entry is read.
@@ -280,16 +280,14 @@ fn check_trusted(
         )
     })?;
     if t.size > current.size {
-        return Err(Failure {
-            seq: Some(current.size),
-            ..Failure::new(
-                "ledger.truncated",
-                format!(
+        return Err(Failure::at(
+            current.size,
+            "ledger.truncated",
+            format!(
                     "you trusted a checkpoint of {} entries; this ledger's checkpoint covers only {}: entries were removed",
                     t.size, current.size
-                ),
-            )
-        });
+                )
+        ));
     }
     if t.size == current.size && t.root != current.root {
         return Err(Failure {

@@ -1,0 +1,289 @@
+//! Commands that read the ledger: log, checkpoint, proofs, export and verify.
+
+use super::{EXIT_INTEGRITY, EXIT_OK};
+use crate::core::chain;
+use crate::core::merkle;
+use crate::datadir;
+use crate::export::{self, ExportReader};
+use crate::store::{Nodes, Store};
+use crate::verify::{self, ExportSource, Options, SnapshotSource};
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Subcommand};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// First sequence number to show.
+    #[arg(long, default_value_t = 0)]
+    from: u64,
+    /// How many entries to show at most.
+    #[arg(long, default_value_t = 50)]
+    limit: u64,
+    /// One JSON object per line: seq, recorded_at, leaf hash, signature, and the event.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn log(data: &Path, a: LogArgs) -> Result<u8> {
+    let store = datadir::open_store(data)?;
+    let snap = store.snapshot()?;
+    let end = a.from.saturating_add(a.limit).min(snap.size());
+    if a.from >= snap.size() && snap.size() > 0 {
+        bail!(
+            "the ledger has {} entries; --from {} is beyond it",
+            snap.size(),
+            a.from
+        );
+    }
+    for (i, bytes) in snap.entries(a.from.min(end), end)?.into_iter().enumerate() {
+        let seq = a.from + i as u64;
+        let p = chain::prepare(bytes, seq).map_err(|f| anyhow!("{f}"))?;
+        if a.json {
+            let event: serde_json::Value = serde_json::from_slice(p.event_bytes())?;
+            let line = serde_json::json!({
+                "seq": p.seq,
+                "recorded_at": p.recorded_at.to_rfc3339(),
+                "leaf_hash": p.leaf.to_hex(),
+                "signature": hex::encode(p.signature),
+                "event": event,
+            });
+            println!("{line}");
+        } else {
+            println!(
+                "{:>6}  {}  {:<28} {:<12} {}",
+                p.seq,
+                p.recorded_at.to_rfc3339(),
+                p.event.kind(),
+                p.event.author.as_str(),
+                summary(&p.event.body)
+            );
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+/// A short human description of what an event is about.
+fn summary(body: &crate::core::event::Body) -> String {
+    let v = body.to_value();
+    for k in ["commitment", "id", "inquiry", "body"] {
+        if let Some(s) = v.get(k).and_then(|x| x.as_str()) {
+            return s.to_string();
+        }
+    }
+    match body {
+        crate::core::event::Body::Genesis(g) => g.origin.clone(),
+        _ => String::new(),
+    }
+}
+
+pub fn checkpoint(data: &Path) -> Result<u8> {
+    let store = datadir::open_store(data)?;
+    let snap = store.snapshot()?;
+    let cp = snap
+        .checkpoint()?
+        .ok_or_else(|| anyhow!("the ledger has no checkpoint yet"))?;
+    print!("{cp}");
+    if let Some(vkey) = genesis_vkey(&*snap)? {
+        eprintln!("verifier key: {vkey}");
+    }
+    Ok(EXIT_OK)
+}
+
+fn genesis_vkey(snap: &dyn crate::store::Snapshot) -> Result<Option<String>> {
+    if snap.size() == 0 {
+        return Ok(None);
+    }
+    let first = snap.entries(0, 1)?.pop().unwrap_or_default();
+    let p = chain::prepare(first, 0).map_err(|f| anyhow!("{f}"))?;
+    Ok(match p.event.body {
+        crate::core::event::Body::Genesis(g) => Some(g.ledger_key),
+        _ => None,
+    })
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProofCommand {
+    /// Prove that entry SEQ is in the tree of SIZE entries (default: the whole ledger).
+    Inclusion {
+        seq: u64,
+        #[arg(long)]
+        size: Option<u64>,
+    },
+    /// Prove that the tree of SIZE1 entries is a prefix of the tree of SIZE2 entries.
+    Consistency { size1: u64, size2: Option<u64> },
+}
+
+pub fn proof(data: &Path, p: ProofCommand) -> Result<u8> {
+    let store = datadir::open_store(data)?;
+    let snap = store.snapshot()?;
+    let nodes = Nodes(&*snap);
+    let have = snap.size();
+    let check = |size: u64| {
+        if size > have {
+            Err(anyhow!(
+                "the ledger has {have} entries; size {size} is beyond it"
+            ))
+        } else {
+            Ok(size)
+        }
+    };
+    match p {
+        ProofCommand::Inclusion { seq, size } => {
+            let size = check(size.unwrap_or(have))?;
+            let proof = merkle::inclusion_proof(&nodes, seq, size).map_err(|e| anyhow!("{e}"))?;
+            let leaf = snap.node(merkle::NodeId {
+                level: 0,
+                index: seq,
+            })?;
+            let root = merkle::root_at(&nodes, size)?;
+            println!("entry {seq} in tree of size {size}");
+            println!("leaf hash {leaf}");
+            println!("root      {root} ({})", root.to_base64());
+            for h in proof {
+                println!("{h}");
+            }
+        }
+        ProofCommand::Consistency { size1, size2 } => {
+            let size2 = check(size2.unwrap_or(have))?;
+            let proof =
+                merkle::consistency_proof(&nodes, size1, size2).map_err(|e| anyhow!("{e}"))?;
+            let r1 = merkle::root_at(&nodes, check(size1)?)?;
+            let r2 = merkle::root_at(&nodes, size2)?;
+            println!("tree of size {size1} (root {r1}) is a prefix of size {size2} (root {r2})");
+            for h in proof {
+                println!("{h}");
+            }
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The file to write; refuses to overwrite.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+pub fn export(data: &Path, a: ExportArgs) -> Result<u8> {
+    let store = datadir::open_store(data)?;
+    let vkey = genesis_vkey(&*store.snapshot()?)?.ok_or_else(|| anyhow!("the ledger is empty"))?;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&a.out)
+        .with_context(|| format!("cannot create {}", a.out.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    let n = export::write(&store, &vkey, &mut w)?;
+    w.into_inner()
+        .map_err(|e| anyhow!("{e}"))?
+        .sync_all()
+        .context("syncing the export")?;
+    println!("exported {n} entries to {}", a.out.display());
+    Ok(EXIT_OK)
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// An export file from `kordon export`. Without it, the --data directory is verified.
+    export: Option<PathBuf>,
+    /// A checkpoint you trusted before (a file): proves the ledger only grew since.
+    #[arg(long, value_name = "FILE")]
+    trusted: Option<PathBuf>,
+    /// The ledger's verifier key as published (name+id+key). Without it the key in the
+    /// export is used, which proves integrity but not whose ledger it is.
+    #[arg(long, value_name = "VKEY")]
+    key: Option<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn verify(data: &Path, a: VerifyArgs) -> Result<u8> {
+    let trusted = a
+        .trusted
+        .as_ref()
+        .map(|p| std::fs::read(p).with_context(|| format!("reading {}", p.display())))
+        .transpose()?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} entries ({per_sec}, {eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let progress = |n: u64| bar.set_position(n);
+    let opts = Options {
+        trusted: trusted.as_deref(),
+        progress: &progress,
+    };
+    let report = match &a.export {
+        Some(path) => {
+            let file =
+                std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+            let reader = ExportReader::open(file).with_context(|| path.display().to_string())?;
+            let vkey = pinned_key(&a.key, &reader.vkey)?;
+            let cp = reader.checkpoint.clone();
+            if let Ok(c) = crate::core::checkpoint::parse_unverified(&cp) {
+                bar.set_length(c.size);
+            }
+            verify::verify(&vkey, &cp, &mut ExportSource(reader), &opts)
+        }
+        None => {
+            let store = datadir::open_store(data)?;
+            let snap = store.snapshot()?;
+            let cp = snap
+                .checkpoint()?
+                .ok_or_else(|| anyhow!("the ledger in {} is empty", data.display()))?;
+            let own = genesis_vkey(&*snap)?.unwrap_or_default();
+            let vkey = pinned_key(&a.key, &own)?;
+            bar.set_length(snap.size());
+            verify::verify(
+                &vkey,
+                cp.as_bytes(),
+                &mut SnapshotSource {
+                    snapshot: &*snap,
+                    next: 0,
+                },
+                &opts,
+            )
+        }
+    };
+    bar.finish_and_clear();
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else if report.valid {
+        println!(
+            "valid: {} entries of {}, root {}",
+            report.entries_verified,
+            report.origin.as_deref().unwrap_or("?"),
+            report.root.as_deref().unwrap_or("?")
+        );
+        if let Some(t) = report.trusted_size {
+            println!("consistent with the trusted checkpoint of {t} entries");
+        }
+        if a.key.is_none() {
+            println!(
+                "note: the verifier key was taken from the input; pin the published key with --key"
+            );
+        }
+    } else if let Some(f) = &report.failure {
+        eprintln!("INVALID: {}", f.message);
+        eprintln!("code: {}", f.code);
+        if let Some(seq) = f.seq {
+            eprintln!("entry: {seq}");
+        }
+        for e in &f.evidence {
+            eprintln!("--- signed checkpoint ---\n{e}");
+        }
+    }
+    Ok(if report.valid {
+        EXIT_OK
+    } else {
+        EXIT_INTEGRITY
+    })
+}
+
+/// The key to verify with: the published one if given (a mismatch then fails the checkpoint
+/// signature, naming the key), else the one the input carries.
+fn pinned_key(pinned: &Option<String>, found: &str) -> Result<String> {
+    Ok(pinned.clone().unwrap_or_else(|| found.to_string()))
+}
