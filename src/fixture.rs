@@ -114,13 +114,24 @@ impl Fixture {
     /// `body.registered` for `id` with roles and a demo key labelled `id`, signed by the
     /// registrar; also makes `id` sign with that key.
     pub fn register(&mut self, id: &str, roles: &[Role]) -> Submission {
+        self.register_named(id, roles, &format!("Орган {id}"), &format!("Body {id}"))
+    }
+
+    /// `register` with the body's names.
+    pub fn register_named(
+        &mut self,
+        id: &str,
+        roles: &[Role],
+        name_uk: &str,
+        name_en: &str,
+    ) -> Submission {
         self.add_author(id, id);
         self.sign(
             "registry",
             Body::BodyRegistered(BodyRegistered {
                 id: b(id),
-                name_uk: format!("Орган {id}"),
-                name_en: format!("Body {id}"),
+                name_uk: name_uk.into(),
+                name_en: name_en.into(),
                 kind: "agency".into(),
                 roles: roles.to_vec(),
                 public_keys: vec![Self::public_key_b64(id)],

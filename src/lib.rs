@@ -9,3 +9,4 @@ pub mod fixture;
 pub mod ledger;
 pub mod store;
 pub mod verify;
+pub mod demo;

@@ -41,6 +41,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Build (or reuse) the example ledger, signed with demo keys, verify it and show what to
+    /// try next.
+    Demo {
+        /// Where the demo ledger lives.
+        #[arg(long, default_value = "kordon-demo")]
+        dir: PathBuf,
+    },
     /// Create a ledger: a new checkpoint key and the genesis entry signed by the founding
     /// registrar.
     ///
@@ -144,6 +151,9 @@ pub enum KeyCommand {
     Show {
         /// The private key file (PKCS#8 PEM).
         file: PathBuf,
+        /// Print only the public key (base64), for scripts.
+        #[arg(long)]
+        public: bool,
     },
 }
 
@@ -169,6 +179,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     let data = cli.data;
     match cli.command {
+        Command::Demo { dir } => crate::demo::run(&dir),
         Command::Init(a) => record::init(&data, a),
         Command::Key(k) => record::key(k),
         Command::Body(c) => record::body(&data, c),

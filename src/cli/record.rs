@@ -144,7 +144,14 @@ pub fn key(k: KeyCommand) -> Result<u8> {
             datadir::write_private(&out, &keys::private_key_pem(&key))?;
             print_key(&out, &key);
         }
-        KeyCommand::Show { file } => print_key(&file, &datadir::read_key(&file)?),
+        KeyCommand::Show { file, public: true } => {
+            let pk = datadir::read_key(&file)?.verifying_key().to_bytes();
+            println!("{}", keys::public_key_base64(&pk));
+        }
+        KeyCommand::Show {
+            file,
+            public: false,
+        } => print_key(&file, &datadir::read_key(&file)?),
     }
     Ok(EXIT_OK)
 }
