@@ -92,11 +92,25 @@ pub fn system_clock() -> Clock {
 
 type Reply = SyncSender<Vec<Result<Receipt, AppendError>>>;
 
+/// What a subscriber hears after each durable commit, in commit order, before the submitters
+/// are answered: so a submitter that reads after its `Ok` sees every subscriber's view updated.
+pub struct Committed<'a> {
+    /// The new entries, decoded and with their events parsed.
+    pub entries: &'a [Prepared],
+    /// The signed checkpoint written with them.
+    pub checkpoint: &'a str,
+    /// The ledger's size after the commit.
+    pub size: u64,
+}
+
+type Subscriber = Box<dyn Fn(&Committed<'_>) + Send + Sync>;
+
 struct Shared {
     store: Arc<dyn Store>,
     signer: NoteSigner,
     clock: Clock,
     chain: Mutex<Chain>,
+    subscribers: Mutex<Vec<Subscriber>>,
 }
 
 /// A ledger open for appending.
@@ -128,6 +142,7 @@ impl Ledger {
             signer,
             clock,
             chain: Mutex::new(chain),
+            subscribers: Mutex::new(Vec::new()),
         });
         let (tx, rx) = mpsc::channel();
         let w = Arc::clone(&shared);
@@ -162,6 +177,15 @@ impl Ledger {
             return closed();
         }
         rx.recv().unwrap_or_else(|_| closed())
+    }
+
+    /// Calls `f` after every durable commit from now on (on the writer thread: keep it quick).
+    pub fn subscribe(&self, f: impl Fn(&Committed<'_>) + Send + Sync + 'static) {
+        self.shared
+            .subscribers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Box::new(f));
     }
 
     /// The store, for reads.
@@ -365,6 +389,7 @@ fn commit(shared: &Shared, subs: Vec<Submission>) -> Vec<Result<Receipt, AppendE
     // 4. Rules and chain, in order.
     let mut results: Vec<Result<Receipt, AppendError>> = Vec::with_capacity(subs.len());
     let mut entries = Vec::new();
+    let mut accepted: Vec<Prepared> = Vec::new();
     let mut nodes: Vec<(NodeId, Hash)> = Vec::new();
     for (i, (sub, p)) in subs.into_iter().zip(parsed).enumerate() {
         let seq = chain.size();
@@ -426,10 +451,11 @@ fn commit(shared: &Shared, subs: Vec<Submission>) -> Vec<Result<Receipt, AppendE
         match chain.accept(&prepared, sig, &mut nodes) {
             Ok(()) => {
                 entries.push(NewEntry {
-                    bytes: prepared.bytes,
+                    bytes: prepared.bytes.clone(),
                     leaf,
                     event_id: prepared.event.id.to_string(),
                 });
+                accepted.push(prepared);
                 results.push(Ok(Receipt {
                     seq,
                     leaf,
@@ -474,6 +500,19 @@ fn commit(shared: &Shared, subs: Vec<Submission>) -> Vec<Result<Receipt, AppendE
         });
     match written {
         Ok(cp) => {
+            let done = Committed {
+                entries: &accepted,
+                checkpoint: &cp,
+                size,
+            };
+            for s in shared
+                .subscribers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+            {
+                s(&done);
+            }
             for r in results.iter_mut().flatten() {
                 r.checkpoint = cp.clone();
                 r.size = size;
