@@ -77,9 +77,14 @@ impl<R: Read> ExportReader<R> {
             )));
         }
         let vkey = line("verifier key")?;
-        let len: usize = line("checkpoint length")?
-            .parse()
-            .map_err(|_| ExportError::Format("checkpoint length is not a number".into()))?;
+        let len_line = line("checkpoint length")?;
+        // Plain decimal digits only: no sign, no leading zeros.
+        let plain = !len_line.is_empty()
+            && len_line.bytes().all(|c| c.is_ascii_digit())
+            && (len_line == "0" || !len_line.starts_with('0'));
+        let len: usize = len_line.parse().ok().filter(|_| plain).ok_or_else(|| {
+            ExportError::Format("checkpoint length is not a plain decimal number".into())
+        })?;
         if len > 1 << 20 {
             return Err(ExportError::Format(format!(
                 "checkpoint of {len} bytes is too large"

@@ -164,13 +164,18 @@ fn run(
             ));
         }
         let n = raw.len() as u64;
-        // Decode, hash and parse on all cores.
-        let prepared: Vec<Prepared> = raw
+        // Decode, hash and parse on all cores. A fault found here is reported only after the
+        // entries before it were judged, so the reported fault is always the earliest one.
+        let mut results: Vec<Result<Prepared, EntryFault>> = raw
             .into_par_iter()
             .enumerate()
             .map(|(i, b)| chain::prepare(b, position + i as u64))
-            .collect::<Result<_, _>>()
-            .map_err(Failure::at_entry)?;
+            .collect();
+        let late_fault = match results.iter().position(|r| r.is_err()) {
+            Some(i) => results.drain(i..).next().and_then(|r| r.err()),
+            None => None,
+        };
+        let prepared: Vec<Prepared> = results.into_iter().flatten().collect();
         // Keys in order, then signatures in batches on all cores.
         let keys = chain::resolve_keys(&chain.state, prepared.iter().map(|p| &p.event));
         let sigs: Vec<Sig> = prepared
@@ -210,11 +215,20 @@ fn run(
                 }
             }
         }
+        if let Some(f) = late_fault {
+            return Err(Failure::at_entry(f));
+        }
         position += n;
         report.entries_verified = position;
         (opts.progress)(position);
     }
 
+    if cp.size == 0 {
+        return Err(Failure::new(
+            "ledger.empty",
+            "the checkpoint covers no entries: a ledger starts with its genesis",
+        ));
+    }
     if position < cp.size {
         return Err(Failure::at(
             position,

@@ -469,7 +469,33 @@ fn subscribers_hear_each_commit_once_in_order_before_the_submitter() {
                 evidence: vec![],
             }),
         ));
-        assert!(seen.lock().unwrap().contains(&r.seq), "heard before the submitter got Ok");
+        assert!(
+            seen.lock().unwrap().contains(&r.seq),
+            "heard before the submitter got Ok"
+        );
     }
-    assert_eq!(*seen.lock().unwrap(), (start..start + 5).collect::<Vec<_>>());
+    assert_eq!(
+        *seen.lock().unwrap(),
+        (start..start + 5).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn reassigning_to_the_assignee_cannot_skip_its_acceptance() {
+    let w = World::new();
+    w.ok(w.sign(
+        "cmu",
+        Body::CommitmentAssigned(Fixture::commitment("AP-7", Some("sbgs"), "2026-06-30")),
+    ));
+    w.refused(
+        w.sign(
+            "cmu",
+            Body::CommitmentReassigned(Transfer {
+                commitment: c("AP-7"),
+                to: b("sbgs"),
+                reason: "make it active".into(),
+            }),
+        ),
+        "handover.same-lead",
+    );
 }

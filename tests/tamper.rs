@@ -393,3 +393,13 @@ fn a_trusted_checkpoint_by_the_wrong_key_is_refused() {
         None,
     );
 }
+
+#[test]
+fn of_several_faults_the_earliest_is_reported() {
+    let mut p = split(&world().export());
+    // A format fault late in the chunk, and a broken link early.
+    let n = p.entries[15].len();
+    p.entries[15][n - 1] = b' ';
+    p.entries[6][20] ^= 1;
+    fails(&verify_parts(&p, None), "chain.prev", Some(6));
+}

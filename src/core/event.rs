@@ -98,6 +98,29 @@ pub fn canonical(value: &Value) -> Result<Vec<u8>, FormatError> {
     serde_json_canonicalizer::to_vec(value).map_err(|e| FormatError::Json(e.to_string()))
 }
 
+/// The path of the first `null` or `[]` in a value, if any.
+fn null_or_empty(v: &Value, path: String) -> Option<String> {
+    match v {
+        Value::Null => Some(path),
+        Value::Array(a) if a.is_empty() => Some(path),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| null_or_empty(x, format!("{path}[{i}]"))),
+        Value::Object(o) => o.iter().find_map(|(k, x)| {
+            null_or_empty(
+                x,
+                if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                },
+            )
+        }),
+        _ => None,
+    }
+}
+
 fn check_numbers(v: &Value) -> Result<(), FormatError> {
     match v {
         Value::Number(n) => {
@@ -131,6 +154,14 @@ pub fn parse(bytes: &[u8]) -> Result<Event, FormatError> {
         return Err(FormatError::Version(env.v));
     }
     let at = Millis::parse_rfc3339(&env.at).map_err(FormatError::Envelope)?;
+    // One meaning, one encoding: an absent optional member is omitted, never written as
+    // `null` or `[]`.
+    if let Some(path) = null_or_empty(&env.body, String::new()) {
+        return Err(FormatError::Body {
+            kind: env.kind,
+            msg: format!("{path} is null or an empty list; omit absent members instead"),
+        });
+    }
     let body = Body::from_value(&env.kind, env.body)?;
     Ok(Event {
         ledger: env.ledger,
@@ -667,6 +698,23 @@ mod tests {
         let v2 = s.replace(r#""v":1"#, r#""v":2"#);
         assert_eq!(parse(v2.as_bytes()), Err(FormatError::Version(2)));
         assert!(matches!(parse(b"not json"), Err(FormatError::Json(_))));
+    }
+
+    #[test]
+    fn absent_members_have_one_spelling() {
+        let s = String::from_utf8(sample()).unwrap();
+        let null = s.replace(r#""AP-2026/2.1"}"#, r#""AP-2026/2.1","x":null}"#);
+        // Canonical order puts "x" after "commitment"; the null is refused before the unknown
+        // member is.
+        let err = parse(null.as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("x is null"), "{err}");
+        let status = r#"{"at":"2026-03-01T10:00:00Z","author":"sbgs","body":{"commitment":"AP-1","evidence":[],"status":"in_progress"},"id":"e2","key":"0123456789abcdef","ledger":"l","type":"status.reported","v":1}"#;
+        let err = parse(status.as_bytes()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("evidence is null or an empty list"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -267,13 +267,28 @@ impl State {
                 })?;
                 non_empty(&b.name_uk, "name_uk")?;
                 non_empty(&b.name_en, "name_en")?;
-                ensure(!b.roles.is_empty(), "body.roles", || {
-                    "a body needs at least one role".into()
-                })?;
+                check_roles(&b.roles)?;
                 self.check_new_keys(&b.public_keys)?;
             }
             Body::BodyUpdated(b) => {
                 self.active_body(&b.id)?;
+                ensure(
+                    b.name_uk.is_some()
+                        || b.name_en.is_some()
+                        || b.kind.is_some()
+                        || b.roles.is_some(),
+                    "body.update.empty",
+                    || "body.updated must change at least one field".into(),
+                )?;
+                for (v, f) in [
+                    (&b.name_uk, "name_uk"),
+                    (&b.name_en, "name_en"),
+                    (&b.kind, "kind"),
+                ] {
+                    if let Some(v) = v {
+                        non_empty(v, f)?;
+                    }
+                }
                 let registrar = self.has_role(author, Role::Registrar);
                 ensure(registrar || *author == b.id, "body.update.who", || {
                     format!("only a registrar or {} itself may update {}", b.id, b.id)
@@ -282,9 +297,7 @@ impl State {
                     "only a registrar may change a body's roles".into()
                 })?;
                 if let Some(r) = &b.roles {
-                    ensure(!r.is_empty(), "body.roles", || {
-                        "a body needs at least one role".into()
-                    })?;
+                    check_roles(r)?;
                 }
             }
             Body::BodySucceeded(b) => {
@@ -429,11 +442,11 @@ impl State {
                 self.require_role(author, Role::Coordinator, kind)?;
                 let c = self.open_commitment(&t.commitment)?;
                 self.check_executor(&t.to)?;
-                ensure(
-                    !Self::is_lead(c, &t.to) || c.phase != Phase::Active,
-                    "handover.same-lead",
-                    || format!("{} already leads {}", t.to, t.commitment),
-                )?;
+                // Reassigning to the current assignee would make it responsible without its
+                // acceptance; only acceptance does that.
+                ensure(!Self::is_lead(c, &t.to), "handover.same-lead", || {
+                    format!("{} already leads or is assigned {}", t.to, t.commitment)
+                })?;
                 non_empty(&t.reason, "reason")?;
             }
             Body::HandoverProposed(t) => {
@@ -952,6 +965,16 @@ impl State {
     }
 }
 
+fn check_roles(roles: &[Role]) -> Result<(), RuleError> {
+    ensure(!roles.is_empty(), "body.roles", || {
+        "a body needs at least one role".into()
+    })?;
+    let distinct: BTreeSet<&Role> = roles.iter().collect();
+    ensure(distinct.len() == roles.len(), "body.roles", || {
+        "a role is listed twice".into()
+    })
+}
+
 fn check_time(policy: &Policy, recorded_at: Millis, at: Millis) -> Result<(), RuleError> {
     let age = recorded_at.0 as i128 - at.0 as i128;
     ensure(
@@ -1015,13 +1038,18 @@ fn check_genesis(
         )
     })?;
     match NoteVerifier::parse(&g.ledger_key) {
-        Ok(v) => ensure(v.name() == g.origin, "genesis.ledger-key", || {
-            format!(
-                "ledger key is named {:?}; it must be named after the origin {:?}",
-                v.name(),
-                g.origin
-            )
-        })?,
+        Ok(v) => {
+            ensure(v.name() == g.origin, "genesis.ledger-key", || {
+                format!(
+                    "ledger key is named {:?}; it must be named after the origin {:?}",
+                    v.name(),
+                    g.origin
+                )
+            })?;
+            if let Err(e) = keys::check_public_key(&v.public_key()) {
+                return fail("genesis.ledger-key", format!("ledger key: {e}"));
+            }
+        }
         Err(e) => {
             return fail(
                 "genesis.ledger-key",

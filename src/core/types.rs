@@ -112,6 +112,7 @@ fn is_decimal(s: &str) -> bool {
     if s.is_empty() || s.len() > 40 {
         return false;
     }
+    let negative = s.starts_with('-');
     let s = s.strip_prefix('-').unwrap_or(s);
     let (int, frac) = match s.split_once('.') {
         Some((i, f)) => (i, Some(f)),
@@ -120,7 +121,9 @@ fn is_decimal(s: &str) -> bool {
     let int_ok = int == "0"
         || (!int.is_empty() && !int.starts_with('0') && int.bytes().all(|c| c.is_ascii_digit()));
     let frac_ok = frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|c| c.is_ascii_digit()));
-    int_ok && frac_ok
+    // "-0" and "-0.00" would be second spellings of zero.
+    let negative_zero = negative && s.bytes().all(|c| c == b'0' || c == b'.');
+    int_ok && frac_ok && !negative_zero
 }
 
 string_newtype!(
@@ -208,6 +211,8 @@ impl Millis {
                 .iter()
                 .enumerate()
                 .all(|(i, c)| matches!(i, 4 | 7 | 10 | 13 | 16) || c.is_ascii_digit());
+        // Seconds run 00-59: a leap second ":60" would be a second spelling of ":59".
+        let seconds_ok = b.len() >= 19 && b[17] <= b'5';
         let tail = &b[19.min(b.len())..];
         let tail_ok = tail == b"Z"
             || (tail.len() >= 3
@@ -215,7 +220,7 @@ impl Millis {
                 && tail[0] == b'.'
                 && tail[tail.len() - 1] == b'Z'
                 && tail[1..tail.len() - 1].iter().all(|c| c.is_ascii_digit()));
-        if !(base && tail_ok) {
+        if !(base && tail_ok && seconds_ok) {
             return Err(format!(
                 "{s:?} is not an RFC 3339 UTC time like 2026-03-01T10:00:00Z"
             ));
@@ -242,6 +247,13 @@ impl Millis {
             }
             Err(_) => format!("@{}ms", self.0),
         }
+    }
+}
+
+/// Serialized as RFC 3339 text, like event times.
+impl Serialize for Millis {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_rfc3339())
     }
 }
 
@@ -273,7 +285,9 @@ mod tests {
         for ok in ["0", "74", "-1.5", "0.25", "1000000"] {
             assert!(Decimal::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "01", "1.", ".5", "1e3", "+1", "--1", "1.2.3", "NaN"] {
+        for bad in [
+            "", "01", "1.", ".5", "1e3", "+1", "--1", "1.2.3", "NaN", "-0", "-0.0",
+        ] {
             assert!(Decimal::parse(bad).is_err(), "{bad}");
         }
     }
@@ -294,6 +308,7 @@ mod tests {
             "2026-03-01T10:00:00",
             "2026-13-01T10:00:00Z",
             "2026-03-01T10:00:00.Z",
+            "2026-12-31T23:59:60Z",
         ] {
             assert!(Millis::parse_rfc3339(bad).is_err(), "{bad}");
         }
