@@ -7,6 +7,7 @@ pub mod datadir;
 pub mod export;
 pub mod fixture;
 pub mod ledger;
+pub mod server;
 pub mod store;
 pub mod verify;
 pub mod demo;

@@ -6,7 +6,9 @@
 //! ledger refused).
 
 mod inspect;
+mod receipt;
 mod record;
+mod serve;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -106,6 +108,14 @@ pub enum Command {
     /// Exit code 0: valid. 1: an integrity failure, reported with the entry's sequence number
     /// and the reason. 2: the input could not be read.
     Verify(inspect::VerifyArgs),
+    /// Serve the HTTP API: signed submissions answered with receipts, entries, proofs,
+    /// checkpoints, C2SP tlog-tiles, a live feed and /openapi.json.
+    ///
+    /// Example: kordon serve --demo   (the demo ledger on http://127.0.0.1:8080/)
+    Serve(serve::ServeArgs),
+    /// Check a receipt from a server offline.
+    #[command(subcommand)]
+    Receipt(receipt::ReceiptCommand),
 }
 
 #[derive(Debug, Args)]
@@ -198,5 +208,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Proof(p) => inspect::proof(&data, p),
         Command::Export(a) => inspect::export(&data, a),
         Command::Verify(a) => inspect::verify(&data, a),
+        Command::Serve(a) => serve::serve(&data, a),
+        Command::Receipt(c) => receipt::receipt(c),
     }
 }

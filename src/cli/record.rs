@@ -24,6 +24,25 @@ pub struct SignArgs {
     /// The event's id (default: 128 random bits in hex). Ids are unique in the ledger.
     #[arg(long, value_name = "ID")]
     pub event_id: Option<String>,
+    /// Submit to a kordon server (`kordon serve`) instead of the local data directory: the
+    /// event is signed here, the server's receipt is checked and kept (see --receipts).
+    #[arg(long, env = "KORDON_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+    /// Where to keep receipts from --server [default: receipts/ beside the key].
+    #[arg(long, value_name = "DIR")]
+    pub receipts: Option<PathBuf>,
+    /// The ledger's published verifier key, to check receipts from --server with (default:
+    /// the key the server gives).
+    #[arg(long, env = "KORDON_LEDGER_KEY", value_name = "VKEY")]
+    pub ledger_key: Option<String>,
+    /// Bearer token for a server that protects its reads (--server only).
+    #[arg(
+        long,
+        env = "KORDON_READ_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub read_token: Option<String>,
 }
 
 fn parse<T>(what: &str, r: Result<T, String>) -> Result<T> {
@@ -77,6 +96,24 @@ fn evidence(items: &[String], cites: &Option<String>) -> Result<Vec<Evidence>> {
 pub fn sign_and_record(data: &Path, who: &SignArgs, body: Body) -> Result<u8> {
     let key = datadir::read_key(&who.key)?;
     let author = Author::new(body_id(&who.author)?, key);
+    if let Some(url) = &who.server {
+        let client = crate::server::client::Client::new(url, who.read_token.clone());
+        let origin = client.origin()?;
+        let id = match &who.event_id {
+            Some(s) => event_id(s)?,
+            None => new_event_id(),
+        };
+        let sub = author.sign_with_id(&origin, id, system_clock()(), &body)?;
+        let dir = super::receipt::receipts_dir(&who.receipts, &who.key);
+        return super::receipt::submit_remote(
+            &client,
+            &sub,
+            who.ledger_key.as_deref(),
+            &dir,
+            body.kind(),
+            &who.author,
+        );
+    }
     let ledger = datadir::open(data, system_clock())?;
     let origin = ledger
         .with_state(|s| s.origin().map(str::to_string))

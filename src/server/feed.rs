@@ -1,0 +1,186 @@
+//! `GET /feed`: new entries as Server-Sent Events, each with its sequence number as the event
+//! id, so a client that reconnects with `Last-Event-ID` resumes exactly after the last entry it
+//! saw: no gap, no duplicate.
+//!
+//! Each stream subscribes to the ledger's commits first and then reads the store: it replays
+//! what is stored from its starting point, then follows the commits, skipping what it already
+//! sent. If it falls behind the commits (a slow client), it goes back to the store. Its state is
+//! one number, the next sequence number to send.
+
+use super::read::entry_json;
+use super::{ApiError, AppState, FeedBatch, Q};
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::Response;
+use serde::Deserialize;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, watch};
+use utoipa::IntoParams;
+
+/// Entries read from the store at a time while replaying.
+const REPLAY_CHUNK: u64 = 512;
+/// A comment line this often keeps proxies from closing an idle stream.
+const KEEPALIVE: Duration = Duration::from_secs(15);
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FeedQuery {
+    /// The first sequence number to send (default: the next entry to be recorded).
+    /// `Last-Event-ID` takes precedence: the stream then starts after that entry.
+    pub from: Option<u64>,
+}
+
+/// Live feed of new entries (Server-Sent Events).
+///
+/// Each event is `id: <seq>`, `event: entry` and `data: <the entry as JSON, as GET
+/// /entries/{seq}>`. Reconnect with `Last-Event-ID: <seq>` to resume after that entry.
+#[utoipa::path(get, path = "/feed", tag = "read", params(FeedQuery,
+        ("Last-Event-ID" = Option<u64>, Header, description = "Resume after this sequence number")),
+    responses(
+        (status = 200, description = "An endless event stream", content_type = "text/event-stream"),
+        (status = 400, description = "Last-Event-ID or from is not a sequence number (request.parameter)", body = super::errors::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn feed(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Q(q): Q<FeedQuery>,
+) -> Result<Response, ApiError> {
+    // Subscribe before reading the head, so no commit falls between the two.
+    let rx = st.subscribe_feed();
+    let last = headers
+        .get("last-event-id")
+        .map(|v| {
+            v.to_str()
+                .ok()
+                .and_then(|s| s.trim().parse::<u64>().ok())
+                .ok_or_else(|| {
+                    ApiError::bad_parameter("Last-Event-ID must be an entry's sequence number")
+                })
+        })
+        .transpose()?;
+    let next = match (last, q.from) {
+        (Some(l), _) => l.saturating_add(1),
+        (None, Some(f)) => f,
+        (None, None) => st.head().size,
+    };
+    let state = Feed {
+        stop: st.stopping(),
+        st,
+        next,
+        rx,
+        replay: true,
+        started: false,
+    };
+    let stream = futures_util::stream::unfold(state, |mut s| async move {
+        s.step().await.map(|chunk| (Ok::<_, Infallible>(chunk), s))
+    });
+    let mut resp = Response::new(Body::from_stream(stream));
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    Ok(resp)
+}
+
+struct Feed {
+    st: AppState,
+    /// The next sequence number to send.
+    next: u64,
+    rx: broadcast::Receiver<Arc<FeedBatch>>,
+    stop: watch::Receiver<bool>,
+    /// Whether the store may hold entries from `next` on that were not sent.
+    replay: bool,
+    started: bool,
+}
+
+fn event(seq: u64, json: &str, out: &mut String) {
+    out.push_str("id: ");
+    out.push_str(&seq.to_string());
+    out.push_str("\nevent: entry\ndata: ");
+    out.push_str(json);
+    out.push_str("\n\n");
+}
+
+impl Feed {
+    /// The next chunk of the stream, or `None` to end it.
+    async fn step(&mut self) -> Option<Bytes> {
+        if !self.started {
+            self.started = true;
+            return Some(Bytes::from(format!(
+                "retry: 2000\n: kordon feed from entry {}\n\n",
+                self.next
+            )));
+        }
+        loop {
+            if *self.stop.borrow() {
+                return None;
+            }
+            if self.replay {
+                let from = self.next;
+                let read = self
+                    .st
+                    .blocking(move |st| {
+                        let snap = st.store().snapshot()?;
+                        let end = from.saturating_add(REPLAY_CHUNK).min(snap.size());
+                        if from >= end {
+                            return Ok(Vec::new());
+                        }
+                        Ok(snap.entries(from, end)?)
+                    })
+                    .await;
+                let entries = match read {
+                    Ok(e) => e,
+                    Err(e) => {
+                        tracing::warn!(detail = %e.detail, "feed: reading the store failed");
+                        return None;
+                    }
+                };
+                if entries.is_empty() {
+                    self.replay = false;
+                    continue;
+                }
+                let mut out = String::new();
+                for b in &entries {
+                    event(self.next, &entry_json(b)?, &mut out);
+                    self.next += 1;
+                }
+                return Some(Bytes::from(out));
+            }
+            let got = tokio::select! {
+                r = self.rx.recv() => r,
+                _ = self.stop.changed() => return None,
+                _ = tokio::time::sleep(KEEPALIVE) => return Some(Bytes::from_static(b": keepalive\n\n")),
+            };
+            match got {
+                Ok(batch) => {
+                    let end = batch.first + batch.entries.len() as u64;
+                    if end <= self.next {
+                        continue; // Already sent while replaying.
+                    }
+                    if batch.first > self.next {
+                        // A commit this stream did not hear: read it from the store.
+                        self.replay = true;
+                        continue;
+                    }
+                    let skip = (self.next - batch.first) as usize;
+                    let mut out = String::new();
+                    for b in &batch.entries[skip..] {
+                        event(self.next, &entry_json(b)?, &mut out);
+                        self.next += 1;
+                    }
+                    return Some(Bytes::from(out));
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    self.replay = true;
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+}

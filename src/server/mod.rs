@@ -1,0 +1,451 @@
+//! The HTTP API (`kordon serve`): signed submissions answered with receipts, reads of entries,
+//! proofs and checkpoints, the C2SP tlog-tiles endpoints, a live feed and the OpenAPI document.
+//!
+//! One concern per file: `errors.rs` (problem details), `write.rs` (submissions), `receipt.rs`
+//! (receipts and their offline check), `read.rs` (entries, proofs, export, health), `tiles.rs`
+//! (C2SP tlog-tiles), `feed.rs` (Server-Sent Events), `openapi.rs` (the document) and
+//! `views.rs` (the oversight views, filled by the projections work).
+//!
+//! The server holds no body's private key: it receives the exact canonical event bytes and the
+//! signature a body made, and hands them to `Ledger::submit`, which judges them by the same
+//! rules as every other appender and answers only once the entry is durable.
+
+pub mod client;
+pub mod errors;
+pub mod feed;
+pub mod openapi;
+pub mod read;
+pub mod receipt;
+pub mod tiles;
+pub mod views;
+pub mod write;
+
+use crate::ledger::{Committed, Ledger};
+use crate::store::{Store, StoreError};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::handler::Handler;
+use axum::http::request::Parts;
+use axum::http::{header, Method};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+pub use errors::ApiError;
+use serde::de::DeserializeOwned;
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+use tokio::sync::{broadcast, watch, Semaphore};
+
+/// How the server behaves at its edges.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// If set, every read needs `Authorization: Bearer <token>` (health checks excepted).
+    pub read_token: Option<String>,
+    /// Submissions accepted at once (being read, queued or committing); more get `503`.
+    pub max_pending: usize,
+    /// How long a request may take to produce its answer (streamed bodies excepted).
+    pub request_timeout: Duration,
+    /// How long a client may take to send a submission's body.
+    pub body_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            read_token: None,
+            max_pending: 1024,
+            request_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The largest submission body accepted: the base64 of the largest event (65,422 bytes) and of
+/// a signature, in JSON, is about 87 KiB.
+pub const MAX_BODY: usize = 128 * 1024;
+
+/// The ledger's latest state as the server last heard it.
+#[derive(Debug, Clone)]
+pub struct Head {
+    pub size: u64,
+    /// The latest signed checkpoint (C2SP signed note); empty while the ledger is empty.
+    pub checkpoint: Arc<str>,
+}
+
+/// One durable commit as the live feed passes it on.
+#[derive(Debug)]
+pub struct FeedBatch {
+    /// The sequence number of the first entry.
+    pub first: u64,
+    /// Each entry's bytes, in order.
+    pub entries: Vec<Vec<u8>>,
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    ledger: Arc<Ledger>,
+    config: Config,
+    origin: String,
+    vkey: String,
+    slots: Arc<Semaphore>,
+    head: Arc<RwLock<Head>>,
+    feed: broadcast::Sender<Arc<FeedBatch>>,
+    stopping: watch::Sender<bool>,
+}
+
+impl AppState {
+    /// Serves `ledger`. Registers a subscriber that keeps the head and the live feed current.
+    pub fn new(ledger: Arc<Ledger>, config: Config) -> Result<AppState, StoreError> {
+        let snap = ledger.store().snapshot()?;
+        let head = Arc::new(RwLock::new(Head {
+            size: snap.size(),
+            checkpoint: snap.checkpoint()?.unwrap_or_default().into(),
+        }));
+        drop(snap);
+        let origin = ledger.with_state(|s| s.origin().unwrap_or_default().to_string());
+        let (feed, _) = broadcast::channel(4096);
+        let (stopping, _) = watch::channel(false);
+        {
+            let head = Arc::clone(&head);
+            let feed = feed.clone();
+            ledger.subscribe(move |c: &Committed<'_>| {
+                {
+                    let mut h = head.write().unwrap_or_else(|p| p.into_inner());
+                    h.size = c.size;
+                    h.checkpoint = c.checkpoint.into();
+                }
+                if feed.receiver_count() > 0 {
+                    if let Some(first) = c.entries.first() {
+                        let _ = feed.send(Arc::new(FeedBatch {
+                            first: first.seq,
+                            entries: c.entries.iter().map(|p| p.bytes.clone()).collect(),
+                        }));
+                    }
+                }
+            });
+        }
+        Ok(AppState {
+            inner: Arc::new(Inner {
+                vkey: ledger.verifier_key(),
+                ledger,
+                slots: Arc::new(Semaphore::new(config.max_pending.max(1))),
+                config,
+                origin,
+                head,
+                feed,
+                stopping,
+            }),
+        })
+    }
+
+    pub fn ledger(&self) -> &Arc<Ledger> {
+        &self.inner.ledger
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.inner.ledger.store()
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The ledger's origin (empty before the genesis).
+    pub fn origin(&self) -> String {
+        if !self.inner.origin.is_empty() {
+            return self.inner.origin.clone();
+        }
+        // The genesis may have been written after the server started.
+        self.inner
+            .ledger
+            .with_state(|s| s.origin().unwrap_or_default().to_string())
+    }
+
+    /// The ledger's verifier key (C2SP vkey).
+    pub fn verifier_key(&self) -> &str {
+        &self.inner.vkey
+    }
+
+    /// The latest size and signed checkpoint.
+    pub fn head(&self) -> Head {
+        self.inner
+            .head
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn slots(&self) -> &Arc<Semaphore> {
+        &self.inner.slots
+    }
+
+    pub(crate) fn subscribe_feed(&self) -> broadcast::Receiver<Arc<FeedBatch>> {
+        self.inner.feed.subscribe()
+    }
+
+    /// A receiver that turns true when the server begins to shut down.
+    pub fn stopping(&self) -> watch::Receiver<bool> {
+        self.inner.stopping.subscribe()
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        *self.inner.stopping.borrow()
+    }
+
+    /// Starts the graceful shutdown: live feeds end, `/readyz` answers 503; requests in flight,
+    /// submissions included, still complete.
+    pub fn begin_shutdown(&self) {
+        self.inner.stopping.send_replace(true);
+    }
+
+    /// Runs blocking work (store reads, the append) off the async workers.
+    pub async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&AppState) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let st = self.clone();
+        tokio::task::spawn_blocking(move || f(&st))
+            .await
+            .map_err(|e| ApiError::internal(format!("a worker failed: {e}")))?
+    }
+}
+
+/// One route as registered: the method, the axum path, and the OpenAPI paths that document it
+/// (the same path, except for the tile routes whose index spans several segments).
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub documented_as: Vec<&'static str>,
+}
+
+/// Builds the router and the list of its routes together, so the list the OpenAPI test checks
+/// is the list axum serves.
+pub struct Routes {
+    router: Router<AppState>,
+    table: Vec<Route>,
+}
+
+impl Default for Routes {
+    fn default() -> Routes {
+        Routes {
+            router: Router::new(),
+            table: Vec::new(),
+        }
+    }
+}
+
+impl Routes {
+    /// A GET route (HEAD is answered too), documented under the same path.
+    pub fn get<H, T>(self, path: &'static str, handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.get_as(path, &[path], handler)
+    }
+
+    /// A GET route documented under other paths (for routes with a wildcard).
+    pub fn get_as<H, T>(mut self, path: &'static str, docs: &[&'static str], handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.router = self.router.route(path, axum::routing::get(handler));
+        self.table.push(Route {
+            method: Method::GET,
+            path,
+            documented_as: docs.to_vec(),
+        });
+        self
+    }
+
+    /// A POST route.
+    pub fn post<H, T>(mut self, path: &'static str, handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.router = self.router.route(path, axum::routing::post(handler));
+        self.table.push(Route {
+            method: Method::POST,
+            path,
+            documented_as: vec![path],
+        });
+        self
+    }
+
+    pub fn table(&self) -> &[Route] {
+        &self.table
+    }
+}
+
+/// Every route of the API, in the order they are documented.
+pub fn routes() -> Routes {
+    let r = Routes::default()
+        .get("/", read::index)
+        .post("/entries", write::submit)
+        .get("/entries", read::entries)
+        .get("/entries/{seq}", read::entry)
+        .get("/entries/{seq}/receipt", read::receipt)
+        .get("/events/{id}", read::event)
+        .get("/proof/inclusion", read::inclusion)
+        .get("/proof/consistency", read::consistency)
+        .get("/verifier-key", read::verifier_key)
+        .get("/export", read::export)
+        .get("/checkpoint", tiles::checkpoint)
+        .get_as(
+            "/tile/{*path}",
+            &["/tile/{level}/{index}", "/tile/entries/{index}"],
+            tiles::tile,
+        )
+        .get("/feed", feed::feed)
+        .get("/openapi.json", openapi::document)
+        .get("/healthz", read::healthz)
+        .get("/readyz", read::readyz);
+    // The oversight views (projections): see views.rs.
+    views::routes(r)
+}
+
+/// The API's router over `state`, with its middleware: request logs, the bearer token for
+/// reads, request timeouts, and problem+json for unknown routes and methods.
+pub fn router(state: AppState) -> Router {
+    let routes = routes();
+    routes
+        .router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), guard))
+        .layer(middleware::from_fn(log))
+        .with_state(state)
+}
+
+async fn not_found(req: Request) -> ApiError {
+    ApiError::route_not_found(req.uri().path())
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::method_not_allowed()
+}
+
+/// Paths that answer without a token: a load balancer's health checks.
+fn is_public(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz")
+}
+
+/// Compares in time independent of where the strings differ.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = (a.len() != b.len()) as u8;
+    for (i, x) in a.iter().enumerate() {
+        diff |= x ^ b.get(i).copied().unwrap_or(0);
+    }
+    diff == 0
+}
+
+/// The bearer token for reads, and the request timeout.
+async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let is_read = req.method() == Method::GET || req.method() == Method::HEAD;
+    if let (Some(token), true) = (&st.config().read_token, is_read) {
+        if !is_public(req.uri().path()) {
+            let given = req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim);
+            if !given.is_some_and(|g| same_secret(g.as_bytes(), token.as_bytes())) {
+                return ApiError::unauthorized().into_response();
+            }
+        }
+    }
+    // A submission bounds the time to read its body itself and is never cut off once it is
+    // queued: the append completes, and its answer is the receipt.
+    if req.method() == Method::POST {
+        return next.run(req).await;
+    }
+    let limit = st.config().request_timeout;
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => ApiError::timeout(limit.as_secs()).into_response(),
+    }
+}
+
+/// One structured log line per request.
+async fn log(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16();
+    let micros = start.elapsed().as_micros() as u64;
+    if status >= 500 {
+        tracing::warn!(%method, %path, status, micros, "request");
+    } else {
+        tracing::info!(%method, %path, status, micros, "request");
+    }
+    resp
+}
+
+/// `Path<T>` whose rejection is a problem.
+pub struct P<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for P<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| P(p.0))
+            .map_err(|e| ApiError::bad_parameter(e.body_text()))
+    }
+}
+
+/// `Query<T>` whose rejection is a problem.
+pub struct Q<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Q<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Q(q.0))
+            .map_err(|e| ApiError::bad_parameter(e.body_text()))
+    }
+}
+
+/// Serves the API on `listener` until `shutdown` completes, then shuts down gracefully: the
+/// live feeds end, no new connection is accepted, and every request in flight (submissions
+/// included) is answered before this returns. Drop the `Ledger` afterwards to stop its writer.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state.clone());
+    let st = state.clone();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing requests in flight");
+            st.begin_shutdown();
+        })
+        .await
+}
+
+/// Starts logging request lines to standard error at `level` (`KORDON_LOG`: error, warn, info,
+/// debug or trace; default info). Does nothing if a subscriber is already set.
+pub fn init_logging() {
+    let level = std::env::var("KORDON_LOG")
+        .ok()
+        .and_then(|l| l.parse::<tracing::Level>().ok())
+        .unwrap_or(tracing::Level::INFO);
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

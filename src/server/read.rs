@@ -1,0 +1,537 @@
+//! Reads: entries by range, by sequence number and by event id, receipts for any entry,
+//! inclusion and consistency proofs, the verifier key, the export download, and health.
+//!
+//! JSON conventions: hashes are lowercase hex (as `kordon log --json` and `kordon proof` print
+//! them), binary blobs (entries, signatures) standard base64, times RFC 3339 UTC. Texts that a
+//! C2SP specification defines (checkpoints, tlog-proofs) are given verbatim.
+
+use super::errors::Problem;
+use super::receipt::{self, Receipt, ReceiptBuildError};
+use super::{ApiError, AppState, P, Q};
+use crate::core::entry::{self, EntryRef};
+use crate::core::hash::Hash;
+use crate::core::merkle::{self, NodeId};
+use crate::store::{Nodes, Snapshot};
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+/// The most entries one `GET /entries` answers.
+pub const MAX_RANGE: u64 = 1000;
+
+/// One entry as JSON (documentation of what `entry_json` writes).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct EntryJson {
+    pub seq: u64,
+    /// When the ledger recorded it (RFC 3339 UTC; the operator's clock).
+    #[schema(example = "2026-03-01T10:00:00Z")]
+    pub recorded_at: String,
+    /// SHA-256(0x00 ‖ entry), hex: the Merkle leaf and the next entry's `prev`.
+    pub leaf_hash: String,
+    /// The previous entry's leaf hash, hex (zeros for entry 0).
+    pub prev: String,
+    /// The author's Ed25519 signature, base64.
+    pub signature: String,
+    /// The signed event (its canonical bytes are embedded verbatim).
+    #[schema(value_type = Object)]
+    pub event: serde_json::Value,
+    /// The entry's exact bytes, base64: hash them to check `leaf_hash`.
+    pub entry: String,
+}
+
+/// Renders an entry as JSON. The event's canonical bytes are embedded as they are: no
+/// re-serialization. `None` if the stored bytes are not a readable entry.
+pub fn entry_json(bytes: &[u8]) -> Option<String> {
+    let e = EntryRef::decode(bytes).ok()?;
+    let event = std::str::from_utf8(e.event).ok()?;
+    // Stored events passed `event::parse`; this cheap check keeps a damaged store from breaking
+    // the JSON around them.
+    serde_json::from_str::<serde::de::IgnoredAny>(event).ok()?;
+    Some(format!(
+        "{{\"seq\":{},\"recorded_at\":\"{}\",\"leaf_hash\":\"{}\",\"prev\":\"{}\",\"signature\":\"{}\",\"event\":{},\"entry\":\"{}\"}}",
+        e.seq,
+        e.recorded_at.to_rfc3339(),
+        entry::entry_hash(bytes).to_hex(),
+        e.prev.to_hex(),
+        BASE64.encode(e.signature),
+        event,
+        BASE64.encode(bytes),
+    ))
+}
+
+fn json_response(body: String) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+fn read_entry(snap: &dyn Snapshot, seq: u64) -> Result<Vec<u8>, ApiError> {
+    if seq >= snap.size() {
+        return Err(ApiError::not_found(
+            "not-found.entry",
+            format!(
+                "the ledger has {} entries; there is no entry {seq}",
+                snap.size()
+            ),
+        ));
+    }
+    Ok(snap.entries(seq, seq + 1)?.pop().unwrap_or_default())
+}
+
+fn render(bytes: &[u8], seq: u64) -> Result<String, ApiError> {
+    entry_json(bytes).ok_or_else(|| ApiError::storage(format!("entry {seq} is not readable")))
+}
+
+/// The ledger at a glance.
+#[utoipa::path(get, path = "/", tag = "read",
+    responses((status = 200, description = "Origin, size, verifier key, latest checkpoint and links (HTML for a browser)", body = Object)))]
+pub async fn index(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let head = st.head();
+    let origin = st.origin();
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if wants_html {
+        let esc = |s: &str| {
+            s.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+        };
+        let links = [
+            ("/entries?limit=20", "the first entries"),
+            ("/checkpoint", "the latest signed checkpoint"),
+            ("/verifier-key", "the verifier key"),
+            ("/proof/consistency?size1=1", "a consistency proof"),
+            ("/feed", "the live feed (Server-Sent Events)"),
+            ("/export", "the export, for `kordon verify`"),
+            ("/openapi.json", "the OpenAPI document"),
+        ];
+        let items: String = links
+            .iter()
+            .map(|(h, t)| format!("<li><a href=\"{h}\">{h}</a> — {t}</li>"))
+            .collect();
+        return Html(format!(
+            "<!doctype html><meta charset=utf-8><title>kordon {o}</title>\
+             <h1>kordon ledger {o}</h1><p>{n} entries. Verifier key: <code>{k}</code></p>\
+             <pre>{c}</pre><ul>{items}</ul>",
+            o = esc(&origin),
+            n = head.size,
+            k = esc(st.verifier_key()),
+            c = esc(&head.checkpoint),
+        ))
+        .into_response();
+    }
+    axum::Json(json!({
+        "origin": origin,
+        "size": head.size,
+        "verifier_key": st.verifier_key(),
+        "checkpoint": &*head.checkpoint,
+        "links": {
+            "submit": "POST /entries",
+            "entries": "/entries?from=0&limit=100",
+            "entry": "/entries/{seq}",
+            "receipt": "/entries/{seq}/receipt",
+            "event": "/events/{id}",
+            "inclusion": "/proof/inclusion?seq={seq}&size={size}",
+            "consistency": "/proof/consistency?size1={size1}&size2={size2}",
+            "checkpoint": "/checkpoint",
+            "tiles": "/tile/{level}/{index}, /tile/entries/{index}",
+            "feed": "/feed",
+            "export": "/export",
+            "openapi": "/openapi.json",
+        }
+    }))
+    .into_response()
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RangeQuery {
+    /// The first sequence number (default 0).
+    pub from: Option<u64>,
+    /// How many entries at most (default 100, at most 1000).
+    pub limit: Option<u64>,
+}
+
+/// A page of entries.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct EntryPage {
+    /// The ledger's size when the page was read.
+    pub tree_size: u64,
+    pub from: u64,
+    pub entries: Vec<EntryJson>,
+    /// The `from` of the next page, or null at the end of the ledger.
+    pub next: Option<u64>,
+}
+
+/// Entries by range, in order.
+#[utoipa::path(get, path = "/entries", tag = "read", params(RangeQuery),
+    responses(
+        (status = 200, description = "The entries from `from`, at most `limit`", body = EntryPage),
+        (status = 400, description = "A parameter is not a number (request.parameter)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn entries(
+    State(st): State<AppState>,
+    Q(q): Q<RangeQuery>,
+) -> Result<Response, ApiError> {
+    let from = q.from.unwrap_or(0);
+    let limit = q.limit.unwrap_or(100).min(MAX_RANGE);
+    let body = st
+        .blocking(move |st| {
+            let snap = st.store().snapshot()?;
+            let size = snap.size();
+            let end = from.saturating_add(limit).min(size);
+            let mut out = format!("{{\"tree_size\":{size},\"from\":{from},\"entries\":[");
+            if from < end {
+                for (i, b) in snap.entries(from, end)?.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&render(b, from + i as u64)?);
+                }
+            }
+            let next = if end < size && from < end {
+                end.to_string()
+            } else {
+                "null".into()
+            };
+            out.push_str(&format!("],\"next\":{next}}}"));
+            Ok(out)
+        })
+        .await?;
+    Ok(json_response(body))
+}
+
+/// One entry by sequence number.
+#[utoipa::path(get, path = "/entries/{seq}", tag = "read",
+    params(("seq" = u64, Path, description = "The entry's sequence number (0-based)")),
+    responses(
+        (status = 200, description = "The entry", body = EntryJson),
+        (status = 404, description = "No such entry (not-found.entry)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn entry(State(st): State<AppState>, P(seq): P<u64>) -> Result<Response, ApiError> {
+    let snap = st.store().snapshot()?;
+    let bytes = read_entry(&*snap, seq)?;
+    Ok(json_response(render(&bytes, seq)?))
+}
+
+/// One entry by the id of the event it carries.
+#[utoipa::path(get, path = "/events/{id}", tag = "read",
+    params(("id" = String, Path, description = "The event id")),
+    responses(
+        (status = 200, description = "The entry that carries the event", body = EntryJson),
+        (status = 404, description = "No entry carries it (not-found.event)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn event(State(st): State<AppState>, P(id): P<String>) -> Result<Response, ApiError> {
+    let snap = st.store().snapshot()?;
+    let seq = snap.seq_of_event(&id)?.ok_or_else(|| {
+        ApiError::not_found("not-found.event", format!("no entry carries event {id:?}"))
+    })?;
+    let bytes = read_entry(&*snap, seq)?;
+    Ok(json_response(render(&bytes, seq)?))
+}
+
+/// A receipt for any entry, against the latest checkpoint.
+///
+/// The same receipt a submission is answered with, for a submitter that lost its answer or
+/// wants one against a later checkpoint.
+#[utoipa::path(get, path = "/entries/{seq}/receipt", tag = "read",
+    params(("seq" = u64, Path, description = "The entry's sequence number")),
+    responses(
+        (status = 200, description = "The receipt", body = Receipt),
+        (status = 404, description = "No such entry (not-found.entry)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn receipt(State(st): State<AppState>, P(seq): P<u64>) -> Result<Response, ApiError> {
+    let head = st.head();
+    if seq >= head.size {
+        return Err(ApiError::not_found(
+            "not-found.entry",
+            format!(
+                "the ledger has {} entries; there is no entry {seq}",
+                head.size
+            ),
+        ));
+    }
+    let snap = st.store().snapshot()?;
+    let r =
+        receipt::build(&*snap, seq, &head.checkpoint, st.verifier_key()).map_err(|e| match e {
+            ReceiptBuildError::Store(s) => ApiError::from(s),
+            other => ApiError::internal(other.to_string()),
+        })?;
+    Ok(axum::Json(r).into_response())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InclusionQuery {
+    /// The entry's sequence number.
+    pub seq: u64,
+    /// The tree size (default: the latest checkpoint's).
+    pub size: Option<u64>,
+}
+
+/// An RFC 9162 inclusion proof.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct InclusionProof {
+    pub seq: u64,
+    pub tree_size: u64,
+    /// The entry's leaf hash, hex.
+    pub leaf_hash: String,
+    /// The root of the tree of `tree_size` entries, hex.
+    pub root_hash: String,
+    /// The audit path, hex, from the leaf's sibling up.
+    pub proof: Vec<String>,
+    /// The signed checkpoint, when `tree_size` is the latest checkpoint's size.
+    pub checkpoint: Option<String>,
+}
+
+fn size_or_head(st: &AppState, size: Option<u64>, snap: &dyn Snapshot) -> Result<u64, ApiError> {
+    let size = size.unwrap_or_else(|| st.head().size);
+    if size > snap.size() {
+        return Err(ApiError::not_found(
+            "not-found.tree-size",
+            format!(
+                "the ledger has {} entries; size {size} is beyond it",
+                snap.size()
+            ),
+        ));
+    }
+    Ok(size)
+}
+
+fn proof_error(e: merkle::ProofError<crate::store::StoreError>) -> ApiError {
+    match e {
+        merkle::ProofError::Storage(s) => s.into(),
+        other => ApiError::bad_parameter(other.to_string()),
+    }
+}
+
+fn hexes(p: &[Hash]) -> Vec<String> {
+    p.iter().map(Hash::to_hex).collect()
+}
+
+/// Prove an entry is in the tree of a given size.
+#[utoipa::path(get, path = "/proof/inclusion", tag = "proofs", params(InclusionQuery),
+    responses(
+        (status = 200, description = "The proof", body = InclusionProof),
+        (status = 400, description = "seq is not below size (request.parameter)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "size is beyond the ledger (not-found.tree-size)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn inclusion(
+    State(st): State<AppState>,
+    Q(q): Q<InclusionQuery>,
+) -> Result<axum::Json<InclusionProof>, ApiError> {
+    let head = st.head();
+    let snap = st.store().snapshot()?;
+    let size = size_or_head(&st, q.size, &*snap)?;
+    let nodes = Nodes(&*snap);
+    let proof = merkle::inclusion_proof(&nodes, q.seq, size).map_err(proof_error)?;
+    let leaf = snap.node(NodeId {
+        level: 0,
+        index: q.seq,
+    })?;
+    let root = merkle::root_at(&nodes, size)?;
+    Ok(axum::Json(InclusionProof {
+        seq: q.seq,
+        tree_size: size,
+        leaf_hash: leaf.to_hex(),
+        root_hash: root.to_hex(),
+        proof: hexes(&proof),
+        checkpoint: (size == head.size).then(|| head.checkpoint.to_string()),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConsistencyQuery {
+    /// The smaller tree size (at least 1).
+    pub size1: u64,
+    /// The larger tree size (default: the latest checkpoint's).
+    pub size2: Option<u64>,
+}
+
+/// An RFC 9162 consistency proof.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConsistencyProof {
+    pub size1: u64,
+    pub size2: u64,
+    /// Roots of both trees, hex.
+    pub root1: String,
+    pub root2: String,
+    /// The proof, hex.
+    pub proof: Vec<String>,
+    /// The signed checkpoint, when `size2` is the latest checkpoint's size.
+    pub checkpoint: Option<String>,
+}
+
+/// Prove the tree of `size1` entries is a prefix of the tree of `size2`.
+#[utoipa::path(get, path = "/proof/consistency", tag = "proofs", params(ConsistencyQuery),
+    responses(
+        (status = 200, description = "The proof", body = ConsistencyProof),
+        (status = 400, description = "size1 is 0 or above size2 (request.parameter)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "A size is beyond the ledger (not-found.tree-size)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn consistency(
+    State(st): State<AppState>,
+    Q(q): Q<ConsistencyQuery>,
+) -> Result<axum::Json<ConsistencyProof>, ApiError> {
+    let head = st.head();
+    let snap = st.store().snapshot()?;
+    let size2 = size_or_head(&st, q.size2, &*snap)?;
+    if q.size1 == 0 || q.size1 > size2 {
+        return Err(ApiError::bad_parameter(format!(
+            "size1 must be between 1 and size2 ({size2}); it is {}",
+            q.size1
+        )));
+    }
+    let nodes = Nodes(&*snap);
+    let proof = merkle::consistency_proof(&nodes, q.size1, size2).map_err(proof_error)?;
+    Ok(axum::Json(ConsistencyProof {
+        size1: q.size1,
+        size2,
+        root1: merkle::root_at(&nodes, q.size1)?.to_hex(),
+        root2: merkle::root_at(&nodes, size2)?.to_hex(),
+        proof: hexes(&proof),
+        checkpoint: (size2 == head.size).then(|| head.checkpoint.to_string()),
+    }))
+}
+
+/// The ledger's verifier key (C2SP signed-note vkey), which checks its checkpoints.
+#[utoipa::path(get, path = "/verifier-key", tag = "read",
+    responses((status = 200, description = "`name+keyid+base64key` and a newline", body = String, content_type = "text/plain")))]
+pub async fn verifier_key(State(st): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
+        format!("{}\n", st.verifier_key()),
+    )
+        .into_response()
+}
+
+/// Writes into a channel of chunks, for streaming a body from a blocking task.
+struct ChunkWriter {
+    tx: tokio::sync::mpsc::Sender<std::io::Result<Bytes>>,
+    buf: Vec<u8>,
+}
+
+impl ChunkWriter {
+    const CHUNK: usize = 64 * 1024;
+
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let b = Bytes::from(std::mem::replace(
+            &mut self.buf,
+            Vec::with_capacity(Self::CHUNK),
+        ));
+        self.tx.blocking_send(Ok(b)).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
+        })
+    }
+}
+
+impl std::io::Write for ChunkWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= Self::CHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
+}
+
+/// The export bundle (`kordon export`), streamed: check it with `kordon verify FILE`.
+#[utoipa::path(get, path = "/export", tag = "read",
+    responses(
+        (status = 200, description = "The export bundle (events/SPEC.md, \"Export bundle\")", content_type = "application/octet-stream"),
+        (status = 404, description = "The ledger is empty (not-found.checkpoint)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn export(State(st): State<AppState>) -> Result<Response, ApiError> {
+    if st.head().size == 0 {
+        return Err(ApiError::not_found(
+            "not-found.checkpoint",
+            "the ledger is empty; there is nothing to export",
+        ));
+    }
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(8);
+    let task = st.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut w = ChunkWriter {
+            tx: tx.clone(),
+            buf: Vec::with_capacity(ChunkWriter::CHUNK),
+        };
+        if let Err(e) = crate::export::write(task.store(), task.verifier_key(), &mut w) {
+            // Cut the body short so the client sees an incomplete download, never a short
+            // file that looks whole.
+            tracing::warn!(error = %e, "export failed");
+            let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    let name: String = st
+        .origin()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut resp = Response::new(Body::from_stream(stream));
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.kordon-export\""))
+    {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "health",
+    responses((status = 200, description = "Alive", body = Object)))]
+pub async fn healthz() -> axum::Json<serde_json::Value> {
+    axum::Json(json!({"status": "ok"}))
+}
+
+/// Readiness: the ledger is open and the server is not shutting down.
+#[utoipa::path(get, path = "/readyz", tag = "health",
+    responses(
+        (status = 200, description = "Ready, with the ledger's size", body = Object),
+        (status = 503, description = "Shutting down (server.shutting-down)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn readyz(State(st): State<AppState>) -> Result<Response, ApiError> {
+    if st.is_stopping() {
+        return Err(ApiError::closed());
+    }
+    Ok((
+        StatusCode::OK,
+        axum::Json(json!({"status": "ready", "size": st.head().size})),
+    )
+        .into_response())
+}
