@@ -369,6 +369,10 @@ fn every_must_fail_case_is_rejected_with_its_code() {
         "ledger.truncated",
         "checkpoint.fork",
         "checkpoint.equivocation",
+        "ledger.empty",
+        "body.roles",
+        "body.update.empty",
+        "handover.same-lead",
     ] {
         assert!(codes.contains(code), "no must-fail case reports {code}");
     }

@@ -785,6 +785,9 @@ struct Case {
     checkpoint: Option<String>,
     trusted: Option<String>,
     code: &'static str,
+    /// Text the verifier's failure message must contain, when the code alone does not show
+    /// that the case fails for its intended reason.
+    message: Option<&'static str>,
 }
 
 impl Case {
@@ -799,6 +802,15 @@ impl Case {
             checkpoint: None,
             trusted: None,
             code,
+            message: None,
+        }
+    }
+
+    /// Insists that the failure message contains `text`.
+    fn saying(self, text: &'static str) -> Case {
+        Case {
+            message: Some(text),
+            ..self
         }
     }
 }
@@ -824,6 +836,16 @@ impl Ctx<'_> {
 
     fn sign_checkpoint(&self, size: u64, root: Hash) -> String {
         sign_checkpoint(self.signer, size, root)
+    }
+
+    /// Insists that the valid ledger followed by `extra` verifies, under a fresh checkpoint.
+    fn assert_valid(&self, extra: &[Vec<u8>], what: &str) {
+        let mut all = self.entries.to_vec();
+        all.extend_from_slice(extra);
+        let leaves: Vec<Hash> = all.iter().map(|e| leaf_hash(e)).collect();
+        let cp = self.sign_checkpoint(all.len() as u64, merkle::root_of(&leaves));
+        let r = verify_export(&assemble_export(self.vkey, &cp, &all), None);
+        assert!(r.valid, "{what} is itself invalid: {r:?}");
     }
 
     /// A signed event, as `author` with the demo key `label`.
@@ -852,20 +874,38 @@ impl Ctx<'_> {
         event: Vec<u8>,
         signature: [u8; 64],
     ) -> Case {
-        let seq = self.n() as u64;
+        self.append_all(name, code, description, vec![(event, signature)])
+    }
+
+    /// A case that appends signed events, in order, after the whole valid ledger; every entry
+    /// is recorded at the same time. The last event is the one the case shows.
+    fn append_all(
+        &self,
+        name: &'static str,
+        code: &'static str,
+        description: &str,
+        events: Vec<(Vec<u8>, [u8; 64])>,
+    ) -> Case {
         let rec = ms(CASE_AT) + CASE_DELAY;
-        let e = entry::encode(
-            seq,
-            Millis(rec),
-            &self.leaves[self.n() - 1],
-            &signature,
-            &event,
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let mut prev = self.leaves[self.n() - 1];
+        let mut out = Vec::new();
+        for (i, (event, signature)) in events.iter().enumerate() {
+            let e = entry::encode((self.n() + i) as u64, Millis(rec), &prev, signature, event)
+                .unwrap_or_else(|e| panic!("{e}"));
+            prev = leaf_hash(&e);
+            out.push(e);
+        }
+        // Only the last entry is faulty: the ones before it extend the ledger validly.
+        if out.len() > 1 {
+            self.assert_valid(
+                &out[..out.len() - 1],
+                &format!("case {name} without its last entry"),
+            );
+        }
         Case {
             base_entries: self.n(),
-            entries: vec![e],
-            event: Some((event, signature)),
+            entries: out,
+            event: events.last().cloned(),
             ..Case::new(name, code, description)
         }
     }
@@ -891,19 +931,6 @@ impl Ctx<'_> {
         self.append(name, code, description, ev, sig)
     }
 
-    /// The valid template event the JSON mutations start from, as text.
-    fn template(&self, name: &str) -> String {
-        let (ev, _) = self.event(
-            ORIGIN,
-            "customs",
-            "customs",
-            &format!("mf:{name}"),
-            ms(CASE_AT),
-            &template_body(),
-        );
-        String::from_utf8(ev).unwrap_or_else(|e| panic!("{e}"))
-    }
-
     /// A case whose event is `mutate(template)`, re-signed by customs.
     fn mutated(
         &self,
@@ -912,10 +939,49 @@ impl Ctx<'_> {
         description: &str,
         mutate: impl FnOnce(&str) -> String,
     ) -> Case {
-        let t = self.template(name);
+        self.mutated_body(
+            name,
+            code,
+            description,
+            "customs",
+            "customs",
+            template_body(),
+            mutate,
+        )
+    }
+
+    /// A case whose event is `mutate(e)`, where `e` is the valid event `body` by `author`
+    /// with the demo key `label`, re-signed with that key. For encodings the library refuses
+    /// to write.
+    #[allow(clippy::too_many_arguments)]
+    fn mutated_body(
+        &self,
+        name: &'static str,
+        code: &'static str,
+        description: &str,
+        author: &str,
+        label: &str,
+        body: Body,
+        mutate: impl FnOnce(&str) -> String,
+    ) -> Case {
+        let (ev, sig) = self.event(
+            ORIGIN,
+            author,
+            label,
+            &format!("mf:{name}"),
+            ms(CASE_AT),
+            &body,
+        );
+        // Unmutated, the event is valid: the mutation is the case's only defect.
+        let unmutated = self.append(name, code, description, ev.clone(), sig);
+        self.assert_valid(
+            &unmutated.entries,
+            &format!("case {name} before its mutation"),
+        );
+        let t = String::from_utf8(ev).unwrap_or_else(|e| panic!("{e}"));
         let m = mutate(&t);
         assert_ne!(m, t, "case {name}: the mutation changed nothing");
-        let sig = keys::sign_event(&demo_key("customs"), m.as_bytes());
+        let sig = keys::sign_event(&demo_key(label), m.as_bytes());
         self.append(name, code, description, m.into_bytes(), sig)
     }
 
@@ -999,12 +1065,7 @@ fn must_fail_cases(
             &template_body(),
         );
         let ok = x.append("template", "", "", ev, sig);
-        let mut all = entries.to_vec();
-        all.extend(ok.entries);
-        let leaves: Vec<Hash> = all.iter().map(|e| leaf_hash(e)).collect();
-        let cp = x.sign_checkpoint(all.len() as u64, merkle::root_of(&leaves));
-        let r = verify_export(&assemble_export(vkey, &cp, &all), None);
-        assert!(r.valid, "the must-fail template is itself invalid: {r:?}");
+        x.assert_valid(&ok.entries, "the must-fail template");
     }
 
     // --- Event bytes: canonical JSON and the event format.
@@ -1092,6 +1153,57 @@ fn must_fail_cases(
         "An invalid value grammar in the body: a commitment id with a space.",
         |t| replace_once(t, "\"AP-2026/2.1\"", "\"AP 2026/2.1\""),
     ));
+    cases.push(
+        x.mutated(
+            "event-null-member",
+            "event.format",
+            "The optional body member \"about\" written as null instead of being omitted: a second encoding of the same event.",
+            |t| replace_once(t, "\"body\":{\"commitment\":", "\"body\":{\"about\":null,\"commitment\":"),
+        )
+        .saying("about is null or an empty list"),
+    );
+    cases.push(
+        x.mutated(
+            "event-empty-list",
+            "event.format",
+            "The optional body member \"evidence\" written as an empty list instead of being omitted: a second encoding of the same event.",
+            |t| replace_once(t, "\"AP-2026/2.1\",\"text\":", "\"AP-2026/2.1\",\"evidence\":[],\"text\":"),
+        )
+        .saying("evidence is null or an empty list"),
+    );
+    cases.push(
+        x.mutated_body(
+            "event-negative-zero",
+            "event.format",
+            "indicator.measured by the lead (customs) with the decimal value \"-0\": a second spelling of \"0\".",
+            "customs",
+            "customs",
+            Body::IndicatorMeasured(IndicatorMeasured {
+                commitment: c(COMMITMENT),
+                indicator: IndicatorId::parse("i1").unwrap_or_else(|e| panic!("{e}")),
+                value: dec("0"),
+                as_of: date("2026-05-01"),
+                evidence: Vec::new(),
+            }),
+            |t| replace_once(t, "\"value\":\"0\"", "\"value\":\"-0\""),
+        )
+        .saying("\"-0\""),
+    );
+    cases.push(
+        x.mutated(
+            "event-leap-second",
+            "event.format",
+            "\"at\" with a leap second, 2026-05-04T08:59:60Z: seconds run 00-59 (the time would otherwise be a second spelling of 08:59:59).",
+            |t| {
+                replace_once(
+                    t,
+                    "\"2026-05-04T09:00:00Z\"",
+                    "\"2026-05-04T08:59:60Z\"",
+                )
+            },
+        )
+        .saying("08:59:60Z"),
+    );
 
     // --- Entries and the chain.
     {
@@ -1379,6 +1491,79 @@ fn must_fail_cases(
             evidence: Vec::new(),
         }),
     ));
+    cases.push(
+        x.append_body(
+            "body-update-empty",
+            "body.update.empty",
+            "body.updated by customs for itself that gives none of name_uk, name_en, kind or roles.",
+            "customs",
+            "customs",
+            Body::BodyUpdated(BodyUpdated {
+                id: b("customs"),
+                name_uk: None,
+                name_en: None,
+                kind: None,
+                roles: None,
+            }),
+        )
+        .saying("at least one field"),
+    );
+    cases.push(
+        x.append_body(
+            "body-roles-duplicate",
+            "body.roles",
+            "body.registered by the registrar with the role executor listed twice.",
+            "registry",
+            "registry",
+            Body::BodyRegistered(BodyRegistered {
+                id: b("border-guard"),
+                name_uk: "Прикордонна служба".into(),
+                name_en: "Border guard".into(),
+                kind: "agency".into(),
+                roles: vec![Role::Executor, Role::Executor],
+                public_keys: Vec::new(),
+            }),
+        )
+        .saying("listed twice"),
+    );
+    {
+        // The valid ledger has no commitment that is assigned and not yet accepted, so the
+        // case appends one (a valid entry) before the faulty reassignment.
+        let name = "reassign-to-assignee";
+        let assigned = x.event(
+            ORIGIN,
+            "cmu",
+            "cmu",
+            &format!("mf:{name}:assign"),
+            at,
+            &Body::CommitmentAssigned(Fixture::commitment(
+                "AP-2026/2.2",
+                Some("sbgs"),
+                "2026-12-31",
+            )),
+        );
+        let reassigned = x.event(
+            ORIGIN,
+            "cmu",
+            "cmu",
+            &format!("mf:{name}"),
+            at,
+            &Body::CommitmentReassigned(Transfer {
+                commitment: c("AP-2026/2.2"),
+                to: b("sbgs"),
+                reason: "sbgs is to deliver it".into(),
+            }),
+        );
+        cases.push(
+            x.append_all(
+                name,
+                "handover.same-lead",
+                "Two entries: the coordinator assigns AP-2026/2.2 to sbgs (valid; sbgs has not accepted it), then reassigns it to sbgs, which would make sbgs responsible without its acceptance.",
+                vec![assigned, reassigned],
+            )
+            .saying("already leads or is assigned"),
+        );
+    }
     let measured = entries
         .iter()
         .map(|e| parse(&e[entry::HEADER_LEN..]).unwrap_or_else(|e| panic!("{e}")))
@@ -1517,6 +1702,11 @@ fn must_fail_cases(
             "The last entry re-recorded one millisecond later (a valid entry on its own) under the original checkpoint: the root differs.",
         )
     });
+    cases.push(Case::new(
+        "ledger-empty",
+        "ledger.empty",
+        "No entries, under a checkpoint of size 0 (the empty tree) signed by the ledger key: a ledger starts with its genesis, so a checkpoint that covers nothing is refused.",
+    ));
     cases.push(Case {
         base_entries: n - 1,
         checkpoint: Some(checkpoint.to_string()),
@@ -1623,6 +1813,15 @@ fn finish(x: &Ctx<'_>, c: Case) -> CaseJson {
         "must-fail case {} fails with {} ({}) instead of {}",
         c.name, failure.code, failure.message, c.code
     );
+    if let Some(text) = c.message {
+        assert!(
+            failure.message.contains(text),
+            "must-fail case {} fails with {} for another reason: {}",
+            c.name,
+            failure.code,
+            failure.message
+        );
+    }
     CaseJson {
         name: c.name,
         description: c.description,
@@ -1667,7 +1866,8 @@ The format they exercise is specified in [../SPEC.md](../SPEC.md).
   (`kordon::fixture::demo_key`). `ledger.json` lists each label with its public key and key id.
   The ledger (checkpoint) key is the demo key labelled `ledger:{ORIGIN}`. Never use these keys
   for anything real.
-* Event ids are `ev-0`, `ev-1`, … in signing order; must-fail events use `mf:<case name>`.
+* Event ids are `ev-0`, `ev-1`, … in signing order; must-fail events use `mf:<case name>` (and
+  `mf:<case name>:<step>` for a valid entry a case appends before its faulty one).
 * Times come from a manual clock starting 2026-01-05; each event is recorded a little after
   the time it claims.
 * Ed25519 signatures are deterministic (RFC 8032), so every run writes the same bytes. The
