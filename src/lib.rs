@@ -11,3 +11,4 @@ pub mod server;
 pub mod store;
 pub mod verify;
 pub mod demo;
+pub mod projector;

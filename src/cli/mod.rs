@@ -6,6 +6,7 @@
 //! ledger refused).
 
 mod inspect;
+mod query;
 mod receipt;
 mod record;
 mod serve;
@@ -93,6 +94,13 @@ pub enum Command {
     /// Example: kordon record --type coexecutor.added
     ///   --body '{"commitment":"AP-2026/2.1","body":"police"}' --as cmu --key cmu.pem
     Record(record::RecordArgs),
+    /// Ask the oversight views: responsibility, card, overdue, scorecard, objectives, changes,
+    /// briefing, quality; now or --as-of a past date or entry count.
+    ///
+    /// Examples: kordon query responsibility AP-2026/2.1 --as-of 2026-05-01;
+    ///   kordon query overdue --body sbgs; kordon query changes --since 2026-07-15;
+    ///   kordon query briefing --week 2026-W37 --format csv
+    Query(query::QueryArgs),
     /// List entries.
     Log(inspect::LogArgs),
     /// Print the latest signed checkpoint (C2SP signed note) and the ledger's verifier key.
@@ -203,6 +211,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Note(c) => record::note(&data, c),
         Command::Inquiry(c) => record::inquiry(&data, c),
         Command::Record(a) => record::generic(&data, a),
+        Command::Query(a) => query::query(&data, a),
         Command::Log(a) => inspect::log(&data, a),
         Command::Checkpoint => inspect::checkpoint(&data),
         Command::Proof(p) => inspect::proof(&data, p),

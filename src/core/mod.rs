@@ -10,5 +10,6 @@ pub mod hash;
 pub mod keys;
 pub mod merkle;
 pub mod note;
+pub mod projection;
 pub mod rules;
 pub mod types;

@@ -1,0 +1,1308 @@
+//! The views oversight asks for, each computed from `History` at a `Point`. Nothing here is
+//! stored: overdue, at risk and on time are computed from deadlines, statuses and the day.
+//!
+//! Every view is also a `Table` (one fact per column) for terminals and CSV; JSON is the
+//! serde form of the view structs.
+
+use super::*;
+
+/// A flat table: a header row and rows of cells.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Table {
+    pub header: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+}
+
+pub trait Tabular {
+    /// Every fact in its own column (CSV).
+    fn table(&self) -> Table;
+    /// The same for an 80-column terminal: fewer or combined columns where needed.
+    fn narrow(&self) -> Table {
+        self.table()
+    }
+}
+
+fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
+    v.as_ref().map(|x| x.to_string()).unwrap_or_default()
+}
+
+/// Calendar days from `a` to `b` (negative if `b` is earlier).
+fn days_between(a: Date, b: Date) -> i64 {
+    a.0.until((jiff::Unit::Day, b.0))
+        .map(|s| s.get_days() as i64)
+        .unwrap_or(0)
+}
+
+/// An inquiry as it stood at `size`: an answer recorded later is not yet there.
+fn inquiry_at(q: &InquiryRec, size: u64) -> InquiryRec {
+    let mut q = q.clone();
+    if q.answered.as_ref().is_some_and(|a| a.0 >= size) {
+        q.answered = None;
+    }
+    q
+}
+
+// ---------------------------------------------------------------------------------------------
+// Facts about one commitment at a point.
+
+impl CommitmentRec {
+    pub fn exists_at(&self, size: u64) -> bool {
+        self.created < size
+    }
+
+    pub fn phase_at(&self, size: u64) -> PhaseName {
+        self.phases
+            .iter()
+            .rev()
+            .find(|p| p.0 < size)
+            .map(|p| p.1.clone())
+            .unwrap_or(PhaseName::Assigned)
+    }
+
+    pub fn lead_at(&self, size: u64) -> Option<BodyId> {
+        self.leads
+            .iter()
+            .filter_map(|l| l.at(size))
+            .find(|l| l.to.is_none())
+            .map(|l| l.body)
+    }
+
+    pub fn co_executors_at(&self, size: u64) -> Vec<BodyId> {
+        self.co_executors
+            .iter()
+            .filter_map(|l| l.at(size))
+            .filter(|l| l.to.is_none())
+            .map(|l| l.body)
+            .collect()
+    }
+
+    pub fn deadline_at(&self, size: u64) -> Date {
+        self.deadlines
+            .iter()
+            .rev()
+            .find(|d| d.seq < size)
+            .map(|d| d.to)
+            .unwrap_or(self.fields.deadline)
+    }
+
+    pub fn claim_at(&self, size: u64) -> Option<&ClaimRec> {
+        self.claims.iter().rev().find(|c| c.seq < size)
+    }
+
+    pub fn assessment_at(&self, size: u64) -> Option<&AssessmentRec> {
+        self.assessments.iter().rev().find(|c| c.seq < size)
+    }
+
+    pub fn pending_handover_at(&self, size: u64) -> Option<&HandoverRec> {
+        self.handovers
+            .iter()
+            .rev()
+            .find(|h| h.seq < size)
+            .filter(|h| h.outcome.is_none_or(|o| o.0 >= size))
+    }
+
+    /// Open (not cancelled, superseded or rejected) at the point.
+    pub fn open_at(&self, size: u64) -> bool {
+        matches!(self.phase_at(size), PhaseName::Assigned | PhaseName::Active)
+    }
+
+    /// Overdue: open, not claimed implemented, and its deadline is before `today`. Returns the
+    /// number of days over.
+    pub fn overdue_at(&self, p: Point) -> Option<i64> {
+        if !self.exists_at(p.size) || !self.open_at(p.size) {
+            return None;
+        }
+        if self
+            .claim_at(p.size)
+            .is_some_and(|c| c.status == Status::Implemented)
+        {
+            return None;
+        }
+        let deadline = self.deadline_at(p.size);
+        (deadline < p.today).then(|| days_between(deadline, p.today))
+    }
+
+    /// Why the commitment is at risk at the point, if it is.
+    pub fn at_risk_at(&self, p: Point) -> Option<String> {
+        if !self.exists_at(p.size) || !self.open_at(p.size) || self.overdue_at(p).is_some() {
+            return None;
+        }
+        if let Some(c) = self.claim_at(p.size) {
+            if matches!(c.status, Status::AtRisk | Status::Blocked) {
+                return Some(format!("lead reports {}", status_name(c.status)));
+            }
+            if c.status == Status::Implemented {
+                return None;
+            }
+        }
+        for ind in &self.fields.indicators {
+            for m in &ind.milestones {
+                if m.date >= p.today {
+                    continue;
+                }
+                let latest = self
+                    .measures
+                    .iter()
+                    .filter(|x| x.seq < p.size && x.indicator == ind.id && x.as_of <= m.date)
+                    .max_by_key(|x| (x.as_of, x.seq));
+                let reached = latest.is_some_and(|x| decimal_ge(&x.value, &m.value, ind));
+                if !reached {
+                    return Some(format!(
+                        "milestone {} of {} by {} not reached{}",
+                        m.value,
+                        ind.id,
+                        m.date,
+                        latest
+                            .map(|x| format!(" (measured {})", x.value))
+                            .unwrap_or_default()
+                    ));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Whether `value` reaches `goal`, in the direction from baseline to target (a falling
+/// indicator, such as waiting time, reaches its goal by going down).
+fn decimal_ge(value: &Decimal, goal: &Decimal, ind: &Indicator) -> bool {
+    let f = |d: &Decimal| d.as_str().parse::<f64>().unwrap_or(0.0);
+    let falling = matches!((&ind.baseline, &ind.target), (Some(b), Some(t)) if f(t) < f(b));
+    if falling {
+        f(value) <= f(goal)
+    } else {
+        f(value) >= f(goal)
+    }
+}
+
+fn in_scope(c: &CommitmentRec, p: Point, body: Option<&BodyId>) -> bool {
+    if !c.exists_at(p.size) {
+        return false;
+    }
+    match body {
+        None => true,
+        Some(b) => {
+            c.lead_at(p.size).as_ref() == Some(b)
+                || c.co_executors_at(p.size).contains(b)
+                || (c.phase_at(p.size) == PhaseName::Assigned && c.assigned_to.as_ref() == Some(b))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responsibility.
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pending {
+    pub to: BodyId,
+    pub from: Option<BodyId>,
+    pub since_seq: u64,
+    pub since: Millis,
+    pub days: i64,
+    pub proposal: Option<EventId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Responsibility {
+    pub commitment: CommitmentId,
+    pub title_uk: String,
+    pub phase: PhaseName,
+    pub lead: Option<BodyId>,
+    pub co_executors: Vec<BodyId>,
+    pub leads: Vec<Interval>,
+    pub co_executor_history: Vec<Interval>,
+    pub pending_assignment: Option<Pending>,
+    pub pending_handover: Option<Pending>,
+    pub forced_reassignments: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResponsibilityView {
+    pub items: Vec<Responsibility>,
+}
+
+pub fn responsibility(
+    h: &History,
+    p: Point,
+    commitment: Option<&CommitmentId>,
+    body: Option<&BodyId>,
+) -> ResponsibilityView {
+    let items = h
+        .commitments
+        .values()
+        .filter(|c| commitment.is_none_or(|id| &c.id == id))
+        .filter(|c| in_scope(c, p, body))
+        .map(|c| responsibility_of(h, c, p))
+        .collect();
+    ResponsibilityView { items }
+}
+
+fn responsibility_of(h: &History, c: &CommitmentRec, p: Point) -> Responsibility {
+    let days = |t: Millis| days_between(h.date_of(t), p.today);
+    let phase = c.phase_at(p.size);
+    let pending_assignment = (phase == PhaseName::Assigned).then(|| Pending {
+        to: c
+            .assigned_to
+            .clone()
+            .unwrap_or_else(|| c.created_by.clone()),
+        from: Some(c.created_by.clone()),
+        since_seq: c.created,
+        since: c.created_at,
+        days: days(c.created_at),
+        proposal: None,
+    });
+    let pending_handover = c.pending_handover_at(p.size).map(|x| Pending {
+        to: x.to.clone(),
+        from: x.from.clone(),
+        since_seq: x.seq,
+        since: x.at,
+        days: days(x.at),
+        proposal: Some(x.proposal.clone()),
+    });
+    Responsibility {
+        commitment: c.id.clone(),
+        title_uk: c.fields.title_uk.clone(),
+        phase,
+        lead: c.lead_at(p.size),
+        co_executors: c.co_executors_at(p.size),
+        leads: c.leads.iter().filter_map(|l| l.at(p.size)).collect(),
+        co_executor_history: c.co_executors.iter().filter_map(|l| l.at(p.size)).collect(),
+        pending_assignment,
+        pending_handover,
+        forced_reassignments: c.reassignments.iter().filter(|r| r.0 < p.size).count() as u32,
+    }
+}
+
+impl Tabular for ResponsibilityView {
+    fn table(&self) -> Table {
+        Table {
+            header: vec![
+                "commitment",
+                "phase",
+                "lead",
+                "co_executors",
+                "lead_since",
+                "pending",
+                "reassignments",
+            ],
+            rows: self
+                .items
+                .iter()
+                .map(|r| {
+                    let pending = match (&r.pending_assignment, &r.pending_handover) {
+                        (Some(a), _) => format!("assigned to {} ({} d)", a.to, a.days),
+                        (_, Some(h)) => format!("handover to {} ({} d)", h.to, h.days),
+                        _ => String::new(),
+                    };
+                    vec![
+                        r.commitment.to_string(),
+                        format!("{:?}", r.phase).to_lowercase(),
+                        opt(&r.lead),
+                        r.co_executors
+                            .iter()
+                            .map(|b| b.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        r.leads
+                            .last()
+                            .filter(|l| l.to.is_none())
+                            .map(|l| l.from_at.to_rfc3339()[..10].to_string())
+                            .unwrap_or_default(),
+                        pending,
+                        r.forced_reassignments.to_string(),
+                    ]
+                })
+                .collect(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commitment card.
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IndicatorProgress {
+    pub indicator: Indicator,
+    pub latest: Option<MeasureRec>,
+    pub measurements: Vec<MeasureRec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeadlineLog {
+    pub original: Date,
+    pub current: Date,
+    pub changes: Vec<DeadlineRec>,
+    pub days_slipped: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Card {
+    pub fields: CommitmentFields,
+    pub phase: PhaseName,
+    pub responsibility: Responsibility,
+    pub indicators: Vec<IndicatorProgress>,
+    pub deadline: DeadlineLog,
+    pub latest_claim: Option<ClaimRec>,
+    pub latest_assessment: Option<AssessmentRec>,
+    pub claims: Vec<ClaimRec>,
+    pub assessments: Vec<AssessmentRec>,
+    pub extension_requests: Vec<(u64, Millis, EventId, Date, String)>,
+    pub handovers: Vec<HandoverRec>,
+    pub open_inquiries: Vec<InquiryRec>,
+    pub overdue_days: Option<i64>,
+    pub at_risk: Option<String>,
+    pub superseded_by: Option<CommitmentId>,
+    pub history: Vec<HistRec>,
+}
+
+pub fn card(h: &History, p: Point, id: &CommitmentId) -> Option<Card> {
+    let c = h.commitments.get(id).filter(|c| c.exists_at(p.size))?;
+    let n = p.size;
+    let indicators = c
+        .fields
+        .indicators
+        .iter()
+        .map(|ind| {
+            let measurements: Vec<MeasureRec> = c
+                .measures
+                .iter()
+                .filter(|m| m.seq < n && m.indicator == ind.id)
+                .cloned()
+                .collect();
+            let latest = measurements
+                .iter()
+                .max_by_key(|m| (m.as_of, m.seq))
+                .cloned();
+            IndicatorProgress {
+                indicator: ind.clone(),
+                latest,
+                measurements,
+            }
+        })
+        .collect();
+    let changes: Vec<DeadlineRec> = c.deadlines.iter().filter(|d| d.seq < n).cloned().collect();
+    let current = c.deadline_at(n);
+    Some(Card {
+        fields: c.fields.clone(),
+        phase: c.phase_at(n),
+        responsibility: responsibility_of(h, c, p),
+        indicators,
+        deadline: DeadlineLog {
+            original: c.fields.deadline,
+            current,
+            days_slipped: days_between(c.fields.deadline, current),
+            changes,
+        },
+        latest_claim: c.claim_at(n).cloned(),
+        latest_assessment: c.assessment_at(n).cloned(),
+        claims: c.claims.iter().filter(|x| x.seq < n).cloned().collect(),
+        assessments: c
+            .assessments
+            .iter()
+            .filter(|x| x.seq < n)
+            .cloned()
+            .collect(),
+        extension_requests: c
+            .extension_requests
+            .iter()
+            .filter(|x| x.0 < n)
+            .cloned()
+            .collect(),
+        handovers: c
+            .handovers
+            .iter()
+            .filter(|x| x.seq < n)
+            .map(|x| {
+                let mut x = x.clone();
+                if x.outcome.is_some_and(|o| o.0 >= n) {
+                    x.outcome = None;
+                }
+                x
+            })
+            .collect(),
+        open_inquiries: h
+            .inquiries
+            .values()
+            .filter(|q| {
+                q.commitment.as_ref() == Some(id)
+                    && q.seq < n
+                    && q.answered.as_ref().is_none_or(|a| a.0 >= n)
+            })
+            .map(|q| inquiry_at(q, n))
+            .collect(),
+        overdue_days: c.overdue_at(p),
+        at_risk: c.at_risk_at(p),
+        superseded_by: c
+            .superseded_by
+            .clone()
+            .filter(|_| c.phase_at(n) == PhaseName::Superseded),
+        history: c.history.iter().filter(|x| x.seq < n).cloned().collect(),
+    })
+}
+
+impl Tabular for Card {
+    fn narrow(&self) -> Table {
+        Table {
+            header: vec!["seq", "date", "type", "author", "summary"],
+            rows: self
+                .history
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.seq.to_string(),
+                        r.recorded_at.to_rfc3339()[..10].to_string(),
+                        r.kind.to_string(),
+                        r.author.to_string(),
+                        r.summary.clone(),
+                    ]
+                })
+                .collect(),
+        }
+    }
+
+    fn table(&self) -> Table {
+        Table {
+            header: vec!["seq", "recorded_at", "type", "author", "key", "summary"],
+            rows: self
+                .history
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.seq.to_string(),
+                        r.recorded_at.to_rfc3339(),
+                        r.kind.to_string(),
+                        r.author.to_string(),
+                        r.key.to_string(),
+                        r.summary.clone(),
+                    ]
+                })
+                .collect(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Overdue and at risk.
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OverdueItem {
+    pub commitment: CommitmentId,
+    pub title_uk: String,
+    pub lead: Option<BodyId>,
+    pub deadline: Date,
+    pub days_over: i64,
+    pub latest_status: Option<Status>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AtRiskItem {
+    pub commitment: CommitmentId,
+    pub lead: Option<BodyId>,
+    pub deadline: Date,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LateInquiry {
+    pub inquiry: InquiryId,
+    pub to: BodyId,
+    pub commitment: Option<CommitmentId>,
+    pub due: Date,
+    pub days_over: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnacceptedItem {
+    pub commitment: CommitmentId,
+    pub assigned_to: BodyId,
+    pub since: Millis,
+    pub days: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OverdueView {
+    pub overdue: Vec<OverdueItem>,
+    pub at_risk: Vec<AtRiskItem>,
+    pub inquiries_past_due: Vec<LateInquiry>,
+    pub never_accepted: Vec<UnacceptedItem>,
+}
+
+pub fn overdue(h: &History, p: Point, body: Option<&BodyId>) -> OverdueView {
+    let mut v = OverdueView {
+        overdue: Vec::new(),
+        at_risk: Vec::new(),
+        inquiries_past_due: Vec::new(),
+        never_accepted: Vec::new(),
+    };
+    for c in h.commitments.values().filter(|c| in_scope(c, p, body)) {
+        let lead = c.lead_at(p.size);
+        if let Some(days) = c.overdue_at(p) {
+            v.overdue.push(OverdueItem {
+                commitment: c.id.clone(),
+                title_uk: c.fields.title_uk.clone(),
+                lead: lead.clone(),
+                deadline: c.deadline_at(p.size),
+                days_over: days,
+                latest_status: c.claim_at(p.size).map(|x| x.status),
+            });
+        } else if let Some(reason) = c.at_risk_at(p) {
+            v.at_risk.push(AtRiskItem {
+                commitment: c.id.clone(),
+                lead: lead.clone(),
+                deadline: c.deadline_at(p.size),
+                reason,
+            });
+        }
+        if c.phase_at(p.size) == PhaseName::Assigned {
+            if let Some(to) = &c.assigned_to {
+                v.never_accepted.push(UnacceptedItem {
+                    commitment: c.id.clone(),
+                    assigned_to: to.clone(),
+                    since: c.created_at,
+                    days: days_between(h.date_of(c.created_at), p.today),
+                });
+            }
+        }
+    }
+    v.overdue.sort_by(|a, b| {
+        b.days_over
+            .cmp(&a.days_over)
+            .then(a.commitment.cmp(&b.commitment))
+    });
+    for q in h.inquiries.values() {
+        let open = q.seq < p.size && q.answered.as_ref().is_none_or(|a| a.0 >= p.size);
+        if open && q.due < p.today && body.is_none_or(|b| &q.to == b) {
+            v.inquiries_past_due.push(LateInquiry {
+                inquiry: q.id.clone(),
+                to: q.to.clone(),
+                commitment: q.commitment.clone(),
+                due: q.due,
+                days_over: days_between(q.due, p.today),
+            });
+        }
+    }
+    v
+}
+
+impl Tabular for OverdueView {
+    fn table(&self) -> Table {
+        let mut rows = Vec::new();
+        for o in &self.overdue {
+            rows.push(vec![
+                "overdue".into(),
+                o.commitment.to_string(),
+                opt(&o.lead),
+                o.deadline.to_string(),
+                o.days_over.to_string(),
+                o.latest_status
+                    .map(status_name)
+                    .unwrap_or("no report")
+                    .to_string(),
+            ]);
+        }
+        for o in &self.at_risk {
+            rows.push(vec![
+                "at_risk".into(),
+                o.commitment.to_string(),
+                opt(&o.lead),
+                o.deadline.to_string(),
+                String::new(),
+                o.reason.clone(),
+            ]);
+        }
+        for q in &self.inquiries_past_due {
+            rows.push(vec![
+                "inquiry_late".into(),
+                q.inquiry.to_string(),
+                q.to.to_string(),
+                q.due.to_string(),
+                q.days_over.to_string(),
+                opt(&q.commitment),
+            ]);
+        }
+        for a in &self.never_accepted {
+            rows.push(vec![
+                "not_accepted".into(),
+                a.commitment.to_string(),
+                a.assigned_to.to_string(),
+                String::new(),
+                a.days.to_string(),
+                "assignment not accepted".into(),
+            ]);
+        }
+        Table {
+            header: vec!["kind", "item", "body", "due", "days", "detail"],
+            rows,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scorecard.
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Scorecard {
+    pub body: String,
+    pub name_en: String,
+    pub held: u32,
+    pub co_executing: u32,
+    pub awaiting_acceptance: u32,
+    /// Latest claim per held commitment: status name → count ("no_report" for none).
+    pub claims: BTreeMap<String, u32>,
+    pub claimed_implemented: u32,
+    pub confirmed_by_overseer: u32,
+    pub overdue: u32,
+    pub deadline_changes: u32,
+    pub handovers_in: u32,
+    pub handovers_out: u32,
+    pub inquiries_received: u32,
+    pub inquiries_answered_on_time: u32,
+    pub inquiries_answered_late: u32,
+    pub inquiries_open: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScorecardView {
+    pub bodies: Vec<Scorecard>,
+}
+
+pub fn scorecard(h: &History, p: Point, body: Option<&BodyId>) -> ScorecardView {
+    let mut cards: BTreeMap<BodyId, Scorecard> = BTreeMap::new();
+    for b in h.bodies.values().filter(|b| b.registered < p.size) {
+        if body.is_some_and(|x| x != &b.id) {
+            continue;
+        }
+        cards.insert(
+            b.id.clone(),
+            Scorecard {
+                body: b.id.to_string(),
+                name_en: b.name_en_at(p.size).to_string(),
+                ..Default::default()
+            },
+        );
+    }
+    for c in h.commitments.values().filter(|c| c.exists_at(p.size)) {
+        let n = p.size;
+        if let Some(lead) = c.lead_at(n) {
+            if let Some(s) = cards.get_mut(&lead) {
+                s.held += 1;
+                let claim = c.claim_at(n);
+                let key = claim.map(|x| status_name(x.status)).unwrap_or("no_report");
+                *s.claims.entry(key.to_string()).or_default() += 1;
+                if claim.is_some_and(|x| x.status == Status::Implemented) {
+                    s.claimed_implemented += 1;
+                }
+                if c.assessment_at(n)
+                    .is_some_and(|a| a.verdict == Verdict::Confirmed)
+                {
+                    s.confirmed_by_overseer += 1;
+                }
+                if c.overdue_at(p).is_some() {
+                    s.overdue += 1;
+                }
+                s.deadline_changes += c.deadlines.iter().filter(|d| d.seq < n).count() as u32;
+            }
+        }
+        for b in c.co_executors_at(n) {
+            if let Some(s) = cards.get_mut(&b) {
+                s.co_executing += 1;
+            }
+        }
+        if c.phase_at(n) == PhaseName::Assigned {
+            if let Some(s) = c.assigned_to.as_ref().and_then(|b| cards.get_mut(b)) {
+                s.awaiting_acceptance += 1;
+            }
+        }
+        for x in c
+            .handovers
+            .iter()
+            .filter(|x| x.outcome.is_some_and(|o| o.0 < n && o.2 == "accepted"))
+        {
+            if let Some(s) = cards.get_mut(&x.to) {
+                s.handovers_in += 1;
+            }
+            if let Some(s) = x.from.as_ref().and_then(|f| cards.get_mut(f)) {
+                s.handovers_out += 1;
+            }
+        }
+    }
+    for q in h.inquiries.values().filter(|q| q.seq < p.size) {
+        if let Some(s) = cards.get_mut(&q.to) {
+            s.inquiries_received += 1;
+            match q.answered.as_ref().filter(|a| a.0 < p.size) {
+                Some(a) if h.date_of(a.1) <= q.due => s.inquiries_answered_on_time += 1,
+                Some(_) => s.inquiries_answered_late += 1,
+                None => s.inquiries_open += 1,
+            }
+        }
+    }
+    ScorecardView {
+        bodies: cards.into_values().collect(),
+    }
+}
+
+impl Tabular for ScorecardView {
+    fn narrow(&self) -> Table {
+        Table {
+            header: vec![
+                "body",
+                "held",
+                "coex",
+                "await",
+                "done",
+                "conf",
+                "late",
+                "redat",
+                "ho in/out",
+                "inq ok/lt/op",
+            ],
+            rows: self
+                .bodies
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.body.clone(),
+                        s.held.to_string(),
+                        s.co_executing.to_string(),
+                        s.awaiting_acceptance.to_string(),
+                        s.claimed_implemented.to_string(),
+                        s.confirmed_by_overseer.to_string(),
+                        s.overdue.to_string(),
+                        s.deadline_changes.to_string(),
+                        format!("{}/{}", s.handovers_in, s.handovers_out),
+                        format!(
+                            "{}/{}/{}",
+                            s.inquiries_answered_on_time,
+                            s.inquiries_answered_late,
+                            s.inquiries_open
+                        ),
+                    ]
+                })
+                .collect(),
+        }
+    }
+
+    fn table(&self) -> Table {
+        Table {
+            header: vec![
+                "body",
+                "held",
+                "co_exec",
+                "awaiting",
+                "claimed_done",
+                "confirmed",
+                "overdue",
+                "redated",
+                "ho_in",
+                "ho_out",
+                "inq_on_time",
+                "inq_late",
+                "inq_open",
+            ],
+            rows: self
+                .bodies
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.body.clone(),
+                        s.held.to_string(),
+                        s.co_executing.to_string(),
+                        s.awaiting_acceptance.to_string(),
+                        s.claimed_implemented.to_string(),
+                        s.confirmed_by_overseer.to_string(),
+                        s.overdue.to_string(),
+                        s.deadline_changes.to_string(),
+                        s.handovers_in.to_string(),
+                        s.handovers_out.to_string(),
+                        s.inquiries_answered_on_time.to_string(),
+                        s.inquiries_answered_late.to_string(),
+                        s.inquiries_open.to_string(),
+                    ]
+                })
+                .collect(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Objectives and EU IBM components.
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Rollup {
+    pub key: String,
+    pub title: String,
+    pub commitments: u32,
+    pub open: u32,
+    pub overdue: u32,
+    /// Latest claim of each commitment: status → count.
+    pub statuses: BTreeMap<String, u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectivesView {
+    pub objectives: Vec<Rollup>,
+    pub components: Vec<Rollup>,
+}
+
+pub fn objectives(h: &History, p: Point) -> ObjectivesView {
+    let mut objs: BTreeMap<String, Rollup> = h
+        .objectives
+        .values()
+        .filter(|o| o.seq < p.size)
+        .map(|o| {
+            (
+                o.id.to_string(),
+                Rollup {
+                    key: o.id.to_string(),
+                    title: o.title_en.clone().unwrap_or_else(|| o.title_uk.clone()),
+                    ..Default::default()
+                },
+            )
+        })
+        .collect();
+    let mut comps: BTreeMap<String, Rollup> = BTreeMap::new();
+    let add = |r: &mut Rollup, c: &CommitmentRec| {
+        r.commitments += 1;
+        if c.open_at(p.size) {
+            r.open += 1;
+        }
+        if c.overdue_at(p).is_some() {
+            r.overdue += 1;
+        }
+        let s = c
+            .claim_at(p.size)
+            .map(|x| status_name(x.status))
+            .unwrap_or("no_report");
+        *r.statuses.entry(s.to_string()).or_default() += 1;
+    };
+    for c in h.commitments.values().filter(|c| c.exists_at(p.size)) {
+        let oid = c
+            .fields
+            .objective
+            .as_ref()
+            .map(|o| o.to_string())
+            .unwrap_or_else(|| "(none)".into());
+        let r = objs.entry(oid.clone()).or_insert_with(|| Rollup {
+            key: oid.clone(),
+            title: String::new(),
+            ..Default::default()
+        });
+        add(r, c);
+        let components = c
+            .fields
+            .objective
+            .as_ref()
+            .and_then(|o| h.objectives.get(o))
+            .map(|o| o.components.clone())
+            .unwrap_or_default();
+        for comp in components {
+            let name = serde_json::to_value(comp)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let r = comps.entry(name.clone()).or_insert_with(|| Rollup {
+                key: name.clone(),
+                title: name.replace('_', " "),
+                ..Default::default()
+            });
+            add(r, c);
+        }
+    }
+    ObjectivesView {
+        objectives: objs.into_values().collect(),
+        components: comps.into_values().collect(),
+    }
+}
+
+impl Tabular for ObjectivesView {
+    fn table(&self) -> Table {
+        let row = |kind: &str, r: &Rollup| {
+            vec![
+                kind.to_string(),
+                r.key.clone(),
+                r.commitments.to_string(),
+                r.open.to_string(),
+                r.overdue.to_string(),
+                r.statuses
+                    .iter()
+                    .map(|(k, v)| format!("{k}:{v}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ]
+        };
+        let mut rows: Vec<Vec<String>> = self
+            .objectives
+            .iter()
+            .map(|r| row("objective", r))
+            .collect();
+        rows.extend(self.components.iter().map(|r| row("component", r)));
+        Table {
+            header: vec!["kind", "key", "commitments", "open", "overdue", "statuses"],
+            rows,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Changes between two points, and the briefing.
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub seq: u64,
+    pub recorded_at: Millis,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub author: String,
+    pub commitment: Option<CommitmentId>,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChangesView {
+    pub from: Point,
+    pub to: Point,
+    pub added: Vec<Change>,
+    pub handed_over: Vec<Change>,
+    pub redated: Vec<Change>,
+    pub reported: Vec<Change>,
+    pub assessed: Vec<Change>,
+    pub closed: Vec<Change>,
+    pub inquiries: Vec<Change>,
+    pub other: Vec<Change>,
+}
+
+pub fn changes(h: &History, from: Point, to: Point) -> ChangesView {
+    let mut v = ChangesView {
+        from,
+        to,
+        added: vec![],
+        handed_over: vec![],
+        redated: vec![],
+        reported: vec![],
+        assessed: vec![],
+        closed: vec![],
+        inquiries: vec![],
+        other: vec![],
+    };
+    let (a, b) = (from.size.min(h.size()), to.size.min(h.size()));
+    for seq in a..b.max(a) {
+        let m = &h.entries[seq as usize];
+        let commitment = h.commitment_order.get(m.commitment as usize).cloned();
+        let summary = commitment
+            .as_ref()
+            .and_then(|c| h.commitments.get(c))
+            .and_then(|c| {
+                let i = c.history.partition_point(|r| r.seq < seq);
+                c.history
+                    .get(i)
+                    .filter(|r| r.seq == seq)
+                    .map(|r| r.summary.clone())
+            })
+            .unwrap_or_default();
+        let ch = Change {
+            seq,
+            recorded_at: m.recorded_at,
+            kind: m.kind,
+            author: h
+                .body_at(m.author)
+                .map(|b| b.to_string())
+                .unwrap_or_default(),
+            commitment,
+            summary,
+        };
+        let bucket = match m.kind {
+            "commitment.assigned" | "commitment.made" | "commitment.accepted" => &mut v.added,
+            "handover.proposed"
+            | "handover.accepted"
+            | "handover.declined"
+            | "handover.withdrawn"
+            | "commitment.reassigned" => &mut v.handed_over,
+            "deadline.changed" | "deadline.extension_requested" => &mut v.redated,
+            "status.reported" | "indicator.measured" => &mut v.reported,
+            "assessment.recorded" | "note.added" => &mut v.assessed,
+            "commitment.cancelled" | "commitment.superseded" | "commitment.rejected" => {
+                &mut v.closed
+            }
+            "inquiry.raised" | "inquiry.answered" => &mut v.inquiries,
+            _ => &mut v.other,
+        };
+        bucket.push(ch);
+    }
+    v
+}
+
+impl ChangesView {
+    fn all(&self) -> Vec<(&'static str, &Change)> {
+        let mut out = Vec::new();
+        for (name, list) in [
+            ("added", &self.added),
+            ("handed_over", &self.handed_over),
+            ("redated", &self.redated),
+            ("reported", &self.reported),
+            ("assessed", &self.assessed),
+            ("closed", &self.closed),
+            ("inquiries", &self.inquiries),
+            ("other", &self.other),
+        ] {
+            out.extend(list.iter().map(|c| (name, c)));
+        }
+        out
+    }
+}
+
+impl Tabular for ChangesView {
+    fn narrow(&self) -> Table {
+        Table {
+            header: vec!["seq", "date", "author", "commitment", "summary"],
+            rows: self
+                .all()
+                .into_iter()
+                .map(|(_, c)| {
+                    vec![
+                        c.seq.to_string(),
+                        c.recorded_at.to_rfc3339()[..10].to_string(),
+                        c.author.clone(),
+                        opt(&c.commitment),
+                        if c.summary.is_empty() {
+                            c.kind.to_string()
+                        } else {
+                            c.summary.clone()
+                        },
+                    ]
+                })
+                .collect(),
+        }
+    }
+
+    fn table(&self) -> Table {
+        Table {
+            header: vec![
+                "section",
+                "seq",
+                "recorded_at",
+                "type",
+                "author",
+                "commitment",
+                "summary",
+            ],
+            rows: self
+                .all()
+                .into_iter()
+                .map(|(s, c)| {
+                    vec![
+                        s.to_string(),
+                        c.seq.to_string(),
+                        c.recorded_at.to_rfc3339(),
+                        c.kind.to_string(),
+                        c.author.clone(),
+                        opt(&c.commitment),
+                        c.summary.clone(),
+                    ]
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Briefing {
+    pub from: Point,
+    pub to: Point,
+    pub new_commitments: Vec<Change>,
+    pub handovers: Vec<Change>,
+    pub status_changes: Vec<Change>,
+    pub deadline_changes: Vec<Change>,
+    pub newly_overdue: Vec<OverdueItem>,
+    pub open_inquiries: Vec<InquiryRec>,
+}
+
+/// The weekly briefing: what happened between two points, and what became overdue.
+pub fn briefing(h: &History, from: Point, to: Point) -> Briefing {
+    let ch = changes(h, from, to);
+    let before: std::collections::HashSet<CommitmentId> = overdue(h, from, None)
+        .overdue
+        .into_iter()
+        .map(|o| o.commitment)
+        .collect();
+    let newly_overdue = overdue(h, to, None)
+        .overdue
+        .into_iter()
+        .filter(|o| !before.contains(&o.commitment))
+        .collect();
+    Briefing {
+        from,
+        to,
+        new_commitments: ch
+            .added
+            .into_iter()
+            .filter(|c| c.kind != "commitment.accepted")
+            .collect(),
+        handovers: ch.handed_over,
+        status_changes: ch
+            .reported
+            .into_iter()
+            .filter(|c| c.kind == "status.reported")
+            .collect(),
+        deadline_changes: ch
+            .redated
+            .into_iter()
+            .filter(|c| c.kind == "deadline.changed")
+            .collect(),
+        newly_overdue,
+        open_inquiries: h
+            .inquiries
+            .values()
+            .filter(|q| q.seq < to.size && q.answered.as_ref().is_none_or(|a| a.0 >= to.size))
+            .map(|q| inquiry_at(q, to.size))
+            .collect(),
+    }
+}
+
+impl Tabular for Briefing {
+    fn table(&self) -> Table {
+        let mut rows = Vec::new();
+        let mut push = |section: &str, list: &[Change]| {
+            for c in list {
+                rows.push(vec![
+                    section.to_string(),
+                    opt(&c.commitment),
+                    c.author.clone(),
+                    c.recorded_at.to_rfc3339()[..10].to_string(),
+                    c.summary.clone(),
+                ]);
+            }
+        };
+        push("new_commitment", &self.new_commitments);
+        push("handover", &self.handovers);
+        push("status", &self.status_changes);
+        push("deadline", &self.deadline_changes);
+        for o in &self.newly_overdue {
+            rows.push(vec![
+                "newly_overdue".into(),
+                o.commitment.to_string(),
+                opt(&o.lead),
+                o.deadline.to_string(),
+                format!("{} days over", o.days_over),
+            ]);
+        }
+        for q in &self.open_inquiries {
+            rows.push(vec![
+                "open_inquiry".into(),
+                opt(&q.commitment),
+                q.to.to_string(),
+                q.due.to_string(),
+                format!("{}: {}", q.id, q.question),
+            ]);
+        }
+        Table {
+            header: vec!["section", "commitment", "body", "date", "detail"],
+            rows,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data quality.
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QualityIssue {
+    pub kind: &'static str,
+    pub commitment: Option<CommitmentId>,
+    pub body: Option<BodyId>,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QualityView {
+    pub issues: Vec<QualityIssue>,
+}
+
+pub fn data_quality(h: &History, p: Point) -> QualityView {
+    let mut issues = Vec::new();
+    let mut reporters: std::collections::HashSet<&BodyId> = std::collections::HashSet::new();
+    let mut holders: BTreeMap<BodyId, u32> = BTreeMap::new();
+    for c in h.commitments.values().filter(|c| c.exists_at(p.size)) {
+        if c.fields.indicators.is_empty() {
+            issues.push(QualityIssue {
+                kind: "no_indicator",
+                commitment: Some(c.id.clone()),
+                body: c.lead_at(p.size),
+                detail: "no measurable indicator".into(),
+            });
+        }
+        for i in &c.fields.indicators {
+            let missing: Vec<&str> = [
+                (i.baseline.is_none(), "baseline"),
+                (i.target.is_none(), "target"),
+                (i.unit.is_none(), "unit"),
+            ]
+            .into_iter()
+            .filter(|(m, _)| *m)
+            .map(|(_, n)| n)
+            .collect();
+            if !missing.is_empty() {
+                issues.push(QualityIssue {
+                    kind: "indicator_incomplete",
+                    commitment: Some(c.id.clone()),
+                    body: c.lead_at(p.size),
+                    detail: format!("indicator {} has no {}", i.id, missing.join(", ")),
+                });
+            }
+        }
+        for cl in c.claims.iter().filter(|x| x.seq < p.size) {
+            reporters.insert(&cl.by);
+            if matches!(
+                cl.status,
+                Status::Implemented | Status::PartiallyImplemented
+            ) && cl.evidence.is_empty()
+            {
+                issues.push(QualityIssue {
+                    kind: "claim_without_evidence",
+                    commitment: Some(c.id.clone()),
+                    body: Some(cl.by.clone()),
+                    detail: format!(
+                        "entry {}: {} claimed without evidence",
+                        cl.seq,
+                        status_name(cl.status)
+                    ),
+                });
+            }
+        }
+        if c.open_at(p.size) {
+            if let Some(l) = c.lead_at(p.size) {
+                *holders.entry(l).or_default() += 1;
+            }
+        }
+    }
+    for (b, n) in holders {
+        if !reporters.contains(&b) {
+            issues.push(QualityIssue {
+                kind: "never_reports",
+                commitment: None,
+                detail: format!("leads {n} open commitment(s) and has never reported a status"),
+                body: Some(b),
+            });
+        }
+    }
+    QualityView { issues }
+}
+
+impl Tabular for QualityView {
+    fn table(&self) -> Table {
+        Table {
+            header: vec!["kind", "commitment", "body", "detail"],
+            rows: self
+                .issues
+                .iter()
+                .map(|i| {
+                    vec![
+                        i.kind.to_string(),
+                        opt(&i.commitment),
+                        opt(&i.body),
+                        i.detail.clone(),
+                    ]
+                })
+                .collect(),
+        }
+    }
+}
