@@ -156,7 +156,7 @@ pub fn parse(bytes: &[u8]) -> Result<Event, FormatError> {
     let at = Millis::parse_rfc3339(&env.at).map_err(FormatError::Envelope)?;
     // One meaning, one encoding: an absent optional member is omitted, never written as
     // `null` or `[]`.
-    if let Some(path) = null_or_empty(&env.body, String::new()) {
+    if let Some(path) = null_or_empty(&env.body, "body".into()) {
         return Err(FormatError::Body {
             kind: env.kind,
             msg: format!("{path} is null or an empty list; omit absent members instead"),
@@ -724,7 +724,7 @@ mod tests {
         // Canonical order puts "x" after "commitment"; the null is refused before the unknown
         // member is.
         let err = parse(null.as_bytes()).unwrap_err();
-        assert!(err.to_string().contains("x is null"), "{err}");
+        assert!(err.to_string().contains("body.x is null"), "{err}");
         let status = r#"{"at":"2026-03-01T10:00:00Z","author":"sbgs","body":{"commitment":"AP-1","evidence":[],"status":"in_progress"},"id":"e2","key":"0123456789abcdef","ledger":"l","type":"status.reported","v":1}"#;
         let err = parse(status.as_bytes()).unwrap_err();
         assert!(

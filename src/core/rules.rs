@@ -267,6 +267,7 @@ impl State {
                 })?;
                 non_empty(&b.name_uk, "name_uk")?;
                 non_empty(&b.name_en, "name_en")?;
+                non_empty(&b.kind, "kind")?;
                 check_roles(&b.roles)?;
                 self.check_new_keys(&b.public_keys)?;
             }
@@ -1069,6 +1070,7 @@ fn check_genesis(
     )?;
     non_empty(&g.registrar.name_uk, "name_uk")?;
     non_empty(&g.registrar.name_en, "name_en")?;
+    non_empty(&g.registrar.kind, "kind")?;
     check_time(&g.policy, recorded_at, ev.at)
 }
 
