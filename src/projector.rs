@@ -106,12 +106,137 @@ impl Projector {
     pub fn of_store(store: &dyn Store) -> Result<Projector, ProjectError> {
         let snap = store.snapshot()?;
         let h = rebuild(&*snap, snap.size())?;
-        Ok(Projector {
+        Ok(Projector::from_history(h))
+    }
+
+    /// Opens projections for a data directory's store, using and refreshing its snapshot:
+    /// a new snapshot is written when at least `SNAPSHOT_EVERY` entries were folded.
+    pub fn open_cached(
+        store: &dyn Store,
+        dir: &std::path::Path,
+    ) -> Result<(Projector, Opened), ProjectError> {
+        let path = dir.join(SNAPSHOT_FILE);
+        let (h, opened) = load(store, &path)?;
+        if opened.folded >= SNAPSHOT_EVERY {
+            let snap = store.snapshot()?;
+            let at = at(&*snap, h.size())?;
+            // The snapshot is a cache: failing to write it only costs time next run.
+            let _ = save_snapshot(&path, &h, at);
+        }
+        Ok((Projector::from_history(h), opened))
+    }
+
+    pub fn from_history(h: History) -> Projector {
+        Projector {
             history: Arc::new(RwLock::new(h)),
-        })
+        }
     }
 
     pub fn read(&self) -> RwLockReadGuard<'_, History> {
         self.history.read().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Fold at least this many entries before a new snapshot is worth writing.
+pub const SNAPSHOT_EVERY: u64 = 10_000;
+
+/// The projections snapshot in a data directory.
+pub const SNAPSHOT_FILE: &str = "projections.snap";
+const SNAPSHOT_MAGIC: &[u8] = b"kordon-projections/v1\n";
+
+/// How the projections were opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opened {
+    /// The size of the snapshot that was used, if one was.
+    pub from_snapshot: Option<u64>,
+    /// Why a snapshot that was present was not used.
+    pub discarded: Option<String>,
+    /// Entries folded after the snapshot (or from scratch).
+    pub folded: u64,
+}
+
+/// Writes a snapshot of `h` taken at `at` (which must be `h`'s own size and root), atomically:
+/// a reader sees the old file or the new one, never half of one.
+pub fn save_snapshot(path: &std::path::Path, h: &History, at: At) -> std::io::Result<()> {
+    use std::io::Write;
+    let body = rmp_serde::to_vec_named(h).map_err(std::io::Error::other)?;
+    let tmp = path.with_extension("snap.tmp");
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(SNAPSHOT_MAGIC)?;
+        f.write_all(&at.size.to_be_bytes())?;
+        f.write_all(&at.root.0)?;
+        f.write_all(&body)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
+}
+
+/// Loads projections for a store: from the snapshot at `path` if it matches the ledger (its
+/// size is within the ledger and its root is the ledger's root at that size), then folds the
+/// entries after it. A snapshot that does not match is discarded, never trusted.
+pub fn load(store: &dyn Store, path: &std::path::Path) -> Result<(History, Opened), ProjectError> {
+    let snap = store.snapshot()?;
+    let size = snap.size();
+    let mut discarded = None;
+    if let Ok(bytes) = std::fs::read(path) {
+        match read_snapshot(&bytes, &*snap) {
+            Ok(mut h) => {
+                let from = h.size();
+                extend(&mut h, &*snap, size)?;
+                return Ok((
+                    h,
+                    Opened {
+                        from_snapshot: Some(from),
+                        discarded: None,
+                        folded: size - from,
+                    },
+                ));
+            }
+            Err(why) => discarded = Some(why),
+        }
+    }
+    let h = rebuild(&*snap, size)?;
+    Ok((
+        h,
+        Opened {
+            from_snapshot: None,
+            discarded,
+            folded: size,
+        },
+    ))
+}
+
+fn read_snapshot(bytes: &[u8], snap: &dyn Snapshot) -> Result<History, String> {
+    let rest = bytes
+        .strip_prefix(SNAPSHOT_MAGIC)
+        .ok_or("not a kordon projections snapshot")?;
+    if rest.len() < 40 {
+        return Err("snapshot header is cut short".into());
+    }
+    let mut n = [0u8; 8];
+    n.copy_from_slice(&rest[..8]);
+    let size = u64::from_be_bytes(n);
+    let root = Hash::from_slice(&rest[8..40]).ok_or("bad root")?;
+    if size > snap.size() {
+        return Err(format!(
+            "snapshot of {size} entries is ahead of the ledger ({})",
+            snap.size()
+        ));
+    }
+    let actual = merkle::root_at(&Nodes(snap), size).map_err(|e| e.to_string())?;
+    if actual != root {
+        return Err(format!(
+            "snapshot root at size {size} does not match the ledger"
+        ));
+    }
+    let h: History =
+        rmp_serde::from_slice(&rest[40..]).map_err(|e| format!("snapshot does not decode: {e}"))?;
+    if h.size() != size {
+        return Err(format!(
+            "snapshot holds {} entries, its header says {size}",
+            h.size()
+        ));
+    }
+    Ok(h.restored())
 }

@@ -556,3 +556,42 @@ fn incremental_rebuild_and_as_of_agree_on_random_histories() {
         "the random walk must reach most event types: {kinds:?}"
     );
 }
+
+#[test]
+fn a_snapshot_that_matches_is_used_and_one_that_does_not_is_discarded() {
+    use kordon::projector::{at, load, save_snapshot};
+    let w = World::new();
+    w.active_commitment("AP-8", "sbgs");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.snap");
+    // No snapshot: rebuilt.
+    let (h0, o) = load(&w.store, &path).unwrap();
+    assert_eq!((o.from_snapshot, o.discarded.as_deref()), (None, None));
+    let snap = w.store.snapshot().unwrap();
+    save_snapshot(&path, &h0, at(&*snap, h0.size()).unwrap()).unwrap();
+    // More entries, then open: the snapshot is used and the rest folded.
+    for i in 0..3 {
+        note(&w, "monitor", "AP-8", &format!("n{i}"));
+    }
+    let (h1, o) = load(&w.store, &path).unwrap();
+    assert_eq!(o.discarded, None);
+    assert_eq!(o.from_snapshot, Some(h0.size()));
+    assert_eq!(o.folded, 3);
+    assert_eq!(h1, history(&w), "snapshot + fold equals a rebuild");
+    // A snapshot of another ledger (same size, other root) is discarded.
+    let other = World::new();
+    other.active_commitment("AP-9", "customs");
+    let hs = history(&other);
+    let osnap = other.store.snapshot().unwrap();
+    save_snapshot(&path, &hs, at(&*osnap, hs.size()).unwrap()).unwrap();
+    let (h2, o) = load(&w.store, &path).unwrap();
+    assert!(o.discarded.unwrap().contains("does not match"));
+    assert_eq!(h2, history(&w));
+    // A corrupt one too.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let n = bytes.len();
+    bytes.truncate(n - 7);
+    std::fs::write(&path, &bytes).unwrap();
+    let (_, o) = load(&w.store, &path).unwrap();
+    assert!(o.discarded.is_some());
+}

@@ -119,7 +119,7 @@ fn iso_week(s: &str) -> Result<(Date, Date)> {
 
 pub fn query(data: &Path, a: QueryArgs) -> Result<u8> {
     let store = datadir::open_store(data)?;
-    let projector = Projector::of_store(&store)?;
+    let (projector, _) = Projector::open_cached(&store, data)?;
     let h = projector.read();
     let snap = store.snapshot()?;
     let today = a

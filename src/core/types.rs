@@ -250,10 +250,25 @@ impl Millis {
     }
 }
 
-/// Serialized as RFC 3339 text, like event times.
+/// Serialized as RFC 3339 text in human-readable formats (JSON), as the integer otherwise.
 impl Serialize for Millis {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_rfc3339())
+        if s.is_human_readable() {
+            s.serialize_str(&self.to_rfc3339())
+        } else {
+            s.serialize_u64(self.0)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Millis {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if d.is_human_readable() {
+            let s = String::deserialize(d)?;
+            Millis::parse_rfc3339(&s).map_err(serde::de::Error::custom)
+        } else {
+            u64::deserialize(d).map(Millis)
+        }
     }
 }
 

@@ -11,18 +11,18 @@ pub mod views;
 use crate::core::event::*;
 use crate::core::keys::KeyId;
 use crate::core::types::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 /// A point in the ledger's history: the first `size` entries, read on calendar day `today`
 /// (in the ledger's time zone). Deadlines are compared with `today`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Point {
     pub size: u64,
     pub today: Date,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BodyRec {
     pub id: BodyId,
     pub name_uk: String,
@@ -47,7 +47,7 @@ impl BodyRec {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectiveRec {
     pub id: ObjectiveId,
     pub seq: u64,
@@ -58,7 +58,7 @@ pub struct ObjectiveRec {
 }
 
 /// How a body came to lead a commitment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum How {
     /// Accepted an assignment.
@@ -75,7 +75,7 @@ pub enum How {
 
 /// A span of responsibility: from entry `from` (inclusive) to entry `to` (exclusive), open
 /// while `to` is `None`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Interval {
     pub body: BodyId,
     pub from: u64,
@@ -100,7 +100,7 @@ impl Interval {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HandoverRec {
     pub proposal: EventId,
     pub seq: u64,
@@ -110,10 +110,10 @@ pub struct HandoverRec {
     pub to: BodyId,
     pub reason: String,
     /// (seq, at, "accepted" | "declined" | "withdrawn" | "superseded")
-    pub outcome: Option<(u64, Millis, &'static str)>,
+    pub outcome: Option<(u64, Millis, Outcome)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeadlineRec {
     pub seq: u64,
     pub at: Millis,
@@ -124,7 +124,7 @@ pub struct DeadlineRec {
     pub request: Option<EventId>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClaimRec {
     pub seq: u64,
     pub at: Millis,
@@ -135,7 +135,7 @@ pub struct ClaimRec {
     pub evidence: Vec<Evidence>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssessmentRec {
     pub seq: u64,
     pub at: Millis,
@@ -146,7 +146,7 @@ pub struct AssessmentRec {
     pub evidence: Vec<Evidence>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MeasureRec {
     pub seq: u64,
     pub at: Millis,
@@ -158,20 +158,20 @@ pub struct MeasureRec {
 }
 
 /// One signed record in a commitment's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistRec {
     pub seq: u64,
     pub recorded_at: Millis,
     pub claimed_at: Millis,
     #[serde(rename = "type")]
-    pub kind: &'static str,
+    pub kind: Kind,
     pub author: BodyId,
     pub key: KeyId,
     pub event_id: EventId,
     pub summary: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PhaseName {
     Assigned,
@@ -181,7 +181,7 @@ pub enum PhaseName {
     Superseded,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitmentRec {
     pub id: CommitmentId,
     pub fields: CommitmentFields,
@@ -205,7 +205,7 @@ pub struct CommitmentRec {
     pub superseded_by: Option<CommitmentId>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InquiryRec {
     pub id: InquiryId,
     pub seq: u64,
@@ -219,17 +219,17 @@ pub struct InquiryRec {
 }
 
 /// Compact facts about every entry, for "what changed between two points".
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryMeta {
     pub recorded_at: Millis,
-    pub kind: &'static str,
+    pub kind: Kind,
     pub author: u32,
     /// Index into `History::commitment_order`, or `u32::MAX`.
     pub commitment: u32,
 }
 
 /// Everything the views read, folded from entries in order.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct History {
     pub origin: String,
     pub time_zone: String,
@@ -242,6 +242,8 @@ pub struct History {
     commitment_ix: HashMap<CommitmentId, u32>,
     pub inquiries: BTreeMap<InquiryId, InquiryRec>,
     pub entries: Vec<EntryMeta>,
+    /// Derived from `time_zone`; restored by `History::restored` after deserialization.
+    #[serde(skip)]
     tz: Option<jiff::tz::TimeZone>,
 }
 
@@ -273,6 +275,12 @@ fn short(s: &str) -> String {
 impl History {
     pub fn new() -> History {
         History::default()
+    }
+
+    /// Completes a deserialized history (the time zone is not serialized).
+    pub fn restored(mut self) -> History {
+        self.tz = jiff::tz::TimeZone::get(&self.time_zone).ok();
+        self
     }
 
     pub fn size(&self) -> u64 {
@@ -533,7 +541,7 @@ impl History {
                         seq,
                         recorded_at,
                         claimed_at: ev.at,
-                        kind: ev.kind(),
+                        kind: Kind::of(ev.kind()),
                         author: author.clone(),
                         key: ev.key.clone(),
                         event_id: ev.id.clone(),
@@ -544,7 +552,7 @@ impl History {
         }
         self.entries.push(EntryMeta {
             recorded_at,
-            kind: ev.kind(),
+            kind: Kind::of(ev.kind()),
             author: author_ix,
             commitment: commitment_ix,
         });
@@ -575,7 +583,7 @@ impl History {
                 .filter(|l| l.to.is_none())
                 .map(|l| l.body.clone())
         };
-        let close_pending = |c: &mut CommitmentRec, what: &'static str| {
+        let close_pending = |c: &mut CommitmentRec, what: Outcome| {
             if let Some(h) = c.handovers.last_mut() {
                 if h.outcome.is_none() {
                     h.outcome = Some((seq, at, what));
@@ -603,20 +611,20 @@ impl History {
             Body::CommitmentCancelled(r) => {
                 c.phases.push((seq, PhaseName::Cancelled));
                 close_lead(c);
-                close_pending(c, "superseded");
+                close_pending(c, Outcome::Superseded);
                 format!("cancelled: {}", short(&r.reason))
             }
             Body::CommitmentSuperseded(s) => {
                 c.phases.push((seq, PhaseName::Superseded));
                 c.superseded_by = Some(s.successor.clone());
                 close_lead(c);
-                close_pending(c, "superseded");
+                close_pending(c, Outcome::Superseded);
                 format!("superseded by {}: {}", s.successor, short(&s.reason))
             }
             Body::CommitmentReassigned(t) => {
                 let from = current_lead(c).or_else(|| c.assigned_to.clone());
                 close_lead(c);
-                close_pending(c, "superseded");
+                close_pending(c, Outcome::Superseded);
                 if c.phases.last().map(|p| &p.1) != Some(&PhaseName::Active) {
                     c.phases.push((seq, PhaseName::Active));
                 }
@@ -666,7 +674,7 @@ impl History {
             }
             Body::HandoverAccepted(_) => {
                 let from = current_lead(c);
-                close_pending(c, "accepted");
+                close_pending(c, Outcome::Accepted);
                 close_lead(c);
                 c.leads.push(Interval {
                     body: author.clone(),
@@ -683,14 +691,14 @@ impl History {
                 )
             }
             Body::HandoverDeclined(a) => {
-                close_pending(c, "declined");
+                close_pending(c, Outcome::Declined);
                 format!(
                     "{author} declines the handover: {}",
                     short(a.reason.as_deref().unwrap_or(""))
                 )
             }
             Body::HandoverWithdrawn(_) => {
-                close_pending(c, "withdrawn");
+                close_pending(c, Outcome::Withdrawn);
                 format!("{author} withdraws the handover")
             }
             Body::CoExecutorAdded(x) => {
@@ -845,4 +853,64 @@ pub fn verdict_name(v: Verdict) -> &'static str {
         Verdict::NotConfirmed => "not_confirmed",
         Verdict::Contested => "contested",
     }
+}
+
+/// An event type, stored as its index in `EVENT_TYPES`: text in JSON, one byte in snapshots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Kind(u8);
+
+impl Kind {
+    pub fn of(name: &str) -> Kind {
+        Kind(EVENT_TYPES.iter().position(|t| *t == name).unwrap_or(0) as u8)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        EVENT_TYPES.get(self.0 as usize).copied().unwrap_or("?")
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Kind {
+    fn eq(&self, o: &&str) -> bool {
+        self.as_str() == *o
+    }
+}
+
+impl Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.serialize_str(self.as_str())
+        } else {
+            s.serialize_u8(self.0)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let k = if d.is_human_readable() {
+            let s = String::deserialize(d)?;
+            EVENT_TYPES.iter().position(|t| *t == s).map(|i| i as u8)
+        } else {
+            Some(u8::deserialize(d)?).filter(|i| (*i as usize) < EVENT_TYPES.len())
+        };
+        k.map(Kind)
+            .ok_or_else(|| serde::de::Error::custom("unknown event type"))
+    }
+}
+
+/// How a proposed handover ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Accepted,
+    Declined,
+    Withdrawn,
+    /// The commitment was reassigned, cancelled or superseded while it was pending.
+    Superseded,
 }

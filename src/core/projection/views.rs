@@ -713,11 +713,10 @@ pub fn scorecard(h: &History, p: Point, body: Option<&BodyId>) -> ScorecardView 
                 s.awaiting_acceptance += 1;
             }
         }
-        for x in c
-            .handovers
-            .iter()
-            .filter(|x| x.outcome.is_some_and(|o| o.0 < n && o.2 == "accepted"))
-        {
+        for x in c.handovers.iter().filter(|x| {
+            x.outcome
+                .is_some_and(|o| o.0 < n && o.2 == Outcome::Accepted)
+        }) {
             if let Some(s) = cards.get_mut(&x.to) {
                 s.handovers_in += 1;
             }
@@ -1002,7 +1001,7 @@ pub fn changes(h: &History, from: Point, to: Point) -> ChangesView {
         let ch = Change {
             seq,
             recorded_at: m.recorded_at,
-            kind: m.kind,
+            kind: m.kind.as_str(),
             author: h
                 .body_at(m.author)
                 .map(|b| b.to_string())
@@ -1010,7 +1009,7 @@ pub fn changes(h: &History, from: Point, to: Point) -> ChangesView {
             commitment,
             summary,
         };
-        let bucket = match m.kind {
+        let bucket = match m.kind.as_str() {
             "commitment.assigned" | "commitment.made" | "commitment.accepted" => &mut v.added,
             "handover.proposed"
             | "handover.accepted"
