@@ -68,4 +68,19 @@ fn the_readme_walkthrough_runs_as_written() {
     );
     assert!(stderr.contains("INVALID: entry 8"), "{stderr}");
     assert!(stdout.contains("exit 1"), "{stdout}");
+    // The views answer: customs leads after the handover; the card names its checkpoint.
+    assert!(stdout.contains("AP-2026/2.1  active  customs"), "{stdout}");
+    assert!(
+        stdout.contains("overdue  AP-2026/2.1  customs  2026-12-31  15"),
+        "{stdout}"
+    );
+    let card: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("card.json")).unwrap()).unwrap();
+    assert_eq!(card["result"]["responsibility"]["lead"], "customs");
+    assert!(card["checkpoint"]["root"].as_str().unwrap().len() == 64);
+    let csv = std::fs::read_to_string(dir.path().join("briefing.csv")).unwrap();
+    assert!(
+        csv.starts_with("section,commitment,body,date,detail"),
+        "{csv}"
+    );
 }
