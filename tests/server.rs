@@ -357,6 +357,72 @@ async fn each_bad_input_gets_its_problem_and_changes_nothing() {
 }
 
 #[tokio::test]
+async fn a_batch_judges_each_submission_in_order_and_alone() {
+    let w = world();
+    let app = w.router();
+    let before = w.ledger.size();
+    // AP-2 is made and then reported on in the same batch; a bad one in between is refused
+    // alone; a malformed item is answered without reaching the ledger.
+    let made = w.f.sign(
+        "customs",
+        Body::CommitmentMade(Fixture::commitment("AP-2", None, "2026-09-30")),
+    );
+    let mut forged = w.f.sign("sbgs", report(Status::AtRisk));
+    forged.signature[0] ^= 1;
+    let reported = w.f.sign(
+        "customs",
+        Body::StatusReported(StatusReported {
+            commitment: c("AP-2"),
+            status: Status::InProgress,
+            note: None,
+            evidence: vec![],
+        }),
+    );
+    let mut body: Value = serde_json::from_str(&kordon::server::write::batch_json(&[
+        made, forged, reported,
+    ]))
+    .unwrap();
+    body["submissions"]
+        .as_array_mut()
+        .unwrap()
+        .insert(1, serde_json::json!({"event": "***", "signature": "AA=="}));
+    let a = call(
+        &app,
+        Request::post("/entries/batch")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(HttpBody::from(body.to_string()))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let results = a.json()["results"].as_array().unwrap().clone();
+    let statuses: Vec<u64> = results
+        .iter()
+        .map(|r| r["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses, vec![201, 400, 422, 201]);
+    assert_eq!(results[1]["problem"]["code"], "request.malformed");
+    assert_eq!(results[2]["problem"]["code"], "signature.invalid");
+    assert_eq!(w.ledger.size(), before + 2);
+    for (i, seq) in [(0, before), (3, before + 1)] {
+        let r: Receipt = serde_json::from_value(results[i]["receipt"].clone()).unwrap();
+        assert_eq!(receipt::verify(&r, Some(&w.vkey())).unwrap().seq, seq);
+    }
+    // Too many submissions, or not a batch.
+    let many = serde_json::json!({"submissions": vec![serde_json::json!({"event": "", "signature": ""}); 1001]});
+    let a = call(
+        &app,
+        Request::post("/entries/batch")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(HttpBody::from(many.to_string()))
+            .unwrap(),
+    )
+    .await;
+    assert_problem(&a, 400, "request.malformed");
+    assert_eq!(w.ledger.size(), before + 2);
+}
+
+#[tokio::test]
 async fn reads_entries_proofs_and_keys() {
     let w = world();
     let app = w.router();

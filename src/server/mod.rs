@@ -96,28 +96,31 @@ struct Inner {
     head: Arc<RwLock<Head>>,
     feed: broadcast::Sender<Arc<FeedBatch>>,
     stopping: watch::Sender<bool>,
+    submitter: write::Submitter,
 }
 
 impl AppState {
     /// Serves `ledger`. Registers a subscriber that keeps the head and the live feed current.
     pub fn new(ledger: Arc<Ledger>, config: Config) -> Result<AppState, StoreError> {
-        let snap = ledger.store().snapshot()?;
         let head = Arc::new(RwLock::new(Head {
-            size: snap.size(),
-            checkpoint: snap.checkpoint()?.unwrap_or_default().into(),
+            size: 0,
+            checkpoint: Arc::from(""),
         }));
-        drop(snap);
         let origin = ledger.with_state(|s| s.origin().unwrap_or_default().to_string());
         let (feed, _) = broadcast::channel(4096);
         let (stopping, _) = watch::channel(false);
+        // Subscribe first, then read the store: a commit in between is seen either way, and
+        // the head only moves forward.
         {
             let head = Arc::clone(&head);
             let feed = feed.clone();
             ledger.subscribe(move |c: &Committed<'_>| {
                 {
                     let mut h = head.write().unwrap_or_else(|p| p.into_inner());
-                    h.size = c.size;
-                    h.checkpoint = c.checkpoint.into();
+                    if c.size >= h.size {
+                        h.size = c.size;
+                        h.checkpoint = c.checkpoint.into();
+                    }
                 }
                 if feed.receiver_count() > 0 {
                     if let Some(first) = c.entries.first() {
@@ -129,8 +132,22 @@ impl AppState {
                 }
             });
         }
+        {
+            let snap = ledger.store().snapshot()?;
+            let cp = snap.checkpoint()?.unwrap_or_default();
+            let mut h = head.write().unwrap_or_else(|p| p.into_inner());
+            if snap.size() > h.size || h.checkpoint.is_empty() {
+                h.size = snap.size();
+                h.checkpoint = cp.into();
+            }
+        }
+        let submitter = write::Submitter::start(Arc::clone(&ledger), ledger.verifier_key())
+            .map_err(|e| {
+                StoreError::Backend(format!("cannot start the submission threads: {e}"))
+            })?;
         Ok(AppState {
             inner: Arc::new(Inner {
+                submitter,
                 vkey: ledger.verifier_key(),
                 ledger,
                 slots: Arc::new(Semaphore::new(config.max_pending.max(1))),
@@ -182,6 +199,10 @@ impl AppState {
 
     pub(crate) fn slots(&self) -> &Arc<Semaphore> {
         &self.inner.slots
+    }
+
+    pub(crate) fn submitter(&self) -> &write::Submitter {
+        &self.inner.submitter
     }
 
     pub(crate) fn subscribe_feed(&self) -> broadcast::Receiver<Arc<FeedBatch>> {
@@ -290,6 +311,7 @@ pub fn routes() -> Routes {
     let r = Routes::default()
         .get("/", read::index)
         .post("/entries", write::submit)
+        .post("/entries/batch", write::submit_batch)
         .get("/entries", read::entries)
         .get("/entries/{seq}", read::entry)
         .get("/entries/{seq}/receipt", read::receipt)

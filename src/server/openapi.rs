@@ -15,6 +15,7 @@ use utoipa::OpenApi;
     paths(
         read::index,
         write::submit,
+        write::submit_batch,
         read::entries,
         read::entry,
         read::receipt,
@@ -34,6 +35,9 @@ use utoipa::OpenApi;
     components(schemas(
         Problem,
         write::SubmitRequest,
+        write::BatchRequest,
+        write::BatchItem,
+        write::BatchResponse,
         receipt::Receipt,
         read::EntryJson,
         read::EntryPage,

@@ -167,6 +167,32 @@ pub fn build(
 ) -> Result<Receipt, ReceiptBuildError> {
     let parsed = checkpoint::parse_unverified(cp.as_bytes())
         .map_err(|e| ReceiptBuildError::Checkpoint(e.to_string()))?;
+    build_parsed(snap, seq, cp, &parsed, vkey)
+}
+
+/// The event id inside entry bytes, without the full (canonical-form) parse: the entry was
+/// judged when it was appended.
+fn event_id(entry: &[u8]) -> String {
+    #[derive(Deserialize)]
+    struct Id<'a> {
+        #[serde(borrow)]
+        id: std::borrow::Cow<'a, str>,
+    }
+    EntryRef::decode(entry)
+        .ok()
+        .and_then(|e| serde_json::from_slice::<Id<'_>>(e.event).ok())
+        .map(|i| i.id.into_owned())
+        .unwrap_or_default()
+}
+
+/// `build` with the checkpoint already parsed (`cp` is its signed note, `parsed` its fields).
+pub fn build_parsed(
+    snap: &dyn Snapshot,
+    seq: u64,
+    cp: &str,
+    parsed: &Checkpoint,
+    vkey: &str,
+) -> Result<Receipt, ReceiptBuildError> {
     if seq >= parsed.size || parsed.size > snap.size() {
         return Err(ReceiptBuildError::NotCovered {
             seq,
@@ -177,18 +203,14 @@ pub fn build(
         .entries(seq, seq + 1)?
         .pop()
         .ok_or(StoreError::Missing(seq))?;
-    let event_id = EntryRef::decode(&bytes)
-        .ok()
-        .and_then(|e| crate::core::event::parse(e.event).ok())
-        .map(|e| e.id.to_string())
-        .unwrap_or_default();
+    let event_id = event_id(&bytes);
     let proof = merkle::inclusion_proof(&Nodes(snap), seq, parsed.size).map_err(|e| match e {
         merkle::ProofError::Storage(s) => ReceiptBuildError::Store(s),
         other => ReceiptBuildError::Checkpoint(other.to_string()),
     })?;
     Ok(Receipt {
         receipt: FORMAT.into(),
-        origin: parsed.origin,
+        origin: parsed.origin.clone(),
         seq,
         event_id,
         leaf_hash: entry::entry_hash(&bytes).to_hex(),
