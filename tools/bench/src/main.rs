@@ -1,1 +1,1979 @@
-fn main() {}
+//! kordon-bench: one run that measures what the machine can do (raw Ed25519 verification and
+//! SHA-256 on one core), what the library does with it (durable appends through `Ledger`,
+//! streaming `verify` of an export) and how much memory verification needs as the ledger grows.
+//!
+//! See tools/bench/README.md for what each figure means.
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Parser, Subcommand};
+use kordon::author::Author;
+use kordon::core::chain::{self, Chain, Prepared, Sig};
+use kordon::core::checkpoint::{self, Checkpoint};
+use kordon::core::entry;
+use kordon::core::event::{
+    self, Body, Evidence, IndicatorMeasured, NoteAdded, Role, Status, StatusReported,
+};
+use kordon::core::hash::Hash;
+use kordon::core::keys::{self, SigCheck};
+use kordon::core::merkle::NodeId;
+use kordon::core::note::NoteVerifier;
+use kordon::core::types::{CommitmentId, Date, Decimal, EventId, IndicatorId, Millis, Sha256Hex};
+use kordon::export::{self, ExportReader};
+use kordon::fixture::{self, Fixture};
+use kordon::ledger::{Ledger, Submission};
+use kordon::store::redb::RedbStore;
+use kordon::store::{Batch, NewEntry, Store};
+use kordon::verify::{self, EntrySource, ExportSource};
+use rayon::prelude::*;
+use serde_json::{json, Map, Value};
+use std::fs::File;
+use std::hint::black_box;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+const ORIGIN: &str = "kordon.bench/ibm";
+const EXECUTORS: usize = 8;
+const OBSERVERS: usize = 4;
+/// What the library's verifier and appender use: one batch verification per 256 signatures.
+const SIG_BATCH: usize = 256;
+/// The chunk the verifier reads at a time (`verify::CHUNK`).
+const VERIFY_CHUNK: usize = 8192;
+/// The most submissions one store commit carries (`ledger::MAX_BATCH`).
+const BUILD_BATCH: usize = kordon::ledger::MAX_BATCH;
+/// Events are signed for the big build in slices of this many, then appended.
+const SIGN_SLICE: usize = 65_536;
+/// The line the `verify-child` subcommand prints its measurements on.
+const CHILD_TAG: &str = "KORDON_BENCH_CHILD ";
+
+#[derive(Parser)]
+#[command(
+    name = "kordon-bench",
+    about = "Measures raw crypto limits, durable appends, streaming verify and verify memory of kordon"
+)]
+struct Args {
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+    /// Entries in the big export that is verified [default: 1,000,000; 20,000 with --quick].
+    #[arg(long)]
+    entries: Option<u64>,
+    /// Entries in the small export of the memory comparison [default: 100,000; 2,000 with --quick].
+    #[arg(long)]
+    small_entries: Option<u64>,
+    /// A smoke run: small sizes, short timings.
+    #[arg(long)]
+    quick: bool,
+    /// Where stores and exports go [default: a temporary directory, removed at the end].
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Reuse exports in --dir if they exist and cover the right number of entries.
+    #[arg(long)]
+    reuse: bool,
+    /// Also write every figure as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Events per `submit_many` call in the batched append test.
+    #[arg(long, default_value_t = 4096)]
+    batch: usize,
+    /// Concurrent `submit` callers in the group-commit test.
+    #[arg(long, default_value_t = 64)]
+    threads: usize,
+    /// Events appended in the batched append test [default: 200,000; 10,000 with --quick].
+    #[arg(long)]
+    append_entries: Option<usize>,
+    /// Events appended in the concurrent test [default: 64,000; 3,200 with --quick].
+    #[arg(long)]
+    concurrent_entries: Option<usize>,
+    /// Seconds each micro-benchmark runs [default: 2; 0.3 with --quick].
+    #[arg(long)]
+    seconds: Option<f64>,
+    /// Skip the append tests (machine limits, build, verify and memory still run).
+    #[arg(long)]
+    skip_append: bool,
+    /// Skip building the exports, verify and the memory test.
+    #[arg(long)]
+    skip_verify: bool,
+    /// Skip the per-stage breakdowns of append and verify.
+    #[arg(long)]
+    no_breakdown: bool,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Verifies an export and prints the elapsed time and peak RSS (used by the memory test).
+    #[command(hide = true)]
+    VerifyChild { file: PathBuf },
+}
+
+struct Config {
+    entries: u64,
+    small: u64,
+    append_entries: usize,
+    concurrent_entries: usize,
+    batch: usize,
+    threads: usize,
+    secs: f64,
+    reuse: bool,
+    breakdown: bool,
+    skip_append: bool,
+    skip_verify: bool,
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    if let Some(Cmd::VerifyChild { file }) = &args.cmd {
+        return verify_child(file);
+    }
+    let q = args.quick;
+    let entries = args.entries.unwrap_or(if q { 20_000 } else { 1_000_000 });
+    let small = args
+        .small_entries
+        .unwrap_or(if q { 2_000 } else { 100_000 })
+        .min(entries);
+    let cfg = Config {
+        entries,
+        small,
+        append_entries: args
+            .append_entries
+            .unwrap_or(if q { 10_000 } else { 200_000 }),
+        concurrent_entries: args
+            .concurrent_entries
+            .unwrap_or(if q { 3_200 } else { 64_000 }),
+        batch: args.batch.clamp(1, BUILD_BATCH),
+        threads: args.threads.max(1),
+        secs: args.seconds.unwrap_or(if q { 0.3 } else { 2.0 }),
+        reuse: args.reuse,
+        breakdown: !args.no_breakdown,
+        skip_append: args.skip_append,
+        skip_verify: args.skip_verify,
+    };
+    if entries < 100 {
+        bail!("--entries must be at least 100");
+    }
+    let _tmp;
+    let dir = match &args.dir {
+        Some(d) => {
+            std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+            d.clone()
+        }
+        None => {
+            if args.reuse {
+                eprintln!("note: --reuse without --dir has nothing to reuse (the temp dir is new)");
+            }
+            let t = tempfile::Builder::new()
+                .prefix("kordon-bench-")
+                .tempdir()
+                .context("cannot create a temp dir")?;
+            let p = t.path().to_path_buf();
+            _tmp = t;
+            p
+        }
+    };
+    let load_start = loadavg();
+    if load_start.0 > 0.5 {
+        println!(
+            "note: load average is {:.2} at start: other processes share the {} cores, figures will be lower",
+            load_start.0,
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        );
+    }
+    let mut out = Results::default();
+    out.put(
+        "config",
+        json!({
+            "entries": cfg.entries, "small_entries": cfg.small, "append_entries": cfg.append_entries,
+            "concurrent_entries": cfg.concurrent_entries, "batch": cfg.batch, "threads": cfg.threads,
+            "micro_seconds": cfg.secs, "dir": dir.display().to_string(), "quick": q,
+            "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            "rayon_threads": rayon::current_num_threads(),
+        }),
+    );
+    println!(
+        "kordon-bench: {} cores, rayon {} threads, data in {}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        rayon::current_num_threads(),
+        dir.display()
+    );
+
+    let w = Workload::new();
+
+    // 1. Machine limits.
+    section("machine", "1. machine limits (one core)");
+    let limits = machine_limits(&w, &dir, cfg.secs)?;
+    limits.print();
+    out.put("machine", limits.json());
+    let raw = limits.raw();
+
+    // 2. Durable appends.
+    let mut append = None;
+    if !cfg.skip_append {
+        section("append", "2. durable appends through Ledger on RedbStore");
+        let a = append_tests(&dir, &w, &cfg, raw)?;
+        out.put("append", a.json(raw));
+        append = Some(a);
+    }
+
+    // 3 and 4. The exports, verify and memory.
+    let ver = if cfg.skip_verify {
+        None
+    } else {
+        Some(verify_tests(&dir, &w, &cfg, &limits, &mut out)?)
+    };
+
+    // Summary.
+    section("summary", "summary");
+    let mut s = String::new();
+    s += &format!(
+        "raw ed25519 verify (1 core): {}/s   sha256: {} MB/s\n",
+        rate(raw),
+        int(limits.sha256_mbs as u64)
+    );
+    s += &format!(
+        "  (dalek VerifyingKey::verify {}/s, kordon verify_event/zebra {}/s; zebra batches of 256 {}/s per core; fsync {}/s)\n",
+        rate(limits.dalek),
+        rate(limits.zebra),
+        rate(limits.batch_rate(256)),
+        rate(limits.fsync),
+    );
+    let mut verdict = Vec::new();
+    if let Some(a) = &append {
+        s += &format!(
+            "append (durable, batches of {}): {} entries/s = {:.2}x raw verify\n",
+            int(cfg.batch as u64),
+            rate(a.batched.rate()),
+            a.batched.rate() / raw
+        );
+        s += &format!(
+            "append ({} concurrent submitters): {} entries/s = {:.2}x raw verify ({} commits, {:.1} entries/commit)\n",
+            cfg.threads,
+            rate(a.concurrent.rate()),
+            a.concurrent.rate() / raw,
+            int(a.concurrent.commits),
+            a.concurrent.entries as f64 / a.concurrent.commits.max(1) as f64
+        );
+        s += &format!(
+            "append (1 submitter, 1 entry per commit): {} entries/s ({:.2} ms per durable commit)\n",
+            rate(a.single.rate()),
+            1000.0 / a.single.rate()
+        );
+        verdict.push(target(
+            "append (batches) >= 2x raw",
+            a.batched.rate() / raw,
+            2.0,
+        ));
+        verdict.push(target(
+            "append (concurrent) >= 2x raw",
+            a.concurrent.rate() / raw,
+            2.0,
+        ));
+    }
+    if let Some(vt) = &ver {
+        let (build, v) = (&vt.build, &vt.verify);
+        s += &format!(
+            "build {} entries: {:.1} s ({:.1} s signing on all cores, {:.1} s appending = {} entries/s){}\n",
+            int(cfg.entries),
+            build.total_secs,
+            build.sign_secs,
+            build.append_secs,
+            rate(build.append_rate()),
+            if build.reused { " [reused]" } else { "" }
+        );
+        s += &format!(
+            "verify {} entries: {} entries/s = {:.2}x raw verify\n",
+            int(v.entries),
+            rate(v.rate()),
+            v.rate() / raw
+        );
+        if let Some(st) = &vt.stages {
+            s += &format!(
+                "  verify wall time: read {:.0}%, prepare {:.0}%, signatures {:.0}%, rules+tree {:.0}%\n",
+                st.read / st.total * 100.0,
+                st.prepare / st.total * 100.0,
+                st.sigs / st.total * 100.0,
+                st.accept / st.total * 100.0
+            );
+        }
+        s += &format!(
+            "verify peak RSS: {} entries {:.0} MiB, {} entries {:.0} MiB ({:.2}x)\n",
+            short(cfg.small),
+            mib(vt.small_child.hwm_kib),
+            short(cfg.entries),
+            mib(vt.big_child.hwm_kib),
+            vt.big_child.hwm_kib as f64 / vt.small_child.hwm_kib.max(1) as f64
+        );
+        verdict.push(target("verify >= 3x raw", v.rate() / raw, 3.0));
+    }
+    for t in &verdict {
+        s += &format!("{t}\n");
+    }
+    let load_end = loadavg();
+    let _ = close_section();
+    let others = OTHERS.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    if let Some(max) = others.iter().map(|o| o.1).reduce(f64::max) {
+        s += &format!(
+            "other processes' CPU use per section (cores): {}{}\n",
+            others
+                .iter()
+                .map(|(t, c)| format!("{t} {c:.2}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if max > 0.2 {
+                "  <- the machine was shared; figures are lower than on a quiet machine"
+            } else {
+                ""
+            }
+        );
+        out.put(
+            "other_processes_cores",
+            Value::Object(others.iter().map(|(t, c)| (t.clone(), json!(c))).collect()),
+        );
+    }
+    s += &format!(
+        "load average (1 min) at start {:.2}, at end {:.2}\n",
+        load_start.0, load_end.0
+    );
+    print!("{s}");
+    out.put("summary_text", Value::String(s));
+    out.put(
+        "loadavg",
+        json!({"start_1m": load_start.0, "start_5m": load_start.1, "end_1m": load_end.0, "end_5m": load_end.1}),
+    );
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&Value::Object(out.0))?;
+        std::fs::write(path, text + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+struct VerifyTests {
+    build: BuildResults,
+    verify: VerifyRun,
+    stages: Option<VerifyStages>,
+    small_child: ChildRun,
+    big_child: ChildRun,
+}
+
+fn verify_tests(
+    dir: &Path,
+    w: &Workload,
+    cfg: &Config,
+    limits: &Limits,
+    out: &mut Results,
+) -> Result<VerifyTests> {
+    let raw = limits.raw();
+    section(
+        "build",
+        &format!(
+            "3. build exports of {} and {} entries",
+            int(cfg.small),
+            int(cfg.entries)
+        ),
+    );
+    let build = build_exports(dir, w, cfg)?;
+    out.put("build", build.json());
+    section("verify", &format!("3. verify {} entries", int(cfg.entries)));
+    let big = export_path(dir, cfg.entries);
+    let v = time_verify(&big)?;
+    println!(
+        "verify {} entries: {:.2} s = {} entries/s = {:.2}x raw verify (valid: {})",
+        int(v.entries),
+        v.secs,
+        rate(v.rate()),
+        v.rate() / raw,
+        v.valid
+    );
+    out.put(
+        "verify",
+        json!({"entries": v.entries, "seconds": v.secs, "entries_per_s": v.rate(),
+               "ratio_to_raw": v.rate() / raw, "valid": v.valid,
+               "export_bytes": std::fs::metadata(&big).map(|m| m.len()).unwrap_or(0)}),
+    );
+    if !v.valid {
+        bail!("the export did not verify: {}", v.failure);
+    }
+    let mut stages = None;
+    if cfg.breakdown {
+        let s = verify_stages(&big)?;
+        s.print(raw);
+        out.put("verify_stages", s.json());
+        stages = Some(s);
+        let c = cost_model(&big, cfg.entries.min(20_000) as usize)?;
+        c.print(limits);
+        out.put("cost_model", c.json());
+    }
+
+    section("memory", "4. verify peak memory (child process)");
+    let small_child = verify_in_child(&export_path(dir, cfg.small))?;
+    let big_child = verify_in_child(&big)?;
+    for (n, c) in [(cfg.small, &small_child), (cfg.entries, &big_child)] {
+        println!(
+            "verify-child {:>10} entries: {:.2} s, {} entries/s, peak RSS (VmHWM) {:.1} MiB, valid {}",
+            int(n),
+            c.secs,
+            rate(n as f64 / c.secs),
+            mib(c.hwm_kib),
+            c.valid
+        );
+    }
+    let mem_ratio = big_child.hwm_kib as f64 / small_child.hwm_kib.max(1) as f64;
+    println!(
+        "peak RSS ratio {}/{} entries: {:.2}x for {:.0}x the entries ({:.1} bytes of extra peak RSS per extra entry)",
+        int(cfg.entries),
+        int(cfg.small),
+        mem_ratio,
+        cfg.entries as f64 / cfg.small as f64,
+        (big_child.hwm_kib as f64 - small_child.hwm_kib as f64) * 1024.0
+            / (cfg.entries - cfg.small).max(1) as f64
+    );
+    out.put(
+        "memory",
+        json!({
+            "small": {"entries": cfg.small, "peak_rss_kib": small_child.hwm_kib, "seconds": small_child.secs, "valid": small_child.valid},
+            "big": {"entries": cfg.entries, "peak_rss_kib": big_child.hwm_kib, "seconds": big_child.secs, "valid": big_child.valid},
+            "ratio": mem_ratio,
+        }),
+    );
+    Ok(VerifyTests {
+        build,
+        verify: v,
+        stages,
+        small_child,
+        big_child,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The workload: a realistic demo ledger with several signing bodies.
+
+const PHRASES: &[&str] = &[
+    "Пункт пропуску «Ягодин» обладнано новим сканером вантажів.",
+    "Joint patrol with the State Customs Service completed on schedule.",
+    "Training on risk analysis finished for forty officers of the western region.",
+    "Документи щодо фінансування передано до Кабінету Міністрів України.",
+    "Interoperability tests of the border data exchange gateway passed.",
+    "Запит на технічну допомогу погоджено з міжнародним партнером.",
+    "Two of five planned mobile units are operating; procurement continues.",
+    "Протокол спільного контролю підписано обома сторонами.",
+];
+const STATUSES: &[Status] = &[
+    Status::InProgress,
+    Status::AtRisk,
+    Status::InProgress,
+    Status::PartiallyImplemented,
+];
+
+/// Deterministic text of 60 to ~300 bytes.
+fn text(n: u64) -> String {
+    let want = 60 + (n.wrapping_mul(7919) % 240) as usize;
+    let mut s = String::new();
+    let mut i = n as usize;
+    while s.len() < want {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(PHRASES[i % PHRASES.len()]);
+        i = i.wrapping_mul(31).wrapping_add(7);
+    }
+    s
+}
+
+struct Workload {
+    fixture: Fixture,
+    setup: Vec<Submission>,
+    executors: Vec<Author>,
+    observers: Vec<Author>,
+    commitments: Vec<CommitmentId>,
+    commitment_events: Vec<EventId>,
+    at: Millis,
+}
+
+impl Workload {
+    /// Genesis, 8 executors and 4 observers each with its own key, and one commitment made by
+    /// each executor (with indicator `i1`).
+    fn new() -> Workload {
+        let mut f = Fixture::new(ORIGIN);
+        let mut setup = vec![f.genesis()];
+        let execs: Vec<String> = (0..EXECUTORS).map(|i| format!("exec-{i}")).collect();
+        let obs: Vec<String> = (0..OBSERVERS).map(|i| format!("monitor-{i}")).collect();
+        for n in &execs {
+            setup.push(f.register(n, &[Role::Executor]));
+        }
+        for n in &obs {
+            setup.push(f.register(n, &[Role::Observer]));
+        }
+        let mut commitments = Vec::new();
+        let mut commitment_events = Vec::new();
+        for (i, n) in execs.iter().enumerate() {
+            let id = format!("AP-2026/{}.1", i + 1);
+            commitment_events.push(f.next_event_id());
+            setup.push(f.sign(
+                n,
+                Body::CommitmentMade(Fixture::commitment(&id, None, "2027-12-31")),
+            ));
+            commitments.push(fixture::c(&id));
+        }
+        let author = |n: &String| Author::new(fixture::b(n), fixture::demo_key(n));
+        Workload {
+            at: f.clock.now(),
+            executors: execs.iter().map(author).collect(),
+            observers: obs.iter().map(author).collect(),
+            fixture: f,
+            setup,
+            commitments,
+            commitment_events,
+        }
+    }
+
+    /// Event `n` of run `run` (the run prefixes the event id so ids never repeat in a ledger):
+    /// half `note.added` by observers, a quarter `status.reported` and a quarter
+    /// `indicator.measured` by the commitment's lead.
+    fn event(&self, run: &str, n: u64) -> Submission {
+        let id = EventId::parse(&format!("{run}-{n:08}")).expect("event id");
+        let k = (n as usize / 4) % EXECUTORS;
+        let commitment = self.commitments[k].clone();
+        let evidence = Evidence {
+            sha256: Sha256Hex::parse(&Hash::sha256(&n.to_be_bytes()).to_hex()).expect("hex"),
+            location: format!("https://docs.example.gov.ua/ibm/2026/{run}/{n}.pdf"),
+            cites: None,
+        };
+        let (author, body) = match n % 4 {
+            0 | 1 => (
+                &self.observers[(n as usize / 2) % OBSERVERS],
+                Body::NoteAdded(NoteAdded {
+                    commitment: Some(commitment),
+                    about: (n & 7 == 0).then(|| self.commitment_events[k].clone()),
+                    text: text(n),
+                    evidence: if n & 1 == 0 { vec![evidence] } else { vec![] },
+                }),
+            ),
+            2 => (
+                &self.executors[k],
+                Body::StatusReported(StatusReported {
+                    commitment,
+                    status: STATUSES[(n as usize / 4) % STATUSES.len()],
+                    note: Some(text(n)),
+                    evidence: vec![evidence],
+                }),
+            ),
+            _ => (
+                &self.executors[k],
+                Body::IndicatorMeasured(IndicatorMeasured {
+                    commitment,
+                    indicator: IndicatorId::parse("i1").expect("indicator"),
+                    value: Decimal::parse(&format!("{}", n % 75)).expect("decimal"),
+                    as_of: Date::parse("2025-12-31").expect("date"),
+                    evidence: vec![evidence],
+                }),
+            ),
+        };
+        author
+            .sign_with_id(ORIGIN, id, self.at, &body)
+            .expect("bench event encodes")
+    }
+
+    /// Signs events `start..end` of `run` on all cores.
+    fn sign(&self, run: &str, start: u64, end: u64) -> Vec<Submission> {
+        (start..end)
+            .into_par_iter()
+            .map(|n| self.event(run, n))
+            .collect()
+    }
+
+    fn open_ledger(&self, path: &Path) -> Result<Ledger> {
+        let _ = std::fs::remove_file(path);
+        let store = RedbStore::open(path)?;
+        let ledger = Ledger::open(
+            Arc::new(store) as Arc<dyn Store>,
+            self.fixture.ledger_signer.clone(),
+            self.fixture.clock.clock(),
+        )?;
+        for r in ledger.submit_many(self.setup.clone()) {
+            r.map_err(|e| anyhow!("setup event refused: {e}"))?;
+        }
+        Ok(ledger)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Machine limits.
+
+struct Limits {
+    dalek: f64,
+    zebra: f64,
+    /// (batch size, signatures per second on one core) through `keys::verify_batch`.
+    batches: Vec<(usize, f64)>,
+    /// Batches of 256 on every core at once, total signatures per second.
+    batch_all_cores: f64,
+    sha256_mbs: f64,
+    sign: f64,
+    fsync: f64,
+    /// (milliseconds, bytes written to storage) per redb write transaction of one 640-byte
+    /// row, for: what `RedbStore` does (Immediate + quick repair), Immediate alone, no
+    /// durability.
+    redb_commit: [(f64, f64); 3],
+}
+
+impl Limits {
+    /// The raw single-core verify rate: the faster of the two single verifiers.
+    fn raw(&self) -> f64 {
+        self.dalek.max(self.zebra)
+    }
+    fn batch_rate(&self, size: usize) -> f64 {
+        self.batches
+            .iter()
+            .find(|(n, _)| *n == size)
+            .map(|b| b.1)
+            .unwrap_or(0.0)
+    }
+    fn print(&self) {
+        println!(
+            "ed25519-dalek VerifyingKey::verify, 200-byte messages: {:>10}/s",
+            rate(self.dalek)
+        );
+        println!(
+            "kordon verify_event (ed25519-zebra, ZIP 215):          {:>10}/s",
+            rate(self.zebra)
+        );
+        println!(
+            "  => raw single-core verify rate (the faster):         {:>10}/s",
+            rate(self.raw())
+        );
+        for (n, r) in &self.batches {
+            println!(
+                "kordon verify_batch, {n:>4} per batch (zebra), 1 core:  {:>10}/s  ({:.2}x raw)",
+                rate(*r),
+                r / self.raw()
+            );
+        }
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        println!(
+            "kordon verify_batch,  256 per batch, {cores} threads at once:  {:>10}/s  ({:.2}x raw, {:.2}x one core: the real parallel speedup)",
+            rate(self.batch_all_cores),
+            self.batch_all_cores / self.raw(),
+            self.batch_all_cores / self.batch_rate(SIG_BATCH).max(1.0)
+        );
+        println!(
+            "encode + sign one bench event, 1 core:                 {:>10}/s",
+            rate(self.sign)
+        );
+        println!(
+            "SHA-256 over 64 KiB buffers:                           {:>10} MB/s",
+            int(self.sha256_mbs as u64)
+        );
+        println!(
+            "4 KiB write + fdatasync in the data dir:               {:>10}/s  ({:.2} ms)",
+            rate(self.fsync),
+            1000.0 / self.fsync
+        );
+        let [qr, imm, none] = self.redb_commit;
+        println!(
+            "redb commit of one 640-byte row: Immediate+quick_repair (as RedbStore) {:.2} ms, {:.0} KiB written; Immediate {:.2} ms, {:.0} KiB; no durability {:.2} ms, {:.0} KiB",
+            qr.0,
+            qr.1 / 1024.0,
+            imm.0,
+            imm.1 / 1024.0,
+            none.0,
+            none.1 / 1024.0
+        );
+    }
+    fn json(&self) -> Value {
+        let batches: Map<String, Value> = self
+            .batches
+            .iter()
+            .map(|(n, r)| (n.to_string(), json!(r)))
+            .collect();
+        json!({
+            "dalek_verify_per_s": self.dalek, "zebra_verify_event_per_s": self.zebra,
+            "raw_verify_per_s": self.raw(), "zebra_batch_per_s_one_core": batches,
+            "zebra_batch256_per_s_all_cores": self.batch_all_cores,
+            "sha256_mb_per_s": self.sha256_mbs, "event_sign_per_s_one_core": self.sign,
+            "fsync_per_s": self.fsync,
+            "redb_commit_one_row": {
+                "immediate_quick_repair": {"ms": self.redb_commit[0].0, "bytes_written": self.redb_commit[0].1},
+                "immediate": {"ms": self.redb_commit[1].0, "bytes_written": self.redb_commit[1].1},
+                "none": {"ms": self.redb_commit[2].0, "bytes_written": self.redb_commit[2].1},
+            },
+        })
+    }
+}
+
+/// Runs `f` (which does `per_call` operations) repeatedly for about `secs`; operations per second.
+fn per_second(secs: f64, per_call: u64, mut f: impl FnMut()) -> f64 {
+    f(); // warm up
+    let t = Instant::now();
+    let mut n = 0u64;
+    let d = Duration::from_secs_f64(secs);
+    while t.elapsed() < d {
+        f();
+        n += per_call;
+    }
+    n as f64 / t.elapsed().as_secs_f64()
+}
+
+fn machine_limits(w: &Workload, dir: &Path, secs: f64) -> Result<Limits> {
+    use ed25519_dalek::{Signer, SigningKey, Verifier};
+    use sha2::Digest;
+    // Several keys, 64 distinct 200-byte messages.
+    let keys: Vec<SigningKey> = (0..4)
+        .map(|i| fixture::demo_key(&format!("raw-{i}")))
+        .collect();
+    let msgs: Vec<Vec<u8>> = (0..64u32)
+        .map(|i| {
+            let mut m = keys::EVENT_CONTEXT.to_vec();
+            while m.len() < 200 {
+                m.extend_from_slice(format!("{i:04}-message-bytes-for-verification;").as_bytes());
+            }
+            m.truncate(200);
+            m
+        })
+        .collect();
+    let dalek_items: Vec<(ed25519_dalek::VerifyingKey, &[u8], ed25519_dalek::Signature)> = msgs
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let k = &keys[i % keys.len()];
+            (k.verifying_key(), m.as_slice(), k.sign(m))
+        })
+        .collect();
+    let dalek = per_second(secs, dalek_items.len() as u64, || {
+        for (vk, m, s) in &dalek_items {
+            assert!(black_box(vk).verify(black_box(m), s).is_ok());
+        }
+    });
+    // verify_event prepends EVENT_CONTEXT itself: pass the rest so the signed message is the
+    // same 200 bytes.
+    let zebra_items: Vec<([u8; 32], &[u8], [u8; 64])> = msgs
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let k = &keys[i % keys.len()];
+            let ev = &m[keys::EVENT_CONTEXT.len()..];
+            (k.verifying_key().to_bytes(), ev, keys::sign_event(k, ev))
+        })
+        .collect();
+    let zebra = per_second(secs, zebra_items.len() as u64, || {
+        for (pk, ev, sig) in &zebra_items {
+            assert!(keys::verify_event(black_box(pk), black_box(ev), sig));
+        }
+    });
+    let mut batches = Vec::new();
+    for size in [64, SIG_BATCH, 1024] {
+        let checks: Vec<SigCheck> = (0..size)
+            .map(|i| {
+                let (pk, ev, sig) = &zebra_items[i % zebra_items.len()];
+                SigCheck {
+                    public_key: *pk,
+                    event: ev,
+                    signature: *sig,
+                }
+            })
+            .collect();
+        let r = per_second(secs, checks.len() as u64, || {
+            let ok = keys::verify_batch(black_box(&checks), rand_core::OsRng);
+            assert!(ok.iter().all(|b| *b));
+        });
+        batches.push((size, r));
+    }
+    let batch_all_cores = {
+        let checks: Vec<SigCheck> = (0..SIG_BATCH)
+            .map(|i| {
+                let (pk, ev, sig) = &zebra_items[i % zebra_items.len()];
+                SigCheck {
+                    public_key: *pk,
+                    event: ev,
+                    signature: *sig,
+                }
+            })
+            .collect();
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        let barrier = Barrier::new(cores);
+        std::thread::scope(|s| {
+            let hs: Vec<_> = (0..cores)
+                .map(|_| {
+                    s.spawn(|| {
+                        barrier.wait();
+                        per_second(secs, SIG_BATCH as u64, || {
+                            let ok = keys::verify_batch(black_box(&checks), rand_core::OsRng);
+                            assert!(ok.iter().all(|b| *b));
+                        })
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap_or(0.0)).sum::<f64>()
+        })
+    };
+    let buf = vec![0x5au8; 64 * 1024];
+    let sha_ops = per_second(secs, 1, || {
+        black_box(sha2::Sha256::digest(black_box(&buf)));
+    });
+    let mut n = 0;
+    let sign = per_second(secs, 16, || {
+        for _ in 0..16 {
+            black_box(w.event("raw", n));
+            n += 1;
+        }
+    });
+    let path = dir.join("fsync-probe");
+    let fsync = {
+        use std::io::{Seek, SeekFrom};
+        let mut f = File::create(&path)?;
+        let page = vec![7u8; 4096];
+        let mut err = None;
+        let r = per_second(secs.min(1.0), 1, || {
+            let res = f
+                .seek(SeekFrom::Start(0))
+                .and_then(|_| f.write_all(&page))
+                .and_then(|_| f.sync_data());
+            if let Err(e) = res {
+                err = Some(e);
+            }
+        });
+        if let Some(e) = err {
+            bail!("fsync probe in {}: {e}", dir.display());
+        }
+        r
+    };
+    let _ = std::fs::remove_file(&path);
+    let redb_commit = [
+        redb_commit_cost(dir, true, redb::Durability::Immediate, secs.min(1.0))?,
+        redb_commit_cost(dir, false, redb::Durability::Immediate, secs.min(1.0))?,
+        redb_commit_cost(dir, false, redb::Durability::None, secs.min(1.0))?,
+    ];
+    Ok(Limits {
+        dalek,
+        zebra,
+        batches,
+        batch_all_cores,
+        sha256_mbs: sha_ops * buf.len() as f64 / 1e6,
+        sign,
+        fsync,
+        redb_commit,
+    })
+}
+
+/// Milliseconds and bytes written to storage per redb write transaction inserting one 640-byte
+/// row, with the given durability settings, in a fresh file in `dir` (the same redb version and
+/// file format as `RedbStore`).
+fn redb_commit_cost(
+    dir: &Path,
+    quick_repair: bool,
+    durability: redb::Durability,
+    secs: f64,
+) -> Result<(f64, f64)> {
+    const ROWS: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("rows");
+    let path = dir.join("redb-probe.redb");
+    let _ = std::fs::remove_file(&path);
+    let mut b = redb::Database::builder();
+    b.create_with_file_format_v3(true);
+    let db = b.create(&path)?;
+    let row = vec![0x42u8; 640];
+    let mut i = 0u64;
+    let mut err: Option<anyhow::Error> = None;
+    let io0 = io_write_bytes();
+    let per_s = per_second(secs, 1, || {
+        let go = || -> Result<()> {
+            let mut tx = db.begin_write()?;
+            tx.set_durability(durability);
+            tx.set_quick_repair(quick_repair);
+            tx.open_table(ROWS)?.insert(i, row.as_slice())?;
+            tx.commit()?;
+            Ok(())
+        };
+        if let Err(e) = go() {
+            err = Some(e);
+        }
+        i += 1;
+    });
+    let written = (io_write_bytes() - io0) as f64 / i.max(1) as f64;
+    drop(db);
+    let _ = std::fs::remove_file(&path);
+    match err {
+        Some(e) => Err(e),
+        None => Ok((1000.0 / per_s, written)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Appends.
+
+struct Timed {
+    entries: u64,
+    secs: f64,
+    commits: u64,
+    /// Bytes this process caused to be written to storage during the test (/proc/self/io).
+    written: u64,
+}
+
+impl Timed {
+    fn rate(&self) -> f64 {
+        self.entries as f64 / self.secs
+    }
+    fn json(&self, raw: f64) -> Value {
+        json!({"entries": self.entries, "seconds": self.secs, "entries_per_s": self.rate(),
+               "ratio_to_raw": self.rate() / raw, "commits": self.commits,
+               "entries_per_commit": self.entries as f64 / self.commits.max(1) as f64,
+               "bytes_written": self.written,
+               "bytes_written_per_entry": self.written as f64 / self.entries.max(1) as f64,
+               "bytes_written_per_commit": self.written as f64 / self.commits.max(1) as f64})
+    }
+    /// "written 1.2 KiB/entry, 4.8 MiB/commit"
+    fn io(&self) -> String {
+        format!(
+            "storage writes {:.1} KiB/entry, {:.2} MiB/commit",
+            self.written as f64 / self.entries.max(1) as f64 / 1024.0,
+            self.written as f64 / self.commits.max(1) as f64 / 1048576.0
+        )
+    }
+}
+
+/// Bytes this process has caused to be written to storage (Linux `/proc/self/io`), 0 elsewhere.
+fn io_write_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/io")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("write_bytes:"))
+                .and_then(|v| v.trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+struct AppendResults {
+    batch: usize,
+    threads: usize,
+    avg_event_bytes: f64,
+    sign_secs: f64,
+    signed: u64,
+    batched: Timed,
+    concurrent: Timed,
+    single: Timed,
+    stages: Option<AppendStages>,
+}
+
+impl AppendResults {
+    fn json(&self, raw: f64) -> Value {
+        json!({
+            "batch": self.batch, "threads": self.threads, "avg_event_bytes": self.avg_event_bytes,
+            "presign_seconds": self.sign_secs, "presigned": self.signed,
+            "batched": self.batched.json(raw), "concurrent": self.concurrent.json(raw),
+            "single_submitter": self.single.json(raw),
+            "stages": self.stages.as_ref().map(|s| s.json()),
+        })
+    }
+}
+
+fn append_tests(dir: &Path, w: &Workload, cfg: &Config, raw: f64) -> Result<AppendResults> {
+    // Sign everything before any timing.
+    let t = Instant::now();
+    let batched_subs = w.sign("a", 0, cfg.append_entries as u64);
+    let conc_subs = w.sign("c", 0, cfg.concurrent_entries as u64);
+    let sign_secs = t.elapsed().as_secs_f64();
+    let signed = (batched_subs.len() + conc_subs.len()) as u64;
+    let avg_event_bytes = batched_subs
+        .iter()
+        .map(|s| s.event.len() as f64)
+        .sum::<f64>()
+        / batched_subs.len().max(1) as f64;
+    println!(
+        "pre-signed {} events in {:.1} s on all cores (avg event {:.0} bytes, entry {:.0} bytes)",
+        int(signed),
+        sign_secs,
+        avg_event_bytes,
+        avg_event_bytes + entry::HEADER_LEN as f64
+    );
+
+    // a) One submitter, submit_many in batches.
+    let stage_subs = cfg.breakdown.then(|| batched_subs.clone());
+    let path = dir.join("append-batches.redb");
+    let ledger = w.open_ledger(&path)?;
+    let n = batched_subs.len() as u64;
+    let mut it = batched_subs.into_iter();
+    let mut commits = 0;
+    let io0 = io_write_bytes();
+    let t = Instant::now();
+    loop {
+        let chunk: Vec<Submission> = it.by_ref().take(cfg.batch).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        for r in ledger.submit_many(chunk) {
+            r.map_err(|e| anyhow!("append refused: {e}"))?;
+        }
+        commits += 1;
+    }
+    let batched = Timed {
+        entries: n,
+        secs: t.elapsed().as_secs_f64(),
+        commits,
+        written: io_write_bytes() - io0,
+    };
+    drop(ledger);
+    let _ = std::fs::remove_file(&path);
+    println!(
+        "append, 1 submitter, submit_many batches of {}: {} entries in {:.2} s = {} entries/s = {:.2}x raw verify; {}",
+        cfg.batch,
+        int(n),
+        batched.secs,
+        rate(batched.rate()),
+        batched.rate() / raw,
+        batched.io()
+    );
+
+    // b) Many threads each calling submit: group commit.
+    let path = dir.join("append-concurrent.redb");
+    let ledger = w.open_ledger(&path)?;
+    let n = conc_subs.len() as u64;
+    let mut shares: Vec<Vec<Submission>> = (0..cfg.threads).map(|_| Vec::new()).collect();
+    for (i, s) in conc_subs.into_iter().enumerate() {
+        shares[i % cfg.threads].push(s);
+    }
+    let barrier = Barrier::new(cfg.threads + 1);
+    let io0 = io_write_bytes();
+    let (secs, sizes) = std::thread::scope(|scope| -> Result<(f64, Vec<u64>)> {
+        let handles: Vec<_> = shares
+            .into_iter()
+            .map(|share| {
+                let (ledger, barrier) = (&ledger, &barrier);
+                scope.spawn(move || -> Result<Vec<u64>> {
+                    barrier.wait();
+                    let mut sizes = Vec::with_capacity(share.len());
+                    for s in share {
+                        let r = ledger.submit(s).map_err(|e| anyhow!("refused: {e}"))?;
+                        sizes.push(r.size);
+                    }
+                    Ok(sizes)
+                })
+            })
+            .collect();
+        barrier.wait();
+        let t = Instant::now();
+        let mut all = Vec::new();
+        for h in handles {
+            all.extend(h.join().map_err(|_| anyhow!("submitter panicked"))??);
+        }
+        Ok((t.elapsed().as_secs_f64(), all))
+    })?;
+    let mut sizes = sizes;
+    sizes.sort_unstable();
+    sizes.dedup();
+    let concurrent = Timed {
+        entries: n,
+        secs,
+        commits: sizes.len() as u64,
+        written: io_write_bytes() - io0,
+    };
+    println!(
+        "append, {} threads each calling submit: {} entries in {:.2} s = {} entries/s = {:.2}x raw verify ({} commits, {:.1} entries per commit); {}",
+        cfg.threads,
+        int(n),
+        secs,
+        rate(concurrent.rate()),
+        concurrent.rate() / raw,
+        int(concurrent.commits),
+        n as f64 / concurrent.commits.max(1) as f64,
+        concurrent.io()
+    );
+
+    // c) One submitter, one entry per commit: the cost of a durable commit.
+    let mut i = 0u64;
+    let io0 = io_write_bytes();
+    let t = Instant::now();
+    let limit = Duration::from_secs_f64(cfg.secs);
+    while t.elapsed() < limit || i < 10 {
+        ledger
+            .submit(w.event("s", i))
+            .map_err(|e| anyhow!("refused: {e}"))?;
+        i += 1;
+    }
+    // Signing one event (~40 µs) is inside this loop, a few percent of a durable commit.
+    let single = Timed {
+        entries: i,
+        secs: t.elapsed().as_secs_f64(),
+        commits: i,
+        written: io_write_bytes() - io0,
+    };
+    drop(ledger);
+    let _ = std::fs::remove_file(&path);
+    println!(
+        "append, 1 submitter, 1 entry per submit: {} entries/s ({:.2} ms per durable commit, signing included); {}",
+        rate(single.rate()),
+        1000.0 / single.rate(),
+        single.io()
+    );
+
+    let stages = match stage_subs {
+        Some(subs) => {
+            let s = append_stages(dir, w, subs, cfg.batch)?;
+            s.print();
+            Some(s)
+        }
+        None => None,
+    };
+    Ok(AppendResults {
+        batch: cfg.batch,
+        threads: cfg.threads,
+        avg_event_bytes,
+        sign_secs,
+        signed,
+        batched,
+        concurrent,
+        single,
+        stages,
+    })
+}
+
+/// Wall time of each step of the appender's commit, measured by running the same library
+/// steps as `ledger::commit` (parse, keys, batched signatures, encode + rules + tree,
+/// checkpoint signing, redb commit) on the same events, one batch at a time.
+#[derive(Default)]
+struct AppendStages {
+    entries: u64,
+    parse: f64,
+    keys: f64,
+    sigs: f64,
+    rules: f64,
+    checkpoint: f64,
+    store: f64,
+    total: f64,
+}
+
+impl AppendStages {
+    fn print(&self) {
+        println!(
+            "append breakdown (same steps as Ledger's commit, batches, {} entries, wall time):",
+            int(self.entries)
+        );
+        let per = |s: f64| s / self.entries as f64 * 1e6;
+        for (name, s) in [
+            ("parse events (all cores)", self.parse),
+            ("resolve keys", self.keys),
+            ("verify signatures (batches of 256, all cores)", self.sigs),
+            ("encode entry + hash + rules + tree (1 core)", self.rules),
+            ("sign checkpoint", self.checkpoint),
+            ("redb durable commit (1 core + fsync)", self.store),
+        ] {
+            println!(
+                "  {name:<48} {s:>7.2} s {:>5.1}%  {:>6.2} µs/entry",
+                s / self.total * 100.0,
+                per(s)
+            );
+        }
+        println!(
+            "  {:<48} {:>7.2} s  => {} entries/s",
+            "total",
+            self.total,
+            rate(self.entries as f64 / self.total)
+        );
+    }
+    fn json(&self) -> Value {
+        json!({"entries": self.entries, "parse_s": self.parse, "keys_s": self.keys,
+               "sigs_s": self.sigs, "rules_s": self.rules, "checkpoint_s": self.checkpoint,
+               "store_s": self.store, "total_s": self.total})
+    }
+}
+
+fn append_stages(
+    dir: &Path,
+    w: &Workload,
+    subs: Vec<Submission>,
+    batch: usize,
+) -> Result<AppendStages> {
+    let path = dir.join("append-stages.redb");
+    let _ = std::fs::remove_file(&path);
+    let store = RedbStore::open(&path)?;
+    let signer = &w.fixture.ledger_signer;
+    let recorded_at = w.fixture.clock.now();
+    let mut chain = Chain::new();
+    let mut st = AppendStages::default();
+    let mut batches: Vec<Vec<Submission>> = vec![w.setup.clone()];
+    let mut it = subs.into_iter();
+    loop {
+        let c: Vec<Submission> = it.by_ref().take(batch).collect();
+        if c.is_empty() {
+            break;
+        }
+        batches.push(c);
+    }
+    for (bi, subs) in batches.into_iter().enumerate() {
+        let timed = bi > 0;
+        let mut lap = Lap::new();
+        let base = chain.size();
+        let parsed: Vec<event::Event> = subs
+            .par_iter()
+            .map(|s| event::parse(&s.event))
+            .collect::<Result<_, _>>()?;
+        let t_parse = lap.next();
+        let keys = chain::resolve_keys(&chain.state, parsed.iter());
+        let t_keys = lap.next();
+        let checks: Vec<SigCheck> = subs
+            .iter()
+            .zip(&keys)
+            .map(|(s, k)| SigCheck {
+                public_key: k.expect("key"),
+                event: &s.event,
+                signature: s.signature,
+            })
+            .collect();
+        let ok: Vec<bool> = checks
+            .par_chunks(SIG_BATCH)
+            .flat_map_iter(|c| keys::verify_batch(c, rand_core::OsRng))
+            .collect();
+        let t_sigs = lap.next();
+        let mut entries = Vec::with_capacity(subs.len());
+        let mut nodes: Vec<(NodeId, Hash)> = Vec::new();
+        for ((sub, ev), ok) in subs.into_iter().zip(parsed).zip(ok) {
+            let seq = chain.size();
+            let prev = if seq == 0 {
+                Hash::ZERO
+            } else {
+                chain.last_leaf
+            };
+            let bytes = entry::encode(seq, recorded_at, &prev, &sub.signature, &sub.event)?;
+            let leaf = entry::entry_hash(&bytes);
+            let p = Prepared {
+                bytes,
+                leaf,
+                seq,
+                recorded_at,
+                prev,
+                signature: sub.signature,
+                event: ev,
+            };
+            chain
+                .accept(&p, if ok { Sig::Valid } else { Sig::Invalid }, &mut nodes)
+                .map_err(|e| anyhow!("{e}"))?;
+            entries.push(NewEntry {
+                event_id: p.event.id.to_string(),
+                bytes: p.bytes,
+                leaf,
+            });
+        }
+        let t_rules = lap.next();
+        let cp = Checkpoint {
+            origin: ORIGIN.to_string(),
+            size: chain.size(),
+            root: chain.root(),
+            extensions: Vec::new(),
+        }
+        .sign(signer)
+        .map_err(|e| anyhow!("{e}"))?;
+        let t_cp = lap.next();
+        store.append(Batch {
+            expected_size: base,
+            entries: &entries,
+            nodes: &nodes,
+            checkpoint: &cp,
+        })?;
+        let t_store = lap.next();
+        if timed {
+            st.entries += entries.len() as u64;
+            st.parse += t_parse;
+            st.keys += t_keys;
+            st.sigs += t_sigs;
+            st.rules += t_rules;
+            st.checkpoint += t_cp;
+            st.store += t_store;
+            st.total += lap.total();
+        }
+    }
+    drop(store);
+    let _ = std::fs::remove_file(&path);
+    Ok(st)
+}
+
+struct Lap {
+    start: Instant,
+    last: Instant,
+}
+
+impl Lap {
+    fn new() -> Lap {
+        let now = Instant::now();
+        Lap {
+            start: now,
+            last: now,
+        }
+    }
+    fn next(&mut self) -> f64 {
+        let now = Instant::now();
+        let d = now - self.last;
+        self.last = now;
+        d.as_secs_f64()
+    }
+    fn total(&self) -> f64 {
+        self.start.elapsed().as_secs_f64()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Building the exports.
+
+struct BuildResults {
+    entries: u64,
+    reused: bool,
+    sign_secs: f64,
+    append_secs: f64,
+    export_secs: f64,
+    total_secs: f64,
+}
+
+impl BuildResults {
+    fn append_rate(&self) -> f64 {
+        if self.append_secs > 0.0 {
+            self.entries as f64 / self.append_secs
+        } else {
+            0.0
+        }
+    }
+    fn json(&self) -> Value {
+        json!({"entries": self.entries, "reused": self.reused, "sign_seconds": self.sign_secs,
+               "append_seconds": self.append_secs, "append_entries_per_s": self.append_rate(),
+               "export_seconds": self.export_secs, "total_seconds": self.total_secs,
+               "batch": BUILD_BATCH})
+    }
+}
+
+fn export_path(dir: &Path, n: u64) -> PathBuf {
+    dir.join(format!("export-{n}.kordon"))
+}
+
+/// True if `path` is an export whose signed checkpoint covers exactly `n` entries and whose
+/// file is long enough to hold them.
+fn export_ok(path: &Path, n: u64) -> bool {
+    let check = || -> Result<bool> {
+        let r = ExportReader::open(File::open(path)?)?;
+        let v = NoteVerifier::parse(&r.vkey).map_err(|e| anyhow!("{e}"))?;
+        let cp = checkpoint::open(&r.checkpoint, &v).map_err(|e| anyhow!("{e}"))?;
+        let len = std::fs::metadata(path)?.len();
+        Ok(cp.size == n && cp.origin == ORIGIN && len > n * (entry::HEADER_LEN as u64 + 2))
+    };
+    check().unwrap_or(false)
+}
+
+fn write_export(ledger: &Ledger, path: &Path) -> Result<()> {
+    let tmp = path.with_extension("partial");
+    let mut f = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
+    export::write(ledger.store(), &ledger.verifier_key(), &mut f)?;
+    f.into_inner().map_err(|e| anyhow!("{e}"))?.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+/// Builds one ledger of `entries` entries through `Ledger::submit_many` in batches of
+/// `MAX_BATCH`, writing the small export when the ledger holds exactly `small` entries and the
+/// big one at the end.
+fn build_exports(dir: &Path, w: &Workload, cfg: &Config) -> Result<BuildResults> {
+    let (big, small) = (export_path(dir, cfg.entries), export_path(dir, cfg.small));
+    if cfg.reuse && export_ok(&big, cfg.entries) && export_ok(&small, cfg.small) {
+        println!("reusing {} and {}", big.display(), small.display());
+        return Ok(BuildResults {
+            entries: cfg.entries,
+            reused: true,
+            sign_secs: 0.0,
+            append_secs: 0.0,
+            export_secs: 0.0,
+            total_secs: 0.0,
+        });
+    }
+    let total = Instant::now();
+    let path = dir.join("build.redb");
+    let ledger = w.open_ledger(&path)?;
+    let (mut sign_secs, mut append_secs, mut export_secs) = (0.0, 0.0, 0.0);
+    let mut next = 0u64;
+    let setup = ledger.size();
+    let mut last_print = Instant::now();
+    while ledger.size() < cfg.entries {
+        let want = (cfg.entries - ledger.size()).min(SIGN_SLICE as u64);
+        let t = Instant::now();
+        let subs = w.sign("v", next, next + want);
+        next += want;
+        sign_secs += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let mut it = subs.into_iter();
+        loop {
+            let mut take = BUILD_BATCH as u64;
+            let size = ledger.size();
+            if size < cfg.small {
+                take = take.min(cfg.small - size);
+            }
+            let chunk: Vec<Submission> = it.by_ref().take(take as usize).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            for r in ledger.submit_many(chunk) {
+                r.map_err(|e| anyhow!("build append refused: {e}"))?;
+            }
+            if ledger.size() == cfg.small {
+                let te = Instant::now();
+                write_export(&ledger, &small)?;
+                export_secs += te.elapsed().as_secs_f64();
+            }
+        }
+        append_secs += t.elapsed().as_secs_f64();
+        if last_print.elapsed() > Duration::from_secs(5) {
+            println!(
+                "  ... {} entries (signing {:.1} s, appending {:.1} s)",
+                int(ledger.size()),
+                sign_secs,
+                append_secs
+            );
+            last_print = Instant::now();
+        }
+    }
+    let te = Instant::now();
+    write_export(&ledger, &big)?;
+    export_secs += te.elapsed().as_secs_f64();
+    let r = BuildResults {
+        entries: cfg.entries - setup,
+        reused: false,
+        sign_secs,
+        append_secs,
+        export_secs,
+        total_secs: total.elapsed().as_secs_f64(),
+    };
+    drop(ledger);
+    let db_bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let _ = std::fs::remove_file(&path);
+    println!(
+        "built {} entries in {:.1} s: signing {:.1} s (all cores), appending {:.1} s = {} entries/s (batches of {}), exports {:.1} s; redb file {:.0} MiB, export {:.0} MiB",
+        int(cfg.entries),
+        r.total_secs,
+        r.sign_secs,
+        r.append_secs,
+        rate(r.append_rate()),
+        BUILD_BATCH,
+        r.export_secs,
+        db_bytes as f64 / 1048576.0,
+        std::fs::metadata(&big).map(|m| m.len()).unwrap_or(0) as f64 / 1048576.0
+    );
+    if r.total_secs > 60.0 {
+        println!(
+            "  note: building took more than 60 s ({:.0} s)",
+            r.total_secs
+        );
+    }
+    Ok(r)
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Verify.
+
+struct VerifyRun {
+    entries: u64,
+    secs: f64,
+    valid: bool,
+    failure: String,
+}
+
+impl VerifyRun {
+    fn rate(&self) -> f64 {
+        self.entries as f64 / self.secs
+    }
+}
+
+/// Times `kordon::verify::verify` over an export streamed from the file.
+fn time_verify(path: &Path) -> Result<VerifyRun> {
+    let t = Instant::now();
+    let r = ExportReader::open(File::open(path)?)?;
+    let vkey = r.vkey.clone();
+    let cp = r.checkpoint.clone();
+    let mut src = ExportSource(r);
+    let report = verify::verify(
+        &vkey,
+        &cp,
+        &mut src,
+        &verify::Options {
+            trusted: None,
+            progress: &|_| {},
+        },
+    );
+    Ok(VerifyRun {
+        entries: report.entries_verified,
+        secs: t.elapsed().as_secs_f64(),
+        valid: report.valid,
+        failure: report.failure.map(|f| f.to_string()).unwrap_or_default(),
+    })
+}
+
+/// Wall time of each step of `verify`, measured by running the same library steps on the same
+/// export in the same chunks.
+#[derive(Default)]
+struct VerifyStages {
+    entries: u64,
+    read: f64,
+    prepare: f64,
+    keys: f64,
+    sigs: f64,
+    accept: f64,
+    total: f64,
+}
+
+impl VerifyStages {
+    fn print(&self, raw: f64) {
+        println!(
+            "verify breakdown (same steps as kordon::verify, chunks of {}, {} entries, wall time):",
+            VERIFY_CHUNK,
+            int(self.entries)
+        );
+        let per = |s: f64| s / self.entries as f64 * 1e6;
+        for (name, s) in [
+            ("read entries from the export (1 core)", self.read),
+            (
+                "prepare: decode, leaf hash, parse JSON (all cores)",
+                self.prepare,
+            ),
+            ("resolve keys (1 core)", self.keys),
+            ("verify signatures (batches of 256, all cores)", self.sigs),
+            ("links + rules + tree (1 core)", self.accept),
+        ] {
+            println!(
+                "  {name:<52} {s:>7.2} s {:>5.1}%  {:>6.2} µs/entry",
+                s / self.total * 100.0,
+                per(s)
+            );
+        }
+        println!(
+            "  {:<52} {:>7.2} s  => {} entries/s = {:.2}x raw",
+            "total",
+            self.total,
+            rate(self.entries as f64 / self.total),
+            self.entries as f64 / self.total / raw
+        );
+    }
+    fn json(&self) -> Value {
+        json!({"entries": self.entries, "read_s": self.read, "prepare_s": self.prepare,
+               "keys_s": self.keys, "sigs_s": self.sigs, "accept_s": self.accept,
+               "total_s": self.total})
+    }
+}
+
+fn verify_stages(path: &Path) -> Result<VerifyStages> {
+    let r = ExportReader::open(File::open(path)?)?;
+    let mut src = ExportSource(r);
+    let mut chain = Chain::new();
+    let mut scratch = Vec::new();
+    let mut st = VerifyStages::default();
+    let all = Instant::now();
+    let mut position = 0u64;
+    loop {
+        let mut lap = Lap::new();
+        let raw = src.next_chunk(VERIFY_CHUNK).map_err(|e| anyhow!("{e}"))?;
+        st.read += lap.next();
+        if raw.is_empty() {
+            break;
+        }
+        let n = raw.len() as u64;
+        let prepared: Vec<Prepared> = raw
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, b)| chain::prepare(b, position + i as u64))
+            .collect::<Result<_, _>>()
+            .map_err(|e| anyhow!("{e}"))?;
+        st.prepare += lap.next();
+        let keys = chain::resolve_keys(&chain.state, prepared.iter().map(|p| &p.event));
+        st.keys += lap.next();
+        let sigs: Vec<Sig> = prepared
+            .par_chunks(SIG_BATCH)
+            .zip(keys.par_chunks(SIG_BATCH))
+            .flat_map_iter(|(ps, ks)| {
+                let checks: Vec<SigCheck> = ps
+                    .iter()
+                    .zip(ks)
+                    .filter_map(|(p, k)| {
+                        k.map(|pk| SigCheck {
+                            public_key: pk,
+                            event: p.event_bytes(),
+                            signature: p.signature,
+                        })
+                    })
+                    .collect();
+                let mut ok = keys::verify_batch(&checks, rand_core::OsRng).into_iter();
+                ks.iter()
+                    .map(|k| match k {
+                        None => Sig::NoKey,
+                        Some(_) if ok.next() == Some(true) => Sig::Valid,
+                        Some(_) => Sig::Invalid,
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        st.sigs += lap.next();
+        for (p, sig) in prepared.iter().zip(sigs) {
+            scratch.clear();
+            chain
+                .accept(p, sig, &mut scratch)
+                .map_err(|e| anyhow!("{e}"))?;
+        }
+        st.accept += lap.next();
+        position += n;
+    }
+    st.entries = position;
+    st.total = all.elapsed().as_secs_f64();
+    Ok(st)
+}
+
+/// Single-core cost of each piece of work per entry, on the first `n` entries of an export:
+/// what a perfectly parallel verifier on this machine could reach.
+struct CostModel {
+    n: usize,
+    avg_entry: f64,
+    read: f64,
+    json_value: f64,
+    canonical: f64,
+    parse: f64,
+    leaf_hash: f64,
+    prepare: f64,
+    sig_batch: f64,
+    sig_single: f64,
+    accept: f64,
+}
+
+impl CostModel {
+    fn print(&self, lim: &Limits) {
+        println!(
+            "single-core cost per entry (first {} entries, avg entry {:.0} bytes), µs:",
+            int(self.n as u64),
+            self.avg_entry
+        );
+        let rows = [
+            ("read from export", self.read),
+            ("  serde_json::from_slice -> Value", self.json_value),
+            ("  event::canonical(value) (JCS re-encode)", self.canonical),
+            ("event::parse total (JSON, JCS check, typed)", self.parse),
+            ("leaf hash", self.leaf_hash),
+            ("chain::prepare total", self.prepare),
+            ("signature, verify_batch of 256", self.sig_batch),
+            ("signature, verify_event one by one", self.sig_single),
+            ("Chain::accept (links, rules, tree)", self.accept),
+        ];
+        for (name, us) in rows {
+            println!("  {name:<46} {us:>7.2}");
+        }
+        let cores = rayon::current_num_threads() as f64;
+        let serial = self.read + self.accept;
+        let parallel = self.prepare + self.sig_batch;
+        let bound = 1e6 / (serial + parallel / cores).max(serial);
+        println!(
+            "  => bound on {} cores if prepare and signatures parallelise perfectly and read+accept stay serial: {} entries/s = {:.2}x raw",
+            cores,
+            rate(bound),
+            bound / lim.raw()
+        );
+        let sig_only = cores * 1e6 / self.sig_batch;
+        println!(
+            "  => signatures alone on {} cores (batch): {} /s = {:.2}x raw",
+            cores,
+            rate(sig_only),
+            sig_only / lim.raw()
+        );
+    }
+    fn json(&self) -> Value {
+        json!({"entries": self.n, "avg_entry_bytes": self.avg_entry, "read_us": self.read,
+               "json_value_us": self.json_value, "canonical_us": self.canonical,
+               "parse_us": self.parse, "leaf_hash_us": self.leaf_hash, "prepare_us": self.prepare,
+               "sig_batch256_us": self.sig_batch, "sig_single_us": self.sig_single,
+               "accept_us": self.accept})
+    }
+}
+
+fn cost_model(path: &Path, n: usize) -> Result<CostModel> {
+    let us = |t: Instant, n: usize| t.elapsed().as_secs_f64() * 1e6 / n as f64;
+    let mut r = ExportReader::open(File::open(path)?)?;
+    let t = Instant::now();
+    let mut raw = Vec::with_capacity(n);
+    while raw.len() < n {
+        match r.next_entry()? {
+            Some(e) => raw.push(e),
+            None => break,
+        }
+    }
+    let n = raw.len();
+    let read = us(t, n);
+    let avg_entry = raw.iter().map(|e| e.len() as f64).sum::<f64>() / n as f64;
+    let events: Vec<&[u8]> = raw.iter().map(|e| &e[entry::HEADER_LEN..]).collect();
+    let t = Instant::now();
+    let values: Vec<Value> = events
+        .iter()
+        .map(|e| serde_json::from_slice(e).expect("json"))
+        .collect();
+    let json_value = us(t, n);
+    let t = Instant::now();
+    for v in &values {
+        black_box(event::canonical(v).expect("canonical"));
+    }
+    let canonical = us(t, n);
+    drop(values);
+    let t = Instant::now();
+    for e in &events {
+        black_box(event::parse(e).expect("parse"));
+    }
+    let parse = us(t, n);
+    let t = Instant::now();
+    for e in &raw {
+        black_box(entry::entry_hash(e));
+    }
+    let leaf_hash = us(t, n);
+    let t = Instant::now();
+    let prepared: Vec<Prepared> = raw
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| chain::prepare(b, i as u64).expect("prepare"))
+        .collect();
+    let prepare = us(t, n);
+    let mut chain = Chain::new();
+    let mut scratch = Vec::new();
+    // Keys need the state as it was before each entry: resolve them while accepting, and time
+    // accept alone.
+    let mut accept = 0.0;
+    let mut checks_keys = Vec::with_capacity(n);
+    for p in &prepared {
+        let k = chain::resolve_keys(&chain.state, std::iter::once(&p.event))[0];
+        checks_keys.push(k);
+        let t = Instant::now();
+        scratch.clear();
+        chain
+            .accept(p, Sig::Valid, &mut scratch)
+            .map_err(|e| anyhow!("{e}"))?;
+        accept += t.elapsed().as_secs_f64();
+    }
+    let accept = accept * 1e6 / n as f64;
+    let checks: Vec<SigCheck> = prepared
+        .iter()
+        .zip(&checks_keys)
+        .map(|(p, k)| SigCheck {
+            public_key: k.expect("key"),
+            event: p.event_bytes(),
+            signature: p.signature,
+        })
+        .collect();
+    let t = Instant::now();
+    for c in checks.chunks(SIG_BATCH) {
+        assert!(keys::verify_batch(c, rand_core::OsRng).iter().all(|b| *b));
+    }
+    let sig_batch = us(t, n);
+    let m = n.min(4000);
+    let t = Instant::now();
+    for c in &checks[..m] {
+        assert!(keys::verify_event(&c.public_key, c.event, &c.signature));
+    }
+    let sig_single = us(t, m);
+    Ok(CostModel {
+        n,
+        avg_entry,
+        read,
+        json_value,
+        canonical,
+        parse,
+        leaf_hash,
+        prepare,
+        sig_batch,
+        sig_single,
+        accept,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Memory: verify in a child process and read its peak RSS.
+
+struct ChildRun {
+    secs: f64,
+    hwm_kib: u64,
+    valid: bool,
+}
+
+fn proc_status_kib(field: &str) -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    s.lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+}
+
+fn verify_child(file: &Path) -> Result<()> {
+    let v = time_verify(file)?;
+    let line = json!({
+        "entries": v.entries, "seconds": v.secs, "valid": v.valid, "failure": v.failure,
+        "vm_hwm_kib": proc_status_kib("VmHWM:"), "vm_rss_kib": proc_status_kib("VmRSS:"),
+    });
+    println!("{CHILD_TAG}{line}");
+    Ok(())
+}
+
+fn verify_in_child(file: &Path) -> Result<ChildRun> {
+    let exe = std::env::current_exe()?;
+    let out = Command::new(exe)
+        .arg("verify-child")
+        .arg(file)
+        .output()
+        .context("cannot run the verify child")?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix(CHILD_TAG))
+        .ok_or_else(|| {
+            anyhow!(
+                "the verify child printed no result (status {}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })?;
+    let v: Value = serde_json::from_str(line)?;
+    Ok(ChildRun {
+        secs: v["seconds"].as_f64().unwrap_or(0.0),
+        hwm_kib: v["vm_hwm_kib"]
+            .as_u64()
+            .ok_or_else(|| anyhow!("the child could not read VmHWM"))?,
+        valid: v["valid"].as_bool().unwrap_or(false),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output helpers.
+
+#[derive(Default)]
+struct Results(Map<String, Value>);
+
+impl Results {
+    fn put(&mut self, k: &str, v: Value) {
+        self.0.insert(k.to_string(), v);
+    }
+}
+
+/// Prints a section title. Also closes the previous section: prints how much CPU other
+/// processes used while it ran, so a run disturbed by other work on the machine shows it.
+fn section(key: &str, title: &str) {
+    if let Some(line) = close_section() {
+        println!("{line}");
+    }
+    println!("\n== {title} ==");
+    let _ = std::io::stdout().flush();
+    *lock_meter() = Some((key.to_string(), CpuSnap::now()));
+}
+
+/// Ends the current section; returns the line describing other processes' CPU use in it.
+fn close_section() -> Option<String> {
+    let (title, start) = lock_meter().take()?;
+    let end = CpuSnap::now();
+    let secs = end.at.duration_since(start.at).as_secs_f64();
+    if secs < 0.5 || end.busy == 0 {
+        return None;
+    }
+    let hz = 100.0; // USER_HZ, the unit of /proc/stat and /proc/self/stat on Linux
+    let busy = end.busy.saturating_sub(start.busy) as f64 / hz;
+    let own = end.own.saturating_sub(start.own) as f64 / hz;
+    let others = ((busy - own) / secs).max(0.0);
+    OTHERS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push((title, others));
+    Some(format!(
+        "  [other processes used {others:.2} cores on average during this section ({secs:.0} s)]"
+    ))
+}
+
+fn lock_meter() -> std::sync::MutexGuard<'static, Option<(String, CpuSnap)>> {
+    METER.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+static METER: std::sync::Mutex<Option<(String, CpuSnap)>> = std::sync::Mutex::new(None);
+/// (section, average cores used by other processes).
+static OTHERS: std::sync::Mutex<Vec<(String, f64)>> = std::sync::Mutex::new(Vec::new());
+
+/// Busy CPU ticks of the whole machine and of this process with its waited-for children.
+struct CpuSnap {
+    at: Instant,
+    busy: u64,
+    own: u64,
+}
+
+impl CpuSnap {
+    fn now() -> CpuSnap {
+        let busy = std::fs::read_to_string("/proc/stat")
+            .ok()
+            .and_then(|s| {
+                let l = s.lines().next()?.to_string();
+                let v: Vec<u64> = l
+                    .split_whitespace()
+                    .skip(1)
+                    .filter_map(|x| x.parse().ok())
+                    .collect();
+                // user nice system idle iowait irq softirq steal ...
+                (v.len() >= 8).then(|| v[0] + v[1] + v[2] + v[5] + v[6] + v[7])
+            })
+            .unwrap_or(0);
+        let own = std::fs::read_to_string("/proc/self/stat")
+            .ok()
+            .and_then(|s| {
+                // Fields after the ")" that ends the command name; utime is field 14.
+                let rest = s.rsplit_once(')')?.1.to_string();
+                let v: Vec<u64> = rest
+                    .split_whitespace()
+                    .filter_map(|x| x.parse().ok())
+                    .collect();
+                // rest starts at field 3 (state, not a number, skipped): utime, stime,
+                // cutime, cstime are fields 14..=17, i.e. v[10..14] after skipping "state".
+                Some(v.get(10)? + v.get(11)? + v.get(12)? + v.get(13)?)
+            })
+            .unwrap_or(0);
+        CpuSnap {
+            at: Instant::now(),
+            busy,
+            own,
+        }
+    }
+}
+
+/// 1234567 -> "1,234,567".
+fn int(n: u64) -> String {
+    let digits = n.to_string().into_bytes();
+    let groups: Vec<&str> = digits
+        .rchunks(3)
+        .rev()
+        .map(|g| std::str::from_utf8(g).unwrap_or(""))
+        .collect();
+    groups.join(",")
+}
+
+fn rate(r: f64) -> String {
+    int(r.round() as u64)
+}
+
+/// 100000 -> "100k", 1000000 -> "1M".
+fn short(n: u64) -> String {
+    if n >= 1_000_000 && n / 1_000_000 * 1_000_000 == n {
+        format!("{}M", n / 1_000_000)
+    } else if n >= 1000 && n / 1000 * 1000 == n {
+        format!("{}k", n / 1000)
+    } else {
+        int(n)
+    }
+}
+
+/// The 1- and 5-minute load averages, (0, 0) where /proc/loadavg is missing.
+fn loadavg() -> (f64, f64) {
+    let s = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let mut it = s.split_whitespace().map(|v| v.parse().unwrap_or(0.0));
+    (it.next().unwrap_or(0.0), it.next().unwrap_or(0.0))
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+fn target(what: &str, got: f64, want: f64) -> String {
+    format!(
+        "target {what}: {:.2}x -> {}",
+        got,
+        if got >= want { "MET" } else { "MISSED" }
+    )
+}
