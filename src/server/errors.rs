@@ -172,10 +172,21 @@ impl ApiError {
         ApiError::new(
             StatusCode::REQUEST_TIMEOUT,
             "request.timeout",
-            "The request took too long",
-            format!("the request was not completed within {secs} s"),
-            "retry; for large reads ask for smaller ranges",
+            "The request body took too long",
+            format!("the request body did not arrive within {secs} s"),
+            "send the body at once; retry",
         )
+    }
+
+    pub fn server_timeout(secs: u64) -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "server.timeout",
+            "The answer took too long",
+            format!("the server could not answer within {secs} s"),
+            "retry later; for large reads ask for smaller ranges",
+        )
+        .retry_after(5)
     }
 
     pub fn unauthorized() -> ApiError {
@@ -370,7 +381,7 @@ pub const SERVER_CODES: &[(&str, u16, &str)] = &[
     (
         "request.timeout",
         408,
-        "the request did not complete in time",
+        "the request body did not arrive in time",
     ),
     (
         "request.method",
@@ -398,6 +409,11 @@ pub const SERVER_CODES: &[(&str, u16, &str)] = &[
         "too many submissions in flight; Retry-After says when to retry",
     ),
     ("server.shutting-down", 503, "the server is stopping"),
+    (
+        "server.timeout",
+        503,
+        "a read took longer than --request-timeout",
+    ),
     (
         "server.storage",
         500,

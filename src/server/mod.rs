@@ -141,16 +141,20 @@ impl AppState {
                 h.checkpoint = cp.into();
             }
         }
-        let submitter = write::Submitter::start(Arc::clone(&ledger), ledger.verifier_key())
-            .map_err(|e| {
-                StoreError::Backend(format!("cannot start the submission threads: {e}"))
-            })?;
+        let slots = Arc::new(Semaphore::new(config.max_pending.max(1)));
+        let submitter = write::Submitter::start(
+            Arc::clone(&ledger),
+            ledger.verifier_key(),
+            Arc::clone(&slots),
+            config.max_pending.max(1),
+        )
+        .map_err(|e| StoreError::Backend(format!("cannot start the submission threads: {e}")))?;
         Ok(AppState {
             inner: Arc::new(Inner {
                 submitter,
                 vkey: ledger.verifier_key(),
                 ledger,
-                slots: Arc::new(Semaphore::new(config.max_pending.max(1))),
+                slots,
                 config,
                 origin,
                 head,
@@ -393,7 +397,7 @@ async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Response
     let limit = st.config().request_timeout;
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(r) => r,
-        Err(_) => ApiError::timeout(limit.as_secs()).into_response(),
+        Err(_) => ApiError::server_timeout(limit.as_secs()).into_response(),
     }
 }
 

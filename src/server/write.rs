@@ -38,6 +38,8 @@ use std::collections::HashMap;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
 
 /// The most submissions one `POST /entries/batch` carries.
 pub const MAX_BATCH_ITEMS: usize = 1000;
@@ -95,13 +97,20 @@ pub(crate) struct Submitter {
 }
 
 impl Submitter {
-    pub(crate) fn start(ledger: Arc<Ledger>, vkey: String) -> std::io::Result<Submitter> {
+    /// `slots` is the bound on submissions in flight: the submit thread waits (briefly) for
+    /// those already admitted to arrive, so one commit carries them all.
+    pub(crate) fn start(
+        ledger: Arc<Ledger>,
+        vkey: String,
+        slots: Arc<Semaphore>,
+        max_pending: usize,
+    ) -> std::io::Result<Submitter> {
         let (tx, rx) = mpsc::channel::<Job>();
         let (done_tx, done_rx) = mpsc::channel::<Committed>();
         let l = Arc::clone(&ledger);
         let submit = std::thread::Builder::new()
             .name("kordon-http-submit".into())
-            .spawn(move || submit_loop(&l, rx, done_tx))?;
+            .spawn(move || submit_loop(&l, rx, done_tx, &slots, max_pending))?;
         let receipts = std::thread::Builder::new()
             .name("kordon-http-receipts".into())
             .spawn(move || receipt_loop(&ledger, &vkey, done_rx))?;
@@ -144,17 +153,44 @@ struct Committed {
     results: Vec<Result<ledger::Receipt, AppendError>>,
 }
 
-fn submit_loop(ledger: &Ledger, rx: mpsc::Receiver<Job>, done: mpsc::Sender<Committed>) {
+/// How long the submit thread waits for submissions already admitted (holding a slot) but
+/// not yet queued, before it commits what it has. Without it, the first client to come back
+/// after a commit would get a commit of its own and the others the next one: twice the
+/// commits (each an fsync) for the same entries.
+pub const LINGER: Duration = Duration::from_millis(2);
+
+fn submit_loop(
+    ledger: &Ledger,
+    rx: mpsc::Receiver<Job>,
+    done: mpsc::Sender<Committed>,
+    slots: &Semaphore,
+    max_pending: usize,
+) {
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         let mut count = jobs[0].subs.len();
+        let deadline = Instant::now() + LINGER;
         while count < ledger::MAX_BATCH {
-            match rx.try_recv() {
-                Ok(j) => {
+            let job = match rx.try_recv() {
+                Ok(j) => Some(j),
+                Err(mpsc::TryRecvError::Disconnected) => None,
+                Err(mpsc::TryRecvError::Empty) => {
+                    // Every admitted submission is here: commit now.
+                    let admitted = max_pending.saturating_sub(slots.available_permits());
+                    let now = Instant::now();
+                    if count >= admitted || now >= deadline {
+                        None
+                    } else {
+                        rx.recv_timeout(deadline - now).ok()
+                    }
+                }
+            };
+            match job {
+                Some(j) => {
                     count += j.subs.len();
                     jobs.push(j);
                 }
-                Err(_) => break,
+                None => break,
             }
         }
         let mut subs = Vec::with_capacity(count);
