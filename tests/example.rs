@@ -1,0 +1,199 @@
+//! The example ledger (events/examples/ibm-2026.toml): the committed export is exactly what the
+//! scenario builds, it verifies, and its story exercises what the README walks through.
+
+use kordon::core::chain;
+use kordon::core::event::EVENT_TYPES;
+use kordon::core::projection::views;
+use kordon::core::types::{BodyId, CommitmentId, Date};
+use kordon::scenario;
+use kordon::store::Store;
+use std::collections::BTreeMap;
+
+fn repo(path: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+fn verify(export: &[u8], vkey: &str) -> kordon::verify::Report {
+    let header = kordon::export::ExportReader::open(export).unwrap();
+    kordon::verify::verify(
+        vkey,
+        &header.checkpoint,
+        &mut kordon::verify::ExportSource(kordon::export::ExportReader::open(export).unwrap()),
+        &kordon::verify::Options {
+            trusted: None,
+            progress: &|_| {},
+        },
+    )
+}
+
+#[test]
+fn the_committed_export_is_what_the_scenario_builds_and_it_verifies() {
+    // The scenario compiled into the binary is the file in the repository.
+    let text = std::fs::read_to_string(repo(scenario::EXAMPLE_PATH)).unwrap();
+    assert_eq!(text, scenario::EXAMPLE);
+    let built = scenario::build(scenario::EXAMPLE_PATH, &text).unwrap();
+    let export = built.export().unwrap();
+    let committed = std::fs::read(repo(scenario::EXAMPLE_EXPORT_PATH)).unwrap();
+    assert!(
+        committed == export,
+        "{} is stale; regenerate it with: cargo run -p example-gen -- scenario {} --out {}",
+        scenario::EXAMPLE_EXPORT_PATH,
+        scenario::EXAMPLE_PATH,
+        scenario::EXAMPLE_EXPORT_PATH
+    );
+    // Building again gives the same bytes.
+    assert_eq!(scenario::build_example().unwrap().export().unwrap(), export);
+    // It verifies under the demo ledger key that `kordon demo` publishes.
+    assert_eq!(built.origin, kordon::demo::ORIGIN);
+    let vkey = kordon::demo::verifier_key().unwrap();
+    assert_eq!(built.verifier_key, vkey);
+    let report = verify(&committed, &vkey);
+    assert!(report.valid, "{:?}", report.failure);
+    assert_eq!(report.entries_verified, built.entries);
+}
+
+#[test]
+fn the_example_exercises_every_event_type_over_2026() {
+    let built = scenario::build_example().unwrap();
+    let snap = built.store.snapshot().unwrap();
+    let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut first = None;
+    let mut last = None;
+    for (i, e) in snap
+        .entries(0, snap.size())
+        .unwrap()
+        .into_iter()
+        .enumerate()
+    {
+        let p = chain::prepare(e, i as u64).unwrap();
+        assert_eq!(p.event.id.as_str(), format!("ex-{:04}", i + 1));
+        *counts.entry(p.event.kind()).or_default() += 1;
+        first.get_or_insert(p.recorded_at);
+        last = Some(p.recorded_at);
+    }
+    for t in EVENT_TYPES {
+        assert!(counts.contains_key(t), "{t} is missing: {counts:?}");
+    }
+    let first = first.unwrap().to_rfc3339();
+    let last = last.unwrap().to_rfc3339();
+    assert!(first.starts_with("2026-01-"), "{first}");
+    // The story ends before its "today", 2026-11-27.
+    assert!(last.as_str() < "2026-11-27", "{last}");
+    // About 15 bodies, 4-6 objectives, about 20 commitments.
+    let bodies = counts["body.registered"] + 1;
+    assert!((14..=18).contains(&bodies), "{bodies}");
+    assert!((4..=6).contains(&counts["objective.defined"]));
+    let commitments = counts["commitment.assigned"] + counts["commitment.made"];
+    assert!((18..=22).contains(&commitments), "{commitments}");
+    assert!(counts["deadline.changed"] >= 3);
+}
+
+#[test]
+fn the_story_holds_what_the_readme_asks_about() {
+    let built = scenario::build_example().unwrap();
+    let snap = built.store.snapshot().unwrap();
+    let h = kordon::projector::rebuild(&*snap, snap.size()).unwrap();
+    let c = |s: &str| CommitmentId::parse(s).unwrap();
+    let b = |s: &str| BodyId::parse(s).unwrap();
+    let d = |s: &str| Date::parse(s).unwrap();
+    // Responsibility changes hands: SBGS led AP-2026/2.1 in March, customs leads it now.
+    let item = &h.commitments[&c("AP-2026/2.1")];
+    assert_eq!(
+        item.lead_at(h.point_at_date(d("2026-03-31")).size),
+        Some(b("sbgs"))
+    );
+    assert_eq!(item.lead_at(h.size()), Some(b("customs")));
+    // One deadline extended twice, both on request.
+    let scanners = &h.commitments[&c("AP-2026/1.1")];
+    assert_eq!(scanners.deadlines.len(), 2);
+    assert!(scanners.deadlines.iter().all(|x| x.request.is_some()));
+    assert_eq!(scanners.deadline_at(h.size()), d("2027-03-31"));
+    // Overdue on the story's today: items, a late inquiry, an assignment never accepted.
+    let today = h.point_at_date(d(kordon::demo::TODAY));
+    let o = views::overdue(&h, today, None);
+    let overdue: Vec<_> = o.overdue.iter().map(|x| x.commitment.to_string()).collect();
+    assert_eq!(overdue, ["AP-2026/3.2", "AP-2026/4.2", "AP-2026/1.3"]);
+    assert_eq!(o.inquiries_past_due.len(), 1);
+    assert_eq!(o.inquiries_past_due[0].inquiry.as_str(), "Q-2026-04");
+    assert_eq!(o.never_accepted.len(), 1);
+    assert!(!o.at_risk.is_empty());
+    // The claim contested by civil society was assessed by the committee at the second hearing.
+    let sps = &h.commitments[&c("AP-2026/4.2")];
+    let verdicts: Vec<_> = sps
+        .assessments
+        .iter()
+        .map(|a| (a.by.to_string(), views_name(a.verdict)))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("cmu".to_string(), "contested"),
+            ("rada-eu".to_string(), "not_confirmed")
+        ]
+    );
+    // Between the hearings things changed; the briefing of week 37 has content.
+    let changes = views::changes(
+        &h,
+        h.point_at_date(d("2026-04-15")),
+        h.point_at_date(d("2026-10-15")),
+    );
+    let rows = kordon::core::projection::views::Tabular::table(&changes)
+        .rows
+        .len();
+    assert!(rows > 40, "{rows}");
+    // The succeeded hromada's item passed to its successor.
+    assert_eq!(
+        h.commitments[&c("AP-2026/5.3")].lead_at(h.size()),
+        Some(b("hromada-ob"))
+    );
+    assert!(h.bodies[&b("hromada-pr")].succeeded.is_some());
+}
+
+fn views_name(v: kordon::core::event::Verdict) -> &'static str {
+    kordon::core::projection::verdict_name(v)
+}
+
+#[test]
+fn an_edit_that_breaks_a_rule_fails_with_its_line_and_the_rule() {
+    // Customs, not the police, must accept the handover customs was offered.
+    let needle = "by = \"customs\"\ntype = \"handover.accepted\"";
+    assert!(scenario::EXAMPLE.contains(needle));
+    let edited = scenario::EXAMPLE.replace(needle, "by = \"police\"\ntype = \"handover.accepted\"");
+    let line = scenario::EXAMPLE[..scenario::EXAMPLE.find(needle).unwrap()]
+        .lines()
+        .count()
+        - 1;
+    let err = scenario::build("edited.toml", &edited)
+        .err()
+        .expect("the edit breaks a rule")
+        .to_string();
+    assert!(
+        err.starts_with(&format!(
+            "edited.toml:{line}: [[event]] handover.accepted by police"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("rule handover.accept.receiver-only"), "{err}");
+}
+
+#[test]
+fn the_demo_data_directory_holds_the_example_and_its_demo_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = kordon::demo::build(dir.path()).unwrap();
+    let store = kordon::datadir::open_store(dir.path()).unwrap();
+    assert_eq!(store.snapshot().unwrap().size(), n);
+    let mut out = Vec::new();
+    kordon::export::write(&store, &kordon::demo::verifier_key().unwrap(), &mut out).unwrap();
+    assert_eq!(
+        out,
+        std::fs::read(repo(scenario::EXAMPLE_EXPORT_PATH)).unwrap()
+    );
+    // Customs rotated its key in June: its key file is the new key.
+    let customs = kordon::datadir::read_key(&dir.path().join("keys/customs.pem")).unwrap();
+    assert_eq!(
+        customs.to_bytes(),
+        kordon::fixture::demo_key("customs-2026-06").to_bytes()
+    );
+    let readme = std::fs::read_to_string(dir.path().join("keys/README.txt")).unwrap();
+    assert!(readme.starts_with("DEMO KEYS"), "{readme}");
+}
