@@ -20,8 +20,10 @@ pub mod tiles;
 pub mod views;
 pub mod write;
 
+use crate::core::hash::Hash;
+use crate::core::merkle::{NodeId, NodeReader};
 use crate::ledger::{Committed, Ledger};
-use crate::store::{Store, StoreError};
+use crate::store::{node_within, Snapshot, Store, StoreError};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::handler::Handler;
 use axum::http::request::Parts;
@@ -31,6 +33,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 pub use errors::ApiError;
 use serde::de::DeserializeOwned;
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -97,6 +100,7 @@ struct Inner {
     feed: broadcast::Sender<Arc<FeedBatch>>,
     stopping: watch::Sender<bool>,
     submitter: write::Submitter,
+    nodes: NodeCache,
 }
 
 impl AppState {
@@ -152,6 +156,7 @@ impl AppState {
         Ok(AppState {
             inner: Arc::new(Inner {
                 submitter,
+                nodes: NodeCache::default(),
                 vkey: ledger.verifier_key(),
                 ledger,
                 slots,
@@ -205,6 +210,14 @@ impl AppState {
         &self.inner.slots
     }
 
+    /// Reads tree nodes through the shared cache of upper nodes.
+    pub(crate) fn nodes<'a>(&'a self, snap: &'a dyn Snapshot) -> CachedNodes<'a> {
+        CachedNodes {
+            snap,
+            cache: &self.inner.nodes,
+        }
+    }
+
     pub(crate) fn submitter(&self) -> &write::Submitter {
         &self.inner.submitter
     }
@@ -237,6 +250,50 @@ impl AppState {
         tokio::task::spawn_blocking(move || f(&st))
             .await
             .map_err(|e| ApiError::internal(format!("a worker failed: {e}")))?
+    }
+}
+
+/// Tree nodes of level `NodeCache::MIN_LEVEL` and up, kept in memory once read: a node of a
+/// complete subtree never changes, and every proof of a large tree reads the same upper nodes.
+#[derive(Default)]
+pub(crate) struct NodeCache {
+    map: RwLock<HashMap<NodeId, Hash>>,
+}
+
+impl NodeCache {
+    /// Nodes covering at least 2^8 entries: at most one per 256 entries per level.
+    const MIN_LEVEL: u8 = 8;
+    /// A bound on the memory (about 64 bytes a node).
+    const MAX_NODES: usize = 1 << 20;
+}
+
+/// A snapshot's `NodeReader` through the cache.
+pub(crate) struct CachedNodes<'a> {
+    snap: &'a dyn Snapshot,
+    cache: &'a NodeCache,
+}
+
+impl NodeReader for CachedNodes<'_> {
+    type Error = StoreError;
+    fn node(&self, id: NodeId) -> Result<Hash, StoreError> {
+        if id.level < NodeCache::MIN_LEVEL || !node_within(id, self.snap.size()) {
+            return self.snap.node(id);
+        }
+        if let Some(h) = self
+            .cache
+            .map
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id)
+        {
+            return Ok(*h);
+        }
+        let h = self.snap.node(id)?;
+        let mut m = self.cache.map.write().unwrap_or_else(|p| p.into_inner());
+        if m.len() < NodeCache::MAX_NODES {
+            m.insert(id, h);
+        }
+        Ok(h)
     }
 }
 

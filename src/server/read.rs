@@ -11,7 +11,7 @@ use super::{ApiError, AppState, P, Q};
 use crate::core::entry::{self, EntryRef};
 use crate::core::hash::Hash;
 use crate::core::merkle::{self, NodeId};
-use crate::store::{Nodes, Snapshot};
+use crate::store::Snapshot;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -336,7 +336,7 @@ pub async fn inclusion(
     let head = st.head();
     let snap = st.store().snapshot()?;
     let size = size_or_head(&st, q.size, &*snap)?;
-    let nodes = Nodes(&*snap);
+    let nodes = st.nodes(&*snap);
     let proof = merkle::inclusion_proof(&nodes, q.seq, size).map_err(proof_error)?;
     let leaf = snap.node(NodeId {
         level: 0,
@@ -396,7 +396,7 @@ pub async fn consistency(
             q.size1
         )));
     }
-    let nodes = Nodes(&*snap);
+    let nodes = st.nodes(&*snap);
     let proof = merkle::consistency_proof(&nodes, q.size1, size2).map_err(proof_error)?;
     Ok(axum::Json(ConsistencyProof {
         size1: q.size1,
