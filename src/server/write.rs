@@ -153,10 +153,10 @@ struct Committed {
     results: Vec<Result<ledger::Receipt, AppendError>>,
 }
 
-/// How long the submit thread waits for submissions already admitted (holding a slot) but
-/// not yet queued, before it commits what it has. Without it, the first client to come back
-/// after a commit would get a commit of its own and the others the next one: twice the
-/// commits (each an fsync) for the same entries.
+/// How long the submit thread waits, at most, for as many submissions as the last commit
+/// carried (or as hold a slot) before it commits what it has. Without it, the first clients to
+/// come back after a commit would get a commit of their own and the others the next one: twice
+/// the commits (each an fsync) for the same entries. A lone client never waits.
 pub const LINGER: Duration = Duration::from_millis(2);
 
 fn submit_loop(
@@ -166,6 +166,9 @@ fn submit_loop(
     slots: &Semaphore,
     max_pending: usize,
 ) {
+    // The size of the last commit: clients that send one request at a time come back with
+    // about as many submissions as they were just answered for.
+    let mut expect = 1usize;
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         let mut count = jobs[0].subs.len();
@@ -175,10 +178,10 @@ fn submit_loop(
                 Ok(j) => Some(j),
                 Err(mpsc::TryRecvError::Disconnected) => None,
                 Err(mpsc::TryRecvError::Empty) => {
-                    // Every admitted submission is here: commit now.
+                    // As many as the last commit, or every admitted one, is here: commit now.
                     let admitted = max_pending.saturating_sub(slots.available_permits());
                     let now = Instant::now();
-                    if count >= admitted || now >= deadline {
+                    if count >= expect.max(admitted) || now >= deadline {
                         None
                     } else {
                         rx.recv_timeout(deadline - now).ok()
@@ -193,6 +196,7 @@ fn submit_loop(
                 None => break,
             }
         }
+        expect = count;
         let mut subs = Vec::with_capacity(count);
         let mut replies = Vec::with_capacity(jobs.len());
         for j in jobs {
