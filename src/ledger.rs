@@ -382,7 +382,7 @@ fn commit(shared: &Shared, subs: Vec<Submission>) -> Vec<Result<Receipt, AppendE
         }
     }
     let sig_ok: Vec<bool> = checks
-        .par_chunks(256)
+        .par_chunks(keys::batch_size(checks.len(), rayon::current_num_threads()))
         .flat_map_iter(|c| keys::verify_batch(c, rand_core::OsRng))
         .collect();
 

@@ -178,9 +178,10 @@ fn run(
         let prepared: Vec<Prepared> = results.into_iter().flatten().collect();
         // Keys in order, then signatures in batches on all cores.
         let keys = chain::resolve_keys(&chain.state, prepared.iter().map(|p| &p.event));
+        let batch = keys::batch_size(prepared.len(), rayon::current_num_threads());
         let sigs: Vec<Sig> = prepared
-            .par_chunks(256)
-            .zip(keys.par_chunks(256))
+            .par_chunks(batch)
+            .zip(keys.par_chunks(batch))
             .flat_map_iter(|(ps, ks)| {
                 let checks: Vec<SigCheck> = ps
                     .iter()

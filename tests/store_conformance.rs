@@ -39,6 +39,12 @@ fn redb_store_keeps_data_across_reopen() {
     assert_eq!(snap.size(), 10);
     assert_eq!(snap.entries(9, 10).unwrap()[0], b"entry-9");
     assert_eq!(snap.checkpoint().unwrap().as_deref(), Some("cp10"));
+    assert_eq!(
+        snap.seq_of_event("ev-7").unwrap(),
+        Some(7),
+        "the id index is rebuilt on open"
+    );
+    assert_eq!(snap.seq_of_event("ev-70").unwrap(), None);
     let root = kordon::core::merkle::root_at(&kordon::store::Nodes(&*snap), 10).unwrap();
     assert_eq!(root, f.root());
 }

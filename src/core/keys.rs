@@ -178,6 +178,12 @@ pub fn verify_batch<R: rand_core::RngCore + rand_core::CryptoRng>(
         .collect()
 }
 
+/// How many signatures to verify in one batch when `n` are waiting: batches grow cheaper per
+/// signature up to about a thousand, but every core should get at least one.
+pub fn batch_size(n: usize, cores: usize) -> usize {
+    (n / cores.max(1)).clamp(64, 1024)
+}
+
 /// Generates a new signing key from the operating system's randomness.
 pub fn generate_key() -> SigningKey {
     SigningKey::generate(&mut rand_core::OsRng)

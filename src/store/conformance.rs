@@ -44,6 +44,7 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
     append_and_read_back(&*make());
     stale_append_is_refused_and_writes_nothing(&*make());
     duplicate_event_id_is_refused_and_writes_nothing(&*make());
+    duplicate_event_id_within_a_batch_is_refused(&*make());
     snapshots_are_isolated(&*make());
     reads_beyond_the_end_are_errors(&*make());
 }
@@ -150,6 +151,23 @@ pub fn duplicate_event_id_is_refused_and_writes_nothing(store: &dyn Store) {
     let s = store.snapshot().expect("snapshot");
     assert_eq!(s.size(), 2, "nothing of the refused batch was written");
     assert_eq!(s.seq_of_event("ev-2").expect("id"), None);
+}
+
+pub fn duplicate_event_id_within_a_batch_is_refused(store: &dyn Store) {
+    let mut f = Frontier::new();
+    let (mut entries, nodes) = synthetic(&mut f, 0, 3);
+    entries[2].event_id = "ev-1".into();
+    store
+        .append(Batch {
+            expected_size: 0,
+            entries: &entries,
+            nodes: &nodes,
+            checkpoint: "x",
+        })
+        .expect_err("an id twice in one batch must be refused");
+    let s = store.snapshot().expect("snapshot");
+    assert_eq!(s.size(), 0, "nothing of the refused batch was written");
+    assert_eq!(s.seq_of_event("ev-0").expect("id"), None, "nor indexed");
 }
 
 pub fn snapshots_are_isolated(store: &dyn Store) {

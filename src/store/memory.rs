@@ -43,10 +43,9 @@ impl Store for MemoryStore {
                 actual,
             });
         }
-        for (i, e) in batch.entries.iter().enumerate() {
-            if g.ids.contains_key(&e.event_id)
-                || batch.entries[..i].iter().any(|o| o.event_id == e.event_id)
-            {
+        let mut fresh = std::collections::HashSet::new();
+        for e in batch.entries {
+            if g.ids.contains_key(&e.event_id) || !fresh.insert(e.event_id.as_str()) {
                 return Err(StoreError::Backend(format!(
                     "event id {} is already stored",
                     e.event_id

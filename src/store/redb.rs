@@ -6,15 +6,32 @@
 //! phases, so reopening after a crash does not scan the file.
 
 use super::*;
-use ::redb::{Database, Durability, ReadTransaction, ReadableTableMetadata, TableDefinition};
+use ::redb::{
+    Database, Durability, ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinition,
+};
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+/// Event id fingerprint (first 16 bytes of its SHA-256) → sequence number. A fingerprint match
+/// is confirmed against the stored id before it is believed.
+type Index = Arc<RwLock<HashMap<u128, u64>>>;
+
+fn fingerprint(id: &str) -> u128 {
+    let h = crate::core::hash::Hash::sha256(id.as_bytes());
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&h.0[..16]);
+    u128::from_be_bytes(b)
+}
 
 /// Entry sequence number → leaf hash (32 bytes) ‖ entry bytes.
 const ENTRIES: TableDefinition<u64, &[u8]> = TableDefinition::new("entries");
 /// `node_key(level, index)` → hash, for interior nodes (level >= 1) of complete subtrees.
 const NODES: TableDefinition<u64, [u8; 32]> = TableDefinition::new("nodes");
-/// Event id → sequence number.
-const EVENT_IDS: TableDefinition<&str, u64> = TableDefinition::new("event_ids");
+/// Sequence number → the event id its entry carries. Written in sequence order, which costs a
+/// B-tree append; the id → sequence number index is kept in memory (`Index`), rebuilt from this
+/// table on open. An on-disk index keyed by (random) event ids would rewrite a page per insert.
+const EVENT_IDS: TableDefinition<u64, &str> = TableDefinition::new("event_ids_by_seq");
 /// Named values: `checkpoint` holds the latest signed checkpoint.
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
@@ -33,6 +50,7 @@ fn begin(db: &Database) -> Result<::redb::WriteTransaction, StoreError> {
 
 pub struct RedbStore {
     db: Database,
+    ids: Index,
 }
 
 impl RedbStore {
@@ -53,7 +71,23 @@ impl RedbStore {
             tx.open_table(META).map_err(be)?;
         }
         tx.commit().map_err(be)?;
-        Ok(RedbStore { db })
+        let mut index = HashMap::new();
+        {
+            let rtx = db.begin_read().map_err(be)?;
+            let t = rtx.open_table(EVENT_IDS).map_err(be)?;
+            for row in t.iter().map_err(be)? {
+                let (k, v) = row.map_err(be)?;
+                index.insert(fingerprint(v.value()), k.value());
+            }
+        }
+        Ok(RedbStore {
+            db,
+            ids: Arc::new(RwLock::new(index)),
+        })
+    }
+
+    fn index(&self) -> std::sync::RwLockReadGuard<'_, HashMap<u128, u64>> {
+        self.ids.read().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -70,6 +104,8 @@ impl Store for RedbStore {
                 });
             }
             let mut ids = tx.open_table(EVENT_IDS).map_err(be)?;
+            let index = self.index();
+            let mut fresh: HashMap<u128, &str> = HashMap::with_capacity(batch.entries.len());
             let mut value = Vec::new();
             for (i, e) in batch.entries.iter().enumerate() {
                 let seq = batch.expected_size + i as u64;
@@ -77,7 +113,16 @@ impl Store for RedbStore {
                 value.extend_from_slice(&e.leaf.0);
                 value.extend_from_slice(&e.bytes);
                 entries.insert(seq, value.as_slice()).map_err(be)?;
-                if ids.insert(e.event_id.as_str(), seq).map_err(be)?.is_some() {
+                ids.insert(seq, e.event_id.as_str()).map_err(be)?;
+                let fp = fingerprint(&e.event_id);
+                let stored = match index.get(&fp) {
+                    Some(s) => ids.get(*s).map_err(be)?.map(|v| v.value() == e.event_id),
+                    None => None,
+                };
+                let in_batch = fresh
+                    .insert(fp, &e.event_id)
+                    .is_some_and(|o| o == e.event_id);
+                if stored == Some(true) || in_batch {
                     // Dropping the transaction without commit writes nothing.
                     return Err(StoreError::Backend(format!(
                         "event id {} is already stored",
@@ -93,19 +138,29 @@ impl Store for RedbStore {
             meta.insert("checkpoint", batch.checkpoint.as_bytes())
                 .map_err(be)?;
         }
-        tx.commit().map_err(be)
+        tx.commit().map_err(be)?;
+        let mut index = self.ids.write().unwrap_or_else(|p| p.into_inner());
+        for (i, e) in batch.entries.iter().enumerate() {
+            index.insert(fingerprint(&e.event_id), batch.expected_size + i as u64);
+        }
+        Ok(())
     }
 
     fn snapshot(&self) -> Result<Box<dyn Snapshot + '_>, StoreError> {
         let tx = self.db.begin_read().map_err(be)?;
         let size = tx.open_table(ENTRIES).map_err(be)?.len().map_err(be)?;
-        Ok(Box::new(RedbSnapshot { tx, size }))
+        Ok(Box::new(RedbSnapshot {
+            tx,
+            size,
+            ids: self.ids.clone(),
+        }))
     }
 }
 
 struct RedbSnapshot {
     tx: ReadTransaction,
     size: u64,
+    ids: Index,
 }
 
 impl Snapshot for RedbSnapshot {
@@ -153,11 +208,16 @@ impl Snapshot for RedbSnapshot {
     }
 
     fn seq_of_event(&self, id: &str) -> Result<Option<u64>, StoreError> {
+        let seq = {
+            let index = self.ids.read().unwrap_or_else(|p| p.into_inner());
+            index.get(&fingerprint(id)).copied()
+        };
+        let Some(seq) = seq.filter(|s| *s < self.size) else {
+            return Ok(None);
+        };
         let t = self.tx.open_table(EVENT_IDS).map_err(be)?;
-        Ok(t.get(id)
-            .map_err(be)?
-            .map(|v| v.value())
-            .filter(|s| *s < self.size))
+        let same = t.get(seq).map_err(be)?.is_some_and(|v| v.value() == id);
+        Ok(same.then_some(seq))
     }
 
     fn checkpoint(&self) -> Result<Option<String>, StoreError> {
