@@ -6,7 +6,7 @@
 //! in one durable store commit, and only then answers each submitter. One writer and the store's
 //! expected-size check mean concurrent submitters can never fork the chain.
 
-use crate::core::chain::{self, Chain, EntryFault, Fault, Prepared, Sig};
+use crate::core::chain::{self, Chain, EntryFault, Fault, KeyBook, Prepared, Sig};
 use crate::core::checkpoint::Checkpoint;
 use crate::core::entry::{self, EntryError, MAX_EVENT_LEN};
 use crate::core::event::{self, Body};
@@ -117,7 +117,7 @@ struct Shared {
 pub struct Ledger {
     shared: Arc<Shared>,
     queue: Option<Sender<(Vec<Submission>, Reply)>>,
-    writer: Option<JoinHandle<()>>,
+    threads: Vec<JoinHandle<()>>,
 }
 
 impl Ledger {
@@ -145,15 +145,25 @@ impl Ledger {
             subscribers: Mutex::new(Vec::new()),
         });
         let (tx, rx) = mpsc::channel();
+        // The checking stage runs one batch ahead of the writing stage, so parsing and
+        // signature checks of the next batch overlap the durable commit of this one.
+        let (checked_tx, checked_rx) = mpsc::sync_channel(1);
+        let book = KeyBook::from_state(&lock(&shared.chain).state);
+        let spawn_err =
+            |e: std::io::Error| StoreError::Backend(format!("cannot start a ledger thread: {e}"));
+        let checker = std::thread::Builder::new()
+            .name("kordon-check".into())
+            .spawn(move || check_loop(rx, checked_tx, book))
+            .map_err(spawn_err)?;
         let w = Arc::clone(&shared);
         let writer = std::thread::Builder::new()
             .name("kordon-writer".into())
-            .spawn(move || writer_loop(&w, rx))
-            .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
+            .spawn(move || write_loop(&w, checked_rx))
+            .map_err(spawn_err)?;
         Ok(Ledger {
             shared,
             queue: Some(tx),
-            writer: Some(writer),
+            threads: vec![checker, writer],
         })
     }
 
@@ -274,10 +284,10 @@ impl ProofRequestError {
 
 impl Drop for Ledger {
     fn drop(&mut self) {
-        // Closing the queue lets the writer finish what it has and stop.
+        // Closing the queue lets both stages finish what they have and stop.
         self.queue.take();
-        if let Some(w) = self.writer.take() {
-            let _ = w.join();
+        for t in self.threads.drain(..) {
+            let _ = t.join();
         }
     }
 }
@@ -317,7 +327,18 @@ pub fn load_chain(store: &dyn Store) -> Result<Chain, OpenError> {
     Ok(chain)
 }
 
-fn writer_loop(shared: &Shared, rx: Receiver<(Vec<Submission>, Reply)>) {
+/// A batch that passed the checking stage.
+struct Checked {
+    subs: Vec<Submission>,
+    parsed: Vec<Result<event::Event, Fault>>,
+    sigs: Vec<Sig>,
+    /// Each waiting submitter and how many of the batch's submissions are its.
+    replies: Vec<(Reply, usize)>,
+}
+
+/// Stage one: gathers everything queued (up to `MAX_BATCH`), parses it and checks its
+/// signatures on all cores, and hands it to the writer.
+fn check_loop(rx: Receiver<(Vec<Submission>, Reply)>, out: SyncSender<Checked>, mut book: KeyBook) {
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         let mut count = jobs[0].0.len();
@@ -330,28 +351,41 @@ fn writer_loop(shared: &Shared, rx: Receiver<(Vec<Submission>, Reply)>) {
                 Err(_) => break,
             }
         }
-        let sizes: Vec<usize> = jobs.iter().map(|j| j.0.len()).collect();
-        let subs: Vec<Submission> = jobs
-            .iter_mut()
-            .flat_map(|j| std::mem::take(&mut j.0))
-            .collect();
-        let mut results = commit(shared, subs).into_iter();
-        // Answer each job with its own slice of the results, in submission order.
-        for ((_, reply), n) in jobs.into_iter().zip(sizes) {
+        let mut subs = Vec::with_capacity(count);
+        let mut replies = Vec::with_capacity(jobs.len());
+        for (s, reply) in jobs {
+            replies.push((reply, s.len()));
+            subs.extend(s);
+        }
+        let (parsed, sigs) = check(&subs, &mut book);
+        if out
+            .send(Checked {
+                subs,
+                parsed,
+                sigs,
+                replies,
+            })
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// Stage two: judges each checked batch in order, writes it and answers its submitters.
+fn write_loop(shared: &Shared, rx: Receiver<Checked>) {
+    while let Ok(c) = rx.recv() {
+        let mut results = commit(shared, c.subs, c.parsed, c.sigs).into_iter();
+        // Answer each submitter with its own slice of the results, in submission order.
+        for (reply, n) in c.replies {
             let mine: Vec<_> = results.by_ref().take(n).collect();
             let _ = reply.send(mine);
         }
     }
 }
 
-/// Judges, writes and acknowledges one batch. Returns one result per submission, in order.
-fn commit(shared: &Shared, subs: Vec<Submission>) -> Vec<Result<Receipt, AppendError>> {
-    let mut chain = lock(&shared.chain);
-    let base = chain.size();
-    let recorded_at = Millis((shared.clock)().0.max(chain.last_recorded.0));
-    let ledger_key = shared.signer.verifier().to_vkey();
-
-    // 1. Formats, in parallel: parse every event (before sequence numbers are known).
+/// Formats and signatures: parses every event and checks every signature it can, in parallel.
+fn check(subs: &[Submission], book: &mut KeyBook) -> (Vec<Result<event::Event, Fault>>, Vec<Sig>) {
     let parsed: Vec<Result<event::Event, Fault>> = subs
         .par_iter()
         .map(|s| {
@@ -363,15 +397,11 @@ fn commit(shared: &Shared, subs: Vec<Submission>) -> Vec<Result<Receipt, AppendE
             event::parse(&s.event).map_err(Fault::from)
         })
         .collect();
-
-    // 2. Keys, in order; 3. signatures, batched and in parallel.
-    let keys = chain::resolve_keys(&chain.state, parsed.iter().filter_map(|p| p.as_ref().ok()));
-    let mut key_iter = keys.into_iter();
     let mut checks = Vec::new();
     let mut check_of = vec![None; subs.len()];
     for (i, p) in parsed.iter().enumerate() {
-        if p.is_ok() {
-            if let Some(Some(pk)) = key_iter.next() {
+        if let Ok(ev) = p {
+            if let Some(pk) = book.resolve(ev, |_| None) {
                 check_of[i] = Some(checks.len());
                 checks.push(SigCheck {
                     public_key: pk,
@@ -381,10 +411,33 @@ fn commit(shared: &Shared, subs: Vec<Submission>) -> Vec<Result<Receipt, AppendE
             }
         }
     }
-    let sig_ok: Vec<bool> = checks
+    let ok: Vec<bool> = checks
         .par_chunks(keys::batch_size(checks.len(), rayon::current_num_threads()))
         .flat_map_iter(|c| keys::verify_batch(c, rand_core::OsRng))
         .collect();
+    let sigs = check_of
+        .iter()
+        .map(|c| match c {
+            Some(i) if ok[*i] => Sig::Valid,
+            Some(_) => Sig::Invalid,
+            None => Sig::NoKey,
+        })
+        .collect();
+    (parsed, sigs)
+}
+
+/// Judges, writes and acknowledges one checked batch. Returns one result per submission, in
+/// order.
+fn commit(
+    shared: &Shared,
+    subs: Vec<Submission>,
+    parsed: Vec<Result<event::Event, Fault>>,
+    sigs: Vec<Sig>,
+) -> Vec<Result<Receipt, AppendError>> {
+    let mut chain = lock(&shared.chain);
+    let base = chain.size();
+    let recorded_at = Millis((shared.clock)().0.max(chain.last_recorded.0));
+    let ledger_key = shared.signer.verifier().to_vkey();
 
     // 4. Rules and chain, in order.
     let mut results: Vec<Result<Receipt, AppendError>> = Vec::with_capacity(subs.len());
@@ -420,11 +473,7 @@ fn commit(shared: &Shared, subs: Vec<Submission>) -> Vec<Result<Receipt, AppendE
                 continue;
             }
         }
-        let sig = match check_of[i] {
-            Some(c) if sig_ok[c] => Sig::Valid,
-            Some(_) => Sig::Invalid,
-            None => Sig::NoKey,
-        };
+        let sig = sigs[i];
         let bytes = match entry::encode(
             seq,
             recorded_at,

@@ -499,3 +499,53 @@ fn reassigning_to_the_assignee_cannot_skip_its_acceptance() {
         "handover.same-lead",
     );
 }
+
+#[test]
+fn a_key_added_and_used_in_the_same_batch() {
+    let mut w = World::new();
+    let add = w.sign(
+        "monitor",
+        Body::KeyAdded(KeyAdded {
+            body: b("monitor"),
+            public_key: Fixture::public_key_b64("monitor-2"),
+        }),
+    );
+    w.f.add_author("monitor", "monitor-2");
+    let use_it = w.sign(
+        "monitor",
+        Body::NoteAdded(NoteAdded {
+            commitment: None,
+            about: None,
+            text: "signed with the key added just before".into(),
+            evidence: vec![],
+        }),
+    );
+    let rs = w.ledger.submit_many(vec![add, use_it]);
+    assert!(rs.iter().all(|r| r.is_ok()), "{rs:?}");
+    // And in separate batches back to back, while the first may still be being written.
+    w.f.add_author("monitor", "monitor");
+    let add3 = w.sign(
+        "monitor",
+        Body::KeyAdded(KeyAdded {
+            body: b("monitor"),
+            public_key: Fixture::public_key_b64("monitor-3"),
+        }),
+    );
+    w.f.add_author("monitor", "monitor-3");
+    let use3 = w.sign(
+        "monitor",
+        Body::NoteAdded(NoteAdded {
+            commitment: None,
+            about: None,
+            text: "and again".into(),
+            evidence: vec![],
+        }),
+    );
+    std::thread::scope(|s| {
+        let l = &w.ledger;
+        let a = s.spawn(move || l.submit(add3));
+        a.join().unwrap().unwrap();
+        s.spawn(move || l.submit(use3)).join().unwrap().unwrap();
+    });
+    assert!(verify_bytes(&w.export(), None).valid);
+}

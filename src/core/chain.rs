@@ -109,24 +109,52 @@ pub fn resolve_keys<'a>(
     state: &State,
     events: impl IntoIterator<Item = &'a Event>,
 ) -> Vec<Option<[u8; 32]>> {
-    let mut local: HashMap<KeyId, [u8; 32]> = HashMap::new();
-    let mut out = Vec::new();
-    for ev in events {
-        let pk = state
-            .public_key(&ev.key)
-            .or_else(|| local.get(&ev.key).copied());
-        // A genesis event is signed by the key it introduces.
-        let pk = pk.or_else(|| {
-            introduced_keys(&ev.body)
-                .into_iter()
-                .find(|k| KeyId::of(k) == ev.key)
-        });
-        out.push(pk);
-        for k in introduced_keys(&ev.body) {
-            local.entry(KeyId::of(&k)).or_insert(k);
+    let mut book = KeyBook::default();
+    events
+        .into_iter()
+        .map(|ev| book.resolve(ev, |id| state.public_key(id)))
+        .collect()
+}
+
+/// Every public key seen so far, by key id: those of a state, and those introduced by events
+/// seen since (accepted or not). A key id is the hash of its key, so a superset of the state's
+/// keys never gives a different key for an id; whether the key was registered, and not revoked,
+/// for the author, is for the rules to say.
+#[derive(Debug, Clone, Default)]
+pub struct KeyBook {
+    keys: HashMap<KeyId, [u8; 32]>,
+}
+
+impl KeyBook {
+    pub fn from_state(state: &State) -> KeyBook {
+        KeyBook {
+            keys: state
+                .keys
+                .iter()
+                .map(|(id, k)| (id.clone(), k.public_key))
+                .collect(),
         }
     }
-    out
+
+    /// The key `ev` names, then remembers the keys `ev` introduces.
+    pub fn resolve(
+        &mut self,
+        ev: &Event,
+        fallback: impl Fn(&KeyId) -> Option<[u8; 32]>,
+    ) -> Option<[u8; 32]> {
+        let introduced = introduced_keys(&ev.body);
+        let pk = self
+            .keys
+            .get(&ev.key)
+            .copied()
+            .or_else(|| fallback(&ev.key))
+            // A genesis event is signed by the key it introduces.
+            .or_else(|| introduced.iter().find(|k| KeyId::of(k) == ev.key).copied());
+        for k in introduced {
+            self.keys.entry(KeyId::of(&k)).or_insert(k);
+        }
+        pk
+    }
 }
 
 /// The outcome of an entry's signature check.
