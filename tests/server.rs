@@ -625,7 +625,7 @@ async fn a_read_token_protects_every_read_but_not_health_or_submissions() {
 async fn submissions_beyond_the_bound_get_503_with_retry_after() {
     let config = Config {
         max_pending: 1,
-        body_timeout: Duration::from_millis(300),
+        body_timeout: Duration::from_secs(2),
         ..Config::default()
     };
     let w = world_on(Arc::new(MemoryStore::new()), config);
@@ -641,7 +641,21 @@ async fn submissions_beyond_the_bound_get_503_with_retry_after() {
         let app = app.clone();
         async move { post_raw(&app, HttpBody::from_stream(stream)).await }
     });
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    // Wait until it holds the slot: a malformed probe is turned away before its body is read
+    // while the slot is taken, and answered 400 (writing nothing) while it is free.
+    let start = std::time::Instant::now();
+    loop {
+        let probe = post_raw(&app, "{not json").await;
+        if probe.status == StatusCode::SERVICE_UNAVAILABLE {
+            break;
+        }
+        assert_eq!(probe.status, StatusCode::BAD_REQUEST);
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the slow submission never started"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     // ...so the next one is turned away, and told when to come back.
     let sub = w.f.sign("sbgs", report(Status::AtRisk));
     let a = post(&app, &sub).await;
