@@ -12,7 +12,7 @@
 //!   `proposal`, `request`, `claim` and `about` members take a label, never an event id).
 //! - `[[body]]`: `illustrative = true` for a real institution (its `name_en` must end with
 //!   "(illustrative)") or `fictional = true` for a made-up one (ending "(fictional)");
-//!   `demo_key` names the demo key it signs with (default: its id). The body whose id is
+//!   `demo_key` names the demo key it signs with (default: `demo:ID`). The body whose id is
 //!   `[ledger] registrar` is registered by the genesis.
 //! - `[[commitment]]`: `commitment.made` when `by` is the lead, `commitment.assigned` otherwise.
 //! - `demo_key = "LABEL"` in `key.added` gives the `public_key` of that demo key (and the body
@@ -322,7 +322,7 @@ impl<'a> Builder<'a> {
                 }
             }
             let label = match t.get_ref().get("demo_key") {
-                None => id.clone(),
+                None => format!("demo:{id}"),
                 Some(_) => self.string(t.get_ref(), "demo_key", s.line, &s.what)?,
             };
             if id == f.ledger.registrar {

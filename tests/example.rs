@@ -194,7 +194,7 @@ fn the_demo_data_directory_holds_the_example_and_its_demo_keys() {
     let customs = kordon::datadir::read_key(&dir.path().join("keys/customs.pem")).unwrap();
     assert_eq!(
         customs.to_bytes(),
-        kordon::fixture::demo_key("customs-2026-06").to_bytes()
+        kordon::fixture::demo_key("demo:customs:2026-06").to_bytes()
     );
     let readme = std::fs::read_to_string(dir.path().join("keys/README.txt")).unwrap();
     assert!(readme.starts_with("DEMO KEYS"), "{readme}");
