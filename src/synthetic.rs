@@ -54,8 +54,11 @@ pub struct Params {
     pub start: Millis,
     /// Days the events are spread over.
     pub span_days: u64,
-    /// The most submissions per `submit_many` (one store commit each).
-    pub batch: usize,
+    /// The most submissions per `submit_many` (one store commit each; at most 8192). `None`:
+    /// 8192, except in [`generate_export`], which builds in a [`MemoryStore`] and uses 1024
+    /// (that store's duplicate-id check costs O(batch²)). Entries of one batch share a
+    /// `recorded_at`, so the batch size is part of what the bytes depend on.
+    pub batch: Option<usize>,
 }
 
 impl Default for Params {
@@ -70,7 +73,7 @@ impl Default for Params {
             // 2026-01-05T07:00:00Z
             start: Millis(1_767_596_400_000),
             span_days: 350,
-            batch: 1024,
+            batch: None,
         }
     }
 }
@@ -176,13 +179,20 @@ pub fn generate(params: &Params, store: Arc<dyn Store>) -> Result<Summary, Synth
     })
 }
 
+/// The default batch of [`generate_export`].
+pub const EXPORT_BATCH: usize = 1024;
+
 /// Generates the ledger in memory and writes its export bundle to `out`.
 pub fn generate_export(
     params: &Params,
     out: &mut dyn std::io::Write,
 ) -> Result<Summary, SyntheticError> {
     let store = MemoryStore::new();
-    let summary = generate(params, Arc::new(store.clone()))?;
+    let params = Params {
+        batch: Some(params.batch.unwrap_or(EXPORT_BATCH)),
+        ..params.clone()
+    };
+    let summary = generate(&params, Arc::new(store.clone()))?;
     crate::export::write(&store, &summary.verifier_key, out)
         .map_err(|e| SyntheticError::Io(e.to_string()))?;
     Ok(summary)
@@ -375,6 +385,7 @@ impl Generator {
         let six_days = 6 * 24 * 3600 * 1000;
         let batch_len = p
             .batch
+            .unwrap_or(crate::ledger::MAX_BATCH)
             .clamp(1, crate::ledger::MAX_BATCH)
             .min(((six_days / step_ms) as usize).max(1));
         let bulk = p.entries - setup_len;

@@ -52,6 +52,10 @@ enum Command {
         /// Seed of the deterministic choices.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Entries per store commit, at most 8192 (default: 1024 with --out, whose in-memory
+        /// store checks duplicates in O(batch²); 8192 with --data). The bytes depend on it.
+        #[arg(long)]
+        batch: Option<usize>,
         /// Write an export here (the ledger is built in memory).
         #[arg(long, required_unless_present = "data", conflicts_with = "data")]
         out: Option<PathBuf>,
@@ -115,6 +119,7 @@ fn run(cli: Cli) -> Result<u8> {
             entries,
             commitments,
             seed,
+            batch,
             out,
             data,
         } => {
@@ -122,6 +127,7 @@ fn run(cli: Cli) -> Result<u8> {
                 entries,
                 commitments,
                 seed,
+                batch,
                 ..Params::default()
             };
             let started = Instant::now();
