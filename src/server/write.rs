@@ -257,7 +257,22 @@ impl<'a> Builder<'a> {
             seqs,
             checkpoint: None,
             cached: None,
-            nodes: RefCell::new(HashMap::new()),
+            // The commit's own leaf hashes are known: its proofs need not read them.
+            nodes: RefCell::new(
+                results
+                    .iter()
+                    .flatten()
+                    .map(|r| {
+                        (
+                            NodeId {
+                                level: 0,
+                                index: r.seq,
+                            },
+                            r.leaf,
+                        )
+                    })
+                    .collect(),
+            ),
         }
     }
 
