@@ -14,3 +14,4 @@ pub mod server;
 pub mod store;
 pub mod synthetic;
 pub mod verify;
+pub mod query;

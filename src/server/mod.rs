@@ -101,6 +101,7 @@ struct Inner {
     stopping: watch::Sender<bool>,
     submitter: write::Submitter,
     nodes: NodeCache,
+    projector: crate::projector::Projector,
 }
 
 impl AppState {
@@ -145,6 +146,9 @@ impl AppState {
                 h.checkpoint = cp.into();
             }
         }
+        // The oversight views follow the ledger from here on.
+        let projector = crate::projector::Projector::follow(&ledger)
+            .map_err(|e| StoreError::Backend(format!("cannot build the projections: {e}")))?;
         let slots = Arc::new(Semaphore::new(config.max_pending.max(1)));
         let submitter = write::Submitter::start(
             Arc::clone(&ledger),
@@ -156,6 +160,7 @@ impl AppState {
         Ok(AppState {
             inner: Arc::new(Inner {
                 submitter,
+                projector,
                 nodes: NodeCache::default(),
                 vkey: ledger.verifier_key(),
                 ledger,
@@ -171,6 +176,11 @@ impl AppState {
 
     pub fn ledger(&self) -> &Arc<Ledger> {
         &self.inner.ledger
+    }
+
+    /// The projections the views read.
+    pub fn projector(&self) -> &crate::projector::Projector {
+        &self.inner.projector
     }
 
     pub fn store(&self) -> &dyn Store {

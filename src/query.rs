@@ -1,0 +1,316 @@
+//! Answering a view request: resolve the points it names, compute the view from the
+//! projections, and name the checkpoint it was computed at. Shared by `kordon query` and the
+//! HTTP API, so both give the same answers to the same question.
+
+use crate::core::projection::views::{self, Table, Tabular};
+use crate::core::projection::{History, Point};
+use crate::core::types::{BodyId, CommitmentId, Date, Millis};
+use crate::projector::{self, At};
+use crate::store::{Snapshot, StoreError};
+use serde::{Deserialize, Serialize};
+
+/// The views.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum View {
+    /// Lead and co-executors of each commitment, with their intervals and pending handovers.
+    Responsibility,
+    /// Everything about one commitment, with its signed history.
+    Card,
+    /// Overdue and at-risk items, late inquiries, assignments never accepted.
+    Overdue,
+    /// Per body: held, claimed, confirmed, overdue, re-dated, handovers, inquiries.
+    Scorecard,
+    /// Commitments rolled up by objective and by EU IBM component.
+    Objectives,
+    /// What was added, handed over, re-dated, reported, assessed between two points.
+    Changes,
+    /// The weekly briefing: new items, handovers, status and deadline changes, newly overdue,
+    /// open inquiries.
+    Briefing,
+    /// Missing baselines, targets or units; claims without evidence; bodies that never report.
+    Quality,
+}
+
+impl View {
+    pub const ALL: [View; 8] = [
+        View::Responsibility,
+        View::Card,
+        View::Overdue,
+        View::Scorecard,
+        View::Objectives,
+        View::Changes,
+        View::Briefing,
+        View::Quality,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            View::Responsibility => "responsibility",
+            View::Card => "card",
+            View::Overdue => "overdue",
+            View::Scorecard => "scorecard",
+            View::Objectives => "objectives",
+            View::Changes => "changes",
+            View::Briefing => "briefing",
+            View::Quality => "quality",
+        }
+    }
+}
+
+/// A question, as the CLI's flags or the API's query parameters put it.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Request {
+    /// A commitment id (required by `card`; filters `responsibility`).
+    pub commitment: Option<String>,
+    /// Only what concerns this body.
+    pub body: Option<String>,
+    /// The end of a date (YYYY-MM-DD, the ledger's time zone) or a number of entries.
+    pub as_of: Option<String>,
+    /// The day deadlines are compared with (default: the as-of date, else today).
+    pub today: Option<String>,
+    /// Start of `changes` or `briefing` (a date or a number of entries).
+    pub since: Option<String>,
+    /// End of `changes` or `briefing` (default: as of now).
+    pub until: Option<String>,
+    /// The ISO week of a briefing, e.g. 2026-W37.
+    pub week: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// The question is malformed; the message says how to ask it.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The question is well-formed but names something that does not exist at that point.
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn bad<T>(msg: impl Into<String>) -> Result<T, QueryError> {
+    Err(QueryError::BadRequest(msg.into()))
+}
+
+/// A view's result.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum ViewResult {
+    Responsibility(views::ResponsibilityView),
+    Card(Box<views::Card>),
+    Overdue(views::OverdueView),
+    Scorecard(views::ScorecardView),
+    Objectives(views::ObjectivesView),
+    Changes(views::ChangesView),
+    Briefing(views::Briefing),
+    Quality(views::QualityView),
+}
+
+impl ViewResult {
+    fn tabular(&self) -> &dyn Tabular {
+        match self {
+            ViewResult::Responsibility(v) => v,
+            ViewResult::Card(v) => &**v,
+            ViewResult::Overdue(v) => v,
+            ViewResult::Scorecard(v) => v,
+            ViewResult::Objectives(v) => v,
+            ViewResult::Changes(v) => v,
+            ViewResult::Briefing(v) => v,
+            ViewResult::Quality(v) => v,
+        }
+    }
+}
+
+/// An answer: the view, the checkpoint it was computed at, the point it describes, and the
+/// result. Its JSON form is stable.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    pub view: &'static str,
+    pub checkpoint: At,
+    pub as_of: Point,
+    pub result: ViewResult,
+}
+
+impl Answer {
+    /// Every fact in its own column, for CSV.
+    pub fn table(&self) -> Table {
+        self.result.tabular().table()
+    }
+
+    /// The table for an 80-column terminal.
+    pub fn narrow(&self) -> Table {
+        self.result.tabular().narrow()
+    }
+
+    /// CSV: UTF-8, a header row, one fact per column.
+    pub fn csv(&self) -> Result<String, csv::Error> {
+        let t = self.table();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(&t.header)?;
+        for r in &t.rows {
+            w.write_record(r)?;
+        }
+        let bytes = w.into_inner().map_err(|e| e.into_error())?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
+/// Resolves `DATE|N` to a point; `today` overrides the point's day.
+pub fn point(h: &History, s: &str, today: Option<Date>) -> Result<Point, QueryError> {
+    let p = if !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()) {
+        let n: u64 = s
+            .parse()
+            .map_err(|_| QueryError::BadRequest(format!("{s} is not a number of entries")))?;
+        if n > h.size() {
+            return bad(format!(
+                "the ledger has {} entries; {n} is beyond it",
+                h.size()
+            ));
+        }
+        h.point_at_size(n)
+    } else {
+        match Date::parse(s) {
+            Ok(d) => h.point_at_date(d),
+            Err(e) => {
+                return bad(format!(
+                    "{e} (give a date YYYY-MM-DD or a number of entries)"
+                ))
+            }
+        }
+    };
+    Ok(Point {
+        today: today.unwrap_or(p.today),
+        ..p
+    })
+}
+
+/// Monday and Sunday of an ISO week such as `2026-W37`.
+pub fn iso_week(s: &str) -> Result<(Date, Date), QueryError> {
+    let err = || QueryError::BadRequest(format!("{s:?} is not an ISO week like 2026-W37"));
+    let (y, w) = s.split_once("-W").ok_or_else(err)?;
+    let y: i16 = y.parse().map_err(|_| err())?;
+    let w: i8 = w.parse().map_err(|_| err())?;
+    let monday = jiff::civil::ISOWeekDate::new(y, w, jiff::civil::Weekday::Monday)
+        .map_err(|_| err())?
+        .date();
+    let sunday = monday
+        .checked_add(jiff::Span::new().days(6))
+        .map_err(|_| err())?;
+    Ok((Date(monday), Date(sunday)))
+}
+
+/// Answers `view` for `req` over projections `h` of the ledger read through `snap`. `now` is
+/// the present time, for "today" when the request names no point.
+pub fn answer(
+    h: &History,
+    snap: &dyn Snapshot,
+    view: View,
+    req: &Request,
+    now: Millis,
+) -> Result<Answer, QueryError> {
+    let today = match req.today.as_deref() {
+        Some(t) => Some(Date::parse(t).map_err(QueryError::BadRequest)?),
+        None => None,
+    };
+    let at_now = match &req.as_of {
+        Some(s) => point(h, s, today)?,
+        None => Point {
+            size: h.size(),
+            today: today.unwrap_or_else(|| h.date_of(now)),
+        },
+    };
+    let body = match req.body.as_deref() {
+        Some(b) => {
+            let b = BodyId::parse(b).map_err(|e| QueryError::BadRequest(format!("body: {e}")))?;
+            if !h.bodies.contains_key(&b) {
+                return Err(QueryError::NotFound(format!("body {b} is not registered")));
+            }
+            Some(b)
+        }
+        None => None,
+    };
+    let commitment = match req.commitment.as_deref() {
+        Some(c) => Some(
+            CommitmentId::parse(c)
+                .map_err(|e| QueryError::BadRequest(format!("commitment: {e}")))?,
+        ),
+        None => None,
+    };
+    let until = match &req.until {
+        Some(s) => point(h, s, today)?,
+        None => at_now,
+    };
+    let (at, result) = match view {
+        View::Responsibility => (
+            at_now,
+            ViewResult::Responsibility(views::responsibility(
+                h,
+                at_now,
+                commitment.as_ref(),
+                body.as_ref(),
+            )),
+        ),
+        View::Card => {
+            let Some(id) = commitment else {
+                return bad("card needs a commitment id, e.g. AP-2026/2.1");
+            };
+            match views::card(h, at_now, &id) {
+                Some(c) => (at_now, ViewResult::Card(Box::new(c))),
+                None => {
+                    return Err(QueryError::NotFound(format!(
+                        "commitment {id} does not exist at that point"
+                    )))
+                }
+            }
+        }
+        View::Overdue => (
+            at_now,
+            ViewResult::Overdue(views::overdue(h, at_now, body.as_ref())),
+        ),
+        View::Scorecard => (
+            at_now,
+            ViewResult::Scorecard(views::scorecard(h, at_now, body.as_ref())),
+        ),
+        View::Objectives => (at_now, ViewResult::Objectives(views::objectives(h, at_now))),
+        View::Quality => (at_now, ViewResult::Quality(views::data_quality(h, at_now))),
+        View::Changes => {
+            let Some(since) = req.since.as_deref() else {
+                return bad("changes needs since (a date YYYY-MM-DD or a number of entries)");
+            };
+            let from = point(h, since, today)?;
+            (until, ViewResult::Changes(views::changes(h, from, until)))
+        }
+        View::Briefing => {
+            let (from, to) = match (&req.week, &req.since) {
+                (Some(w), _) => {
+                    let (mon, sun) = iso_week(w)?;
+                    let before = mon
+                        .0
+                        .yesterday()
+                        .map_err(|e| QueryError::BadRequest(e.to_string()))?;
+                    (h.point_at_date(Date(before)), h.point_at_date(sun))
+                }
+                (None, Some(s)) => (point(h, s, today)?, until),
+                (None, None) => {
+                    let start = until
+                        .today
+                        .0
+                        .checked_sub(jiff::Span::new().days(7))
+                        .map_err(|e| QueryError::BadRequest(e.to_string()))?;
+                    (h.point_at_date(Date(start)), until)
+                }
+            };
+            (to, ViewResult::Briefing(views::briefing(h, from, to)))
+        }
+    };
+    Ok(Answer {
+        view: view.name(),
+        checkpoint: projector::at(snap, at.size)?,
+        as_of: at,
+        result,
+    })
+}
