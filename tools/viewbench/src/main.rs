@@ -1,0 +1,161 @@
+//! Measures the projections on a large synthetic ledger and prints the figures:
+//! rebuild rate at several sizes, each view's median and 99th-percentile latency in-process,
+//! an as-of query against a rebuild to the same point, and opening from a snapshot.
+//!
+//! Usage: kordon-viewbench [--dir DIR] [--entries N] [--commitments M]
+//! (the ledger in DIR is generated once and reused).
+
+use kordon::core::projection::History;
+use kordon::core::types::Millis;
+use kordon::projector::{self, rebuild};
+use kordon::query::{self, Request, View};
+use kordon::store::redb::RedbStore;
+use kordon::store::Store;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+}
+
+fn pct(v: &mut [Duration], p: f64) -> Duration {
+    v.sort();
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i.min(v.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1e3)
+}
+
+fn main() {
+    let entries: u64 = arg("--entries").and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let commitments: u64 = arg("--commitments").and_then(|s| s.parse().ok()).unwrap_or(20_000);
+    let dir = PathBuf::from(arg("--dir").unwrap_or_else(|| format!("/tmp/kordon-viewbench-{entries}")));
+    if !dir.join("ledger.redb").exists() {
+        let t = Instant::now();
+        let params = kordon::synthetic::Params {
+            entries,
+            commitments,
+            ..Default::default()
+        };
+        kordon::synthetic::generate_data_dir(&params, &dir).expect("generate");
+        println!("generated {entries} entries, {commitments} commitments in {:.1} s", t.elapsed().as_secs_f64());
+    }
+    let store = RedbStore::open(&dir.join("ledger.redb")).expect("open");
+    let snap = store.snapshot().expect("snapshot");
+    let size = snap.size();
+    println!("ledger: {size} entries in {}", dir.display());
+
+    // 1. Rebuild rate at several sizes, from scratch each time.
+    println!("\n== rebuild from the store (parse on all cores, fold on one) ==");
+    let mut full: Option<History> = None;
+    for n in [size / 10, size / 2, size] {
+        let t = Instant::now();
+        let h = rebuild(&*snap, n).expect("rebuild");
+        let el = t.elapsed().as_secs_f64();
+        println!("{n:>9} entries: {el:6.2} s = {:>9.0} entries/s", n as f64 / el);
+        if n == size {
+            full = Some(h);
+        }
+    }
+    let h = full.expect("full history");
+    println!("  commitments {}, bodies {}", h.commitments.len(), h.bodies.len());
+
+    // 2. Each view, in-process, through query::answer (the root of the checkpoint included).
+    println!("\n== views at the head (query::answer, checkpoint root included), 200 runs each ==");
+    let now = Millis(h.entries.last().map(|e| e.recorded_at.0).unwrap_or(0));
+    let ids: Vec<String> = h.commitments.keys().map(|c| c.to_string()).collect();
+    let bodies: Vec<String> = h
+        .bodies
+        .values()
+        .filter(|b| b.roles.contains(&kordon::core::event::Role::Executor))
+        .map(|b| b.id.to_string())
+        .collect();
+    let week_ago = h
+        .point_at_size(size)
+        .today
+        .0
+        .checked_sub(jiff::Span::new().days(7))
+        .ok()
+        .map(|d| kordon::core::types::Date(d).to_string());
+    let cases: Vec<(View, Box<dyn Fn(usize) -> Request>)> = vec![
+        (View::Responsibility, Box::new(|i| Request { commitment: Some(ids[i * 7919 % ids.len()].clone()), ..Default::default() })),
+        (View::Card, Box::new(|i| Request { commitment: Some(ids[i * 104_729 % ids.len()].clone()), ..Default::default() })),
+        (View::Responsibility, Box::new(|i| Request { body: Some(bodies[i % bodies.len()].clone()), ..Default::default() })),
+        (View::Overdue, Box::new(|i| Request { body: Some(bodies[i % bodies.len()].clone()), ..Default::default() })),
+        (View::Overdue, Box::new(|_| Request::default())),
+        (View::Scorecard, Box::new(|_| Request::default())),
+        (View::Objectives, Box::new(|_| Request::default())),
+        (View::Quality, Box::new(|_| Request::default())),
+        (View::Changes, Box::new(|_| Request { since: week_ago.clone(), ..Default::default() })),
+        (View::Briefing, Box::new(|_| Request::default())),
+    ];
+    let labels = [
+        "responsibility of one commitment",
+        "card of one commitment",
+        "responsibility: one body's portfolio",
+        "overdue for one body",
+        "overdue, whole ledger",
+        "scorecard, every body",
+        "objectives and components",
+        "data quality, whole ledger",
+        "changes in the last 7 days",
+        "briefing, last 7 days",
+    ];
+    for ((view, req), label) in cases.iter().zip(labels) {
+        let mut times = Vec::new();
+        for i in 0..200 {
+            let r = req(i);
+            let t = Instant::now();
+            let a = query::answer(&h, &*snap, *view, &r, now).expect("answer");
+            times.push(t.elapsed());
+            std::hint::black_box(&a);
+        }
+        let p50 = pct(&mut times, 0.5);
+        let p99 = pct(&mut times, 0.99);
+        println!("{label:<38} p50 {:>10}  p99 {:>10}", ms(p50), ms(p99));
+    }
+
+    // 3. As of a past point: filtering costs no more than rebuilding to that point.
+    println!("\n== as of the middle of the ledger ==");
+    let mid = (size / 2).to_string();
+    let mut times = Vec::new();
+    for _ in 0..50 {
+        let t = Instant::now();
+        let a = query::answer(&h, &*snap, View::Overdue, &Request { as_of: Some(mid.clone()), ..Default::default() }, now);
+        times.push(t.elapsed());
+        std::hint::black_box(a.expect("answer"));
+    }
+    let t = Instant::now();
+    std::hint::black_box(rebuild(&*snap, size / 2).expect("rebuild"));
+    let rb = t.elapsed();
+    println!(
+        "overdue as of entry {mid}: p50 {} vs rebuilding to that point {} ({:.0}x cheaper)",
+        ms(pct(&mut times, 0.5)),
+        ms(rb),
+        rb.as_secs_f64() / pct(&mut times, 0.5).as_secs_f64()
+    );
+
+    // 4. Opening from a snapshot.
+    println!("\n== open from a snapshot ==");
+    let path = dir.join(projector::SNAPSHOT_FILE);
+    let t = Instant::now();
+    projector::save_snapshot(&path, &h, projector::at(&*snap, size).expect("root")).expect("save");
+    let saved = t.elapsed();
+    let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let t = Instant::now();
+    let (h2, opened) = projector::load(&store, &path).expect("load");
+    let open = t.elapsed();
+    assert_eq!(opened.from_snapshot, Some(size));
+    assert_eq!(h2.size(), size);
+    println!(
+        "snapshot of {size} entries: {:.0} MiB, written in {}, opened in {} (then {} entries folded)",
+        bytes as f64 / (1 << 20) as f64,
+        ms(saved),
+        ms(open),
+        opened.folded
+    );
+}
+
