@@ -27,34 +27,70 @@ pub fn rebuild(snap: &dyn Snapshot, size: u64) -> Result<History, ProjectError> 
     Ok(h)
 }
 
-/// Folds entries `h.size()..size` of a snapshot into `h`.
+/// Folds entries `h.size()..size` of a snapshot into `h`. Reading and parsing the next chunk
+/// (on all cores) overlaps folding this one (in order, on one).
 pub fn extend(h: &mut History, snap: &dyn Snapshot, size: u64) -> Result<(), ProjectError> {
-    let mut start = h.size();
-    while start < size {
-        let end = (start + 8192).min(size);
-        let parsed: Vec<_> = snap
-            .entries(start, end)?
-            .into_par_iter()
-            .enumerate()
-            .map(|(i, b)| {
-                let seq = start + i as u64;
-                let e = EntryRef::decode(&b).map_err(|e| ProjectError::Entry {
-                    seq,
-                    msg: e.to_string(),
-                })?;
-                let ev = event::parse_trusted(e.event).map_err(|e| ProjectError::Entry {
-                    seq,
-                    msg: e.to_string(),
-                })?;
-                Ok((e.recorded_at, ev))
-            })
-            .collect::<Result<_, ProjectError>>()?;
-        for (at, ev) in &parsed {
-            h.apply(*at, ev);
+    type Chunk = Vec<(crate::core::types::Millis, event::Event)>;
+    let start = h.size();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(2);
+    std::thread::scope(|scope| {
+        // The fold runs beside; this thread reads and parses (the snapshot stays here).
+        let folder = scope.spawn(move || {
+            for chunk in rx {
+                for (at, ev) in &chunk {
+                    h.apply(*at, ev);
+                }
+            }
+        });
+        let mut from = start;
+        let mut result = Ok(());
+        while from < size {
+            let end = (from + 8192).min(size);
+            match parse_chunk(snap, from, end) {
+                Ok(chunk) => {
+                    if tx.send(chunk).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+            from = end;
         }
-        start = end;
-    }
-    Ok(())
+        drop(tx);
+        if folder.join().is_err() {
+            result = Err(ProjectError::Entry {
+                seq: from,
+                msg: "the fold stopped unexpectedly".into(),
+            });
+        }
+        result
+    })
+}
+
+fn parse_chunk(
+    snap: &dyn Snapshot,
+    start: u64,
+    end: u64,
+) -> Result<Vec<(crate::core::types::Millis, event::Event)>, ProjectError> {
+    snap.entries(start, end)?
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let seq = start + i as u64;
+            let e = EntryRef::decode(&b).map_err(|e| ProjectError::Entry {
+                seq,
+                msg: e.to_string(),
+            })?;
+            let ev = event::parse_trusted(e.event).map_err(|e| ProjectError::Entry {
+                seq,
+                msg: e.to_string(),
+            })?;
+            Ok((e.recorded_at, ev))
+        })
+        .collect()
 }
 
 /// The checkpoint an answer was computed at: the tree size and its root.

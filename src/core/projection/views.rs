@@ -55,25 +55,35 @@ impl CommitmentRec {
             .iter()
             .rev()
             .find(|p| p.0 < size)
-            .map(|p| p.1.clone())
+            .map(|p| p.1)
             .unwrap_or(PhaseName::Assigned)
     }
 
     pub fn lead_at(&self, size: u64) -> Option<BodyId> {
+        self.lead_ref_at(size).cloned()
+    }
+
+    /// The lead at `size`, without copying it: the interval that had started and not ended.
+    pub fn lead_ref_at(&self, size: u64) -> Option<&BodyId> {
         self.leads
             .iter()
-            .filter_map(|l| l.at(size))
-            .find(|l| l.to.is_none())
-            .map(|l| l.body)
+            .rev()
+            .find(|l| l.from < size && l.to.is_none_or(|t| t >= size))
+            .map(|l| &l.body)
     }
 
     pub fn co_executors_at(&self, size: u64) -> Vec<BodyId> {
         self.co_executors
             .iter()
-            .filter_map(|l| l.at(size))
-            .filter(|l| l.to.is_none())
-            .map(|l| l.body)
+            .filter(|l| l.from < size && l.to.is_none_or(|t| t >= size))
+            .map(|l| l.body.clone())
             .collect()
+    }
+
+    pub fn is_co_executor_at(&self, size: u64, body: &BodyId) -> bool {
+        self.co_executors
+            .iter()
+            .any(|l| &l.body == body && l.from < size && l.to.is_none_or(|t| t >= size))
     }
 
     pub fn deadline_at(&self, size: u64) -> Date {
@@ -182,8 +192,8 @@ fn in_scope(c: &CommitmentRec, p: Point, body: Option<&BodyId>) -> bool {
     match body {
         None => true,
         Some(b) => {
-            c.lead_at(p.size).as_ref() == Some(b)
-                || c.co_executors_at(p.size).contains(b)
+            c.lead_ref_at(p.size) == Some(b)
+                || c.is_co_executor_at(p.size, b)
                 || (c.phase_at(p.size) == PhaseName::Assigned && c.assigned_to.as_ref() == Some(b))
         }
     }
@@ -683,8 +693,8 @@ pub fn scorecard(h: &History, p: Point, body: Option<&BodyId>) -> ScorecardView 
     }
     for c in h.commitments.values().filter(|c| c.exists_at(p.size)) {
         let n = p.size;
-        if let Some(lead) = c.lead_at(n) {
-            if let Some(s) = cards.get_mut(&lead) {
+        if let Some(lead) = c.lead_ref_at(n) {
+            if let Some(s) = cards.get_mut(lead) {
                 s.held += 1;
                 let claim = c.claim_at(n);
                 let key = claim.map(|x| status_name(x.status)).unwrap_or("no_report");
@@ -703,9 +713,11 @@ pub fn scorecard(h: &History, p: Point, body: Option<&BodyId>) -> ScorecardView 
                 s.deadline_changes += c.deadlines.iter().filter(|d| d.seq < n).count() as u32;
             }
         }
-        for b in c.co_executors_at(n) {
-            if let Some(s) = cards.get_mut(&b) {
-                s.co_executing += 1;
+        for l in &c.co_executors {
+            if l.from < n && l.to.is_none_or(|t| t >= n) {
+                if let Some(s) = cards.get_mut(&l.body) {
+                    s.co_executing += 1;
+                }
             }
         }
         if c.phase_at(n) == PhaseName::Assigned {
@@ -1268,7 +1280,7 @@ pub fn data_quality(h: &History, p: Point) -> QualityView {
             }
         }
         if c.open_at(p.size) {
-            if let Some(l) = c.lead_at(p.size) {
+            if let Some(l) = c.lead_ref_at(p.size).cloned() {
                 *holders.entry(l).or_default() += 1;
             }
         }
