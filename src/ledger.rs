@@ -147,7 +147,9 @@ impl Ledger {
         let (tx, rx) = mpsc::channel();
         // The checking stage runs one batch ahead of the writing stage, so parsing and
         // signature checks of the next batch overlap the durable commit of this one.
-        let (checked_tx, checked_rx) = mpsc::sync_channel(1);
+        // A rendezvous: the checker hands a batch over only when the writer takes it, so what
+        // arrives meanwhile gathers into the next batch instead of many small ones.
+        let (checked_tx, checked_rx) = mpsc::sync_channel(0);
         let book = KeyBook::from_state(&lock(&shared.chain).state);
         let spawn_err =
             |e: std::io::Error| StoreError::Backend(format!("cannot start a ledger thread: {e}"));
