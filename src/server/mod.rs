@@ -11,6 +11,7 @@
 //! rules as every other appender and answers only once the entry is durable.
 
 pub mod client;
+pub mod dashboard;
 pub mod errors;
 pub mod feed;
 pub mod openapi;
@@ -401,8 +402,8 @@ pub fn routes() -> Routes {
         .get("/openapi.json", openapi::document)
         .get("/healthz", read::healthz)
         .get("/readyz", read::readyz);
-    // The oversight views (projections): see views.rs.
-    views::routes(r)
+    // The oversight views (projections): see views.rs; the dashboard's pages: dashboard/.
+    dashboard::routes(views::routes(r))
 }
 
 /// The API's router over `state`, with its middleware: request logs, the bearer token for

@@ -2,7 +2,7 @@
 //! served at `/openapi.json`. A test (tests/server.rs) checks it against the real routes.
 
 use super::errors::{Problem, FAULT_CODES, SERVER_CODES, TYPE_PREFIX};
-use super::{feed, read, receipt, tiles, views, write};
+use super::{dashboard, feed, read, receipt, tiles, views, write};
 use axum::Json;
 use utoipa::OpenApi;
 
@@ -58,6 +58,7 @@ struct ApiDoc;
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(views::openapi());
+    doc.merge(dashboard::openapi());
     let mut text = String::from(
         "The HTTP API of a kordon ledger. Reads are public unless the server runs with \
          --read-token, then every read needs `Authorization: Bearer <token>` (/healthz and \

@@ -15,7 +15,7 @@ use crate::store::Snapshot;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -93,46 +93,27 @@ fn render(bytes: &[u8], seq: u64) -> Result<String, ApiError> {
     entry_json(bytes).ok_or_else(|| ApiError::storage(format!("entry {seq} is not readable")))
 }
 
-/// The ledger at a glance.
-#[utoipa::path(get, path = "/", tag = "read",
-    responses((status = 200, description = "Origin, size, verifier key, latest checkpoint and links (HTML for a browser)", body = Object)))]
-pub async fn index(State(st): State<AppState>, headers: HeaderMap) -> Response {
-    let head = st.head();
-    let origin = st.origin();
+/// The ledger at a glance: for a browser (Accept: text/html) the dashboard's overview, for an
+/// API client this JSON.
+#[utoipa::path(get, path = "/", tag = "read", params(super::dashboard::PageQuery),
+    responses(
+        (status = 200, description = "Origin, size, verifier key, latest checkpoint and links; for a browser (Accept: text/html) the dashboard's overview page", body = Object),
+        (status = 400, description = "For a browser: a malformed as-of point (an HTML page)", content_type = "text/html"),
+    ))]
+pub async fn index(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
     let wants_html = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
     if wants_html {
-        let esc = |s: &str| {
-            s.replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-        };
-        let links = [
-            ("/entries?limit=20", "the first entries"),
-            ("/checkpoint", "the latest signed checkpoint"),
-            ("/verifier-key", "the verifier key"),
-            ("/proof/consistency?size1=1", "a consistency proof"),
-            ("/feed", "the live feed (Server-Sent Events)"),
-            ("/export", "the export, for `kordon verify`"),
-            ("/openapi.json", "the OpenAPI document"),
-        ];
-        let items: String = links
-            .iter()
-            .map(|(h, t)| format!("<li><a href=\"{h}\">{h}</a> — {t}</li>"))
-            .collect();
-        return Html(format!(
-            "<!doctype html><meta charset=utf-8><title>kordon {o}</title>\
-             <h1>kordon ledger {o}</h1><p>{n} entries. Verifier key: <code>{k}</code></p>\
-             <pre>{c}</pre><ul>{items}</ul>",
-            o = esc(&origin),
-            n = head.size,
-            k = esc(st.verifier_key()),
-            c = esc(&head.checkpoint),
-        ))
-        .into_response();
+        return super::dashboard::overview::html(st, &headers, &uri).await;
     }
+    let head = st.head();
+    let origin = st.origin();
     axum::Json(json!({
         "origin": origin,
         "size": head.size,

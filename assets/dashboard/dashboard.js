@@ -1,0 +1,583 @@
+/* kordon dashboard script. Every page reads without it; it adds: dates in the reader's locale,
+   live filtering and sorting of the commitments table, a CSV of the rows shown, chart
+   read-outs, a print button, and the in-browser verification of a record with Web Crypto
+   (Ed25519, SHA-256), following events/SPEC.md. Loaded as a file: the pages' policy forbids
+   inline script. */
+(function () {
+  'use strict';
+
+  var doc = document;
+  var words = {};
+  try {
+    var data = doc.getElementById('kordon-i18n');
+    if (data) words = JSON.parse(data.textContent || '{}');
+  } catch (e) {
+    words = {};
+  }
+  function t(k) {
+    return Object.prototype.hasOwnProperty.call(words, k) ? words[k] : k;
+  }
+  var pageLang = doc.documentElement.getAttribute('lang') || 'uk';
+  var ledgerTz = doc.documentElement.getAttribute('data-tz') || 'UTC';
+
+  /* ---------------------------------------------------------------------------------------
+     Dates: the server writes ISO dates inside <time datetime>; show them in the reader's
+     locale (a browser language of the page's language if the reader has one). */
+  function locale() {
+    var langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ''];
+    for (var i = 0; i < langs.length; i++) {
+      var l = String(langs[i] || '');
+      if (l.toLowerCase().split('-')[0] === pageLang) return l;
+    }
+    return pageLang === 'uk' ? 'uk-UA' : 'en-GB';
+  }
+
+  function localizeTimes(root) {
+    var dateFmt, dtFmt;
+    try {
+      dateFmt = new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: 'UTC' });
+      dtFmt = new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short', timeZone: ledgerTz });
+    } catch (e) {
+      return;
+    }
+    var times = root.querySelectorAll('time[datetime]');
+    for (var i = 0; i < times.length; i++) {
+      var el = times[i];
+      var v = el.getAttribute('datetime');
+      var d;
+      if (/^\d{4}-\d{2}-\d{2}$/.test(v)) {
+        d = new Date(v + 'T00:00:00Z');
+        if (!isNaN(d.getTime())) {
+          el.title = v;
+          el.textContent = dateFmt.format(d);
+        }
+      } else {
+        d = new Date(v);
+        if (!isNaN(d.getTime())) {
+          el.title = v + ' (UTC)';
+          el.textContent = dtFmt.format(d);
+        }
+      }
+    }
+  }
+
+  /* ---------------------------------------------------------------------------------------
+     CSV: the rows shown, as the reader sees them (dates in ISO form). A cell a spreadsheet
+     would read as a formula gets a leading apostrophe, as the server's CSV does. */
+  function csvCell(s) {
+    s = String(s);
+    if (s !== '' && isNaN(Number(s)) && /^[=+\-@\t\r]/.test(s)) s = "'" + s;
+    if (/[",\r\n]/.test(s) || s !== s.trim()) s = '"' + s.replace(/"/g, '""') + '"';
+    return s;
+  }
+
+  function cellText(cell) {
+    if (cell.hasAttribute('data-csv')) return cell.getAttribute('data-csv');
+    return (cell.textContent || '').replace(/\s+/g, ' ').trim();
+  }
+
+  function tableCsv(table) {
+    var lines = [];
+    var head = table.tHead.rows[0].cells;
+    var h = [];
+    for (var i = 0; i < head.length; i++) h.push(csvCell(cellText(head[i])));
+    lines.push(h.join(','));
+    var rows = table.tBodies[0].rows;
+    for (var r = 0; r < rows.length; r++) {
+      if (rows[r].hidden) continue;
+      var cells = rows[r].cells;
+      var line = [];
+      for (var c = 0; c < cells.length; c++) line.push(csvCell(cellText(cells[c])));
+      lines.push(line.join(','));
+    }
+    return '\ufeff' + lines.join('\r\n') + '\r\n';
+  }
+
+  function download(name, text, type) {
+    var blob = new Blob([text], { type: type });
+    var url = URL.createObjectURL(blob);
+    var a = doc.createElement('a');
+    a.href = url;
+    a.download = name;
+    a.hidden = true;
+    doc.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 30000);
+  }
+
+  /* ---------------------------------------------------------------------------------------
+     The commitments table: the same filters as the server's, applied as they change. */
+  var FILTERS = ['body', 'objective', 'component', 'status', 'overdue', 'no_evidence', 'q'];
+
+  function commitments() {
+    var form = doc.getElementById('filters');
+    var table = doc.getElementById('commitments');
+    if (!form || !table) return;
+    var paged = table.getAttribute('data-paged') === '1';
+    var tbody = table.tBodies[0];
+    var shown = doc.getElementById('rows-shown');
+    var noRows = doc.getElementById('no-rows');
+    var csvAll = doc.getElementById('csv-all');
+    var csvButton = doc.getElementById('csv-download');
+
+    function values() {
+      var v = {};
+      for (var i = 0; i < FILTERS.length; i++) {
+        var el = form.elements.namedItem(FILTERS[i]);
+        if (!el) { v[FILTERS[i]] = ''; continue; }
+        if (el.type === 'checkbox') v[FILTERS[i]] = el.checked ? '1' : '';
+        else v[FILTERS[i]] = String(el.value || '').trim();
+      }
+      return v;
+    }
+
+    function syncUrl(v) {
+      var params = new URLSearchParams(location.search);
+      for (var i = 0; i < FILTERS.length; i++) {
+        if (v[FILTERS[i]]) params.set(FILTERS[i], v[FILTERS[i]]);
+        else params.delete(FILTERS[i]);
+      }
+      params.delete('page');
+      var qs = params.toString();
+      history.replaceState(null, '', location.pathname + (qs ? '?' + qs : '') + location.hash);
+      if (csvAll) {
+        params.set('format', 'csv');
+        csvAll.setAttribute('href', location.pathname + '?' + params.toString());
+      }
+    }
+
+    function apply() {
+      var v = values();
+      var q = v.q.toLowerCase();
+      var n = 0;
+      var rows = tbody.rows;
+      for (var i = 0; i < rows.length; i++) {
+        var d = rows[i].dataset;
+        var ok = (!v.body || (' ' + d.bodies + ' ').indexOf(' ' + v.body + ' ') >= 0) &&
+          (!v.objective || d.objective === v.objective) &&
+          (!v.component || (' ' + d.components + ' ').indexOf(' ' + v.component + ' ') >= 0) &&
+          (!v.status || d.status === v.status) &&
+          (!v.overdue || d.overdue === v.overdue) &&
+          (!v.no_evidence || d.noev === '1') &&
+          (!q || d.search.indexOf(q) >= 0);
+        rows[i].hidden = !ok;
+        if (ok) n++;
+      }
+      if (shown) shown.textContent = String(n);
+      if (noRows) noRows.hidden = n > 0;
+      syncUrl(v);
+    }
+
+    if (paged) {
+      // The server holds the rows: let it filter.
+      form.addEventListener('change', function () {
+        if (form.requestSubmit) form.requestSubmit(); else form.submit();
+      });
+    } else {
+      form.addEventListener('change', apply);
+      var q = form.elements.namedItem('q');
+      if (q) q.addEventListener('input', apply);
+      form.addEventListener('submit', function (e) { e.preventDefault(); apply(); });
+    }
+
+    // Sorting in place (the header links sort on the server when the table is paged).
+    var heads = table.tHead.rows[0].cells;
+    function sortBy(th) {
+      var index = Array.prototype.indexOf.call(heads, th);
+      var desc = th.getAttribute('aria-sort') === 'ascending';
+      var collator = new Intl.Collator(pageLang, { numeric: true, sensitivity: 'base' });
+      var rows = Array.prototype.slice.call(tbody.rows);
+      function key(row) {
+        var cell = row.cells[index];
+        return cell.hasAttribute('data-v') ? cell.getAttribute('data-v') : (cell.textContent || '').trim();
+      }
+      rows.sort(function (a, b) {
+        var x = key(a), y = key(b);
+        var nx = Number(x), ny = Number(y);
+        var c = (x !== '' && y !== '' && !isNaN(nx) && !isNaN(ny)) ? nx - ny : collator.compare(x, y);
+        if (c === 0) c = collator.compare(a.getAttribute('data-id'), b.getAttribute('data-id'));
+        return desc ? -c : c;
+      });
+      for (var i = 0; i < rows.length; i++) tbody.appendChild(rows[i]);
+      for (var j = 0; j < heads.length; j++) heads[j].removeAttribute('aria-sort');
+      th.setAttribute('aria-sort', desc ? 'descending' : 'ascending');
+      var params = new URLSearchParams(location.search);
+      params.set('sort', th.getAttribute('data-key'));
+      params.set('dir', desc ? 'desc' : 'asc');
+      history.replaceState(null, '', location.pathname + '?' + params.toString() + location.hash);
+      var hidden = form.querySelectorAll('input[type=hidden][name=sort], input[type=hidden][name=dir]');
+      for (var k = 0; k < hidden.length; k++) hidden[k].remove();
+    }
+    var links = table.querySelectorAll('th a.sort');
+    for (var i = 0; i < links.length; i++) {
+      links[i].addEventListener('click', function (e) {
+        if (paged) return;
+        e.preventDefault();
+        sortBy(e.currentTarget.closest('th'));
+      });
+    }
+
+    if (csvButton) {
+      csvButton.hidden = false;
+      csvButton.addEventListener('click', function () {
+        download('commitments.csv', tableCsv(table), 'text/csv;charset=utf-8');
+      });
+    }
+  }
+
+  /* ---------------------------------------------------------------------------------------
+     Charts: the segment under the pointer or the keyboard focus, read out under the chart. */
+  function charts() {
+    var figs = doc.querySelectorAll('figure.chart');
+    for (var i = 0; i < figs.length; i++) {
+      (function (fig) {
+        var info = fig.querySelector('.chart-info');
+        if (!info) return;
+        var segs = fig.querySelectorAll('rect.seg');
+        function clear() {
+          var hot = fig.querySelectorAll('rect.hot');
+          for (var k = 0; k < hot.length; k++) hot[k].classList.remove('hot');
+        }
+        for (var j = 0; j < segs.length; j++) {
+          (function (r) {
+            function show() {
+              clear();
+              r.classList.add('hot');
+              info.textContent = r.getAttribute('data-info') || '';
+            }
+            r.addEventListener('mouseenter', show);
+            var a = r.closest('a');
+            if (a) a.addEventListener('focus', show);
+          })(segs[j]);
+        }
+        fig.addEventListener('mouseleave', clear);
+      })(figs[i]);
+    }
+  }
+
+  function printButton() {
+    var b = doc.getElementById('print');
+    if (!b) return;
+    b.hidden = false;
+    b.addEventListener('click', function () { window.print(); });
+  }
+
+  /* ---------------------------------------------------------------------------------------
+     Verification in this browser (events/SPEC.md §2, §7–§10). */
+  var enc = new TextEncoder();
+
+  function hex(bytes) {
+    var s = '';
+    for (var i = 0; i < bytes.length; i++) s += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
+    return s;
+  }
+  function fromHex(s) {
+    if (typeof s !== 'string' || !/^([0-9a-f]{2})*$/.test(s)) throw new Error('not lowercase hex: ' + String(s).slice(0, 80));
+    var out = new Uint8Array(s.length / 2);
+    for (var i = 0; i < out.length; i++) out[i] = parseInt(s.substr(i * 2, 2), 16);
+    return out;
+  }
+  function fromB64(s) {
+    var bin = atob(String(s).trim());
+    var out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+  function concat() {
+    var n = 0, i;
+    for (i = 0; i < arguments.length; i++) n += arguments[i].length;
+    var out = new Uint8Array(n), at = 0;
+    for (i = 0; i < arguments.length; i++) { out.set(arguments[i], at); at += arguments[i].length; }
+    return out;
+  }
+  function same(a, b) {
+    if (a.length !== b.length) return false;
+    for (var i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+  function sha256(bytes) {
+    return crypto.subtle.digest('SHA-256', bytes).then(function (d) { return new Uint8Array(d); });
+  }
+  function ed25519Key(raw) {
+    return crypto.subtle.importKey('raw', raw, { name: 'Ed25519' }, false, ['verify']);
+  }
+  function ed25519Verify(key, sig, msg) {
+    return crypto.subtle.verify({ name: 'Ed25519' }, key, sig, msg);
+  }
+  function fetchOk(url, as) {
+    return fetch(url, { cache: 'no-store', credentials: 'same-origin' }).then(function (r) {
+      if (!r.ok) throw new Error('GET ' + url + ': HTTP ' + r.status);
+      return as === 'text' ? r.text() : r.json();
+    });
+  }
+
+  /* C2SP verifier key: name+keyid+base64(0x01 ‖ key), split at the first two '+'. */
+  function parseVkey(text) {
+    text = String(text).trim();
+    var i = text.indexOf('+');
+    var j = text.indexOf('+', i + 1);
+    if (i <= 0 || j < 0) throw new Error('the verifier key is not name+keyid+key');
+    var name = text.slice(0, i);
+    var id = text.slice(i + 1, j);
+    var key = fromB64(text.slice(j + 1));
+    if (!/^[0-9a-f]{8}$/.test(id)) throw new Error('the verifier key id is not 8 hex digits');
+    if (key.length !== 33 || key[0] !== 1) throw new Error('the verifier key is not an Ed25519 key');
+    return { name: name, id: id, pub: key.slice(1) };
+  }
+
+  /* A C2SP signed note: the text ends at the last blank line; signature lines follow. */
+  function parseNote(note) {
+    var idx = note.lastIndexOf('\n\n');
+    if (idx < 0) throw new Error('the checkpoint has no signature lines');
+    var text = note.slice(0, idx + 1);
+    var sigs = [];
+    var lines = note.slice(idx + 2).split('\n');
+    for (var i = 0; i < lines.length; i++) {
+      var l = lines[i];
+      if (l === '') continue;
+      if (l.indexOf('\u2014 ') !== 0) throw new Error('a signature line does not start with an em dash');
+      var rest = l.slice(2);
+      var sp = rest.lastIndexOf(' ');
+      if (sp <= 0) throw new Error('a signature line has no key name');
+      sigs.push({ name: rest.slice(0, sp), bytes: fromB64(rest.slice(sp + 1)) });
+    }
+    var body = text.split('\n');
+    if (body.length < 4) throw new Error('the checkpoint text is not origin, size and root');
+    if (!/^(0|[1-9][0-9]*)$/.test(body[1])) throw new Error('the checkpoint size is not a number');
+    return { text: text, sigs: sigs, origin: body[0], size: Number(body[1]), root: fromB64(body[2]) };
+  }
+
+  /* RFC 9162 §2.1.3.2: the root an audit path leads to from a leaf. */
+  function inclusionRoot(index, size, leaf, proof) {
+    if (index >= size) return Promise.reject(new Error('the entry is beyond the checkpoint'));
+    var fn = index, sn = size - 1;
+    var r = Promise.resolve(leaf);
+    var steps = [];
+    for (var i = 0; i < proof.length; i++) {
+      if (sn === 0) return Promise.reject(new Error('the proof is longer than the tree is deep'));
+      var p = proof[i];
+      if (fn % 2 === 1 || fn === sn) {
+        steps.push({ left: p });
+        if (fn % 2 === 0) {
+          while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+        }
+      } else {
+        steps.push({ right: p });
+      }
+      fn = Math.floor(fn / 2);
+      sn = Math.floor(sn / 2);
+    }
+    if (sn !== 0) return Promise.reject(new Error('the proof is shorter than the tree is deep'));
+    steps.forEach(function (s) {
+      r = r.then(function (acc) {
+        var one = new Uint8Array([1]);
+        return sha256(s.left ? concat(one, s.left, acc) : concat(one, acc, s.right));
+      });
+    });
+    return r;
+  }
+
+  function verifier() {
+    var form = doc.getElementById('verify-form');
+    if (!form) return;
+    var out = doc.getElementById('verify-out');
+    var result = doc.getElementById('verify-result');
+    var list = doc.getElementById('verify-steps');
+    var seqInput = doc.getElementById('verify-seq');
+    var vkeyInput = doc.getElementById('vkey');
+
+    function step(label) {
+      var li = doc.createElement('li');
+      var mark = doc.createElement('span');
+      mark.className = 'mark';
+      mark.textContent = '…';
+      var name = doc.createElement('span');
+      name.className = 'name';
+      name.textContent = label;
+      li.appendChild(mark);
+      li.appendChild(name);
+      list.appendChild(li);
+      return {
+        detail: function (text) {
+          var d = doc.createElement('span');
+          d.className = 'detail';
+          d.textContent = text;
+          li.appendChild(d);
+        },
+        done: function (ok) {
+          li.setAttribute('data-ok', ok ? 'true' : 'false');
+          mark.textContent = ok ? '✓' : '✗';
+          mark.setAttribute('aria-label', ok ? t('step_ok') : t('step_fail'));
+          return ok;
+        }
+      };
+    }
+
+    function finish(state, text) {
+      result.setAttribute('data-result', state);
+      result.textContent = text;
+    }
+
+    function run(ref) {
+      out.hidden = false;
+      list.textContent = '';
+      finish('running', t('verify_running'));
+      if (!window.isSecureContext || !window.crypto || !crypto.subtle) {
+        finish('unsupported', t('verify_insecure'));
+        return Promise.resolve();
+      }
+      var all = true;
+      var cp, vkey, ledgerKey, entry, leaf, seq, event, sig, authorKey;
+      var s1 = step(t('step_checkpoint'));
+      var s1done = false;
+      return Promise.resolve()
+        .then(function () {
+          vkey = parseVkey(vkeyInput ? vkeyInput.value : '');
+          return ed25519Key(vkey.pub).catch(function (e) {
+            var err = new Error(t('verify_unsupported') + ' (' + (e && e.name) + ')');
+            err.unsupported = true;
+            throw err;
+          });
+        })
+        .then(function (k) {
+          ledgerKey = k;
+          return sha256(concat(enc.encode(vkey.name), new Uint8Array([10, 1]), vkey.pub));
+        })
+        .then(function (id) {
+          if (hex(id.slice(0, 4)) !== vkey.id) throw new Error('the verifier key id does not match its key');
+          return fetchOk('/checkpoint', 'text');
+        })
+        .then(function (note) {
+          cp = parseNote(note);
+          if (cp.origin !== vkey.name) throw new Error('the checkpoint origin ' + cp.origin + ' is not the key name ' + vkey.name);
+          var mine = cp.sigs.filter(function (s) { return s.name === vkey.name && s.bytes.length === 68 && hex(s.bytes.slice(0, 4)) === vkey.id; });
+          if (!mine.length) throw new Error('no signature line of ' + vkey.name + '+' + vkey.id);
+          return Promise.all(mine.map(function (s) { return ed25519Verify(ledgerKey, s.bytes.slice(4), enc.encode(cp.text)); }));
+        })
+        .then(function (oks) {
+          var ok = oks.every(Boolean);
+          s1.detail(cp.origin + ' · ' + cp.size + ' · ' + hex(cp.root));
+          s1done = true;
+          all = s1.done(ok) && all;
+          // The entry.
+          var url = /^[0-9]+$/.test(ref) ? '/entries/' + ref : '/events/' + encodeURIComponent(ref);
+          return fetchOk(url, 'json');
+        })
+        .then(function (json) {
+          entry = fromB64(json.entry);
+          if (entry.length < 115 || entry[0] !== 1) throw new Error('not a version 1 entry');
+          var view = new DataView(entry.buffer, entry.byteOffset, entry.byteLength);
+          seq = Number(view.getBigUint64(1));
+          if (/^[0-9]+$/.test(ref) && seq !== Number(ref)) throw new Error('the server sent entry ' + seq + ' for ' + ref);
+          sig = entry.slice(49, 113);
+          event = entry.slice(113);
+          return sha256(concat(new Uint8Array([0]), entry));
+        })
+        .then(function (h) {
+          leaf = h;
+          var s2 = step(t('step_leaf'));
+          s2.detail('#' + seq + ': ' + hex(leaf));
+          s2.done(true);
+          return fetchOk('/proof/inclusion?seq=' + seq + '&size=' + cp.size, 'json');
+        })
+        .then(function (p) {
+          var s3 = step(t('step_proof'));
+          var proof = (p.proof || []).map(fromHex);
+          if (proof.some(function (x) { return x.length !== 32; })) throw new Error('a proof hash is not 32 bytes');
+          return inclusionRoot(seq, cp.size, leaf, proof).then(function (root) {
+            s3.detail(t('computed') + ' ' + hex(root) + ' · ' + t('expected') + ' ' + hex(cp.root));
+            all = s3.done(same(root, cp.root)) && all;
+          }, function (e) {
+            s3.detail(String(e.message || e));
+            all = s3.done(false) && all;
+          });
+        })
+        .then(function () {
+          var s4 = step(t('step_key'));
+          var ev;
+          try {
+            ev = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(event));
+          } catch (e) {
+            s4.detail('the event is not JSON: ' + e.message);
+            all = s4.done(false) && all;
+            return null;
+          }
+          return fetchOk('/keys/' + encodeURIComponent(ev.key), 'json').then(function (k) {
+            var pub = fromB64(k.public_key);
+            return sha256(pub).then(function (d) {
+              var ok = pub.length === 32 && hex(d.slice(0, 8)) === ev.key && k.body === ev.author;
+              s4.detail(ev.author + ' · ' + ev.key + ' · ' + k.public_key);
+              all = s4.done(ok) && all;
+              return ed25519Key(pub);
+            });
+          }).then(function (key) {
+            authorKey = key;
+            return ev;
+          }, function (e) {
+            s4.detail(String(e.message || e));
+            all = s4.done(false) && all;
+            return null;
+          });
+        })
+        .then(function (ev) {
+          var s5 = step(t('step_signature'));
+          if (!ev || !authorKey) return s5.done(false);
+          return ed25519Verify(authorKey, sig, concat(enc.encode('kordon/event/v1\n'), event)).then(function (ok) {
+            s5.detail(ev.type + ' · ' + ev.id);
+            all = s5.done(ok) && all;
+          });
+        })
+        .then(function () {
+          finish(all ? 'ok' : 'fail', all ? t('verify_ok') : t('verify_failed'));
+        })
+        .catch(function (e) {
+          if (e && e.unsupported) {
+            s1.detail(String(e.message));
+            s1.done(false);
+            finish('unsupported', t('verify_unsupported'));
+            return;
+          }
+          var msg = String((e && e.message) || e);
+          if (!s1done) {
+            s1.detail(msg);
+            s1.done(false);
+          } else {
+            var last = step(t('verify_error'));
+            last.detail(msg);
+            last.done(false);
+          }
+          finish('fail', t('verify_failed'));
+        });
+    }
+
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var ref = String(seqInput.value || '').trim();
+      if (!ref) return;
+      var params = new URLSearchParams(location.search);
+      params.set('seq', ref);
+      history.replaceState(null, '', location.pathname + '?' + params.toString() + '#verify');
+      run(ref);
+    });
+    // A link to a record ("verify" in a commitment's history) verifies it straight away.
+    var given = new URLSearchParams(location.search).get('seq');
+    if (given) {
+      run(given.trim()).then(function () {
+        var sec = doc.getElementById('verify-section');
+        if (sec && sec.scrollIntoView) sec.scrollIntoView();
+      });
+    }
+  }
+
+  function start() {
+    localizeTimes(doc);
+    commitments();
+    charts();
+    printButton();
+    verifier();
+  }
+
+  if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', start);
+  else start();
+})();

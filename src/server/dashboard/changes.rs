@@ -1,0 +1,377 @@
+//! Changes: what was added, handed over, re-dated, reported, assessed, closed and asked between
+//! two dates or two hearings (`View::Changes`), and how the status counts moved.
+
+use super::html::E;
+use super::i18n::{self, M};
+use super::{render, Content, Cx, Fail, Nav, PageQuery, PageRequest};
+use crate::core::entry::EntryRef;
+use crate::core::event::{self, Body, Role};
+use crate::core::projection::views::{self, Change, ChangesView};
+use crate::core::projection::{History, Point};
+use crate::core::types::Date;
+use crate::query::{self, View, ViewResult};
+use crate::server::{AppState, Q};
+use crate::store::Snapshot;
+use axum::extract::State;
+use axum::response::Response;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use utoipa::IntoParams;
+
+/// The most changes listed per section; the CSV link has them all.
+pub const SECTION_LIMIT: usize = 200;
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChangesQuery {
+    /// The start: a date (YYYY-MM-DD, changes after the end of that day) or a number of
+    /// entries. Default: the last hearing, else 30 days before.
+    pub since: Option<String>,
+    /// The end: a date or a number of entries. Default: the page's as-of point.
+    pub until: Option<String>,
+}
+
+/// The changes between two points.
+#[utoipa::path(get, path = "/dashboard/changes", tag = "dashboard", params(PageQuery, ChangesQuery),
+    responses(
+        (status = 200, description = "The page (an HTML page for a browser, else problem+json)", content_type = "text/html"),
+        (status = 400, description = "A date or size is malformed or beyond the ledger (an HTML page for a browser, else problem+json)", content_type = "text/html"),
+    ))]
+pub async fn page(
+    State(st): State<AppState>,
+    req: PageRequest,
+    Q(_): Q<PageQuery>,
+    Q(_): Q<ChangesQuery>,
+) -> Response {
+    render(st, req, Nav::Changes, build).await
+}
+
+/// The sections of a changes view, with their labels.
+pub fn sections(v: &ChangesView) -> [(M, &Vec<Change>); 8] {
+    [
+        (M::section_added, &v.added),
+        (M::section_handed_over, &v.handed_over),
+        (M::section_redated, &v.redated),
+        (M::section_reported, &v.reported),
+        (M::section_assessed, &v.assessed),
+        (M::section_closed, &v.closed),
+        (M::section_inquiries, &v.inquiries),
+        (M::section_other, &v.other),
+    ]
+}
+
+/// A table of changes.
+pub fn table(cx: &Cx, h: &History, out: &mut String, rows: &[&Change]) {
+    let _ = write!(
+        out,
+        "<div class=\"table-wrap\"><table class=\"data changes\"><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
+         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+        E(cx.t(M::seq)),
+        E(cx.t(M::recorded_at)),
+        E(cx.t(M::event_type)),
+        E(cx.t(M::author)),
+        E(cx.t(M::commitment)),
+        E(cx.t(M::summary)),
+    );
+    for c in rows {
+        let author = crate::core::types::BodyId::parse(&c.author)
+            .map(|b| cx.body_link(h, &b))
+            .unwrap_or_else(|_| E(&c.author).to_string());
+        let _ = write!(
+            out,
+            "<tr><td class=\"num\"><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            E(&cx.link("/dashboard/integrity", &[("seq", &c.seq.to_string())])),
+            c.seq,
+            cx.datetime(c.recorded_at),
+            E(i18n::event_type(cx.lang, c.kind)),
+            author,
+            c.commitment
+                .as_ref()
+                .map(|id| cx.commitment_link(id))
+                .unwrap_or_default(),
+            E(&c.summary),
+        );
+    }
+    out.push_str("</tbody></table></div>");
+}
+
+/// A general record of an overseer (a note not about one commitment): the hearings.
+pub struct Hearing {
+    pub seq: u64,
+    pub date: Date,
+    pub text: String,
+}
+
+/// The overseers' general records up to `size`, latest first (at most `max`). Reads the
+/// projections' per-entry facts, then only those entries from the store.
+pub fn hearings(h: &History, snap: &dyn Snapshot, size: u64, max: usize) -> Vec<Hearing> {
+    let overseer = |ix: u32| {
+        h.body_at(ix)
+            .and_then(|b| h.bodies.get(b))
+            .is_some_and(|b| b.roles.contains(&Role::Overseer))
+    };
+    let mut out = Vec::new();
+    let end = (size as usize).min(h.entries.len());
+    for seq in (0..end).rev() {
+        let e = &h.entries[seq];
+        if e.commitment != u32::MAX || e.kind != "note.added" || !overseer(e.author) {
+            continue;
+        }
+        let text = snap
+            .entries(seq as u64, seq as u64 + 1)
+            .ok()
+            .and_then(|mut v| v.pop())
+            .and_then(|b| {
+                let e = EntryRef::decode(&b).ok()?;
+                match event::parse_trusted(e.event).ok()?.body {
+                    Body::NoteAdded(n) => Some(n.text),
+                    _ => None,
+                }
+            })
+            .unwrap_or_default();
+        out.push(Hearing {
+            seq: seq as u64,
+            date: h.date_of(e.recorded_at),
+            text,
+        });
+        if out.len() >= max {
+            break;
+        }
+    }
+    out
+}
+
+fn excerpt(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Status counts (latest claims) of every commitment at a point, with overdue and open.
+fn counts(h: &History, p: Point) -> (BTreeMap<String, u32>, u32, u32) {
+    let v = views::objectives(h, p);
+    let mut all = BTreeMap::new();
+    let (mut overdue, mut open) = (0, 0);
+    for r in &v.objectives {
+        for (k, n) in &r.statuses {
+            *all.entry(k.clone()).or_insert(0) += n;
+        }
+        overdue += r.overdue;
+        open += r.open;
+    }
+    (all, overdue, open)
+}
+
+fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
+    let (point, _) = cx.resolve(h, snap)?;
+    let hearings = hearings(h, snap, point.size, 40);
+    let since = match cx.req.param("since") {
+        Some(s) => s.to_string(),
+        None => hearings
+            .iter()
+            .find(|x| x.date < point.today)
+            .map(|x| x.date.to_string())
+            .or_else(|| {
+                point
+                    .today
+                    .0
+                    .checked_sub(jiff::Span::new().days(30))
+                    .ok()
+                    .map(|d| d.to_string())
+            })
+            .unwrap_or_default(),
+    };
+    let until = cx.req.param("until").map(str::to_string);
+    // A period that ends after the page's as-of point stops there.
+    let until_asked = match (&until, &cx.req.as_of) {
+        (Some(u), Some(a)) if query::point(h, u, None)?.size > point.size => Some(a.clone()),
+        _ => until.clone(),
+    };
+    let req = query::Request {
+        since: Some(since.clone()),
+        until: until_asked,
+        ..cx.request()
+    };
+    let ans = query::answer(h, snap, View::Changes, &req, cx.now)?;
+    let (at, to_point) = (ans.checkpoint, ans.as_of);
+    let ViewResult::Changes(v) = ans.result else {
+        return Err(Fail::bad("unexpected view"));
+    };
+    let mut m = String::with_capacity(64 * 1024);
+    let _ = write!(m, "<h1>{}</h1>", E(cx.t(M::changes)));
+
+    // Two dates.
+    let _ = write!(
+        m,
+        "<form class=\"filters\" method=\"get\" action=\"/dashboard/changes\"><fieldset><legend>{}</legend>\
+         <label class=\"field\"><span>{}</span><input type=\"date\" name=\"since\" value=\"{}\" required></label>\
+         <label class=\"field\"><span>{}</span><input type=\"date\" name=\"until\" value=\"{}\"></label>",
+        E(cx.t(M::between)),
+        E(cx.t(M::since)),
+        E(if since.len() == 10 { &since } else { "" }),
+        E(cx.t(M::until)),
+        E(until.as_deref().filter(|u| u.len() == 10).unwrap_or("")),
+    );
+    if let Some(a) = &cx.req.as_of {
+        let _ = write!(
+            m,
+            "<input type=\"hidden\" name=\"as_of\" value=\"{}\">",
+            E(a)
+        );
+    }
+    let _ = write!(
+        m,
+        "<button type=\"submit\">{}</button></fieldset></form>",
+        E(cx.t(M::compare))
+    );
+    // Two hearings.
+    if !hearings.is_empty() {
+        let _ = write!(
+            m,
+            "<form class=\"filters\" method=\"get\" action=\"/dashboard/changes\" id=\"hearings-form\"><fieldset><legend>{}</legend><p class=\"help\">{}</p>",
+            E(cx.t(M::hearings)),
+            E(cx.t(M::hearings_help)),
+        );
+        let options: Vec<(String, String)> = hearings
+            .iter()
+            .map(|x| {
+                (
+                    x.date.to_string(),
+                    format!("{} — {}", x.date, excerpt(&x.text, 90)),
+                )
+            })
+            .collect();
+        let older = hearings.get(1).map(|x| x.date.to_string());
+        let newer = hearings.first().map(|x| x.date.to_string());
+        super::select(
+            &mut m,
+            "since",
+            cx.t(M::since),
+            "—",
+            &options,
+            cx.req.param("since").or(older.as_deref()),
+        );
+        super::select(
+            &mut m,
+            "until",
+            cx.t(M::until),
+            "—",
+            &options,
+            cx.req.param("until").or(newer.as_deref()),
+        );
+        if let Some(a) = &cx.req.as_of {
+            let _ = write!(
+                m,
+                "<input type=\"hidden\" name=\"as_of\" value=\"{}\">",
+                E(a)
+            );
+        }
+        let _ = write!(
+            m,
+            "<button type=\"submit\">{}</button></fieldset></form>",
+            E(cx.t(M::compare))
+        );
+    }
+
+    // The difference.
+    let _ = write!(
+        m,
+        "<h2 id=\"result\">{} {} → {}</h2><p class=\"help\">{} {} → {} ({} {})</p>",
+        E(cx.t(M::between)),
+        cx.date(v.from.today),
+        cx.date(v.to.today),
+        E(cx.t(M::tree_size)),
+        v.from.size,
+        v.to.size,
+        v.to.size.saturating_sub(v.from.size),
+        E(cx.t(M::entries)),
+    );
+    let (before, overdue_before, open_before) = counts(h, v.from);
+    let (after, overdue_after, open_after) = counts(h, v.to);
+    let _ = write!(
+        m,
+        "<div class=\"table-wrap\"><table class=\"data delta\" id=\"delta\"><caption>{}</caption><thead><tr><th scope=\"col\">{}</th>\
+         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">Δ</th></tr></thead><tbody>",
+        E(cx.t(M::status)),
+        E(cx.t(M::status)),
+        cx.date(v.from.today),
+        cx.date(v.to.today),
+    );
+    let mut row = |label: &str, a: u32, b: u32| {
+        let d = b as i64 - a as i64;
+        let _ = write!(
+            m,
+            "<tr><th scope=\"row\">{}</th><td class=\"num\">{a}</td><td class=\"num\">{b}</td><td class=\"num\">{}</td></tr>",
+            E(label),
+            if d > 0 { format!("+{d}") } else { d.to_string() }
+        );
+    };
+    for s in i18n::STATUSES {
+        let (a, b) = (
+            before.get(s).copied().unwrap_or(0),
+            after.get(s).copied().unwrap_or(0),
+        );
+        if a > 0 || b > 0 {
+            row(i18n::status(cx.lang, s), a, b);
+        }
+    }
+    row(cx.t(M::open_commitments), open_before, open_after);
+    row(cx.t(M::overdue_items), overdue_before, overdue_after);
+    m.push_str("</tbody></table></div>");
+
+    let csv = crate::server::dashboard::html::url(
+        "/views/changes",
+        &[
+            ("since", &v.from.size.to_string()),
+            ("until", &v.to.size.to_string()),
+            ("format", "csv"),
+        ],
+    );
+    let mut any = false;
+    for (label, list) in sections(&v) {
+        if list.is_empty() {
+            continue;
+        }
+        any = true;
+        let id = format!("s-{}", label.name());
+        let _ = write!(
+            m,
+            "<h3 id=\"{}\">{} <span class=\"count\">({})</span></h3>",
+            E(&id),
+            E(cx.t(label)),
+            list.len()
+        );
+        let shown: Vec<&Change> = list.iter().rev().take(SECTION_LIMIT).collect();
+        table(cx, h, &mut m, &shown);
+        if list.len() > SECTION_LIMIT {
+            let _ = write!(
+                m,
+                "<p class=\"more\">{}: {} — <a href=\"{}\">CSV</a></p>",
+                E(cx.t(M::more_items)),
+                list.len() - SECTION_LIMIT,
+                E(&csv)
+            );
+        }
+    }
+    if !any {
+        let _ = write!(m, "<p>{}</p>", E(cx.t(M::no_changes)));
+    } else {
+        let _ = write!(
+            m,
+            "<p><a href=\"{}\" download>{} (CSV)</a></p>",
+            E(&csv),
+            E(cx.t(M::all_changes))
+        );
+    }
+    Ok(Content {
+        title: cx.t(M::changes).to_string(),
+        main: m,
+        point: to_point,
+        at,
+    })
+}

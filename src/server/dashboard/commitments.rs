@@ -1,0 +1,841 @@
+//! Commitments: a table of every commitment at the point, filterable by body, objective, EU IBM
+//! component, status, overdue and "claimed without evidence", sortable, and downloadable as CSV.
+//!
+//! Without JavaScript the filters are GET parameters and the column headers are links. With it,
+//! the same filters apply as you change them (on the rows the page holds: all of them, unless
+//! there are more than `PAGE_SIZE`, then the form is submitted), headers sort in place, and
+//! "download" builds a CSV of exactly the rows shown. `format=csv` is the server's CSV of every
+//! matching row.
+
+use super::html::{self, E};
+use super::i18n::{self, M};
+use super::{render, Content, Cx, Fail, Nav, PageQuery, PageRequest};
+use crate::core::event::Status;
+use crate::core::projection::CommitmentRec;
+use crate::core::projection::{status_name, verdict_name, History, PhaseName, Point};
+use crate::core::types::{BodyId, Date};
+use crate::server::{AppState, Q};
+use crate::store::Snapshot;
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::fmt::Write;
+use utoipa::IntoParams;
+
+/// Rows per page: above this the table is paged and filtered by the server.
+pub const PAGE_SIZE: usize = 500;
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CommitmentsQuery {
+    /// Only commitments this body leads, co-executes or was assigned (a body id).
+    pub body: Option<String>,
+    /// Only commitments under this objective (an objective id).
+    pub objective: Option<String>,
+    /// Only commitments whose objective serves this EU IBM component (e.g. `border_control`).
+    pub component: Option<String>,
+    /// Only commitments whose latest claimed status is this (`in_progress`, …, or `no_report`).
+    pub status: Option<String>,
+    /// `1`: overdue only; `at_risk`: at risk only; `0`: open and neither.
+    pub overdue: Option<String>,
+    /// `1`: only those whose latest report claims implemented or partially implemented
+    /// without evidence.
+    pub no_evidence: Option<String>,
+    /// Text in the id or title.
+    pub q: Option<String>,
+    /// `id` (default), `title`, `lead`, `objective`, `status`, `deadline` or `overdue`.
+    pub sort: Option<String>,
+    /// `asc` (default) or `desc`.
+    pub dir: Option<String>,
+    /// The page, from 1, when more than 500 rows match.
+    pub page: Option<String>,
+    /// `csv`: every matching row as CSV instead of the page.
+    pub format: Option<String>,
+}
+
+/// The commitments table.
+#[utoipa::path(get, path = "/dashboard/commitments", tag = "dashboard", params(PageQuery, CommitmentsQuery),
+    responses(
+        (status = 200, description = "The page (HTML), or CSV with format=csv", content_type = "text/html"),
+        (status = 400, description = "The as-of point is malformed (an HTML page for a browser, else problem+json)", content_type = "text/html"),
+    ))]
+pub async fn page(
+    State(st): State<AppState>,
+    req: PageRequest,
+    Q(_): Q<PageQuery>,
+    Q(q): Q<CommitmentsQuery>,
+) -> Response {
+    if q.format.as_deref() == Some("csv") {
+        return csv_download(st, req).await;
+    }
+    render(st, req, Nav::Commitments, build).await
+}
+
+/// One commitment as the table shows it.
+pub struct Row<'a> {
+    pub c: &'a CommitmentRec,
+    pub title: &'a str,
+    pub lead: Option<BodyId>,
+    pub co: Vec<BodyId>,
+    /// Lead, co-executors and a pending assignee: who the body filter matches.
+    pub bodies: Vec<BodyId>,
+    pub objective: String,
+    pub components: Vec<&'static str>,
+    pub status: &'static str,
+    pub verdict: Option<&'static str>,
+    pub deadline: Date,
+    pub overdue: Option<i64>,
+    pub at_risk: bool,
+    pub phase: PhaseName,
+    pub no_evidence: bool,
+}
+
+impl Row<'_> {
+    /// `1` overdue, `at_risk`, `0` open and neither, empty when closed.
+    pub fn overdue_key(&self) -> &'static str {
+        if self.overdue.is_some() {
+            "1"
+        } else if self.at_risk {
+            "at_risk"
+        } else if matches!(self.phase, PhaseName::Active | PhaseName::Assigned) {
+            "0"
+        } else {
+            ""
+        }
+    }
+}
+
+/// Every commitment that exists at `p`, in id order.
+pub fn rows<'a>(cx: &Cx, h: &'a History, p: Point) -> Vec<Row<'a>> {
+    let n = p.size;
+    let mut out: Vec<Row<'a>> = h
+        .commitments
+        .values()
+        .filter(|c| c.exists_at(n))
+        .map(|c| {
+            let lead = c.lead_at(n);
+            let co = c.co_executors_at(n);
+            let phase = c.phase_at(n);
+            let mut bodies: Vec<BodyId> = lead.iter().cloned().collect();
+            bodies.extend(co.iter().cloned());
+            if phase == PhaseName::Assigned {
+                bodies.extend(c.assigned_to.iter().cloned());
+            }
+            let claim = c.claim_at(n);
+            let components = c
+                .fields
+                .objective
+                .as_ref()
+                .and_then(|o| h.objectives.get(o))
+                .map(|o| {
+                    o.components
+                        .iter()
+                        .filter_map(|k| {
+                            let name = serde_json::to_value(k).ok()?;
+                            i18n::COMPONENTS
+                                .iter()
+                                .copied()
+                                .find(|x| Some(*x) == name.as_str())
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let overdue = c.overdue_at(p);
+            Row {
+                c,
+                title: cx.title(&c.fields.title_uk, c.fields.title_en.as_deref()),
+                lead: lead.clone().or_else(|| {
+                    (phase == PhaseName::Assigned)
+                        .then(|| c.assigned_to.clone())
+                        .flatten()
+                }),
+                co,
+                bodies,
+                objective: c
+                    .fields
+                    .objective
+                    .as_ref()
+                    .map(|o| o.to_string())
+                    .unwrap_or_default(),
+                components,
+                status: claim.map(|x| status_name(x.status)).unwrap_or("no_report"),
+                verdict: c.assessment_at(n).map(|a| verdict_name(a.verdict)),
+                deadline: c.deadline_at(n),
+                at_risk: overdue.is_none() && c.at_risk_at(p).is_some(),
+                overdue,
+                phase,
+                no_evidence: claim.is_some_and(|x| {
+                    matches!(x.status, Status::Implemented | Status::PartiallyImplemented)
+                        && x.evidence.is_empty()
+                }),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| html::natural_cmp(a.c.id.as_str(), b.c.id.as_str()));
+    out
+}
+
+/// The filters as the request gives them.
+pub struct Filters {
+    pub body: Option<String>,
+    pub objective: Option<String>,
+    pub component: Option<String>,
+    pub status: Option<String>,
+    pub overdue: Option<String>,
+    pub no_evidence: bool,
+    pub q: Option<String>,
+}
+
+impl Filters {
+    pub fn of(cx: &Cx) -> Filters {
+        let p = |k: &str| cx.req.param(k).map(str::to_string);
+        Filters {
+            body: p("body"),
+            objective: p("objective"),
+            component: p("component"),
+            status: p("status"),
+            overdue: p("overdue"),
+            no_evidence: cx.req.param("no_evidence").is_some_and(|v| v != "0"),
+            q: p("q").map(|s| s.to_lowercase()),
+        }
+    }
+
+    pub fn matches(&self, r: &Row<'_>) -> bool {
+        self.body
+            .as_deref()
+            .is_none_or(|b| r.bodies.iter().any(|x| x.as_str() == b))
+            && self.objective.as_deref().is_none_or(|o| r.objective == o)
+            && self
+                .component
+                .as_deref()
+                .is_none_or(|k| r.components.contains(&k))
+            && self.status.as_deref().is_none_or(|s| r.status == s)
+            && self.overdue.as_deref().is_none_or(|o| r.overdue_key() == o)
+            && (!self.no_evidence || r.no_evidence)
+            && self.q.as_deref().is_none_or(|q| search_text(r).contains(q))
+    }
+}
+
+fn search_text(r: &Row<'_>) -> String {
+    format!("{} {}", r.c.id, r.title).to_lowercase()
+}
+
+const SORTS: [&str; 7] = [
+    "id",
+    "title",
+    "lead",
+    "objective",
+    "status",
+    "deadline",
+    "overdue",
+];
+
+fn sort(rows: &mut [Row<'_>], key: &str, desc: bool, cx: &Cx, h: &History) {
+    use std::cmp::Ordering;
+    let by = |a: &Row<'_>, b: &Row<'_>| -> Ordering {
+        match key {
+            "title" => a.title.to_lowercase().cmp(&b.title.to_lowercase()),
+            "lead" => {
+                let n = |r: &Row<'_>| {
+                    r.lead
+                        .as_ref()
+                        .map(|l| cx.body_name(h, l).to_lowercase())
+                        .unwrap_or_default()
+                };
+                n(a).cmp(&n(b))
+            }
+            "objective" => html::natural_cmp(&a.objective, &b.objective),
+            "status" => {
+                let i = |s: &str| i18n::STATUSES.iter().position(|x| *x == s);
+                i(a.status).cmp(&i(b.status))
+            }
+            "deadline" => a.deadline.cmp(&b.deadline),
+            "overdue" => a.overdue.unwrap_or(-1).cmp(&b.overdue.unwrap_or(-1)),
+            _ => Ordering::Equal,
+        }
+        .then_with(|| html::natural_cmp(a.c.id.as_str(), b.c.id.as_str()))
+    };
+    rows.sort_by(|a, b| if desc { by(b, a) } else { by(a, b) });
+}
+
+/// The columns, their sort keys and labels.
+fn columns() -> [(&'static str, M); 10] {
+    [
+        ("id", M::id),
+        ("title", M::title),
+        ("lead", M::lead),
+        ("objective", M::objective),
+        ("", M::component),
+        ("status", M::status),
+        ("", M::assessment),
+        ("deadline", M::deadline),
+        ("overdue", M::overdue),
+        ("", M::evidence),
+    ]
+}
+
+/// A row's cells as text, for CSV.
+fn csv_cells(cx: &Cx, h: &History, r: &Row<'_>) -> Vec<String> {
+    vec![
+        r.c.id.to_string(),
+        r.title.to_string(),
+        r.lead
+            .as_ref()
+            .map(|l| cx.body_name(h, l).to_string())
+            .unwrap_or_default(),
+        r.objective.clone(),
+        r.components
+            .iter()
+            .map(|k| i18n::component(cx.lang, k))
+            .collect::<Vec<_>>()
+            .join("; "),
+        i18n::status(cx.lang, r.status).to_string(),
+        r.verdict
+            .map(|v| i18n::verdict(cx.lang, v).to_string())
+            .unwrap_or_default(),
+        r.deadline.to_string(),
+        overdue_text(cx, r),
+        if r.no_evidence {
+            cx.t(M::no_evidence).to_string()
+        } else {
+            String::new()
+        },
+    ]
+}
+
+fn overdue_text(cx: &Cx, r: &Row<'_>) -> String {
+    match (r.overdue, r.at_risk) {
+        (Some(d), _) => format!("{d} {}", cx.t(M::days)),
+        (None, true) => cx.t(M::at_risk_items).to_string(),
+        _ => String::new(),
+    }
+}
+
+/// A cell that a spreadsheet would read as a formula gets a leading apostrophe (the ledger's
+/// texts are untrusted). The script does the same.
+pub fn csv_safe(s: &str) -> String {
+    let numeric = !s.is_empty() && s.parse::<f64>().is_ok();
+    if !numeric && s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+async fn csv_download(st: AppState, req: PageRequest) -> Response {
+    let out = st
+        .blocking(move |st| {
+            let h = st.projector().read();
+            let snap = st.store().snapshot()?;
+            let cx = Cx::new(req, Nav::Commitments, &h, crate::ledger::system_clock()());
+            let (point, _) = match cx.resolve(&h, &*snap) {
+                Ok(x) => x,
+                Err(f) => return Ok(Err(f)),
+            };
+            let f = Filters::of(&cx);
+            let mut rows: Vec<Row<'_>> = rows(&cx, &h, point)
+                .into_iter()
+                .filter(|r| f.matches(r))
+                .collect();
+            let key = cx.req.param("sort").unwrap_or("id").to_string();
+            sort(
+                &mut rows,
+                &key,
+                cx.req.param("dir") == Some("desc"),
+                &cx,
+                &h,
+            );
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let header: Vec<&str> = columns().iter().map(|(_, m)| cx.t(*m)).collect();
+            let _ = w.write_record(&header);
+            for r in &rows {
+                let cells: Vec<String> =
+                    csv_cells(&cx, &h, r).iter().map(|c| csv_safe(c)).collect();
+                let _ = w.write_record(&cells);
+            }
+            let mut body = "\u{feff}".as_bytes().to_vec();
+            body.extend(w.into_inner().unwrap_or_default());
+            Ok(Ok(body))
+        })
+        .await;
+    match out {
+        Ok(Ok(body)) => {
+            let mut resp = (StatusCode::OK, body).into_response();
+            let h = resp.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            h.insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"commitments.csv\""),
+            );
+            super::security_headers(h);
+            resp
+        }
+        Ok(Err(f)) => f.into_problem().into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
+    let (point, at) = cx.resolve(h, snap)?;
+    let all = rows(cx, h, point);
+    let total = all.len();
+    let f = Filters::of(cx);
+    let sort_key = cx
+        .req
+        .param("sort")
+        .filter(|k| SORTS.contains(k))
+        .unwrap_or("id")
+        .to_string();
+    let desc = cx.req.param("dir") == Some("desc");
+
+    // Options of the filters, from what exists at the point.
+    let mut bodies: BTreeSet<&BodyId> = BTreeSet::new();
+    let mut comps: BTreeSet<&str> = BTreeSet::new();
+    for r in &all {
+        bodies.extend(r.bodies.iter());
+        comps.extend(r.components.iter().copied());
+    }
+    let mut body_opts: Vec<(String, String)> = bodies
+        .iter()
+        .map(|b| (b.to_string(), cx.body_name(h, b).to_string()))
+        .collect();
+    body_opts.sort_by_key(|a| a.1.to_lowercase());
+    let mut obj_opts: Vec<(String, String)> = h
+        .objectives
+        .values()
+        .filter(|o| o.seq < point.size)
+        .map(|o| {
+            (
+                o.id.to_string(),
+                format!(
+                    "{} — {}",
+                    o.id,
+                    cx.title(&o.title_uk, o.title_en.as_deref())
+                ),
+            )
+        })
+        .collect();
+    obj_opts.sort_by(|a, b| html::natural_cmp(&a.0, &b.0));
+    let comp_opts: Vec<(String, String)> = i18n::COMPONENTS
+        .iter()
+        .filter(|c| comps.contains(*c))
+        .map(|c| (c.to_string(), i18n::component(cx.lang, c).to_string()))
+        .collect();
+    let status_opts: Vec<(String, String)> = i18n::STATUSES
+        .iter()
+        .map(|s| (s.to_string(), i18n::status(cx.lang, s).to_string()))
+        .collect();
+    let overdue_opts = vec![
+        ("1".to_string(), cx.t(M::overdue).to_string()),
+        ("at_risk".to_string(), cx.t(M::at_risk_items).to_string()),
+        ("0".to_string(), cx.t(M::on_track).to_string()),
+    ];
+
+    let (matching, hidden): (Vec<Row<'_>>, Vec<Row<'_>>) =
+        all.into_iter().partition(|r| f.matches(r));
+    let shown_count = matching.len();
+    // Small enough to hold every row: rows that do not match are sent `hidden`, so the script
+    // can filter live; otherwise the server filters and pages.
+    let paged = total > PAGE_SIZE;
+    let mut table_rows = matching;
+    if !paged {
+        table_rows.extend(hidden);
+    }
+    sort(&mut table_rows, &sort_key, desc, cx, h);
+    let pages = shown_count.div_ceil(PAGE_SIZE).max(1);
+    let page_no = cx
+        .req
+        .param("page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
+    if paged {
+        table_rows = table_rows
+            .into_iter()
+            .skip((page_no - 1) * PAGE_SIZE)
+            .take(PAGE_SIZE)
+            .collect();
+    }
+
+    let mut m = String::with_capacity(4096 + table_rows.len() * 1200);
+    let _ = write!(m, "<h1>{}</h1>", E(cx.t(M::commitments)));
+
+    // Filters.
+    let _ = write!(
+        m,
+        "<form class=\"filters\" id=\"filters\" method=\"get\" action=\"/dashboard/commitments\" data-paged=\"{}\"><fieldset><legend>{}</legend>",
+        if paged { "1" } else { "0" },
+        E(cx.t(M::filters))
+    );
+    let any = cx.t(M::any);
+    super::select(
+        &mut m,
+        "body",
+        cx.t(M::body),
+        any,
+        &body_opts,
+        f.body.as_deref(),
+    );
+    super::select(
+        &mut m,
+        "objective",
+        cx.t(M::objective),
+        any,
+        &obj_opts,
+        f.objective.as_deref(),
+    );
+    super::select(
+        &mut m,
+        "component",
+        cx.t(M::component),
+        any,
+        &comp_opts,
+        f.component.as_deref(),
+    );
+    super::select(
+        &mut m,
+        "status",
+        cx.t(M::latest_status),
+        any,
+        &status_opts,
+        f.status.as_deref(),
+    );
+    super::select(
+        &mut m,
+        "overdue",
+        cx.t(M::deadlines),
+        any,
+        &overdue_opts,
+        f.overdue.as_deref(),
+    );
+    let _ = write!(
+        m,
+        "<label class=\"field check\"><input type=\"checkbox\" name=\"no_evidence\" value=\"1\" data-filter=\"no_evidence\"{}> \
+         <span>{} <small>({})</small></span></label>\
+         <label class=\"field grow\"><span>{}</span><input type=\"search\" name=\"q\" value=\"{}\" data-filter=\"q\"></label>",
+        if f.no_evidence { " checked" } else { "" },
+        E(cx.t(M::claimed_without_evidence)),
+        E(cx.t(M::claimed_without_evidence_help)),
+        E(cx.t(M::search)),
+        E(cx.req.param("q").unwrap_or("")),
+    );
+    for k in ["as_of", "sort", "dir"] {
+        if let Some(v) = cx.req.param(k) {
+            let _ = write!(m, "<input type=\"hidden\" name=\"{k}\" value=\"{}\">", E(v));
+        }
+    }
+    let _ = write!(
+        m,
+        "<div class=\"actions\"><button type=\"submit\">{}</button> <a href=\"{}\">{}</a></div></fieldset></form>",
+        E(cx.t(M::apply)),
+        E(&cx.link("/dashboard/commitments", &[])),
+        E(cx.t(M::reset))
+    );
+
+    // Count and downloads.
+    let csv_params: Vec<(&str, &str)> = cx
+        .req
+        .pairs
+        .iter()
+        .filter(|(k, _)| k != "page" && k != "format")
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .chain([("format", "csv")])
+        .collect();
+    let _ = write!(
+        m,
+        "<div class=\"table-tools\"><p class=\"count\" aria-live=\"polite\">{}: <strong id=\"rows-shown\">{}</strong> {} <span id=\"rows-total\">{}</span></p>\
+         <button type=\"button\" id=\"csv-download\" class=\"js-only\" hidden>{}</button> \
+         <a id=\"csv-all\" href=\"{}\" download=\"commitments.csv\">{}</a></div>",
+        E(cx.t(M::rows_shown)),
+        if paged {
+            table_rows.len()
+        } else {
+            shown_count
+        },
+        E(cx.t(M::of)),
+        if paged { shown_count } else { total },
+        E(cx.t(M::download_csv)),
+        E(&html::url("/dashboard/commitments", &csv_params)),
+        E(cx.t(M::download_all_csv)),
+    );
+
+    // The table.
+    let _ = write!(
+        m,
+        "<div class=\"table-wrap\"><table class=\"data sortable\" id=\"commitments\" data-paged=\"{}\"><caption class=\"visually-hidden\">{}</caption><thead><tr>",
+        if paged { "1" } else { "0" },
+        E(cx.t(M::commitments))
+    );
+    for (key, label) in columns() {
+        if key.is_empty() {
+            let _ = write!(m, "<th scope=\"col\">{}</th>", E(cx.t(label)));
+            continue;
+        }
+        let active = key == sort_key;
+        let aria = if active {
+            if desc {
+                " aria-sort=\"descending\""
+            } else {
+                " aria-sort=\"ascending\""
+            }
+        } else {
+            ""
+        };
+        let next_dir = if active && !desc { "desc" } else { "asc" };
+        let mut params: Vec<(&str, &str)> = cx
+            .req
+            .pairs
+            .iter()
+            .filter(|(k, _)| k != "sort" && k != "dir" && k != "page")
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        params.push(("sort", key));
+        params.push(("dir", next_dir));
+        let _ = write!(
+            m,
+            "<th scope=\"col\"{aria} data-key=\"{key}\"><a href=\"{}\" class=\"sort\" data-sort=\"{key}\">{}</a></th>",
+            E(&html::url("/dashboard/commitments", &params)),
+            E(cx.t(label))
+        );
+    }
+    m.push_str("</tr></thead><tbody>");
+    for r in &table_rows {
+        row_html(&mut m, cx, h, r, paged || f.matches(r));
+    }
+    m.push_str("</tbody></table></div>");
+    let _ = write!(
+        m,
+        "<p class=\"empty\" id=\"no-rows\"{}>{}</p>",
+        if shown_count == 0 { "" } else { " hidden" },
+        E(cx.t(M::no_rows))
+    );
+    if paged && pages > 1 {
+        let _ = write!(
+            m,
+            "<nav class=\"pager\" aria-label=\"{}\"><p>{} {page_no} {} {pages}</p><ul>",
+            E(cx.t(M::page)),
+            E(cx.t(M::page)),
+            E(cx.t(M::of))
+        );
+        let link = |n: usize| {
+            let mut params: Vec<(&str, &str)> = cx
+                .req
+                .pairs
+                .iter()
+                .filter(|(k, _)| k != "page")
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let s = n.to_string();
+            params.push(("page", &s));
+            html::url("/dashboard/commitments", &params)
+        };
+        if page_no > 1 {
+            let _ = write!(
+                m,
+                "<li><a rel=\"prev\" href=\"{}\">{}</a></li>",
+                E(&link(page_no - 1)),
+                E(cx.t(M::previous))
+            );
+        }
+        if page_no < pages {
+            let _ = write!(
+                m,
+                "<li><a rel=\"next\" href=\"{}\">{}</a></li>",
+                E(&link(page_no + 1)),
+                E(cx.t(M::next))
+            );
+        }
+        m.push_str("</ul></nav>");
+    }
+    Ok(Content {
+        title: cx.t(M::commitments).to_string(),
+        main: m,
+        point,
+        at,
+    })
+}
+
+fn row_html(m: &mut String, cx: &Cx, h: &History, r: &Row<'_>, visible: bool) {
+    let bodies: Vec<&str> = r.bodies.iter().map(|b| b.as_str()).collect();
+    let _ = write!(
+        m,
+        "<tr data-id=\"{}\" data-bodies=\"{}\" data-objective=\"{}\" data-components=\"{}\" data-status=\"{}\" data-overdue=\"{}\" data-noev=\"{}\" data-search=\"{}\"{}>",
+        E(r.c.id.as_str()),
+        E(&bodies.join(" ")),
+        E(&r.objective),
+        r.components.join(" "),
+        r.status,
+        r.overdue_key(),
+        if r.no_evidence { "1" } else { "0" },
+        E(&search_text(r)),
+        if visible { "" } else { " hidden" }
+    );
+    let _ = write!(
+        m,
+        "<th scope=\"row\" data-v=\"{}\">{}</th><td>{}</td>",
+        E(r.c.id.as_str()),
+        cx.commitment_link(&r.c.id),
+        E(r.title)
+    );
+    // Lead, and co-executors below it.
+    let lead_name = r
+        .lead
+        .as_ref()
+        .map(|l| cx.body_name(h, l).to_string())
+        .unwrap_or_default();
+    let _ = write!(
+        m,
+        "<td data-v=\"{}\" data-csv=\"{}\">{}",
+        E(&lead_name.to_lowercase()),
+        E(&lead_name),
+        r.lead
+            .as_ref()
+            .map(|l| cx.body_link(h, l))
+            .unwrap_or_default()
+    );
+    if r.phase == PhaseName::Assigned {
+        let _ = write!(
+            m,
+            " <span class=\"badge\">{}</span>",
+            E(i18n::phase(cx.lang, "assigned"))
+        );
+    }
+    if !r.co.is_empty() {
+        let names: Vec<String> = r.co.iter().map(|b| cx.body_short_link(h, b)).collect();
+        let _ = write!(
+            m,
+            "<div class=\"sub\"><span class=\"visually-hidden\">{}: </span>+ {}</div>",
+            E(cx.t(M::co_executors)),
+            names.join(", ")
+        );
+    }
+    m.push_str("</td>");
+    let comps: Vec<&str> = r
+        .components
+        .iter()
+        .map(|k| i18n::component(cx.lang, k))
+        .collect();
+    let _ = write!(
+        m,
+        "<td data-v=\"{}\">{}</td><td class=\"small\" data-csv=\"{}\">{}</td>",
+        E(&r.objective),
+        E(&r.objective),
+        E(&comps.join("; ")),
+        E(&comps.join(", "))
+    );
+    let phase_note = match r.phase {
+        PhaseName::Cancelled | PhaseName::Superseded | PhaseName::Rejected => format!(
+            " <span class=\"badge muted\">{}</span>",
+            E(i18n::phase(
+                cx.lang,
+                match r.phase {
+                    PhaseName::Cancelled => "cancelled",
+                    PhaseName::Superseded => "superseded",
+                    _ => "rejected",
+                }
+            ))
+        ),
+        _ => String::new(),
+    };
+    let _ = write!(
+        m,
+        "<td data-v=\"{}\" data-csv=\"{}\"><span class=\"status st-{}\">{}</span>{phase_note}</td>",
+        i18n::STATUSES
+            .iter()
+            .position(|s| *s == r.status)
+            .unwrap_or(99),
+        E(i18n::status(cx.lang, r.status)),
+        r.status,
+        E(i18n::status(cx.lang, r.status)),
+    );
+    let _ = write!(
+        m,
+        "<td>{}</td>",
+        r.verdict
+            .map(|v| format!(
+                "<span class=\"verdict v-{v}\">{}</span>",
+                E(i18n::verdict(cx.lang, v))
+            ))
+            .unwrap_or_default()
+    );
+    let _ = write!(
+        m,
+        "<td data-v=\"{}\" data-csv=\"{}\">{}</td>",
+        r.deadline,
+        r.deadline,
+        cx.date(r.deadline)
+    );
+    let _ = write!(
+        m,
+        "<td data-v=\"{}\" data-csv=\"{}\" class=\"{}\">{}</td>",
+        r.overdue.unwrap_or(-1),
+        E(&overdue_text(cx, r)),
+        if r.overdue.is_some() {
+            "bad"
+        } else if r.at_risk {
+            "warn"
+        } else {
+            ""
+        },
+        E(&overdue_text(cx, r))
+    );
+    let _ = write!(
+        m,
+        "<td>{}</td></tr>",
+        if r.no_evidence {
+            format!("<span class=\"flag\">{}</span>", E(cx.t(M::no_evidence)))
+        } else {
+            String::new()
+        }
+    );
+}
+
+/// Used by the body page: the rows of one body's portfolio.
+pub fn portfolio<'a>(cx: &Cx, h: &'a History, p: Point, body: &BodyId) -> Vec<Row<'a>> {
+    rows(cx, h, p)
+        .into_iter()
+        .filter(|r| r.bodies.contains(body))
+        .collect()
+}
+
+/// Writes a compact table of rows (the body page's portfolio).
+pub fn compact_table(m: &mut String, cx: &Cx, rows: &[Row<'_>], body: &BodyId) {
+    let _ = write!(
+        m,
+        "<div class=\"table-wrap\"><table class=\"data\"><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
+         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+        E(cx.t(M::id)),
+        E(cx.t(M::title)),
+        E(cx.t(M::role_in_item)),
+        E(cx.t(M::status)),
+        E(cx.t(M::deadline)),
+        E(cx.t(M::overdue)),
+    );
+    for r in rows {
+        let role = if r.lead.as_ref() == Some(body) && r.phase != PhaseName::Assigned {
+            M::role_lead
+        } else if r.co.contains(body) {
+            M::role_co
+        } else {
+            M::role_assignee
+        };
+        let _ = write!(
+            m,
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td><span class=\"status st-{}\">{}</span></td><td>{}</td><td class=\"{}\">{}</td></tr>",
+            cx.commitment_link(&r.c.id),
+            E(r.title),
+            E(cx.t(role)),
+            r.status,
+            E(i18n::status(cx.lang, r.status)),
+            cx.date(r.deadline),
+            if r.overdue.is_some() { "bad" } else if r.at_risk { "warn" } else { "" },
+            E(&overdue_text(cx, r)),
+        );
+    }
+    m.push_str("</tbody></table></div>");
+}

@@ -1,0 +1,568 @@
+//! The oversight dashboard: server-rendered HTML pages for parliamentary staff, served by
+//! `kordon serve` beside the API, from assets compiled into the binary.
+//!
+//! Every page reads fully without JavaScript; `assets/dashboard/dashboard.js` adds live
+//! filtering, sorting, CSV download of the rows shown, chart read-outs, localized dates and
+//! the in-browser verification of a record (Web Crypto). Pages are computed from the
+//! projections (`query::answer` and the `History` facts the views are made of), never by
+//! scanning the store, and each names the checkpoint (tree size and root) it shows.
+//!
+//! One file per page (`overview.rs`, `commitments.rs`, `card.rs`, `bodies.rs`, `changes.rs`,
+//! `briefing.rs`, `integrity.rs`), the words in `i18n.rs` (Ukrainian by default, English with
+//! `?lang=en`, remembered in a cookie), the frame of every page in `layout.rs`, the charts in
+//! `charts.rs` and HTML helpers in `html.rs`. `keys.rs` is the small API endpoint the
+//! in-browser verification needs: a key id's public key.
+//!
+//! Everything from the ledger is untrusted text: it is HTML-escaped wherever it is written,
+//! and every page is sent with a Content-Security-Policy that allows scripts only from this
+//! server's files (no inline script).
+
+pub mod bodies;
+pub mod briefing;
+pub mod card;
+pub mod changes;
+pub mod charts;
+pub mod commitments;
+pub mod html;
+pub mod i18n;
+pub mod integrity;
+pub mod keys;
+pub mod layout;
+pub mod overview;
+
+use super::{ApiError, AppState, Routes};
+use crate::core::projection::{History, Point};
+use crate::core::types::{BodyId, CommitmentId, Date, Millis};
+use crate::projector::{self, At};
+use crate::query::{self, QueryError};
+use crate::store::Snapshot;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use html::E;
+use i18n::{Lang, M};
+use serde::Deserialize;
+use std::fmt::Write;
+use std::sync::OnceLock;
+use utoipa::{IntoParams, OpenApi};
+
+/// The cookie that remembers the reader's language.
+pub const LANG_COOKIE: &str = "kordon_lang";
+
+/// Content-Security-Policy of every page: scripts and styles only from this server's files,
+/// no inline script, no plug-ins, no framing, fetches only to this server.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; \
+    frame-ancestors 'none'";
+
+pub const CSS: &str = include_str!("../../../assets/dashboard/dashboard.css");
+pub const JS: &str = include_str!("../../../assets/dashboard/dashboard.js");
+pub const FAVICON: &str = include_str!("../../../assets/dashboard/favicon.svg");
+
+/// Adds the dashboard's pages, its assets and `GET /keys/{key_id}` to the API's routes. The
+/// overview itself is `/` (see `read::index`, which answers JSON to API clients).
+pub fn routes(r: Routes) -> Routes {
+    r.get("/dashboard/commitments", commitments::page)
+        .get("/dashboard/commitment", card::page)
+        .get("/dashboard/bodies", bodies::page)
+        .get("/dashboard/changes", changes::page)
+        .get("/dashboard/briefing", briefing::page)
+        .get("/dashboard/integrity", integrity::page)
+        .get("/dashboard/assets/dashboard.css", css)
+        .get("/dashboard/assets/dashboard.js", js)
+        .get("/dashboard/assets/favicon.svg", favicon)
+        .get("/keys/{key_id}", keys::key)
+}
+
+/// The dashboard's part of the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        commitments::page,
+        card::page,
+        bodies::page,
+        changes::page,
+        briefing::page,
+        integrity::page,
+        css,
+        js,
+        favicon,
+        keys::key
+    ),
+    components(schemas(keys::KeyInfo)),
+    tags((name = "dashboard", description = "The oversight dashboard: HTML pages for people (Ukrainian by default, `lang=en` for English)"))
+)]
+pub struct DashboardDoc;
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    DashboardDoc::openapi()
+}
+
+/// The parameters every page takes.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// `uk` (Ukrainian, the default) or `en` (English); remembered in a cookie.
+    pub lang: Option<String>,
+    /// Show the ledger as it stood at the end of this day (YYYY-MM-DD, in the ledger's time
+    /// zone), or after its first N entries. Default: now.
+    pub as_of: Option<String>,
+}
+
+/// What a page request carries: the language (from `lang`, else the cookie, else Ukrainian),
+/// the as-of point as given, and the query pairs (for links that keep them).
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    pub lang: Lang,
+    /// `lang` was given in the query: remember it.
+    pub remember: bool,
+    pub as_of: Option<String>,
+    pub path: String,
+    pub pairs: Vec<(String, String)>,
+    /// The client accepts HTML (a browser). Others get a page's errors as problem+json.
+    pub wants_html: bool,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageRequest {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let pairs: Vec<(String, String)> =
+            axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+                .map(|q| q.0)
+                .map_err(|e| ApiError::bad_parameter(e.body_text()))?;
+        Ok(PageRequest::new(parts.uri.path(), pairs, &parts.headers))
+    }
+}
+
+impl PageRequest {
+    pub fn new(path: &str, pairs: Vec<(String, String)>, headers: &HeaderMap) -> PageRequest {
+        let from_query = pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "lang")
+            .and_then(|(_, v)| Lang::parse(v));
+        let from_cookie = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|c| c.trim().split_once('='))
+            .find(|(k, _)| *k == LANG_COOKIE)
+            .and_then(|(_, v)| Lang::parse(v));
+        let as_of = pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "as_of")
+            .map(|(_, v)| v.trim().to_string())
+            .filter(|v| !v.is_empty());
+        PageRequest {
+            lang: from_query.or(from_cookie).unwrap_or(Lang::Uk),
+            remember: from_query.is_some(),
+            as_of,
+            path: path.to_string(),
+            wants_html: headers
+                .get_all(header::ACCEPT)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .any(|a| a.contains("text/html")),
+            pairs: pairs
+                .into_iter()
+                .filter(|(k, v)| k != "lang" && !v.is_empty())
+                .collect(),
+        }
+    }
+
+    /// The value of a query parameter (the last one given), trimmed; `None` if empty.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// Which page is shown, for the navigation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nav {
+    Overview,
+    Commitments,
+    Bodies,
+    Changes,
+    Briefing,
+    Integrity,
+}
+
+impl Nav {
+    pub const ALL: [Nav; 6] = [
+        Nav::Overview,
+        Nav::Commitments,
+        Nav::Bodies,
+        Nav::Changes,
+        Nav::Briefing,
+        Nav::Integrity,
+    ];
+
+    pub fn path(self) -> &'static str {
+        match self {
+            Nav::Overview => "/",
+            Nav::Commitments => "/dashboard/commitments",
+            Nav::Bodies => "/dashboard/bodies",
+            Nav::Changes => "/dashboard/changes",
+            Nav::Briefing => "/dashboard/briefing",
+            Nav::Integrity => "/dashboard/integrity",
+        }
+    }
+
+    pub fn label(self) -> M {
+        match self {
+            Nav::Overview => M::overview,
+            Nav::Commitments => M::commitments,
+            Nav::Bodies => M::bodies,
+            Nav::Changes => M::changes,
+            Nav::Briefing => M::briefing,
+            Nav::Integrity => M::integrity,
+        }
+    }
+}
+
+/// Everything a page renders with: the request, the ledger's time zone and the present.
+pub struct Cx {
+    pub req: PageRequest,
+    pub lang: Lang,
+    pub nav: Nav,
+    pub now: Millis,
+    pub tz: jiff::tz::TimeZone,
+    pub origin: String,
+}
+
+impl Cx {
+    pub fn new(req: PageRequest, nav: Nav, h: &History, now: Millis) -> Cx {
+        Cx {
+            lang: req.lang,
+            nav,
+            now,
+            tz: jiff::tz::TimeZone::get(&h.time_zone).unwrap_or(jiff::tz::TimeZone::UTC),
+            origin: h.origin.clone(),
+            req,
+        }
+    }
+
+    pub fn t(&self, m: M) -> &'static str {
+        self.lang.t(m)
+    }
+
+    /// The question `query::answer` is asked, as of the page's point.
+    pub fn request(&self) -> query::Request {
+        query::Request {
+            as_of: self.req.as_of.clone(),
+            ..Default::default()
+        }
+    }
+
+    /// The point the page shows and the checkpoint it names, exactly as `query::answer`
+    /// resolves them.
+    pub fn resolve(&self, h: &History, snap: &dyn Snapshot) -> Result<(Point, At), Fail> {
+        let p = match &self.req.as_of {
+            Some(s) => query::point(h, s, None)?,
+            None => Point {
+                size: h.size(),
+                today: h.date_of(self.now),
+            },
+        };
+        Ok((p, projector::at(snap, p.size).map_err(QueryError::from)?))
+    }
+
+    /// A link to a dashboard page with parameters, keeping the as-of date. Raw: escape it
+    /// (with `E`) when writing it into HTML.
+    pub fn link(&self, path: &str, params: &[(&str, &str)]) -> String {
+        let mut all: Vec<(&str, &str)> = params.to_vec();
+        if let Some(a) = &self.req.as_of {
+            if !params.iter().any(|(k, _)| *k == "as_of") {
+                all.push(("as_of", a));
+            }
+        }
+        html::url(path, &all)
+    }
+
+    /// The current page with the other language.
+    pub fn lang_switch(&self) -> String {
+        let mut params: Vec<(&str, &str)> = self
+            .req
+            .pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        params.push(("lang", self.lang.other().code()));
+        html::url(&self.req.path, &params)
+    }
+
+    /// A date, localized by the script.
+    pub fn date(&self, d: Date) -> String {
+        format!("<time datetime=\"{d}\">{d}</time>")
+    }
+
+    /// An instant, in the ledger's time zone, localized by the script.
+    pub fn datetime(&self, t: Millis) -> String {
+        let shown = jiff::Timestamp::from_millisecond(t.0 as i64)
+            .map(|ts| {
+                ts.to_zoned(self.tz.clone())
+                    .strftime("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        format!(
+            "<time datetime=\"{}\" data-dt=\"1\">{}</time>",
+            t.to_rfc3339(),
+            shown
+        )
+    }
+
+    /// A body's name in the reader's language (its id if unknown).
+    pub fn body_name<'a>(&self, h: &'a History, id: &'a BodyId) -> &'a str {
+        h.bodies
+            .get(id)
+            .map(|b| self.lang.pick(&b.name_uk, &b.name_en))
+            .unwrap_or(id.as_str())
+    }
+
+    /// A link to a body's page, named in the reader's language, with its id as a tooltip.
+    pub fn body_link(&self, h: &History, id: &BodyId) -> String {
+        format!(
+            "<a href=\"{}\" title=\"{}\">{}</a>",
+            E(&self.link("/dashboard/bodies", &[("id", id.as_str())])),
+            E(id.as_str()),
+            E(self.body_name(h, id))
+        )
+    }
+
+    /// A short link to a body: its id, with its name as a tooltip (for crowded tables).
+    pub fn body_short_link(&self, h: &History, id: &BodyId) -> String {
+        format!(
+            "<a href=\"{}\" title=\"{}\">{}</a>",
+            E(&self.link("/dashboard/bodies", &[("id", id.as_str())])),
+            E(self.body_name(h, id)),
+            E(id.as_str())
+        )
+    }
+
+    /// A link to a commitment's card.
+    pub fn commitment_link(&self, id: &CommitmentId) -> String {
+        format!(
+            "<a href=\"{}\">{}</a>",
+            E(&self.link("/dashboard/commitment", &[("id", id.as_str())])),
+            E(id.as_str())
+        )
+    }
+
+    /// A commitment's title in the reader's language.
+    pub fn title<'a>(&self, uk: &'a str, en: Option<&'a str>) -> &'a str {
+        match (self.lang, en) {
+            (Lang::En, Some(e)) if !e.trim().is_empty() => e,
+            _ => uk,
+        }
+    }
+}
+
+/// What a page renders into the frame.
+pub struct Content {
+    pub title: String,
+    pub main: String,
+    pub point: Point,
+    pub at: At,
+}
+
+/// A page that cannot be shown: the status and what to tell the reader.
+#[derive(Debug)]
+pub struct Fail {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl Fail {
+    pub fn bad(message: impl Into<String>) -> Fail {
+        Fail {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Fail {
+        Fail {
+            status: StatusCode::NOT_FOUND,
+            message: message.into(),
+        }
+    }
+}
+
+impl Fail {
+    /// The same failure as an API problem (for clients that do not ask for HTML).
+    pub fn into_problem(self) -> ApiError {
+        match self.status {
+            StatusCode::NOT_FOUND => ApiError::not_found("not-found.view", self.message),
+            StatusCode::BAD_REQUEST => ApiError::bad_parameter(self.message),
+            _ => ApiError::internal(self.message),
+        }
+    }
+}
+
+impl From<QueryError> for Fail {
+    fn from(e: QueryError) -> Fail {
+        match e {
+            QueryError::BadRequest(m) => Fail::bad(m),
+            QueryError::NotFound(m) => Fail::not_found(m),
+            QueryError::Store(s) => Fail {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                message: s.to_string(),
+            },
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for Fail {
+    fn from(e: crate::store::StoreError) -> Fail {
+        QueryError::Store(e).into()
+    }
+}
+
+/// Renders a page off the async workers: reads the projections, then a snapshot (which holds
+/// at least every entry the projections folded), and frames what `f` makes of them.
+pub async fn render(
+    st: AppState,
+    req: PageRequest,
+    nav: Nav,
+    f: impl FnOnce(&Cx, &History, &dyn Snapshot) -> Result<Content, Fail> + Send + 'static,
+) -> Response {
+    let remember = req.remember.then_some(req.lang);
+    let wants_html = req.wants_html;
+    let rendered = st
+        .blocking(move |st| {
+            let h = st.projector().read();
+            let snap = st.store().snapshot()?;
+            let cx = Cx::new(req, nav, &h, crate::ledger::system_clock()());
+            match f(&cx, &h, &*snap) {
+                Ok(c) => Ok((StatusCode::OK, layout::page(&cx, &h, &c))),
+                Err(fail) if wants_html => Ok((fail.status, layout::error(&cx, &h, &fail))),
+                // An API client that did not ask for HTML gets the problem as JSON.
+                Err(fail) => Err(fail.into_problem()),
+            }
+        })
+        .await;
+    match rendered {
+        Ok((status, body)) => html_response(status, body, remember),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// An HTML answer with the dashboard's security headers (and the language cookie if the
+/// reader chose one).
+pub fn html_response(status: StatusCode, body: String, remember: Option<Lang>) -> Response {
+    let mut resp = (status, body).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    security_headers(h);
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Some(l) = remember {
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            l.code()
+        )) {
+            h.insert(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+pub fn security_headers(h: &mut HeaderMap) {
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+}
+
+/// A short digest of an asset, so its URL changes when the binary's copy does.
+pub fn asset_version() -> &'static str {
+    static V: OnceLock<String> = OnceLock::new();
+    V.get_or_init(|| {
+        let mut all = String::with_capacity(CSS.len() + JS.len() + FAVICON.len());
+        all.push_str(CSS);
+        all.push_str(JS);
+        all.push_str(FAVICON);
+        crate::core::hash::Hash::sha256(all.as_bytes()).to_hex()[..12].to_string()
+    })
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    let mut resp = body.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    security_headers(h);
+    resp
+}
+
+/// The dashboard's stylesheet (screen and print).
+#[utoipa::path(get, path = "/dashboard/assets/dashboard.css", tag = "dashboard",
+    responses((status = 200, description = "The stylesheet", body = String, content_type = "text/css")))]
+pub async fn css() -> Response {
+    asset("text/css; charset=utf-8", CSS)
+}
+
+/// The dashboard's script: filters, sorting, CSV, charts, dates and in-browser verification.
+#[utoipa::path(get, path = "/dashboard/assets/dashboard.js", tag = "dashboard",
+    responses((status = 200, description = "The script", body = String, content_type = "text/javascript")))]
+pub async fn js() -> Response {
+    asset("text/javascript; charset=utf-8", JS)
+}
+
+/// The dashboard's icon.
+#[utoipa::path(get, path = "/dashboard/assets/favicon.svg", tag = "dashboard",
+    responses((status = 200, description = "The icon", body = String, content_type = "image/svg+xml")))]
+pub async fn favicon() -> Response {
+    asset("image/svg+xml", FAVICON)
+}
+
+/// Writes a `<select>` of options (value, label), with `selected` chosen.
+pub fn select(
+    out: &mut String,
+    name: &str,
+    label: &str,
+    any: &str,
+    options: &[(String, String)],
+    selected: Option<&str>,
+) {
+    let _ = write!(
+        out,
+        "<label class=\"field\"><span>{}</span><select name=\"{}\" data-filter=\"{}\"><option value=\"\">{}</option>",
+        E(label),
+        E(name),
+        E(name),
+        E(any)
+    );
+    for (v, l) in options {
+        let sel = if selected == Some(v.as_str()) {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(out, "<option value=\"{}\"{sel}>{}</option>", E(v), E(l));
+    }
+    out.push_str("</select></label>");
+}
