@@ -86,6 +86,10 @@ struct Args {
     /// Events appended in the concurrent test [default: 64,000; 3,200 with --quick].
     #[arg(long)]
     concurrent_entries: Option<usize>,
+    /// Run the machine limits, the append tests and verify this many times and keep the best
+    /// of each (on a shared machine the best run is the least disturbed one).
+    #[arg(long, default_value_t = 1)]
+    repeat: usize,
     /// Seconds each micro-benchmark runs [default: 2; 0.3 with --quick].
     #[arg(long)]
     seconds: Option<f64>,
@@ -115,6 +119,7 @@ struct Config {
     batch: usize,
     threads: usize,
     secs: f64,
+    repeat: usize,
     reuse: bool,
     breakdown: bool,
     skip_append: bool,
@@ -144,6 +149,7 @@ fn main() -> Result<()> {
         batch: args.batch.clamp(1, BUILD_BATCH),
         threads: args.threads.max(1),
         secs: args.seconds.unwrap_or(if q { 0.3 } else { 2.0 }),
+        repeat: args.repeat.max(1),
         reuse: args.reuse,
         breakdown: !args.no_breakdown,
         skip_append: args.skip_append,
@@ -203,7 +209,10 @@ fn main() -> Result<()> {
 
     // 1. Machine limits.
     section("machine", "1. machine limits (one core)");
-    let limits = machine_limits(&w, &dir, cfg.secs)?;
+    let mut limits = machine_limits(&w, &dir, cfg.secs)?;
+    for _ in 1..cfg.repeat {
+        limits = limits.best(machine_limits(&w, &dir, cfg.secs)?);
+    }
     limits.print();
     out.put("machine", limits.json());
     let raw = limits.raw();
@@ -379,15 +388,29 @@ fn verify_tests(
     out.put("build", build.json());
     section("verify", &format!("3. verify {} entries", int(cfg.entries)));
     let big = export_path(dir, cfg.entries);
-    let v = time_verify(&big)?;
-    println!(
-        "verify {} entries: {:.2} s = {} entries/s = {:.2}x raw verify (valid: {})",
-        int(v.entries),
-        v.secs,
-        rate(v.rate()),
-        v.rate() / raw,
-        v.valid
-    );
+    let mut best: Option<VerifyRun> = None;
+    for _ in 0..cfg.repeat {
+        let v = time_verify(&big)?;
+        println!(
+            "verify {} entries: {:.2} s = {} entries/s = {:.2}x raw verify (valid: {})",
+            int(v.entries),
+            v.secs,
+            rate(v.rate()),
+            v.rate() / raw,
+            v.valid
+        );
+        if !v.valid || best.as_ref().is_none_or(|b| v.secs < b.secs) {
+            let stop = !v.valid;
+            best = Some(v);
+            if stop {
+                break;
+            }
+        }
+    }
+    let v = best.ok_or_else(|| anyhow!("verify did not run"))?;
+    if cfg.repeat > 1 {
+        println!("  best of {}: {} entries/s", cfg.repeat, rate(v.rate()));
+    }
     out.put(
         "verify",
         json!({"entries": v.entries, "seconds": v.secs, "entries_per_s": v.rate(),
@@ -620,6 +643,30 @@ struct Limits {
 }
 
 impl Limits {
+    /// The best of two runs, figure by figure (highest rate, cheapest commit).
+    fn best(self, o: Limits) -> Limits {
+        let min = |a: (f64, f64), b: (f64, f64)| if b.0 < a.0 { b } else { a };
+        Limits {
+            dalek: self.dalek.max(o.dalek),
+            zebra: self.zebra.max(o.zebra),
+            batches: self
+                .batches
+                .iter()
+                .zip(&o.batches)
+                .map(|(a, b)| (a.0, a.1.max(b.1)))
+                .collect(),
+            batch_all_cores: self.batch_all_cores.max(o.batch_all_cores),
+            sha256_mbs: self.sha256_mbs.max(o.sha256_mbs),
+            sign: self.sign.max(o.sign),
+            fsync: self.fsync.max(o.fsync),
+            redb_commit: [
+                min(self.redb_commit[0], o.redb_commit[0]),
+                min(self.redb_commit[1], o.redb_commit[1]),
+                min(self.redb_commit[2], o.redb_commit[2]),
+            ],
+        }
+    }
+
     /// The raw single-core verify rate: the faster of the two single verifiers.
     fn raw(&self) -> f64 {
         self.dalek.max(self.zebra)
@@ -975,8 +1022,8 @@ impl AppendResults {
 fn append_tests(dir: &Path, w: &Workload, cfg: &Config, raw: f64) -> Result<AppendResults> {
     // Sign everything before any timing.
     let t = Instant::now();
-    let batched_subs = w.sign("a", 0, cfg.append_entries as u64);
-    let conc_subs = w.sign("c", 0, cfg.concurrent_entries as u64);
+    let mut batched_subs = w.sign("a", 0, cfg.append_entries as u64);
+    let mut conc_subs = w.sign("c", 0, cfg.concurrent_entries as u64);
     let sign_secs = t.elapsed().as_secs_f64();
     let signed = (batched_subs.len() + conc_subs.len()) as u64;
     let avg_event_bytes = batched_subs
@@ -992,97 +1039,68 @@ fn append_tests(dir: &Path, w: &Workload, cfg: &Config, raw: f64) -> Result<Appe
         avg_event_bytes + entry::HEADER_LEN as f64
     );
 
-    // a) One submitter, submit_many in batches.
+    // a) One submitter, submit_many in batches; b) many threads each calling submit.
     let stage_subs = cfg.breakdown.then(|| batched_subs.clone());
-    let path = dir.join("append-batches.redb");
-    let ledger = w.open_ledger(&path)?;
-    let n = batched_subs.len() as u64;
-    let mut it = batched_subs.into_iter();
-    let mut commits = 0;
-    let io0 = io_write_bytes();
-    let t = Instant::now();
-    loop {
-        let chunk: Vec<Submission> = it.by_ref().take(cfg.batch).collect();
-        if chunk.is_empty() {
-            break;
+    let mut batched: Option<Timed> = None;
+    let mut concurrent: Option<Timed> = None;
+    for round in 0..cfg.repeat {
+        let last = round + 1 == cfg.repeat;
+        let subs = if last {
+            std::mem::take(&mut batched_subs)
+        } else {
+            batched_subs.clone()
+        };
+        let t = append_batched(dir, w, subs, cfg.batch)?;
+        println!(
+            "append, 1 submitter, submit_many batches of {}: {} entries in {:.2} s = {} entries/s = {:.2}x raw verify; {}",
+            cfg.batch,
+            int(t.entries),
+            t.secs,
+            rate(t.rate()),
+            t.rate() / raw,
+            t.io()
+        );
+        if batched.as_ref().is_none_or(|b| t.rate() > b.rate()) {
+            batched = Some(t);
         }
-        for r in ledger.submit_many(chunk) {
-            r.map_err(|e| anyhow!("append refused: {e}"))?;
-        }
-        commits += 1;
     }
-    let batched = Timed {
-        entries: n,
-        secs: t.elapsed().as_secs_f64(),
-        commits,
-        written: io_write_bytes() - io0,
-    };
-    drop(ledger);
-    let _ = std::fs::remove_file(&path);
-    println!(
-        "append, 1 submitter, submit_many batches of {}: {} entries in {:.2} s = {} entries/s = {:.2}x raw verify; {}",
-        cfg.batch,
-        int(n),
-        batched.secs,
-        rate(batched.rate()),
-        batched.rate() / raw,
-        batched.io()
-    );
-
-    // b) Many threads each calling submit: group commit.
+    let batched = batched.ok_or_else(|| anyhow!("no append round ran"))?;
     let path = dir.join("append-concurrent.redb");
-    let ledger = w.open_ledger(&path)?;
-    let n = conc_subs.len() as u64;
-    let mut shares: Vec<Vec<Submission>> = (0..cfg.threads).map(|_| Vec::new()).collect();
-    for (i, s) in conc_subs.into_iter().enumerate() {
-        shares[i % cfg.threads].push(s);
-    }
-    let barrier = Barrier::new(cfg.threads + 1);
-    let io0 = io_write_bytes();
-    let (secs, sizes) = std::thread::scope(|scope| -> Result<(f64, Vec<u64>)> {
-        let handles: Vec<_> = shares
-            .into_iter()
-            .map(|share| {
-                let (ledger, barrier) = (&ledger, &barrier);
-                scope.spawn(move || -> Result<Vec<u64>> {
-                    barrier.wait();
-                    let mut sizes = Vec::with_capacity(share.len());
-                    for s in share {
-                        let r = ledger.submit(s).map_err(|e| anyhow!("refused: {e}"))?;
-                        sizes.push(r.size);
-                    }
-                    Ok(sizes)
-                })
-            })
-            .collect();
-        barrier.wait();
-        let t = Instant::now();
-        let mut all = Vec::new();
-        for h in handles {
-            all.extend(h.join().map_err(|_| anyhow!("submitter panicked"))??);
+    let mut ledger = None;
+    for round in 0..cfg.repeat {
+        let last = round + 1 == cfg.repeat;
+        let subs = if last {
+            std::mem::take(&mut conc_subs)
+        } else {
+            conc_subs.clone()
+        };
+        let (t, l) = append_concurrent(&path, w, subs, cfg.threads)?;
+        println!(
+            "append, {} threads each calling submit: {} entries in {:.2} s = {} entries/s = {:.2}x raw verify ({} commits, {:.1} entries per commit); {}",
+            cfg.threads,
+            int(t.entries),
+            t.secs,
+            rate(t.rate()),
+            t.rate() / raw,
+            int(t.commits),
+            t.entries as f64 / t.commits.max(1) as f64,
+            t.io()
+        );
+        if concurrent.as_ref().is_none_or(|b| t.rate() > b.rate()) {
+            concurrent = Some(t);
         }
-        Ok((t.elapsed().as_secs_f64(), all))
-    })?;
-    let mut sizes = sizes;
-    sizes.sort_unstable();
-    sizes.dedup();
-    let concurrent = Timed {
-        entries: n,
-        secs,
-        commits: sizes.len() as u64,
-        written: io_write_bytes() - io0,
-    };
-    println!(
-        "append, {} threads each calling submit: {} entries in {:.2} s = {} entries/s = {:.2}x raw verify ({} commits, {:.1} entries per commit); {}",
-        cfg.threads,
-        int(n),
-        secs,
-        rate(concurrent.rate()),
-        concurrent.rate() / raw,
-        int(concurrent.commits),
-        n as f64 / concurrent.commits.max(1) as f64,
-        concurrent.io()
-    );
+        ledger = Some(l);
+    }
+    let concurrent = concurrent.ok_or_else(|| anyhow!("no append round ran"))?;
+    let ledger = ledger.ok_or_else(|| anyhow!("no append round ran"))?;
+    if cfg.repeat > 1 {
+        println!(
+            "  best of {}: batches {} entries/s, concurrent {} entries/s",
+            cfg.repeat,
+            rate(batched.rate()),
+            rate(concurrent.rate())
+        );
+    }
 
     // c) One submitter, one entry per commit: the cost of a durable commit.
     let mut i = 0u64;
@@ -1130,6 +1148,88 @@ fn append_tests(dir: &Path, w: &Workload, cfg: &Config, raw: f64) -> Result<Appe
         single,
         stages,
     })
+}
+
+/// One thread calls `submit_many` with `batch` events at a time on a fresh ledger.
+fn append_batched(dir: &Path, w: &Workload, subs: Vec<Submission>, batch: usize) -> Result<Timed> {
+    let path = dir.join("append-batches.redb");
+    let ledger = w.open_ledger(&path)?;
+    let n = subs.len() as u64;
+    let mut it = subs.into_iter();
+    let mut commits = 0;
+    let io0 = io_write_bytes();
+    let t = Instant::now();
+    loop {
+        let chunk: Vec<Submission> = it.by_ref().take(batch).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        for r in ledger.submit_many(chunk) {
+            r.map_err(|e| anyhow!("append refused: {e}"))?;
+        }
+        commits += 1;
+    }
+    let timed = Timed {
+        entries: n,
+        secs: t.elapsed().as_secs_f64(),
+        commits,
+        written: io_write_bytes() - io0,
+    };
+    drop(ledger);
+    let _ = std::fs::remove_file(&path);
+    Ok(timed)
+}
+
+/// `threads` threads each call `submit` one event at a time on a fresh ledger at `path`;
+/// returns the ledger for more tests.
+fn append_concurrent(
+    path: &Path,
+    w: &Workload,
+    subs: Vec<Submission>,
+    threads: usize,
+) -> Result<(Timed, Ledger)> {
+    let ledger = w.open_ledger(path)?;
+    let n = subs.len() as u64;
+    let mut shares: Vec<Vec<Submission>> = (0..threads).map(|_| Vec::new()).collect();
+    for (i, s) in subs.into_iter().enumerate() {
+        shares[i % threads].push(s);
+    }
+    let barrier = Barrier::new(threads + 1);
+    let io0 = io_write_bytes();
+    let (secs, mut sizes) = std::thread::scope(|scope| -> Result<(f64, Vec<u64>)> {
+        let handles: Vec<_> = shares
+            .into_iter()
+            .map(|share| {
+                let (ledger, barrier) = (&ledger, &barrier);
+                scope.spawn(move || -> Result<Vec<u64>> {
+                    barrier.wait();
+                    let mut sizes = Vec::with_capacity(share.len());
+                    for s in share {
+                        let r = ledger.submit(s).map_err(|e| anyhow!("refused: {e}"))?;
+                        sizes.push(r.size);
+                    }
+                    Ok(sizes)
+                })
+            })
+            .collect();
+        barrier.wait();
+        let t = Instant::now();
+        let mut all = Vec::new();
+        for h in handles {
+            all.extend(h.join().map_err(|_| anyhow!("submitter panicked"))??);
+        }
+        Ok((t.elapsed().as_secs_f64(), all))
+    })?;
+    // Every receipt names the ledger size after its commit: one distinct size per commit.
+    sizes.sort_unstable();
+    sizes.dedup();
+    let timed = Timed {
+        entries: n,
+        secs,
+        commits: sizes.len() as u64,
+        written: io_write_bytes() - io0,
+    };
+    Ok((timed, ledger))
 }
 
 /// Wall time of each step of the appender's commit, measured by running the same library
