@@ -14,9 +14,14 @@ use kordon::store::Store;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+/// Builds the i-th request of a case.
+type MakeRequest<'a> = Box<dyn Fn(usize) -> Request + 'a>;
+
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 fn pct(v: &mut [Duration], p: f64) -> Duration {
@@ -30,9 +35,14 @@ fn ms(d: Duration) -> String {
 }
 
 fn main() {
-    let entries: u64 = arg("--entries").and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
-    let commitments: u64 = arg("--commitments").and_then(|s| s.parse().ok()).unwrap_or(20_000);
-    let dir = PathBuf::from(arg("--dir").unwrap_or_else(|| format!("/tmp/kordon-viewbench-{entries}")));
+    let entries: u64 = arg("--entries")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let commitments: u64 = arg("--commitments")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000);
+    let dir =
+        PathBuf::from(arg("--dir").unwrap_or_else(|| format!("/tmp/kordon-viewbench-{entries}")));
     if !dir.join("ledger.redb").exists() {
         let t = Instant::now();
         let params = kordon::synthetic::Params {
@@ -41,7 +51,10 @@ fn main() {
             ..Default::default()
         };
         kordon::synthetic::generate_data_dir(&params, &dir).expect("generate");
-        println!("generated {entries} entries, {commitments} commitments in {:.1} s", t.elapsed().as_secs_f64());
+        println!(
+            "generated {entries} entries, {commitments} commitments in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
     }
     let store = RedbStore::open(&dir.join("ledger.redb")).expect("open");
     let snap = store.snapshot().expect("snapshot");
@@ -55,13 +68,20 @@ fn main() {
         let t = Instant::now();
         let h = rebuild(&*snap, n).expect("rebuild");
         let el = t.elapsed().as_secs_f64();
-        println!("{n:>9} entries: {el:6.2} s = {:>9.0} entries/s", n as f64 / el);
+        println!(
+            "{n:>9} entries: {el:6.2} s = {:>9.0} entries/s",
+            n as f64 / el
+        );
         if n == size {
             full = Some(h);
         }
     }
     let h = full.expect("full history");
-    println!("  commitments {}, bodies {}", h.commitments.len(), h.bodies.len());
+    println!(
+        "  commitments {}, bodies {}",
+        h.commitments.len(),
+        h.bodies.len()
+    );
 
     // 2. Each view, in-process, through query::answer (the root of the checkpoint included).
     println!("\n== views at the head (query::answer, checkpoint root included), 200 runs each ==");
@@ -80,16 +100,46 @@ fn main() {
         .checked_sub(jiff::Span::new().days(7))
         .ok()
         .map(|d| kordon::core::types::Date(d).to_string());
-    let cases: Vec<(View, Box<dyn Fn(usize) -> Request>)> = vec![
-        (View::Responsibility, Box::new(|i| Request { commitment: Some(ids[i * 7919 % ids.len()].clone()), ..Default::default() })),
-        (View::Card, Box::new(|i| Request { commitment: Some(ids[i * 104_729 % ids.len()].clone()), ..Default::default() })),
-        (View::Responsibility, Box::new(|i| Request { body: Some(bodies[i % bodies.len()].clone()), ..Default::default() })),
-        (View::Overdue, Box::new(|i| Request { body: Some(bodies[i % bodies.len()].clone()), ..Default::default() })),
+    let cases: Vec<(View, MakeRequest)> = vec![
+        (
+            View::Responsibility,
+            Box::new(|i| Request {
+                commitment: Some(ids[i * 7919 % ids.len()].clone()),
+                ..Default::default()
+            }),
+        ),
+        (
+            View::Card,
+            Box::new(|i| Request {
+                commitment: Some(ids[i * 104_729 % ids.len()].clone()),
+                ..Default::default()
+            }),
+        ),
+        (
+            View::Responsibility,
+            Box::new(|i| Request {
+                body: Some(bodies[i % bodies.len()].clone()),
+                ..Default::default()
+            }),
+        ),
+        (
+            View::Overdue,
+            Box::new(|i| Request {
+                body: Some(bodies[i % bodies.len()].clone()),
+                ..Default::default()
+            }),
+        ),
         (View::Overdue, Box::new(|_| Request::default())),
         (View::Scorecard, Box::new(|_| Request::default())),
         (View::Objectives, Box::new(|_| Request::default())),
         (View::Quality, Box::new(|_| Request::default())),
-        (View::Changes, Box::new(|_| Request { since: week_ago.clone(), ..Default::default() })),
+        (
+            View::Changes,
+            Box::new(|_| Request {
+                since: week_ago.clone(),
+                ..Default::default()
+            }),
+        ),
         (View::Briefing, Box::new(|_| Request::default())),
     ];
     let labels = [
@@ -124,7 +174,16 @@ fn main() {
     let mut times = Vec::new();
     for _ in 0..50 {
         let t = Instant::now();
-        let a = query::answer(&h, &*snap, View::Overdue, &Request { as_of: Some(mid.clone()), ..Default::default() }, now);
+        let a = query::answer(
+            &h,
+            &*snap,
+            View::Overdue,
+            &Request {
+                as_of: Some(mid.clone()),
+                ..Default::default()
+            },
+            now,
+        );
         times.push(t.elapsed());
         std::hint::black_box(a.expect("answer"));
     }
@@ -158,4 +217,3 @@ fn main() {
         opened.folded
     );
 }
-
