@@ -59,10 +59,37 @@ fn inquiry_state(h: &History, q: &InquiryRec, p: Point) -> (M, &'static str) {
     }
 }
 
-fn inquiries_table(cx: &Cx, h: &History, p: Point, m: &mut String, list: &[&InquiryRec]) {
-    if list.is_empty() {
+/// The most inquiries a table lists (open ones first); the rest are counted.
+pub const INQUIRY_LIMIT: usize = 200;
+
+fn inquiries_table(cx: &Cx, h: &History, p: Point, m: &mut String, all: &[&InquiryRec]) {
+    if all.is_empty() {
         let _ = write!(m, "<p>{}</p>", E(cx.t(M::no_items)));
         return;
+    }
+    // Unanswered first (the most overdue first), then the latest answered.
+    let mut list: Vec<&InquiryRec> = all.to_vec();
+    list.sort_by_key(|q| {
+        let answered = q.answered.as_ref().is_some_and(|a| a.0 < p.size);
+        (
+            answered,
+            if answered {
+                std::cmp::Reverse(q.seq)
+            } else {
+                std::cmp::Reverse(0)
+            },
+            q.due,
+        )
+    });
+    if list.len() > INQUIRY_LIMIT {
+        let _ = write!(
+            m,
+            "<p class=\"help\">{} {INQUIRY_LIMIT} {} {}.</p>",
+            E(cx.t(M::rows_shown)),
+            E(cx.t(M::of)),
+            list.len()
+        );
+        list.truncate(INQUIRY_LIMIT);
     }
     let _ = write!(
         m,
@@ -76,7 +103,7 @@ fn inquiries_table(cx: &Cx, h: &History, p: Point, m: &mut String, list: &[&Inqu
         E(cx.t(M::due)),
         E(cx.t(M::answered)),
     );
-    for q in list {
+    for q in &list {
         let (label, class) = inquiry_state(h, q, p);
         let answered = q
             .answered
@@ -221,12 +248,11 @@ fn index(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
         m.push_str("</tr>");
     }
     m.push_str("</tbody></table></div>");
-    let mut list: Vec<&InquiryRec> = h
+    let list: Vec<&InquiryRec> = h
         .inquiries
         .values()
         .filter(|q| q.seq < point.size)
         .collect();
-    list.sort_by_key(|q| (q.answered.as_ref().is_some_and(|a| a.0 < point.size), q.due));
     let _ = write!(m, "<h2 id=\"inquiries\">{}</h2>", E(cx.t(M::inquiries)));
     inquiries_table(cx, h, point, &mut m, &list);
     Ok(Content {

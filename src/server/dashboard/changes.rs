@@ -6,10 +6,10 @@ use super::i18n::{self, M};
 use super::{render, Content, Cx, Fail, Nav, PageQuery, PageRequest};
 use crate::core::entry::EntryRef;
 use crate::core::event::{self, Body, Role};
-use crate::core::projection::views::{self, Change, ChangesView};
+use crate::core::projection::views::{self, Change};
 use crate::core::projection::{History, Point};
 use crate::core::types::Date;
-use crate::query::{self, View, ViewResult};
+use crate::query;
 use crate::server::{AppState, Q};
 use crate::store::Snapshot;
 use axum::extract::State;
@@ -47,18 +47,99 @@ pub async fn page(
     render(st, req, Nav::Changes, build).await
 }
 
-/// The sections of a changes view, with their labels.
-pub fn sections(v: &ChangesView) -> [(M, &Vec<Change>); 8] {
-    [
-        (M::section_added, &v.added),
-        (M::section_handed_over, &v.handed_over),
-        (M::section_redated, &v.redated),
-        (M::section_reported, &v.reported),
-        (M::section_assessed, &v.assessed),
-        (M::section_closed, &v.closed),
-        (M::section_inquiries, &v.inquiries),
-        (M::section_other, &v.other),
-    ]
+/// The sections of `views::changes`, in order, with their labels.
+pub const SECTIONS: [M; 8] = [
+    M::section_added,
+    M::section_handed_over,
+    M::section_redated,
+    M::section_reported,
+    M::section_assessed,
+    M::section_closed,
+    M::section_inquiries,
+    M::section_other,
+];
+
+/// The section of `views::changes` an event type goes to (the same mapping:
+/// tests/dashboard.rs checks that `summarize` and `views::changes` agree).
+pub fn section_of(kind: &str) -> usize {
+    match kind {
+        "commitment.assigned" | "commitment.made" | "commitment.accepted" => 0,
+        "handover.proposed"
+        | "handover.accepted"
+        | "handover.declined"
+        | "handover.withdrawn"
+        | "commitment.reassigned" => 1,
+        "deadline.changed" | "deadline.extension_requested" => 2,
+        "status.reported" | "indicator.measured" => 3,
+        "assessment.recorded" | "note.added" => 4,
+        "commitment.cancelled" | "commitment.superseded" | "commitment.rejected" => 5,
+        "inquiry.raised" | "inquiry.answered" => 6,
+        _ => 7,
+    }
+}
+
+/// What changed between two points, as a page shows it: how many changes each section has, and
+/// the latest `limit` of each, newest first. The same facts as `views::changes` (built the same
+/// way, from the projections' per-entry facts), but a long period costs a pass over small
+/// per-entry records instead of a `Change` for every entry: a year of a large ledger stays
+/// within a page's time budget.
+pub struct Summary {
+    pub from: Point,
+    pub to: Point,
+    pub counts: [usize; 8],
+    pub latest: [Vec<Change>; 8],
+}
+
+impl Summary {
+    pub fn total(&self) -> usize {
+        self.counts.iter().sum()
+    }
+}
+
+/// The change entry `seq` makes, as `views::changes` writes it.
+pub fn change_at(h: &History, seq: u64) -> Option<Change> {
+    let m = h.entries.get(seq as usize)?;
+    let commitment = h.commitment_order.get(m.commitment as usize).cloned();
+    let summary = commitment
+        .as_ref()
+        .and_then(|c| h.commitments.get(c))
+        .and_then(|c| {
+            let i = c.history.partition_point(|r| r.seq < seq);
+            c.history
+                .get(i)
+                .filter(|r| r.seq == seq)
+                .map(|r| r.summary.clone())
+        })
+        .unwrap_or_default();
+    Some(Change {
+        seq,
+        recorded_at: m.recorded_at,
+        kind: m.kind.as_str(),
+        author: h
+            .body_at(m.author)
+            .map(|b| b.to_string())
+            .unwrap_or_default(),
+        commitment,
+        summary,
+    })
+}
+
+pub fn summarize(h: &History, from: Point, to: Point, limit: usize) -> Summary {
+    let mut out = Summary {
+        from,
+        to,
+        counts: [0; 8],
+        latest: Default::default(),
+    };
+    let (a, b) = (from.size.min(h.size()), to.size.min(h.size()));
+    for seq in (a..b.max(a)).rev() {
+        let s = section_of(h.entries[seq as usize].kind.as_str());
+        out.counts[s] += 1;
+        if out.latest[s].len() < limit {
+            out.latest[s].extend(change_at(h, seq));
+        }
+    }
+    out
 }
 
 /// A table of changes.
@@ -192,16 +273,14 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
         (Some(u), Some(a)) if query::point(h, u, None)?.size > point.size => Some(a.clone()),
         _ => until.clone(),
     };
-    let req = query::Request {
-        since: Some(since.clone()),
-        until: until_asked,
-        ..cx.request()
+    // The two points, as `query::answer` resolves them for `View::Changes`.
+    let from_point = query::point(h, &since, None)?;
+    let to_point = match &until_asked {
+        Some(u) => query::point(h, u, None)?,
+        None => point,
     };
-    let ans = query::answer(h, snap, View::Changes, &req, cx.now)?;
-    let (at, to_point) = (ans.checkpoint, ans.as_of);
-    let ViewResult::Changes(v) = ans.result else {
-        return Err(Fail::bad("unexpected view"));
-    };
+    let at = crate::projector::at(snap, to_point.size).map_err(query::QueryError::from)?;
+    let v = summarize(h, from_point, to_point, SECTION_LIMIT);
     let mut m = String::with_capacity(64 * 1024);
     let _ = write!(m, "<h1>{}</h1>", E(cx.t(M::changes)));
 
@@ -332,33 +411,32 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
             ("format", "csv"),
         ],
     );
-    let mut any = false;
-    for (label, list) in sections(&v) {
-        if list.is_empty() {
+    for (i, label) in SECTIONS.iter().enumerate() {
+        let n = v.counts[i];
+        if n == 0 {
             continue;
         }
-        any = true;
         let id = format!("s-{}", label.name());
         let _ = write!(
             m,
             "<h3 id=\"{}\">{} <span class=\"count\">({})</span></h3>",
             E(&id),
-            E(cx.t(label)),
-            list.len()
+            E(cx.t(*label)),
+            n
         );
-        let shown: Vec<&Change> = list.iter().rev().take(SECTION_LIMIT).collect();
+        let shown: Vec<&Change> = v.latest[i].iter().collect();
         table(cx, h, &mut m, &shown);
-        if list.len() > SECTION_LIMIT {
+        if n > shown.len() {
             let _ = write!(
                 m,
                 "<p class=\"more\">{}: {} — <a href=\"{}\">CSV</a></p>",
                 E(cx.t(M::more_items)),
-                list.len() - SECTION_LIMIT,
+                n - shown.len(),
                 E(&csv)
             );
         }
     }
-    if !any {
+    if v.total() == 0 {
         let _ = write!(m, "<p>{}</p>", E(cx.t(M::no_changes)));
     } else {
         let _ = write!(

@@ -13,14 +13,14 @@ use super::{render, Content, Cx, Fail, Nav, PageQuery, PageRequest};
 use crate::core::event::Status;
 use crate::core::projection::CommitmentRec;
 use crate::core::projection::{status_name, verdict_name, History, PhaseName, Point};
-use crate::core::types::{BodyId, Date};
+use crate::core::types::{BodyId, Date, ObjectiveId};
 use crate::server::{AppState, Q};
 use crate::store::Snapshot;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
 use utoipa::IntoParams;
 
@@ -107,13 +107,48 @@ impl Row<'_> {
     }
 }
 
+/// The EU IBM components of each objective, by name.
+fn components_of(h: &History) -> HashMap<&ObjectiveId, Vec<&'static str>> {
+    h.objectives
+        .values()
+        .map(|o| {
+            let names = o
+                .components
+                .iter()
+                .filter_map(|k| {
+                    let name = serde_json::to_value(k).ok()?;
+                    i18n::COMPONENTS
+                        .iter()
+                        .copied()
+                        .find(|x| Some(*x) == name.as_str())
+                })
+                .collect();
+            (&o.id, names)
+        })
+        .collect()
+}
+
 /// Every commitment that exists at `p`, in id order.
 pub fn rows<'a>(cx: &Cx, h: &'a History, p: Point) -> Vec<Row<'a>> {
+    rows_of(cx, h, p, None)
+}
+
+/// The commitments that exist at `p` and, if `body` is given, that it leads, co-executes or
+/// was assigned, in id order.
+pub fn rows_of<'a>(cx: &Cx, h: &'a History, p: Point, body: Option<&BodyId>) -> Vec<Row<'a>> {
     let n = p.size;
+    let comps = components_of(h);
     let mut out: Vec<Row<'a>> = h
         .commitments
         .values()
         .filter(|c| c.exists_at(n))
+        .filter(|c| {
+            body.is_none_or(|b| {
+                c.lead_at(n).as_ref() == Some(b)
+                    || c.co_executors_at(n).contains(b)
+                    || (c.phase_at(n) == PhaseName::Assigned && c.assigned_to.as_ref() == Some(b))
+            })
+        })
         .map(|c| {
             let lead = c.lead_at(n);
             let co = c.co_executors_at(n);
@@ -128,19 +163,8 @@ pub fn rows<'a>(cx: &Cx, h: &'a History, p: Point) -> Vec<Row<'a>> {
                 .fields
                 .objective
                 .as_ref()
-                .and_then(|o| h.objectives.get(o))
-                .map(|o| {
-                    o.components
-                        .iter()
-                        .filter_map(|k| {
-                            let name = serde_json::to_value(k).ok()?;
-                            i18n::COMPONENTS
-                                .iter()
-                                .copied()
-                                .find(|x| Some(*x) == name.as_str())
-                        })
-                        .collect()
-                })
+                .and_then(|o| comps.get(o))
+                .cloned()
                 .unwrap_or_default();
             let overdue = c.overdue_at(p);
             Row {
@@ -797,10 +821,7 @@ fn row_html(m: &mut String, cx: &Cx, h: &History, r: &Row<'_>, visible: bool) {
 
 /// Used by the body page: the rows of one body's portfolio.
 pub fn portfolio<'a>(cx: &Cx, h: &'a History, p: Point, body: &BodyId) -> Vec<Row<'a>> {
-    rows(cx, h, p)
-        .into_iter()
-        .filter(|r| r.bodies.contains(body))
-        .collect()
+    rows_of(cx, h, p, Some(body))
 }
 
 /// Writes a compact table of rows (the body page's portfolio).

@@ -271,7 +271,7 @@ messages! {
     as_of_note = "Підписується лише поточна контрольна точка; для дати в минулому показано розмір і корінь дерева на той момент, а перевірка йде за поточною точкою.", "Only the latest checkpoint is signed; for a past date the size and root at that point are shown, and verification uses the latest checkpoint.";
     verify_title = "Перевірити запис у цьому браузері", "Verify a record in this browser";
     verify_help = "Сторінка завантажує запис, доказ включення й контрольну точку через API і перевіряє їх засобами Web Crypto вашого браузера (Ed25519, SHA-256): не потрібно вірити серверу на слово.", "The page fetches the entry, its inclusion proof and the checkpoint from the API and checks them with your browser's own Web Crypto (Ed25519, SHA-256): you need not take the server's word.";
-    record_seq = "Номер запису", "Entry number";
+    record_seq = "Номер запису або ідентифікатор події", "Entry number or event ID";
     verify_button = "Перевірити в цьому браузері", "Verify in this browser";
     needs_js = "Для перевірки в браузері потрібен JavaScript. Без нього перевірте експорт офлайн командою нижче.", "Verifying in the browser needs JavaScript. Without it, verify an export offline with the command below.";
     offline = "Перевірка офлайн", "Offline verification";

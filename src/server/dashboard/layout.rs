@@ -151,7 +151,7 @@ pub fn page(cx: &Cx, h: &History, c: &Content) -> String {
             .and_then(|i| h.entries.get(i as usize))
             .map(|e| cx.datetime(e.recorded_at))
             .unwrap_or_default();
-    let when = if cx.req.as_of.is_some() {
+    let when = if cx.req.as_of.is_some() || c.point.size < h.size() {
         format!("{} {}", E(cx.t(M::shown_at)), cx.date(c.point.today))
     } else {
         E(cx.t(M::shown_latest)).to_string()

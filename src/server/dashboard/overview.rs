@@ -49,15 +49,9 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
         .checked_sub(jiff::Span::new().days(7))
         .map(|d| d.to_string())
         .unwrap_or_default();
-    let changes_req = query::Request {
-        since: Some(week_ago.clone()),
-        ..req.clone()
-    };
-    let ViewResult::Changes(changes) =
-        query::answer(h, snap, View::Changes, &changes_req, cx.now)?.result
-    else {
-        return Err(Fail::bad("unexpected view"));
-    };
+    // The last 7 days: how many changes of each kind, and the latest few.
+    let from = query::point(h, &week_ago, None)?;
+    let changes = super::changes::summarize(h, from, point, RECENT);
 
     let mut m = String::with_capacity(32 * 1024);
     let _ = write!(m, "<h1>{}</h1>", E(cx.t(M::overview)));
@@ -175,13 +169,9 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
         .iter()
         .filter(|r| r.commitments > 0)
         .map(|r| {
-            let title = h
-                .objectives
-                .get(
-                    &crate::core::types::ObjectiveId::parse(&r.key).unwrap_or_else(|_| {
-                        crate::core::types::ObjectiveId::parse("none").expect("a valid id")
-                    }),
-                )
+            let title = crate::core::types::ObjectiveId::parse(&r.key)
+                .ok()
+                .and_then(|id| h.objectives.get(&id))
                 .map(|o| cx.title(&o.title_uk, o.title_en.as_deref()).to_string())
                 .unwrap_or_default();
             Bar {
@@ -254,24 +244,22 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
     m.push_str("</div></section>");
 
     // The last 7 days.
-    let mut recent: Vec<(M, &Change)> = Vec::new();
-    for (label, list) in super::changes::sections(&changes) {
-        recent.extend(list.iter().map(|c| (label, c)));
-    }
-    recent.sort_by_key(|x| std::cmp::Reverse(x.1.seq));
+    let mut recent: Vec<&Change> = changes.latest.iter().flatten().collect();
+    recent.sort_by_key(|c| std::cmp::Reverse(c.seq));
+    recent.truncate(RECENT);
     let _ = write!(
         m,
         "<section aria-labelledby=\"recent\"><h2 id=\"recent\">{}</h2>",
         E(cx.t(M::last_7_days))
     );
     m.push_str("<ul class=\"counts\">");
-    for (label, list) in super::changes::sections(&changes) {
-        if !list.is_empty() {
+    for (i, label) in super::changes::SECTIONS.iter().enumerate() {
+        if changes.counts[i] > 0 {
             let _ = write!(
                 m,
                 "<li><span class=\"n\">{}</span> {}</li>",
-                list.len(),
-                E(cx.t(label))
+                changes.counts[i],
+                E(cx.t(*label))
             );
         }
     }
@@ -279,16 +267,7 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
     if recent.is_empty() {
         let _ = write!(m, "<p>{}</p>", E(cx.t(M::no_changes)));
     } else {
-        super::changes::table(
-            cx,
-            h,
-            &mut m,
-            &recent
-                .iter()
-                .take(RECENT)
-                .map(|(_, c)| *c)
-                .collect::<Vec<_>>(),
-        );
+        super::changes::table(cx, h, &mut m, &recent);
     }
     let _ = write!(
         m,
