@@ -76,6 +76,8 @@ pub async fn page(
 /// One commitment as the table shows it.
 pub struct Row<'a> {
     pub c: &'a CommitmentRec,
+    /// The row's place in natural id order (the tie-breaker of every sort).
+    pub ord: usize,
     pub title: &'a str,
     pub lead: Option<BodyId>,
     pub co: Vec<BodyId>,
@@ -169,6 +171,7 @@ pub fn rows_of<'a>(cx: &Cx, h: &'a History, p: Point, body: Option<&BodyId>) -> 
             let overdue = c.overdue_at(p);
             Row {
                 c,
+                ord: 0,
                 title: cx.title(&c.fields.title_uk, c.fields.title_en.as_deref()),
                 lead: lead.clone().or_else(|| {
                     (phase == PhaseName::Assigned)
@@ -257,31 +260,28 @@ const SORTS: [&str; 7] = [
 ];
 
 fn sort(rows: &mut [Row<'_>], key: &str, desc: bool, cx: &Cx, h: &History) {
-    use std::cmp::Ordering;
-    let by = |a: &Row<'_>, b: &Row<'_>| -> Ordering {
-        match key {
-            "title" => a.title.to_lowercase().cmp(&b.title.to_lowercase()),
-            "lead" => {
-                let n = |r: &Row<'_>| {
-                    r.lead
-                        .as_ref()
-                        .map(|l| cx.body_name(h, l).to_lowercase())
-                        .unwrap_or_default()
-                };
-                n(a).cmp(&n(b))
-            }
-            "objective" => html::natural_cmp(&a.objective, &b.objective),
-            "status" => {
-                let i = |s: &str| i18n::STATUSES.iter().position(|x| *x == s);
-                i(a.status).cmp(&i(b.status))
-            }
-            "deadline" => a.deadline.cmp(&b.deadline),
-            "overdue" => a.overdue.unwrap_or(-1).cmp(&b.overdue.unwrap_or(-1)),
-            _ => Ordering::Equal,
+    match key {
+        "title" => rows.sort_by_cached_key(|r| (r.title.to_lowercase(), r.ord)),
+        "lead" => rows.sort_by_cached_key(|r| {
+            (
+                r.lead
+                    .as_ref()
+                    .map(|l| cx.body_name(h, l).to_lowercase())
+                    .unwrap_or_default(),
+                r.ord,
+            )
+        }),
+        "objective" => rows.sort_by_cached_key(|r| (html::natural_key(&r.objective), r.ord)),
+        "status" => {
+            rows.sort_by_key(|r| (i18n::STATUSES.iter().position(|x| *x == r.status), r.ord))
         }
-        .then_with(|| html::natural_cmp(a.c.id.as_str(), b.c.id.as_str()))
-    };
-    rows.sort_by(|a, b| if desc { by(b, a) } else { by(a, b) });
+        "deadline" => rows.sort_by_key(|r| (r.deadline, r.ord)),
+        "overdue" => rows.sort_by_key(|r| (r.overdue.unwrap_or(-1), r.ord)),
+        _ => rows.sort_by_key(|r| r.ord),
+    }
+    if desc {
+        rows.reverse();
+    }
 }
 
 /// The columns, their sort keys and labels.

@@ -115,6 +115,36 @@ pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
+/// A key whose byte order is `natural_cmp`'s order: each run of digits becomes `0`, its length
+/// (leading zeros dropped) and its digits. For sorting many ids with `sort_by_cached_key`.
+pub fn natural_key(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len() + 8);
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_digit() {
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            let run = &b[start..i];
+            let zeros = run
+                .iter()
+                .take_while(|c| **c == b'0')
+                .count()
+                .min(run.len() - 1);
+            let digits = &run[zeros..];
+            out.push(b'0');
+            out.push(digits.len().min(255) as u8);
+            out.extend_from_slice(digits);
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +182,38 @@ mod tests {
             v,
             ["AP-2026/1.3", "AP-2026/1.10", "AP-2026/2.1", "AP-2026/10.1"]
         );
+        let ids = [
+            "AP-2026/1.3",
+            "AP-2026/1.10",
+            "AP-2026/1.1",
+            "a",
+            "a0",
+            "a00",
+            "a1",
+            "a01",
+            "a-1",
+            "a.1",
+            "a/1",
+            "aa",
+            "a9",
+            "a10",
+            "b",
+            "A",
+            "0",
+            "",
+            "a1b",
+            "a1.",
+            "a12x",
+            "Z-7",
+        ];
+        for x in ids {
+            for y in ids {
+                assert_eq!(
+                    natural_key(x).cmp(&natural_key(y)),
+                    natural_cmp(x, y),
+                    "{x:?} {y:?}"
+                );
+            }
+        }
     }
 }
