@@ -194,9 +194,9 @@ fn index(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
         M::handovers_in,
         M::handovers_out,
         M::inquiries_received,
-        M::answered_on_time,
-        M::answered_late,
-        M::not_answered,
+        M::inq_on_time,
+        M::inq_late,
+        M::inq_open,
     ] {
         let _ = write!(m, "<th scope=\"col\" class=\"num\">{}</th>", E(cx.t(l)));
     }
@@ -351,8 +351,8 @@ fn one(cx: &Cx, h: &History, snap: &dyn Snapshot, id: &str) -> Result<Content, F
         (s.handovers_in, M::handovers_in, ""),
         (s.handovers_out, M::handovers_out, ""),
         (s.inquiries_received, M::inquiries_received, ""),
-        (s.inquiries_answered_late, M::answered_late, "warn"),
-        (s.inquiries_open, M::not_answered, "warn"),
+        (s.inquiries_answered_late, M::inq_late, "warn"),
+        (s.inquiries_open, M::inq_open, "warn"),
     ] {
         let class = if v > 0 { class } else { "" };
         let _ = write!(

@@ -226,6 +226,9 @@ messages! {
     handovers_in = "Передачі до органу", "Handovers in";
     handovers_out = "Передачі від органу", "Handovers out";
     inquiries_received = "Отримано запитів", "Inquiries received";
+    inq_on_time = "Запити: відповідь вчасно", "Inquiries answered on time";
+    inq_late = "Запити: відповідь із запізненням", "Inquiries answered late";
+    inq_open = "Запити без відповіді", "Inquiries not answered";
     roles = "Ролі", "Roles";
     kind = "Вид", "Kind";
     registered = "Зареєстровано", "Registered";
