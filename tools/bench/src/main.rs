@@ -78,6 +78,9 @@ struct Args {
     /// Events per `submit_many` call in the batched append test.
     #[arg(long, default_value_t = 4096)]
     batch: usize,
+    /// Threads calling `submit_many` at once in the second batched append test.
+    #[arg(long, default_value_t = 4)]
+    batch_submitters: usize,
     /// Concurrent `submit` callers in the group-commit test.
     #[arg(long, default_value_t = 64)]
     threads: usize,
@@ -118,6 +121,7 @@ struct Config {
     append_entries: usize,
     concurrent_entries: usize,
     batch: usize,
+    batch_submitters: usize,
     threads: usize,
     secs: f64,
     repeat: usize,
@@ -148,6 +152,7 @@ fn main() -> Result<()> {
             .concurrent_entries
             .unwrap_or(if q { 3_200 } else { 64_000 }),
         batch: args.batch.clamp(1, BUILD_BATCH),
+        batch_submitters: args.batch_submitters.max(2),
         threads: args.threads.max(1),
         secs: args.seconds.unwrap_or(if q { 0.3 } else { 2.0 }),
         repeat: args.repeat.max(1),
@@ -258,6 +263,13 @@ fn main() -> Result<()> {
             a.batched.rate() / raw
         );
         s += &format!(
+            "append (durable, {} threads each submit_many batches of {}): {} entries/s = {:.2}x raw verify\n",
+            cfg.batch_submitters,
+            int(cfg.batch as u64),
+            rate(a.batched_multi.rate()),
+            a.batched_multi.rate() / raw
+        );
+        s += &format!(
             "append ({} concurrent submitters): {} entries/s = {:.2}x raw verify ({} commits, {:.1} entries/commit)\n",
             cfg.threads,
             rate(a.concurrent.rate()),
@@ -273,6 +285,14 @@ fn main() -> Result<()> {
         verdict.push(target(
             "append (batches) >= 2x raw",
             a.batched.rate() / raw,
+            2.0,
+        ));
+        verdict.push(target(
+            &format!(
+                "append (batches, {} submitters) >= 2x raw",
+                cfg.batch_submitters
+            ),
+            a.batched_multi.rate() / raw,
             2.0,
         ));
         verdict.push(target(
@@ -1003,6 +1023,8 @@ struct AppendResults {
     sign_secs: f64,
     signed: u64,
     batched: Timed,
+    batched_multi: Timed,
+    batch_submitters: usize,
     concurrent: Timed,
     single: Timed,
     stages: Option<AppendStages>,
@@ -1013,7 +1035,8 @@ impl AppendResults {
         json!({
             "batch": self.batch, "threads": self.threads, "avg_event_bytes": self.avg_event_bytes,
             "presign_seconds": self.sign_secs, "presigned": self.signed,
-            "batched": self.batched.json(raw), "concurrent": self.concurrent.json(raw),
+            "batched": self.batched.json(raw), "batched_multi": self.batched_multi.json(raw),
+            "batch_submitters": self.batch_submitters, "concurrent": self.concurrent.json(raw),
             "single_submitter": self.single.json(raw),
             "stages": self.stages.as_ref().map(|s| s.json()),
         })
@@ -1023,7 +1046,7 @@ impl AppendResults {
 fn append_tests(dir: &Path, w: &Workload, cfg: &Config, raw: f64) -> Result<AppendResults> {
     // Sign everything before any timing.
     let t = Instant::now();
-    let mut batched_subs = w.sign("a", 0, cfg.append_entries as u64);
+    let batched_subs = w.sign("a", 0, cfg.append_entries as u64);
     let mut conc_subs = w.sign("c", 0, cfg.concurrent_entries as u64);
     let sign_secs = t.elapsed().as_secs_f64();
     let signed = (batched_subs.len() + conc_subs.len()) as u64;
@@ -1043,30 +1066,35 @@ fn append_tests(dir: &Path, w: &Workload, cfg: &Config, raw: f64) -> Result<Appe
     // a) One submitter, submit_many in batches; b) many threads each calling submit.
     let stage_subs = cfg.breakdown.then(|| batched_subs.clone());
     let mut batched: Option<Timed> = None;
-    let mut concurrent: Option<Timed> = None;
-    for round in 0..cfg.repeat {
-        let last = round + 1 == cfg.repeat;
-        let subs = if last {
-            std::mem::take(&mut batched_subs)
-        } else {
-            batched_subs.clone()
-        };
-        let t = append_batched(dir, w, subs, cfg.batch)?;
-        println!(
-            "append, 1 submitter, submit_many batches of {}: {} entries in {:.2} s = {} entries/s = {:.2}x raw verify; {}",
-            cfg.batch,
-            int(t.entries),
-            t.secs,
-            rate(t.rate()),
-            t.rate() / raw,
-            t.io()
-        );
-        if batched.as_ref().is_none_or(|b| t.rate() > b.rate()) {
-            batched = Some(t);
+    let mut batched_multi: Option<Timed> = None;
+    for _ in 0..cfg.repeat {
+        for submitters in [1, cfg.batch_submitters] {
+            let t = append_batched(dir, w, batched_subs.clone(), cfg.batch, submitters)?;
+            println!(
+                "append, {submitters} submitter(s) each calling submit_many with batches of {}: {} entries in {:.2} s = {} entries/s = {:.2}x raw verify ({} commits); {}",
+                cfg.batch,
+                int(t.entries),
+                t.secs,
+                rate(t.rate()),
+                t.rate() / raw,
+                int(t.commits),
+                t.io()
+            );
+            let best = if submitters == 1 {
+                &mut batched
+            } else {
+                &mut batched_multi
+            };
+            if best.as_ref().is_none_or(|b| t.rate() > b.rate()) {
+                *best = Some(t);
+            }
         }
     }
+    drop(batched_subs);
+    let batched_multi = batched_multi.ok_or_else(|| anyhow!("no append round ran"))?;
     let batched = batched.ok_or_else(|| anyhow!("no append round ran"))?;
     let path = dir.join("append-concurrent.redb");
+    let mut concurrent: Option<Timed> = None;
     let mut ledger = None;
     for round in 0..cfg.repeat {
         let last = round + 1 == cfg.repeat;
@@ -1096,9 +1124,11 @@ fn append_tests(dir: &Path, w: &Workload, cfg: &Config, raw: f64) -> Result<Appe
     let ledger = ledger.ok_or_else(|| anyhow!("no append round ran"))?;
     if cfg.repeat > 1 {
         println!(
-            "  best of {}: batches {} entries/s, concurrent {} entries/s",
+            "  best of {}: batches {} entries/s, batches from {} submitters {} entries/s, concurrent {} entries/s",
             cfg.repeat,
             rate(batched.rate()),
+            cfg.batch_submitters,
+            rate(batched_multi.rate()),
             rate(concurrent.rate())
         );
     }
@@ -1145,35 +1175,68 @@ fn append_tests(dir: &Path, w: &Workload, cfg: &Config, raw: f64) -> Result<Appe
         sign_secs,
         signed,
         batched,
+        batched_multi,
+        batch_submitters: cfg.batch_submitters,
         concurrent,
         single,
         stages,
     })
 }
 
-/// One thread calls `submit_many` with `batch` events at a time on a fresh ledger.
-fn append_batched(dir: &Path, w: &Workload, subs: Vec<Submission>, batch: usize) -> Result<Timed> {
+/// `submitters` threads call `submit_many` with `batch` events at a time on a fresh ledger
+/// (the batches are dealt to the threads in turn).
+fn append_batched(
+    dir: &Path,
+    w: &Workload,
+    subs: Vec<Submission>,
+    batch: usize,
+    submitters: usize,
+) -> Result<Timed> {
     let path = dir.join("append-batches.redb");
     let ledger = w.open_ledger(&path)?;
     let n = subs.len() as u64;
+    let mut shares: Vec<Vec<Vec<Submission>>> = (0..submitters).map(|_| Vec::new()).collect();
     let mut it = subs.into_iter();
-    let mut commits = 0;
-    let io0 = io_write_bytes();
-    let t = Instant::now();
-    loop {
+    for i in 0.. {
         let chunk: Vec<Submission> = it.by_ref().take(batch).collect();
         if chunk.is_empty() {
             break;
         }
-        for r in ledger.submit_many(chunk) {
-            r.map_err(|e| anyhow!("append refused: {e}"))?;
-        }
-        commits += 1;
+        shares[i % submitters].push(chunk);
     }
+    let barrier = Barrier::new(submitters + 1);
+    let io0 = io_write_bytes();
+    let (secs, mut sizes) = std::thread::scope(|scope| -> Result<(f64, Vec<u64>)> {
+        let handles: Vec<_> = shares
+            .into_iter()
+            .map(|share| {
+                let (ledger, barrier) = (&ledger, &barrier);
+                scope.spawn(move || -> Result<Vec<u64>> {
+                    barrier.wait();
+                    let mut sizes = Vec::new();
+                    for chunk in share {
+                        for r in ledger.submit_many(chunk) {
+                            sizes.push(r.map_err(|e| anyhow!("append refused: {e}"))?.size);
+                        }
+                    }
+                    Ok(sizes)
+                })
+            })
+            .collect();
+        barrier.wait();
+        let t = Instant::now();
+        let mut all = Vec::new();
+        for h in handles {
+            all.extend(h.join().map_err(|_| anyhow!("submitter panicked"))??);
+        }
+        Ok((t.elapsed().as_secs_f64(), all))
+    })?;
+    sizes.sort_unstable();
+    sizes.dedup();
     let timed = Timed {
         entries: n,
-        secs: t.elapsed().as_secs_f64(),
-        commits,
+        secs,
+        commits: sizes.len() as u64,
         written: io_write_bytes() - io0,
     };
     drop(ledger);
