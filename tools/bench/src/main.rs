@@ -186,7 +186,7 @@ fn main() -> Result<()> {
     let load_start = loadavg();
     if load_start.0 > 0.5 {
         println!(
-            "note: load average is {:.2} at start: other processes share the {} cores, figures will be lower",
+            "note: load average is {:.2} at start: other processes share the {} cores, figures may be lower",
             load_start.0,
             std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
         );
@@ -352,7 +352,7 @@ fn main() -> Result<()> {
                 .collect::<Vec<_>>()
                 .join(", "),
             if max > 0.2 {
-                "  <- the machine was shared; figures are lower than on a quiet machine"
+                "  <- the machine was shared: figures may be lower than on a quiet machine (compare --repeat runs)"
             } else {
                 ""
             }
@@ -2064,7 +2064,7 @@ fn close_section() -> Option<String> {
         .unwrap_or_else(|p| p.into_inner())
         .push((title, others));
     Some(format!(
-        "  [other processes used {others:.2} cores on average during this section ({secs:.0} s)]"
+        "  [other processes used {others:.2} cores on average during this section ({secs:.0} s), partly perhaps cores this section left idle]"
     ))
 }
 
