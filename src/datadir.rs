@@ -62,7 +62,7 @@ pub fn init(dir: &Path, p: InitParams, clock: Clock) -> Result<Ledger, DataDirEr
         )));
     }
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    let ledger_key = keys::generate_key();
+    let ledger_key = keys::generate_key(&mut rand_core::OsRng);
     let signer = NoteSigner::new(&p.origin, ledger_key.clone())
         .map_err(|e| DataDirError::Input(format!("origin: {e}")))?;
     // The key is written first: a ledger file never exists without the key that signs it.

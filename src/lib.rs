@@ -2,7 +2,7 @@
 
 pub mod author;
 pub mod cli;
-pub mod core;
+pub use kordon_core as core;
 pub mod datadir;
 pub mod demo;
 pub mod export;

@@ -177,7 +177,7 @@ pub fn key(k: KeyCommand) -> Result<u8> {
             if out.exists() {
                 bail!("{} exists; refusing to overwrite a key", out.display());
             }
-            let key = keys::generate_key();
+            let key = keys::generate_key(&mut rand_core::OsRng);
             datadir::write_private(&out, &keys::private_key_pem(&key))?;
             print_key(&out, &key);
         }

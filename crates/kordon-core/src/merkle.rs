@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 
-use crate::core::hash::{node_hash, Hash};
+use crate::hash::{node_hash, Hash};
 
 /// A node of a perfect subtree: level 0 = leaf hashes; (level, index) covers leaves
 /// [index << level, (index + 1) << level).
@@ -601,7 +601,7 @@ impl NodeReader for MemoryNodes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::hash::leaf_hash;
+    use crate::hash::leaf_hash;
     use std::cell::Cell;
     use std::collections::BTreeMap;
 

@@ -2,10 +2,10 @@
 //! (SPEC.md, "Rules"). The appender applies it before writing; the verifier re-applies it to
 //! every entry of an export, so a ledger is valid only if every entry passed these rules.
 
-use crate::core::event::*;
-use crate::core::keys::{self, KeyId};
-use crate::core::note::NoteVerifier;
-use crate::core::types::*;
+use crate::event::*;
+use crate::keys::{self, KeyId};
+use crate::note::NoteVerifier;
+use crate::types::*;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// A broken rule: a stable name (`handover.accept.receiver-only`) and a sentence that says what
@@ -107,7 +107,7 @@ pub struct State {
 }
 
 fn id_fingerprint(id: &EventId) -> u128 {
-    let h = crate::core::hash::Hash::sha256(id.as_str().as_bytes());
+    let h = crate::hash::Hash::sha256(id.as_str().as_bytes());
     let mut b = [0u8; 16];
     b.copy_from_slice(&h.0[..16]);
     u128::from_be_bytes(b)

@@ -5,13 +5,13 @@
 //! the core: `prepare` (decode, hash, parse: per entry), `resolve_keys` (in order, cheap),
 //! signature checks (batched), then `Chain::accept` (in order: links, time, rules, tree).
 
-use crate::core::entry::{self, EntryError, EntryRef};
-use crate::core::event::{self, Event, FormatError};
-use crate::core::hash::Hash;
-use crate::core::keys::KeyId;
-use crate::core::merkle::{Frontier, NodeId};
-use crate::core::rules::{introduced_keys, RuleError, State};
-use crate::core::types::Millis;
+use crate::entry::{self, EntryError, EntryRef};
+use crate::event::{self, Event, FormatError};
+use crate::hash::Hash;
+use crate::keys::KeyId;
+use crate::merkle::{Frontier, NodeId};
+use crate::rules::{introduced_keys, RuleError, State};
+use crate::types::Millis;
 use std::collections::HashMap;
 
 /// Why an entry is not valid.

@@ -1,7 +1,7 @@
 //! Body keys: key ids, the event signing message, public-key checks and signature verification
 //! (SPEC.md, "Keys" and "Signatures").
 
-use crate::core::hash::Hash;
+use crate::hash::Hash;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use ed25519_dalek::{Signer, SigningKey};
 use std::fmt;
@@ -184,9 +184,10 @@ pub fn batch_size(n: usize, cores: usize) -> usize {
     (n / cores.max(1)).clamp(64, 1024)
 }
 
-/// Generates a new signing key from the operating system's randomness.
-pub fn generate_key() -> SigningKey {
-    SigningKey::generate(&mut rand_core::OsRng)
+/// Generates a new signing key from `rng` (the caller passes the operating system's
+/// randomness; the core reads none itself).
+pub fn generate_key(rng: &mut impl rand_core::CryptoRngCore) -> SigningKey {
+    SigningKey::generate(rng)
 }
 
 /// Reads an Ed25519 private key in PKCS#8 PEM (`openssl genpkey -algorithm ed25519` output).
@@ -210,6 +211,33 @@ pub fn private_key_pem(key: &SigningKey) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A fixed, not random, generator: the batch check's blinding factors do not change its
+    /// verdict, and the core's tests read no randomness from the system.
+    struct TestRng(u64);
+
+    impl rand_core::RngCore for TestRng {
+        fn next_u32(&mut self) -> u32 {
+            self.next_u64() as u32
+        }
+        fn next_u64(&mut self) -> u64 {
+            // SplitMix64.
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+        fn fill_bytes(&mut self, dest: &mut [u8]) {
+            rand_core::impls::fill_bytes_via_next(self, dest)
+        }
+        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+            self.fill_bytes(dest);
+            Ok(())
+        }
+    }
+
+    impl rand_core::CryptoRng for TestRng {}
 
     #[test]
     fn key_id_is_hex_of_sha256_prefix() {
@@ -269,9 +297,9 @@ mod tests {
                 }
             })
             .collect();
-        assert_eq!(verify_batch(&checks, rand_core::OsRng), vec![true; 10]);
+        assert_eq!(verify_batch(&checks, TestRng(7)), vec![true; 10]);
         checks[7].signature[3] ^= 1;
-        let got = verify_batch(&checks, rand_core::OsRng);
+        let got = verify_batch(&checks, TestRng(7));
         assert_eq!(got.iter().filter(|ok| !**ok).count(), 1);
         assert!(!got[7]);
         assert!(!verify_event(

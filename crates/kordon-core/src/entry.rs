@@ -14,8 +14,8 @@
 //! The leaf hash of an entry is `SHA-256(0x00 ‖ entry bytes)`; it links the chain (`prev`) and is
 //! the Merkle leaf, so one hash serves both.
 
-use crate::core::hash::{leaf_hash, Hash};
-use crate::core::types::Millis;
+use crate::hash::{leaf_hash, Hash};
+use crate::types::Millis;
 
 pub const ENTRY_VERSION: u8 = 1;
 pub const HEADER_LEN: usize = 113;

@@ -8,9 +8,9 @@
 
 pub mod views;
 
-use crate::core::event::*;
-use crate::core::keys::KeyId;
-use crate::core::types::*;
+use crate::event::*;
+use crate::keys::KeyId;
+use crate::types::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 

@@ -1,8 +1,8 @@
 //! Signed events: the canonical JSON envelope, the typed body of each event type, and the
 //! checks that turn untrusted bytes into an `Event` (SPEC.md, "Events").
 
-use crate::core::keys::KeyId;
-use crate::core::types::*;
+use crate::keys::KeyId;
+use crate::types::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

@@ -5,8 +5,8 @@
 //! optional non-empty extension lines, each line ending in a newline. The checkpoint is signed as
 //! a signed note (see `note.rs`) whose key name is the origin.
 
-use crate::core::hash::Hash;
-use crate::core::note::{self, NoteError, NoteSigner, NoteVerifier};
+use crate::hash::Hash;
+use crate::note::{self, NoteError, NoteSigner, NoteVerifier};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 
@@ -184,7 +184,7 @@ pub fn parse_unverified(note: &[u8]) -> Result<Checkpoint, CheckpointError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::hash::leaf_hash;
+    use crate::hash::leaf_hash;
     use ed25519_dalek::SigningKey;
 
     const ORIGIN: &str = "example.com/kordon";
