@@ -53,7 +53,7 @@ use toml::{Spanned, Table, Value};
 pub const EXAMPLE: &str = include_str!("../events/examples/ibm-2026.toml");
 /// Where the example scenario lives in the repository.
 pub const EXAMPLE_PATH: &str = "events/examples/ibm-2026.toml";
-/// Where its export is committed (checked by tests/example.rs).
+/// Where its export is committed (checked by tests/it/example.rs).
 pub const EXAMPLE_EXPORT_PATH: &str = "events/examples/ibm-2026.export";
 
 /// Milliseconds between an event's `at` and the time the ledger records it.

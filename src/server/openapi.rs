@@ -1,5 +1,5 @@
 //! The OpenAPI 3.1 document, generated from the handlers' `#[utoipa::path]` annotations and
-//! served at `/openapi.json`. A test (tests/server.rs) checks it against the real routes.
+//! served at `/openapi.json`. A test (tests/it/server.rs) checks it against the real routes.
 
 use super::errors::{Problem, FAULT_CODES, SERVER_CODES, TYPE_PREFIX};
 use super::{dashboard, feed, read, receipt, tiles, views, write};

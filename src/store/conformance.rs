@@ -1,4 +1,4 @@
-//! The conformance suite every storage backend runs (see tests/store_conformance.rs).
+//! The conformance suite every storage backend runs (see tests/it/store_conformance.rs).
 //! Each check panics with a message naming the broken promise.
 
 use super::*;

@@ -60,7 +60,7 @@ pub const SECTIONS: [M; 8] = [
 ];
 
 /// The section of `views::changes` an event type goes to (the same mapping:
-/// tests/dashboard.rs checks that `summarize` and `views::changes` agree).
+/// tests/it/dashboard.rs checks that `summarize` and `views::changes` agree).
 pub fn section_of(kind: &str) -> usize {
     match kind {
         "commitment.assigned" | "commitment.made" | "commitment.accepted" => 0,

@@ -1,9 +1,7 @@
 //! The tamper catalogue: every way of altering a ledger that `kordon verify` must catch, each
 //! reported with the entry's sequence number (where one entry is to blame) and the reason.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kordon::core::checkpoint::Checkpoint;
 use kordon::core::entry::{self, EntryRef};
 use kordon::core::event::*;

@@ -69,6 +69,12 @@ fn child(path: &str) {
     }
 }
 
+/// This test's name as the test harness knows it (`crash::killed_…`), to re-run it as a child.
+fn this_test() -> String {
+    let module = module_path!().split_once("::").map_or("", |(_, m)| m);
+    format!("{module}::killed_writers_lose_no_acknowledged_entry")
+}
+
 #[test]
 fn killed_writers_lose_no_acknowledged_entry() {
     if let Ok(path) = std::env::var(CHILD_ENV) {
@@ -81,12 +87,7 @@ fn killed_writers_lose_no_acknowledged_entry() {
     let mut acknowledged: u64 = 0;
     for cycle in 0..4u64 {
         let mut c = Command::new(&exe)
-            .args([
-                "--exact",
-                "killed_writers_lose_no_acknowledged_entry",
-                "--nocapture",
-                "--test-threads=1",
-            ])
+            .args(["--exact", &this_test(), "--nocapture", "--test-threads=1"])
             .env(CHILD_ENV, &db)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -25,7 +25,6 @@ use kordon::store::Store;
 use std::sync::Arc;
 use tower::ServiceExt;
 
-#[path = "dashboard/browser.rs"]
 mod browser;
 
 /// The example ledger (events/examples/ibm-2026.toml), in memory, and the state that serves it.

@@ -1,9 +1,7 @@
 //! The appender end to end on an in-memory store: the vocabulary, who may sign what, and that a
 //! refused event writes nothing.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kordon::core::event::*;
 use kordon::core::types::*;
 use kordon::fixture::{b, c, Fixture};

@@ -1,9 +1,7 @@
 //! Projections: scenario tests with hand-checked answers, and a property test that folding
 //! incrementally, rebuilding from scratch and answering "as of N" all agree.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kordon::core::event::*;
 use kordon::core::projection::views;
 use kordon::core::projection::{History, PhaseName, Point};

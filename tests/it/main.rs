@@ -1,0 +1,20 @@
+//! kordon's integration tests, one module per area, in one test binary (one link instead of
+//! one per file). `common` holds the shared set-up.
+
+mod common;
+
+mod cli;
+mod conformance_vectors;
+mod crash;
+mod dashboard;
+mod example;
+mod golden_vectors;
+mod ledger;
+mod merkle_vectors;
+mod projections;
+mod readme;
+mod server;
+mod server_cli;
+mod server_views;
+mod store_conformance;
+mod tamper;
