@@ -214,30 +214,7 @@ mod tests {
 
     /// A fixed, not random, generator: the batch check's blinding factors do not change its
     /// verdict, and the core's tests read no randomness from the system.
-    struct TestRng(u64);
-
-    impl rand_core::RngCore for TestRng {
-        fn next_u32(&mut self) -> u32 {
-            self.next_u64() as u32
-        }
-        fn next_u64(&mut self) -> u64 {
-            // SplitMix64.
-            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
-        }
-        fn fill_bytes(&mut self, dest: &mut [u8]) {
-            rand_core::impls::fill_bytes_via_next(self, dest)
-        }
-        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-            self.fill_bytes(dest);
-            Ok(())
-        }
-    }
-
-    impl rand_core::CryptoRng for TestRng {}
+    use crate::stage::SeededRng as TestRng;
 
     #[test]
     fn key_id_is_hex_of_sha256_prefix() {
