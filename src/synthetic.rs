@@ -22,6 +22,7 @@ use crate::core::event::*;
 use crate::core::hash::Hash;
 use crate::core::keys;
 use crate::core::note::NoteSigner;
+use crate::core::stage::SeededRng;
 use crate::core::types::*;
 use crate::datadir::{self, KEY_FILE, STORE_FILE};
 use crate::fixture::{demo_key, ManualClock};
@@ -30,6 +31,7 @@ use crate::store::memory::MemoryStore;
 use crate::store::redb::RedbStore;
 use crate::store::Store;
 use ed25519_dalek::SigningKey;
+use rand_core::RngCore;
 use rayon::prelude::*;
 use std::collections::VecDeque;
 use std::path::Path;
@@ -215,16 +217,15 @@ pub fn generate_data_dir(params: &Params, dir: &Path) -> Result<Summary, Synthet
 // ---------------------------------------------------------------------------------------------
 // The model: just enough state to keep every generated event within the rules.
 
-/// splitmix64: small, fast, and the same everywhere.
-struct Rng(u64);
+/// The generator's choices: the core's SplitMix64, small, fast and the same everywhere.
+struct Rng(SeededRng);
 
 impl Rng {
+    fn new(seed: u64) -> Rng {
+        Rng(SeededRng(seed))
+    }
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
@@ -293,6 +294,19 @@ const VERDICTS: &[Verdict] = &[
     Verdict::NotConfirmed,
     Verdict::Contested,
 ];
+
+/// A note of 40 to about 300 bytes, Ukrainian and English phrases.
+fn text(rng: &mut Rng) -> String {
+    let want = 40 + rng.below(200);
+    let mut s = String::new();
+    while s.len() < want {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(PHRASES[rng.below(PHRASES.len())]);
+    }
+    s
+}
 
 /// One event to sign: author body, key index, id, time, body.
 struct Draft {
@@ -409,7 +423,7 @@ impl Generator {
         .collect::<Result<_, _>>()
         .map_err(SyntheticError::Params)?;
         let mut g = Generator {
-            rng: Rng(p.seed ^ 0x6b6f_7264_6f6e),
+            rng: Rng::new(p.seed ^ 0x6b6f_7264_6f6e),
             rotations: vec![0; bodies.len()],
             bodies,
             first_executor,
@@ -536,18 +550,10 @@ impl Generator {
     }
 
     fn text(&mut self) -> String {
-        let want = 40 + self.rng.below(200);
-        let mut s = String::new();
-        while s.len() < want {
-            if !s.is_empty() {
-                s.push(' ');
-            }
-            s.push_str(PHRASES[self.rng.below(PHRASES.len())]);
-        }
-        s
+        text(&mut self.rng)
     }
 
-    fn evidence(&mut self, n: u64) -> Vec<Evidence> {
+    fn evidence(n: u64) -> Vec<Evidence> {
         let digest = Hash::sha256(&n.to_be_bytes()).to_hex();
         match Sha256Hex::parse(&digest) {
             Ok(sha256) => vec![Evidence {
@@ -559,17 +565,32 @@ impl Generator {
         }
     }
 
+    /// The UTC day of an instant.
+    fn day(&self, t: Millis) -> Date {
+        Date(
+            jiff::Timestamp::from_millisecond(t.0 as i64)
+                .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+                .unwrap_or_default(),
+        )
+    }
+
     fn dec(n: u64) -> Decimal {
         Decimal::parse(&n.to_string()).unwrap_or_else(|e| unreachable!("{e}"))
     }
 
     fn create_commitment(&mut self) -> Draft {
+        let lead = self.rng.below(self.p.executors);
+        self.commitment(lead, None)
+    }
+
+    /// A new commitment led by executor `lead`: made by it (`Some(true)`), assigned to it by a
+    /// coordinator (`Some(false)`), or one of the two at random (one in five made).
+    fn commitment(&mut self, lead: usize, made: Option<bool>) -> Draft {
         let k = self.coms.len();
         let objective = k % self.objectives.len();
         let id = CommitmentId::parse(&format!("AP-2026/{}.{}", objective + 1, k + 1))
             .unwrap_or_else(|e| unreachable!("{e}"));
         let execs = self.p.executors;
-        let lead = self.rng.below(execs);
         let mut co = Vec::new();
         for _ in 0..self.rng.below(3) {
             let c = self.rng.below(execs);
@@ -579,7 +600,7 @@ impl Generator {
         }
         let indicators = 1 + self.rng.below(2) as u8;
         let deadline = self.dates[self.rng.below(self.dates.len())];
-        let made = self.rng.chance(0.2);
+        let made = made.unwrap_or_else(|| self.rng.chance(0.2));
         let fields = CommitmentFields {
             id: id.clone(),
             lead: (!made).then(|| self.executor(lead)),
@@ -668,7 +689,7 @@ impl Generator {
         };
         let text = self.text();
         let evidence = if self.rng.chance(0.3) {
-            self.evidence(n)
+            Self::evidence(n)
         } else {
             Vec::new()
         };
@@ -726,7 +747,7 @@ impl Generator {
                 let status = STATUSES[self.rng.below(STATUSES.len())];
                 let note = Some(self.text());
                 let evidence = if self.rng.chance(0.6) {
-                    self.evidence(n)
+                    Self::evidence(n)
                 } else {
                     Vec::new()
                 };
@@ -756,13 +777,9 @@ impl Generator {
                 ))
                 .unwrap_or_else(|e| unreachable!("{e}"));
                 let value = Self::dec(self.rng.below(100) as u64);
-                let as_of = Date(
-                    jiff::Timestamp::from_millisecond(self.at(n).0 as i64)
-                        .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
-                        .unwrap_or_default(),
-                );
+                let as_of = self.day(self.at(n));
                 let evidence = if self.rng.chance(0.4) {
-                    self.evidence(n)
+                    Self::evidence(n)
                 } else {
                     Vec::new()
                 };
@@ -1061,28 +1078,13 @@ impl Generator {
         d
     }
 
-    /// The next batch of signed events, or `None` at the end.
-    pub fn next_batch(&mut self) -> Option<SignedBatch> {
-        if self.n >= self.p.entries && self.setup.is_empty() {
-            return None;
-        }
-        let mut drafts = Vec::with_capacity(self.batch_len);
-        while drafts.len() < self.batch_len {
-            if let Some(d) = self.setup.pop_front() {
-                drafts.push(d);
-            } else if self.n < self.p.entries {
-                let d = self.bulk_event();
-                drafts.push(d);
-            } else {
-                break;
-            }
-        }
-        let last_at = drafts.last().map(|d| d.at).unwrap_or(self.p.start);
+    /// Encodes and signs drafts, on all cores.
+    fn sign(&self, drafts: Vec<Draft>) -> Vec<Submission> {
         let origin = &self.p.origin;
         let keys = &self.keys;
         let bodies = &self.bodies;
         let key_ids = &self.key_ids;
-        let submissions = drafts
+        drafts
             .into_par_iter()
             .map(|d| {
                 // The envelope as `event::encode` builds it, without its parse-back check: the
@@ -1101,7 +1103,27 @@ impl Generator {
                 let signature = keys::sign_event(&keys[d.key], &event);
                 Submission { event, signature }
             })
-            .collect();
+            .collect()
+    }
+
+    /// The next batch of signed events, or `None` at the end.
+    pub fn next_batch(&mut self) -> Option<SignedBatch> {
+        if self.n >= self.p.entries && self.setup.is_empty() {
+            return None;
+        }
+        let mut drafts = Vec::with_capacity(self.batch_len);
+        while drafts.len() < self.batch_len {
+            if let Some(d) = self.setup.pop_front() {
+                drafts.push(d);
+            } else if self.n < self.p.entries {
+                let d = self.bulk_event();
+                drafts.push(d);
+            } else {
+                break;
+            }
+        }
+        let last_at = drafts.last().map(|d| d.at).unwrap_or(self.p.start);
+        let submissions = self.sign(drafts);
         Some(SignedBatch {
             recorded_at: Millis(last_at.0 + 1000),
             submissions,
@@ -1113,6 +1135,154 @@ impl Iterator for Generator {
     type Item = SignedBatch;
     fn next(&mut self) -> Option<SignedBatch> {
         self.next_batch()
+    }
+}
+
+/// Signed events that the rules accept in any order, for benchmarks that submit from many
+/// threads at once, made by the same bodies and keys as [`Generator`]'s.
+///
+/// [`Workload::setup`] holds the genesis, the bodies, the objectives and one commitment made by
+/// each executor (so it is active at once). After it, event `n` of a run is a note by an
+/// observer about commitment `n / 4 % executors` (half of the events; some refer to its
+/// creation, half carry evidence), or a status report or an indicator measurement by that
+/// commitment's lead (a quarter each, with evidence): about 500 bytes, in Ukrainian and
+/// English. Every event claims `Params::start`: open the ledger with [`Workload::open`], whose
+/// clock stays there. The run's name prefixes the event ids (`RUN-00000042`), so runs never
+/// collide in one ledger. The same parameters always give the same bytes.
+pub struct Workload {
+    gen: Generator,
+    setup: Vec<Submission>,
+}
+
+/// The statuses the workload's reports cycle through.
+const WORKLOAD_STATUSES: [Status; 4] = [
+    Status::InProgress,
+    Status::AtRisk,
+    Status::InProgress,
+    Status::PartiallyImplemented,
+];
+
+impl Workload {
+    /// The workload of `params` (`executors`, `observers`, `origin`, `start` and `seed` count;
+    /// `entries`, `commitments`, `span_days` and `batch` do not).
+    pub fn new(params: &Params) -> Result<Workload, SyntheticError> {
+        let mut gen = Generator::new(&Params {
+            entries: 1 << 40,
+            commitments: params.executors as u64,
+            ..params.clone()
+        })?;
+        let mut drafts: Vec<Draft> = gen.setup.drain(..).collect();
+        for lead in 0..params.executors {
+            let d = gen.commitment(lead, Some(true));
+            drafts.push(d);
+        }
+        for d in &mut drafts {
+            d.at = params.start;
+        }
+        let setup = gen.sign(drafts);
+        Ok(Workload { gen, setup })
+    }
+
+    /// The events to submit, in order, before any run.
+    pub fn setup(&self) -> &[Submission] {
+        &self.setup
+    }
+
+    /// The ledger's checkpoint key (a demo key).
+    pub fn ledger_signer(&self) -> Result<NoteSigner, SyntheticError> {
+        ledger_signer(&self.gen.p)
+    }
+
+    /// The time every event claims; a ledger of this workload records at it.
+    pub fn at(&self) -> Millis {
+        self.gen.p.start
+    }
+
+    /// Opens a ledger of this workload on `store`, its clock fixed at [`Workload::at`], and
+    /// submits the setup if the store is empty.
+    pub fn open(&self, store: Arc<dyn Store>) -> Result<Ledger, SyntheticError> {
+        let clock = ManualClock::new(self.at().0);
+        let ledger = Ledger::open(store, self.ledger_signer()?, clock.clock())
+            .map_err(|e| SyntheticError::Io(e.to_string()))?;
+        if ledger.size() == 0 {
+            for (i, r) in ledger
+                .submit_many(self.setup.clone())
+                .into_iter()
+                .enumerate()
+            {
+                r.map_err(|e| SyntheticError::Refused {
+                    index: i as u64,
+                    msg: e.to_string(),
+                })?;
+            }
+        }
+        Ok(ledger)
+    }
+
+    /// Event `n` of run `run` (a run name is letters and digits).
+    pub fn event(&self, run: &str, n: u64) -> Submission {
+        let g = &self.gen;
+        let k = (n as usize / 4) % g.p.executors;
+        let c = &g.coms[k];
+        let lead = g.first_executor + c.lead;
+        let run_seed = Hash::sha256(run.as_bytes()).0[..8]
+            .iter()
+            .fold(0u64, |a, b| (a << 8) | u64::from(*b));
+        let mut rng = Rng::new(g.p.seed ^ run_seed ^ n.wrapping_mul(0x2545_f491_4f6c_dd1d));
+        let commitment = c.id.clone();
+        let (author, body) = match n % 4 {
+            0 | 1 => (
+                FIRST_OBSERVER + (n as usize / 2) % g.p.observers,
+                Body::NoteAdded(NoteAdded {
+                    commitment: Some(commitment),
+                    about: (n & 7 == 0).then(|| c.created.clone()),
+                    text: text(&mut rng),
+                    evidence: if n & 1 == 0 {
+                        Generator::evidence(n)
+                    } else {
+                        Vec::new()
+                    },
+                }),
+            ),
+            2 => (
+                lead,
+                Body::StatusReported(StatusReported {
+                    commitment,
+                    status: WORKLOAD_STATUSES[(n as usize / 4) % WORKLOAD_STATUSES.len()],
+                    note: Some(text(&mut rng)),
+                    evidence: Generator::evidence(n),
+                }),
+            ),
+            _ => (
+                lead,
+                Body::IndicatorMeasured(IndicatorMeasured {
+                    commitment,
+                    indicator: IndicatorId::parse("i1").unwrap_or_else(|e| unreachable!("{e}")),
+                    value: Generator::dec(n % 75),
+                    as_of: g.day(g.p.start),
+                    evidence: Generator::evidence(n),
+                }),
+            ),
+        };
+        let id = EventId::parse(&format!("{run}-{n:08}"))
+            .unwrap_or_else(|e| panic!("run name {run:?} makes no event id: {e}"));
+        let draft = Draft {
+            key: g.current[author],
+            author,
+            id,
+            at: g.p.start,
+            body,
+        };
+        let mut signed = g.sign(vec![draft]);
+        signed.pop().unwrap_or_else(|| unreachable!())
+    }
+
+    /// Events `start..end` of `run`, signed on all cores.
+    pub fn sign(&self, run: &str, start: u64, end: u64) -> Vec<Submission> {
+        (start..end)
+            .into_par_iter()
+            .map(|n| self.event(run, n))
+            .collect()
     }
 }
 
@@ -1201,5 +1371,46 @@ mod tests {
             generate_export(&small(20, 50), &mut Vec::new()),
             Err(SyntheticError::Params(_))
         ));
+    }
+
+    #[test]
+    fn the_workload_is_accepted_in_any_order() {
+        let w = Workload::new(&Params {
+            executors: 4,
+            observers: 2,
+            ..Params::default()
+        })
+        .unwrap();
+        assert_eq!(w.event("r", 5), w.event("r", 5), "same n, same bytes");
+        assert_ne!(w.event("r", 5), w.event("q", 5));
+        let store = MemoryStore::new();
+        let ledger = w.open(Arc::new(store.clone())).unwrap();
+        let setup = ledger.size();
+        assert_eq!(setup, w.setup().len() as u64);
+        // Backwards, then one at a time from two threads: every event is accepted.
+        let mut subs = w.sign("r", 0, 400);
+        subs.reverse();
+        for r in ledger.submit_many(subs) {
+            r.unwrap();
+        }
+        std::thread::scope(|s| {
+            for t in 0..2u64 {
+                let (w, ledger) = (&w, &ledger);
+                s.spawn(move || {
+                    for n in (t..40).step_by(2) {
+                        ledger.submit(w.event("c", n)).unwrap();
+                    }
+                });
+            }
+        });
+        assert_eq!(ledger.size(), setup + 440);
+        let mut kinds = std::collections::BTreeMap::new();
+        for s in w.sign("k", 0, 400) {
+            let e = crate::core::event::parse(&s.event).unwrap();
+            *kinds.entry(e.kind()).or_insert(0) += 1;
+        }
+        assert_eq!(kinds["note.added"], 200, "{kinds:?}");
+        assert_eq!(kinds["status.reported"], 100, "{kinds:?}");
+        assert_eq!(kinds["indicator.measured"], 100, "{kinds:?}");
     }
 }
