@@ -8,14 +8,15 @@
 
 use crate::core::chain::{self, Chain, EntryFault, Fault, KeyBook, Prepared, Sig};
 use crate::core::checkpoint::Checkpoint;
-use crate::core::entry::{self, EntryError, MAX_EVENT_LEN};
+use crate::core::entry;
 use crate::core::event::{self, Body};
 use crate::core::hash::Hash;
-use crate::core::keys::{self, SigCheck};
 use crate::core::merkle::{self, NodeId};
 use crate::core::note::NoteSigner;
 use crate::core::rules::State;
+use crate::core::stage::{self as stages, Signed, Stage, Unwatched, Watch};
 use crate::core::types::Millis;
+use crate::stage::Rayon;
 use crate::store::{Batch, NewEntry, Nodes, Store, StoreError};
 use rayon::prelude::*;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
@@ -111,6 +112,7 @@ struct Shared {
     clock: Clock,
     chain: Mutex<Chain>,
     subscribers: Mutex<Vec<Subscriber>>,
+    watch: Arc<dyn Watch + Send>,
 }
 
 /// A ledger open for appending.
@@ -126,6 +128,18 @@ impl Ledger {
         store: Arc<dyn Store>,
         signer: NoteSigner,
         clock: Clock,
+    ) -> Result<Ledger, OpenError> {
+        Ledger::open_watched(store, signer, clock, Arc::new(Unwatched))
+    }
+
+    /// `open`, telling `watch` where each stage of every commit begins and ends (the check
+    /// stage's parse, keys and signatures on one thread; accept, checkpoint and store on the
+    /// writer's), for timing them.
+    pub fn open_watched(
+        store: Arc<dyn Store>,
+        signer: NoteSigner,
+        clock: Clock,
+        watch: Arc<dyn Watch + Send>,
     ) -> Result<Ledger, OpenError> {
         let chain = load_chain(&*store)?;
         if let Some(g) = &chain.state.genesis {
@@ -143,6 +157,7 @@ impl Ledger {
             clock,
             chain: Mutex::new(chain),
             subscribers: Mutex::new(Vec::new()),
+            watch,
         });
         let (tx, rx) = mpsc::channel();
         // The checking stage runs one batch ahead of the writing stage, so parsing and
@@ -151,11 +166,12 @@ impl Ledger {
         // arrives meanwhile gathers into the next batch instead of many small ones.
         let (checked_tx, checked_rx) = mpsc::sync_channel(0);
         let book = KeyBook::from_state(&lock(&shared.chain).state);
+        let watch = Arc::clone(&shared.watch);
         let spawn_err =
             |e: std::io::Error| StoreError::Backend(format!("cannot start a ledger thread: {e}"));
         let checker = std::thread::Builder::new()
             .name("kordon-check".into())
-            .spawn(move || check_loop(rx, checked_tx, book))
+            .spawn(move || check_loop(rx, checked_tx, book, &*watch))
             .map_err(spawn_err)?;
         let w = Arc::clone(&shared);
         let writer = std::thread::Builder::new()
@@ -340,7 +356,12 @@ struct Checked {
 
 /// Stage one: gathers everything queued (up to `MAX_BATCH`), parses it and checks its
 /// signatures on all cores, and hands it to the writer.
-fn check_loop(rx: Receiver<(Vec<Submission>, Reply)>, out: SyncSender<Checked>, mut book: KeyBook) {
+fn check_loop(
+    rx: Receiver<(Vec<Submission>, Reply)>,
+    out: SyncSender<Checked>,
+    mut book: KeyBook,
+    watch: &dyn Watch,
+) {
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         let mut count = jobs[0].0.len();
@@ -359,7 +380,16 @@ fn check_loop(rx: Receiver<(Vec<Submission>, Reply)>, out: SyncSender<Checked>, 
             replies.push((reply, s.len()));
             subs.extend(s);
         }
-        let (parsed, sigs) = check(&subs, &mut book);
+        let signed: Vec<Signed<'_>> = subs
+            .iter()
+            .map(|s| Signed {
+                event: &s.event,
+                signature: s.signature,
+            })
+            .collect();
+        let checked = stages::check_submissions(&Rayon, watch, &signed, &mut book, |_| None);
+        drop(signed);
+        let (parsed, sigs) = (checked.events, checked.sigs);
         if out
             .send(Checked {
                 subs,
@@ -386,48 +416,6 @@ fn write_loop(shared: &Shared, rx: Receiver<Checked>) {
     }
 }
 
-/// Formats and signatures: parses every event and checks every signature it can, in parallel.
-fn check(subs: &[Submission], book: &mut KeyBook) -> (Vec<Result<event::Event, Fault>>, Vec<Sig>) {
-    let parsed: Vec<Result<event::Event, Fault>> = subs
-        .par_iter()
-        .map(|s| {
-            if s.event.len() > MAX_EVENT_LEN {
-                return Err(Fault::Entry(EntryError::TooLong(
-                    entry::HEADER_LEN + s.event.len(),
-                )));
-            }
-            event::parse(&s.event).map_err(Fault::from)
-        })
-        .collect();
-    let mut checks = Vec::new();
-    let mut check_of = vec![None; subs.len()];
-    for (i, p) in parsed.iter().enumerate() {
-        if let Ok(ev) = p {
-            if let Some(pk) = book.resolve(ev, |_| None) {
-                check_of[i] = Some(checks.len());
-                checks.push(SigCheck {
-                    public_key: pk,
-                    event: &subs[i].event,
-                    signature: subs[i].signature,
-                });
-            }
-        }
-    }
-    let ok: Vec<bool> = checks
-        .par_chunks(keys::batch_size(checks.len(), rayon::current_num_threads()))
-        .flat_map_iter(|c| keys::verify_batch(c, rand_core::OsRng))
-        .collect();
-    let sigs = check_of
-        .iter()
-        .map(|c| match c {
-            Some(i) if ok[*i] => Sig::Valid,
-            Some(_) => Sig::Invalid,
-            None => Sig::NoKey,
-        })
-        .collect();
-    (parsed, sigs)
-}
-
 /// Judges, writes and acknowledges one checked batch. Returns one result per submission, in
 /// order.
 fn commit(
@@ -442,6 +430,9 @@ fn commit(
     let ledger_key = shared.signer.verifier().to_vkey();
 
     // 4. Rules and chain, in order.
+    let watch = &*shared.watch;
+    let n = subs.len();
+    watch.enter(Stage::Accept);
     let mut results: Vec<Result<Receipt, AppendError>> = Vec::with_capacity(subs.len());
     let mut entries = Vec::new();
     let mut accepted: Vec<Prepared> = Vec::new();
@@ -517,6 +508,7 @@ fn commit(
             Err(f) => results.push(Err(AppendError::Rejected(f))),
         }
     }
+    watch.leave(Stage::Accept, n);
     if entries.is_empty() {
         return results;
     }
@@ -528,26 +520,28 @@ fn commit(
         .origin()
         .ok_or_else(|| "no genesis".to_string())
         .and_then(|origin| {
-            Checkpoint {
-                origin: origin.to_string(),
-                size,
-                root: chain.root(),
-                extensions: Vec::new(),
-            }
-            .sign(&shared.signer)
-            .map_err(|e| e.to_string())
+            stages::watched(watch, Stage::Checkpoint, entries.len(), || {
+                Checkpoint {
+                    origin: origin.to_string(),
+                    size,
+                    root: chain.root(),
+                    extensions: Vec::new(),
+                }
+                .sign(&shared.signer)
+                .map_err(|e| e.to_string())
+            })
         })
         .and_then(|cp| {
-            shared
-                .store
-                .append(Batch {
+            stages::watched(watch, Stage::Store, entries.len(), || {
+                shared.store.append(Batch {
                     expected_size: base,
                     entries: &entries,
                     nodes: &nodes,
                     checkpoint: &cp,
                 })
-                .map(|()| cp)
-                .map_err(|e| e.to_string())
+            })
+            .map(|()| cp)
+            .map_err(|e| e.to_string())
         });
     match written {
         Ok(cp) => {
