@@ -22,7 +22,7 @@ use crate::core::event::*;
 use crate::core::hash::Hash;
 use crate::core::keys;
 use crate::core::note::NoteSigner;
-use crate::core::stage::SeededRng;
+use crate::core::stage::{SeededRng, Unwatched, Watch};
 use crate::core::types::*;
 use crate::datadir::{self, KEY_FILE, STORE_FILE};
 use crate::fixture::{demo_key, ManualClock};
@@ -76,6 +76,32 @@ impl Default for Params {
             start: Millis(1_767_596_400_000),
             span_days: 350,
             batch: None,
+        }
+    }
+}
+
+/// A synthetic ledger's size and seed as the tools' command lines take them (`clap`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct SizeArgs {
+    /// Entries in the synthetic ledger, the genesis included.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub entries: u64,
+    /// Commitments in it (each one assigned or made).
+    #[arg(long, default_value_t = 20_000)]
+    pub commitments: u64,
+    /// Seed of its deterministic choices.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+impl SizeArgs {
+    /// The parameters: this size and seed, the other defaults.
+    pub fn params(&self) -> Params {
+        Params {
+            entries: self.entries,
+            commitments: self.commitments,
+            seed: self.seed,
+            ..Params::default()
         }
     }
 }
@@ -198,6 +224,16 @@ pub fn generate_export(
     crate::export::write(&store, &summary.verifier_key, out)
         .map_err(|e| SyntheticError::Io(e.to_string()))?;
     Ok(summary)
+}
+
+/// The data directory `dir` holding the synthetic ledger of `params`: generated into it
+/// (`generate_data_dir`) unless it already holds a ledger, which is kept as it is. Returns what
+/// was generated, `None` if the ledger was there.
+pub fn data_dir(params: &Params, dir: &Path) -> Result<Option<Summary>, SyntheticError> {
+    if dir.join(STORE_FILE).exists() {
+        return Ok(None);
+    }
+    generate_data_dir(params, dir).map(Some)
 }
 
 /// Generates the ledger into a new data directory (`ledger.redb` and the demo `ledger.key`).
@@ -1163,6 +1199,21 @@ const WORKLOAD_STATUSES: [Status; 4] = [
 ];
 
 impl Workload {
+    /// The benchmarks' workload: `executors` executors (one commitment each) and `observers`
+    /// observers sign, on a ledger named `origin`; the other parameters are the defaults.
+    pub fn of(
+        origin: &str,
+        executors: usize,
+        observers: usize,
+    ) -> Result<Workload, SyntheticError> {
+        Workload::new(&Params {
+            executors,
+            observers,
+            origin: origin.into(),
+            ..Params::default()
+        })
+    }
+
     /// The workload of `params` (`executors`, `observers`, `origin`, `start` and `seed` count;
     /// `entries`, `commitments`, `span_days` and `batch` do not).
     pub fn new(params: &Params) -> Result<Workload, SyntheticError> {
@@ -1201,8 +1252,17 @@ impl Workload {
     /// Opens a ledger of this workload on `store`, its clock fixed at [`Workload::at`], and
     /// submits the setup if the store is empty.
     pub fn open(&self, store: Arc<dyn Store>) -> Result<Ledger, SyntheticError> {
+        self.open_watched(store, Arc::new(Unwatched))
+    }
+
+    /// `open`, with the ledger's stages watched (`Ledger::open_watched`); the setup is too.
+    pub fn open_watched(
+        &self,
+        store: Arc<dyn Store>,
+        watch: Arc<dyn Watch + Send>,
+    ) -> Result<Ledger, SyntheticError> {
         let clock = ManualClock::new(self.at().0);
-        let ledger = Ledger::open(store, self.ledger_signer()?, clock.clock())
+        let ledger = Ledger::open_watched(store, self.ledger_signer()?, clock.clock(), watch)
             .map_err(|e| SyntheticError::Io(e.to_string()))?;
         if ledger.size() == 0 {
             for (i, r) in ledger
@@ -1284,6 +1344,58 @@ impl Workload {
             .map(|n| self.event(run, n))
             .collect()
     }
+
+    /// Appends events `0..` of `run` to `ledger` (opened with [`Workload::open`]) until it
+    /// holds `size` entries: signed on all cores 65,536 at a time, then submitted in batches of
+    /// up to `ledger::MAX_BATCH`, one store commit each. A batch ends early at each size in
+    /// `stops`, so the ledger holds exactly that many entries once; after every batch `after`
+    /// hears the ledger and what was spent so far (an error from it ends the fill).
+    pub fn fill(
+        &self,
+        ledger: &Ledger,
+        run: &str,
+        size: u64,
+        stops: &[u64],
+        mut after: impl FnMut(&Ledger, &Filled) -> Result<(), String>,
+    ) -> Result<Filled, SyntheticError> {
+        const SIGN_SLICE: u64 = 65_536;
+        let mut done = Filled::default();
+        while ledger.size() < size {
+            let want = (size - ledger.size()).min(SIGN_SLICE);
+            let t = std::time::Instant::now();
+            let subs = self.sign(run, done.signed, done.signed + want);
+            done.signed += want;
+            done.sign_secs += t.elapsed().as_secs_f64();
+            let mut subs = subs.into_iter();
+            loop {
+                let at = ledger.size();
+                let stop = stops.iter().find(|s| **s > at).map_or(u64::MAX, |s| s - at);
+                let take = stop.min(crate::ledger::MAX_BATCH as u64) as usize;
+                let batch: Vec<Submission> = subs.by_ref().take(take).collect();
+                if batch.is_empty() {
+                    break;
+                }
+                let t = std::time::Instant::now();
+                for (i, r) in ledger.submit_many(batch).into_iter().enumerate() {
+                    r.map_err(|e| SyntheticError::Refused {
+                        index: at + i as u64,
+                        msg: e.to_string(),
+                    })?;
+                }
+                done.append_secs += t.elapsed().as_secs_f64();
+                after(ledger, &done).map_err(SyntheticError::Io)?;
+            }
+        }
+        Ok(done)
+    }
+}
+
+/// What [`Workload::fill`] did: events signed, and the seconds spent signing and appending.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Filled {
+    pub signed: u64,
+    pub sign_secs: f64,
+    pub append_secs: f64,
 }
 
 #[cfg(test)]
@@ -1412,5 +1524,16 @@ mod tests {
         assert_eq!(kinds["note.added"], 200, "{kinds:?}");
         assert_eq!(kinds["status.reported"], 100, "{kinds:?}");
         assert_eq!(kinds["indicator.measured"], 100, "{kinds:?}");
+        // Filling to a size stops exactly at each stop on the way.
+        let mut seen = Vec::new();
+        let f = w
+            .fill(&ledger, "f", setup + 1_000, &[setup + 777], |l, _| {
+                seen.push(l.size());
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(ledger.size(), setup + 1_000);
+        assert_eq!(f.signed, 560);
+        assert!(seen.contains(&(setup + 777)), "{seen:?}");
     }
 }

@@ -19,17 +19,12 @@
 //! with one thread, speaking HTTP/1.1 directly over TCP, so the client costs as little CPU as
 //! possible. Both share the machine's cores, as a load generator on the same machine does.
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::Parser;
-use kordon::author::Author;
-use kordon::core::event::{Body, NoteAdded, Role, Status, StatusReported};
-use kordon::core::types::{CommitmentId, EventId, Millis};
-use kordon::fixture::{self, Fixture};
 use kordon::ledger::{Ledger, Submission};
 use kordon::server::{self, AppState, Config};
 use kordon::store::redb::RedbStore;
-use kordon::store::Store;
-use rayon::prelude::*;
+use kordon::synthetic::Workload;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
@@ -76,141 +71,26 @@ struct Args {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The workload: a dozen bodies, ~450-byte events.
+// The workload: `kordon::synthetic::Workload`, a dozen signing bodies, ~500-byte events that
+// any order accepts.
 
-struct Workload {
-    fixture: Fixture,
-    setup: Vec<Submission>,
-    executors: Vec<Author>,
-    observers: Vec<Author>,
-    commitments: Vec<CommitmentId>,
-    at: Millis,
+fn workload() -> Result<Workload> {
+    Ok(Workload::of(ORIGIN, EXECUTORS, OBSERVERS)?)
 }
 
-const WORDS: &[&str] = &[
-    "пункт пропуску",
-    "crossing point",
-    "обмін даними",
-    "data exchange",
-    "митниця",
-    "customs",
-    "звіт",
-    "report",
-    "обладнання",
-    "equipment",
-    "навчання",
-    "training",
-];
-
-fn text(n: u64) -> String {
-    let want = 120 + (n.wrapping_mul(7919) % 200) as usize;
-    let mut s = String::new();
-    let mut i = n as usize;
-    while s.len() < want {
-        if !s.is_empty() {
-            s.push(' ');
-        }
-        s.push_str(WORDS[i % WORDS.len()]);
-        i = i.wrapping_mul(31).wrapping_add(7);
-    }
-    s
+/// Counts the ledger's commits from now on.
+fn count_commits(ledger: &Ledger) -> Arc<std::sync::atomic::AtomicU64> {
+    let n = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let c = Arc::clone(&n);
+    ledger.subscribe(move |_| {
+        c.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    });
+    n
 }
 
-impl Workload {
-    fn new() -> Workload {
-        let mut f = Fixture::new(ORIGIN);
-        let mut setup = vec![f.genesis()];
-        let execs: Vec<String> = (0..EXECUTORS).map(|i| format!("exec-{i}")).collect();
-        let obs: Vec<String> = (0..OBSERVERS).map(|i| format!("monitor-{i}")).collect();
-        for n in &execs {
-            setup.push(f.register(n, &[Role::Executor]));
-        }
-        for n in &obs {
-            setup.push(f.register(n, &[Role::Observer]));
-        }
-        let mut commitments = Vec::new();
-        for (i, n) in execs.iter().enumerate() {
-            let id = format!("AP-2026/{}.1", i + 1);
-            setup.push(f.sign(
-                n,
-                Body::CommitmentMade(Fixture::commitment(&id, None, "2027-12-31")),
-            ));
-            commitments.push(fixture::c(&id));
-        }
-        let author = |n: &String| Author::new(fixture::b(n), fixture::demo_key(n));
-        Workload {
-            at: f.clock.now(),
-            executors: execs.iter().map(author).collect(),
-            observers: obs.iter().map(author).collect(),
-            fixture: f,
-            setup,
-            commitments,
-        }
-    }
-
-    /// Event `n` of `run`: three notes by observers to one status report by a lead.
-    fn event(&self, run: &str, n: u64) -> Submission {
-        let id = EventId::parse(&format!("{run}-{n:09}")).expect("event id");
-        let k = (n as usize / 4) % EXECUTORS;
-        let (author, body) = if n % 4 == 3 {
-            (
-                &self.executors[k],
-                Body::StatusReported(StatusReported {
-                    commitment: self.commitments[k].clone(),
-                    status: Status::InProgress,
-                    note: Some(text(n)),
-                    evidence: vec![],
-                }),
-            )
-        } else {
-            (
-                &self.observers[n as usize % OBSERVERS],
-                Body::NoteAdded(NoteAdded {
-                    commitment: Some(self.commitments[k].clone()),
-                    about: None,
-                    text: text(n),
-                    evidence: vec![],
-                }),
-            )
-        };
-        author
-            .sign_with_id(ORIGIN, id, self.at, &body)
-            .expect("event encodes")
-    }
-
-    fn sign(&self, run: &str, start: u64, end: u64) -> Vec<Submission> {
-        (start..end)
-            .into_par_iter()
-            .map(|n| self.event(run, n))
-            .collect()
-    }
-
-    /// Counts the ledger's commits from now on.
-    fn count_commits(ledger: &Ledger) -> Arc<std::sync::atomic::AtomicU64> {
-        let n = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let c = Arc::clone(&n);
-        ledger.subscribe(move |_| {
-            c.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        });
-        n
-    }
-
-    /// A ledger at `path` (created with the setup events if new).
-    fn open(&self, path: &Path) -> Result<Arc<Ledger>> {
-        let fresh = !path.exists();
-        let store = RedbStore::open(path)?;
-        let ledger = Ledger::open(
-            Arc::new(store) as Arc<dyn Store>,
-            self.fixture.ledger_signer.clone(),
-            self.fixture.clock.clock(),
-        )?;
-        if fresh {
-            for r in ledger.submit_many(self.setup.clone()) {
-                r.map_err(|e| anyhow!("setup event refused: {e}"))?;
-            }
-        }
-        Ok(Arc::new(ledger))
-    }
+/// A durable ledger of the workload at `path` (created with the setup events if new).
+fn open(w: &Workload, path: &Path) -> Result<Arc<Ledger>> {
+    Ok(Arc::new(w.open(Arc::new(RedbStore::open(path)?))?))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -575,7 +455,7 @@ fn mix(k: usize, i: u64) -> u64 {
 
 fn build_big(w: &Workload, path: &Path, entries: u64, reuse: bool) -> Result<Arc<Ledger>> {
     if reuse && path.exists() {
-        let ledger = w.open(path)?;
+        let ledger = open(w, path)?;
         if ledger.size() == entries {
             println!("reusing {} ({entries} entries)", path.display());
             return Ok(ledger);
@@ -588,33 +468,15 @@ fn build_big(w: &Workload, path: &Path, entries: u64, reuse: bool) -> Result<Arc
     }
     let _ = std::fs::remove_file(path);
     let t = Instant::now();
-    let ledger = w.open(path)?;
-    let mut next = 0u64;
-    let (mut sign, mut append) = (0.0, 0.0);
-    while ledger.size() < entries {
-        let want = (entries - ledger.size()).min(65_536);
-        let ts = Instant::now();
-        let subs = w.sign("r", next, next + want);
-        next += want;
-        sign += ts.elapsed().as_secs_f64();
-        let ta = Instant::now();
-        let mut it = subs.into_iter();
-        loop {
-            let chunk: Vec<Submission> = it.by_ref().take(kordon::ledger::MAX_BATCH).collect();
-            if chunk.is_empty() {
-                break;
-            }
-            for r in ledger.submit_many(chunk) {
-                r.map_err(|e| anyhow!("build: {e}"))?;
-            }
-        }
-        append += ta.elapsed().as_secs_f64();
-    }
+    let ledger = open(w, path)?;
+    let f = w.fill(&ledger, "r", entries, &[], |_, _| Ok(()))?;
     println!(
-        "built {} entries in {:.1} s (signing {sign:.1} s, appending {append:.1} s = {:.0} entries/s in batches of {})",
+        "built {} entries in {:.1} s (signing {:.1} s, appending {:.1} s = {:.0} entries/s in batches of {})",
         ledger.size(),
         t.elapsed().as_secs_f64(),
-        ledger.size() as f64 / append,
+        f.sign_secs,
+        f.append_secs,
+        f.signed as f64 / f.append_secs,
         kordon::ledger::MAX_BATCH
     );
     Ok(ledger)
@@ -653,7 +515,7 @@ fn main() -> Result<()> {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         loadavg()
     );
-    let w = Workload::new();
+    let w = workload()?;
     let t = Instant::now();
     let subs = w.sign("w", 0, writes);
     println!(
@@ -670,8 +532,8 @@ fn main() -> Result<()> {
         // 1. The library alone.
         let path = dir.join("library.redb");
         let _ = std::fs::remove_file(&path);
-        let ledger = w.open(&path)?;
-        let commits = Workload::count_commits(&ledger);
+        let ledger = open(&w, &path)?;
+        let commits = count_commits(&ledger);
         let mut lib = library_appends(&ledger, &subs, clients, batch);
         lib.commits = commits.load(std::sync::atomic::Ordering::Relaxed);
         drop(ledger);
@@ -680,8 +542,8 @@ fn main() -> Result<()> {
         // 2. Over HTTP, the same events and concurrency.
         let path = dir.join("http.redb");
         let _ = std::fs::remove_file(&path);
-        let ledger = w.open(&path)?;
-        let commits = Workload::count_commits(&ledger);
+        let ledger = open(&w, &path)?;
+        let commits = count_commits(&ledger);
         let srv = Served::start(Arc::clone(&ledger))?;
         let requests: Vec<Vec<u8>> = if batch == 1 {
             subs.iter()
@@ -700,10 +562,10 @@ fn main() -> Result<()> {
         let size = ledger.size();
         drop(ledger);
         let _ = std::fs::remove_file(&path);
-        if size != w.setup.len() as u64 + http.ok {
+        if size != w.setup().len() as u64 + http.ok {
             bail!(
                 "the ledger holds {size} entries, expected {} (every acknowledged submission must be an entry)",
-                w.setup.len() as u64 + http.ok
+                w.setup().len() as u64 + http.ok
             );
         }
 
