@@ -9,6 +9,7 @@ pub mod export;
 pub mod fixture;
 pub mod ledger;
 pub mod projector;
+pub mod proof;
 pub mod query;
 pub mod scenario;
 pub mod server;

@@ -2,9 +2,9 @@
 
 use super::{EXIT_INTEGRITY, EXIT_OK};
 use crate::core::chain;
-use crate::core::merkle;
 use crate::datadir;
 use crate::export::{self, ExportReader};
+use crate::proof as proofs;
 use crate::store::{Nodes, Store};
 use crate::verify::{self, ExportSource, Options, SnapshotSource};
 use anyhow::{anyhow, bail, Context, Result};
@@ -118,39 +118,23 @@ pub fn proof(data: &Path, p: ProofCommand) -> Result<u8> {
     let snap = store.snapshot()?;
     let nodes = Nodes(&*snap);
     let have = snap.size();
-    let check = |size: u64| {
-        if size > have {
-            Err(anyhow!(
-                "the ledger has {have} entries; size {size} is beyond it"
-            ))
-        } else {
-            Ok(size)
-        }
-    };
     match p {
         ProofCommand::Inclusion { seq, size } => {
-            let size = check(size.unwrap_or(have))?;
-            let proof = merkle::inclusion_proof(&nodes, seq, size).map_err(|e| anyhow!("{e}"))?;
-            let leaf = snap.node(merkle::NodeId {
-                level: 0,
-                index: seq,
-            })?;
-            let root = merkle::root_at(&nodes, size)?;
-            println!("entry {seq} in tree of size {size}");
-            println!("leaf hash {leaf}");
-            println!("root      {root} ({})", root.to_base64());
-            for h in proof {
+            let p = proofs::inclusion(&nodes, have, seq, size.unwrap_or(have))?;
+            println!("entry {seq} in tree of size {}", p.size);
+            println!("leaf hash {}", p.leaf);
+            println!("root      {} ({})", p.root, p.root.to_base64());
+            for h in p.path {
                 println!("{h}");
             }
         }
         ProofCommand::Consistency { size1, size2 } => {
-            let size2 = check(size2.unwrap_or(have))?;
-            let proof =
-                merkle::consistency_proof(&nodes, size1, size2).map_err(|e| anyhow!("{e}"))?;
-            let r1 = merkle::root_at(&nodes, check(size1)?)?;
-            let r2 = merkle::root_at(&nodes, size2)?;
-            println!("tree of size {size1} (root {r1}) is a prefix of size {size2} (root {r2})");
-            for h in proof {
+            let c = proofs::consistency(&nodes, have, size1, size2.unwrap_or(have))?;
+            println!(
+                "tree of size {size1} (root {}) is a prefix of size {} (root {})",
+                c.root1, c.size2, c.root2
+            );
+            for h in c.path {
                 println!("{h}");
             }
         }

@@ -10,7 +10,7 @@ use super::receipt::{self, Receipt, ReceiptBuildError};
 use super::{ApiError, AppState, P, Q};
 use crate::core::entry::{self, EntryRef};
 use crate::core::hash::Hash;
-use crate::core::merkle::{self, NodeId};
+use crate::proof;
 use crate::store::Snapshot;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -278,27 +278,6 @@ pub struct InclusionProof {
     pub checkpoint: Option<String>,
 }
 
-fn size_or_head(st: &AppState, size: Option<u64>, snap: &dyn Snapshot) -> Result<u64, ApiError> {
-    let size = size.unwrap_or_else(|| st.head().size);
-    if size > snap.size() {
-        return Err(ApiError::not_found(
-            "not-found.tree-size",
-            format!(
-                "the ledger has {} entries; size {size} is beyond it",
-                snap.size()
-            ),
-        ));
-    }
-    Ok(size)
-}
-
-fn proof_error(e: merkle::ProofError<crate::store::StoreError>) -> ApiError {
-    match e {
-        merkle::ProofError::Storage(s) => s.into(),
-        other => ApiError::bad_parameter(other.to_string()),
-    }
-}
-
 fn hexes(p: &[Hash]) -> Vec<String> {
     p.iter().map(Hash::to_hex).collect()
 }
@@ -316,20 +295,14 @@ pub async fn inclusion(
 ) -> Result<axum::Json<InclusionProof>, ApiError> {
     let head = st.head();
     let snap = st.store().snapshot()?;
-    let size = size_or_head(&st, q.size, &*snap)?;
-    let nodes = st.nodes(&*snap);
-    let proof = merkle::inclusion_proof(&nodes, q.seq, size).map_err(proof_error)?;
-    let leaf = snap.node(NodeId {
-        level: 0,
-        index: q.seq,
-    })?;
-    let root = merkle::root_at(&nodes, size)?;
+    let size = q.size.unwrap_or(head.size);
+    let p = proof::inclusion(&st.nodes(&*snap), snap.size(), q.seq, size)?;
     Ok(axum::Json(InclusionProof {
         seq: q.seq,
         tree_size: size,
-        leaf_hash: leaf.to_hex(),
-        root_hash: root.to_hex(),
-        proof: hexes(&proof),
+        leaf_hash: p.leaf.to_hex(),
+        root_hash: p.root.to_hex(),
+        proof: hexes(&p.path),
         checkpoint: (size == head.size).then(|| head.checkpoint.to_string()),
     }))
 }
@@ -370,21 +343,14 @@ pub async fn consistency(
 ) -> Result<axum::Json<ConsistencyProof>, ApiError> {
     let head = st.head();
     let snap = st.store().snapshot()?;
-    let size2 = size_or_head(&st, q.size2, &*snap)?;
-    if q.size1 == 0 || q.size1 > size2 {
-        return Err(ApiError::bad_parameter(format!(
-            "size1 must be between 1 and size2 ({size2}); it is {}",
-            q.size1
-        )));
-    }
-    let nodes = st.nodes(&*snap);
-    let proof = merkle::consistency_proof(&nodes, q.size1, size2).map_err(proof_error)?;
+    let size2 = q.size2.unwrap_or(head.size);
+    let c = proof::consistency(&st.nodes(&*snap), snap.size(), q.size1, size2)?;
     Ok(axum::Json(ConsistencyProof {
         size1: q.size1,
         size2,
-        root1: merkle::root_at(&nodes, q.size1)?.to_hex(),
-        root2: merkle::root_at(&nodes, size2)?.to_hex(),
-        proof: hexes(&proof),
+        root1: c.root1.to_hex(),
+        root2: c.root2.to_hex(),
+        proof: hexes(&c.path),
         checkpoint: (size2 == head.size).then(|| head.checkpoint.to_string()),
     }))
 }
