@@ -11,11 +11,13 @@ use crate::core::checkpoint::Checkpoint;
 use crate::core::entry;
 use crate::core::event::{self, Body};
 use crate::core::hash::Hash;
-use crate::core::merkle::{self, NodeId};
+use crate::core::merkle::NodeId;
 use crate::core::note::NoteSigner;
 use crate::core::rules::State;
 use crate::core::stage::{self as stages, Signed, Stage, Unwatched, Watch};
 use crate::core::types::Millis;
+use crate::proof;
+pub use crate::proof::ProofRequestError;
 use crate::stage::Rayon;
 use crate::store::{Batch, NewEntry, Nodes, Store, StoreError};
 use rayon::prelude::*;
@@ -242,13 +244,7 @@ impl Ledger {
     /// An RFC 9162 inclusion proof of entry `seq` in the tree of `size` entries.
     pub fn inclusion_proof(&self, seq: u64, size: u64) -> Result<Vec<Hash>, ProofRequestError> {
         let snap = self.shared.store.snapshot()?;
-        if size > snap.size() {
-            return Err(ProofRequestError::Size {
-                size,
-                have: snap.size(),
-            });
-        }
-        merkle::inclusion_proof(&Nodes(&*snap), seq, size).map_err(ProofRequestError::from_proof)
+        proof::inclusion_path(&Nodes(&*snap), snap.size(), seq, size)
     }
 
     /// An RFC 9162 consistency proof between two tree sizes.
@@ -258,45 +254,13 @@ impl Ledger {
         size2: u64,
     ) -> Result<Vec<Hash>, ProofRequestError> {
         let snap = self.shared.store.snapshot()?;
-        if size2 > snap.size() {
-            return Err(ProofRequestError::Size {
-                size: size2,
-                have: snap.size(),
-            });
-        }
-        merkle::consistency_proof(&Nodes(&*snap), size1, size2)
-            .map_err(ProofRequestError::from_proof)
+        proof::consistency_path(&Nodes(&*snap), snap.size(), size1, size2)
     }
 
     /// The root hash of the first `size` entries.
     pub fn root_at(&self, size: u64) -> Result<Hash, ProofRequestError> {
         let snap = self.shared.store.snapshot()?;
-        if size > snap.size() {
-            return Err(ProofRequestError::Size {
-                size,
-                have: snap.size(),
-            });
-        }
-        Ok(merkle::root_at(&Nodes(&*snap), size)?)
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ProofRequestError {
-    #[error("the ledger has {have} entries; size {size} is beyond it")]
-    Size { size: u64, have: u64 },
-    #[error("{0}")]
-    Proof(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl ProofRequestError {
-    fn from_proof(e: merkle::ProofError<StoreError>) -> ProofRequestError {
-        match e {
-            merkle::ProofError::Storage(s) => ProofRequestError::Store(s),
-            other => ProofRequestError::Proof(other.to_string()),
-        }
+        proof::root(&Nodes(&*snap), snap.size(), size)
     }
 }
 
