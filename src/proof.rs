@@ -107,6 +107,8 @@ where
     R: NodeReader<Error = StoreError> + ?Sized,
 {
     within(size2, have)?;
+    // SPEC.md, "Merkle tree": the empty tree is a prefix of every tree, so a proof from size 0
+    // proves nothing, and verifiers refuse one.
     if size1 == 0 || size1 > size2 {
         return Err(ProofRequestError::Proof(format!(
             "size1 must be between 1 and size2 ({size2}); it is {size1}"

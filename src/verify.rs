@@ -37,9 +37,12 @@ impl<R: std::io::Read> EntrySource for ExportSource<R> {
     fn next_chunk(&mut self, max: usize) -> Result<Vec<Vec<u8>>, String> {
         let mut out = Vec::with_capacity(max);
         while out.len() < max {
-            match self.0.next_entry().map_err(|e| e.to_string())? {
-                Some(e) => out.push(e),
-                None => break,
+            match self.0.next_entry() {
+                Ok(Some(e)) => out.push(e),
+                Ok(None) => break,
+                // The reader keeps reporting the break, so the next call returns it.
+                Err(_) if !out.is_empty() => break,
+                Err(e) => return Err(e.to_string()),
             }
         }
         Ok(out)

@@ -17,6 +17,8 @@ pub mod projection;
 pub mod receipt;
 pub mod rules;
 pub mod stage;
+pub mod text;
 pub mod tiles;
+pub mod timezone;
 pub mod types;
 pub mod verify;

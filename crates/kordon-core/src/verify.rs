@@ -86,7 +86,8 @@ pub struct Options<'a> {
     pub progress: &'a (dyn Fn(u64) + Sync),
 }
 
-/// A source of entries in order; an empty chunk means the end.
+/// A source of entries in order; an empty chunk means the end. A source that breaks after
+/// some entries of a chunk returns those entries, and the error on the next call.
 pub trait EntrySource {
     fn next_chunk(&mut self, max: usize) -> Result<Vec<Vec<u8>>, String>;
 }
@@ -161,10 +162,12 @@ fn run<R: Runner>(
         let want = CHUNK
             .min((cp.size - position).min(usize::MAX as u64) as usize)
             .max(1);
+        // A stream that breaks inside an entry is blamed on that entry's position; the source
+        // returns the whole entries before the break first, so they are judged before it.
         watch.enter(Stage::Read);
         let raw = source
             .next_chunk(want)
-            .map_err(|e| Failure::new("export.format", e))?;
+            .map_err(|e| Failure::at(position, "export.format", e))?;
         watch.leave(Stage::Read, raw.len());
         if raw.is_empty() {
             break;
@@ -299,6 +302,12 @@ fn check_trusted(
             format!("the trusted checkpoint does not verify with the ledger key: {e}"),
         )
     })?;
+    if t.size == 0 {
+        return Err(Failure::new(
+            "ledger.empty",
+            "the trusted checkpoint covers no entries, so it proves nothing: trust a checkpoint of a ledger that has at least its genesis",
+        ));
+    }
     if t.size > current.size {
         return Err(Failure::at(
             current.size,
