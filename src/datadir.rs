@@ -148,12 +148,25 @@ pub fn origin_of(store: &dyn Store) -> Result<Option<String>, DataDirError> {
 /// Opens a data directory for appending.
 pub fn open(dir: &Path, clock: Clock) -> Result<Ledger, DataDirError> {
     let store = open_store(dir)?;
-    let origin = origin_of(&store)?.ok_or_else(|| DataDirError::NoLedger(dir.to_path_buf()))?;
+    if origin_of(&store)?.is_none() {
+        return Err(DataDirError::NoLedger(dir.to_path_buf()));
+    }
+    open_with(dir, Arc::new(store), clock)
+}
+
+/// Opens for appending the ledger in `store` (any backend, `store::open`), signing its
+/// checkpoints with the data directory's key.
+pub fn open_with(dir: &Path, store: Arc<dyn Store>, clock: Clock) -> Result<Ledger, DataDirError> {
+    let origin = origin_of(&*store)?.ok_or_else(|| {
+        DataDirError::Input(
+            "the store holds no ledger (no genesis): create one with `kordon init`".into(),
+        )
+    })?;
     let key_path = dir.join(KEY_FILE);
     let pem = std::fs::read_to_string(&key_path).map_err(|e| io(&key_path, e))?;
     let key = keys::parse_private_key_pem(&pem).map_err(|e| io(&key_path, e))?;
     let signer = NoteSigner::new(&origin, key).map_err(|e| DataDirError::Input(e.to_string()))?;
-    Ok(Ledger::open(Arc::new(store), signer, clock)?)
+    Ok(Ledger::open(store, signer, clock)?)
 }
 
 /// Reads a body's private key file.

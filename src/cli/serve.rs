@@ -4,6 +4,7 @@ use super::EXIT_OK;
 use crate::datadir::{self, STORE_FILE};
 use crate::ledger::system_clock;
 use crate::server::{self, AppState, Config};
+use crate::store;
 use anyhow::{anyhow, Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,17 @@ pub struct ServeArgs {
     /// Where the demo ledger lives.
     #[arg(long, default_value = "kordon-demo")]
     pub demo_dir: PathBuf,
+    /// Where the ledger's entries are stored, if not in the data directory's ledger.redb: a
+    /// path (a redb file) or an address such as redb:PATH. The checkpoint key stays in the
+    /// data directory.
+    #[arg(
+        long,
+        env = "KORDON_STORE",
+        value_name = "ADDRESS",
+        conflicts_with = "demo",
+        long_help = store_help()
+    )]
+    pub store: Option<String>,
     /// Submissions accepted at once (read, queued or committing); more are answered 503 with
     /// Retry-After.
     #[arg(long, default_value_t = 1024)]
@@ -38,6 +50,19 @@ pub struct ServeArgs {
     /// Seconds a read may take before it is answered 408.
     #[arg(long, default_value_t = 30)]
     pub request_timeout: u64,
+}
+
+fn store_help() -> String {
+    let mut h = String::from(
+        "Where the ledger's entries are stored, if not in the data directory's ledger.redb: a \
+         path (a redb file) or an address. The checkpoint key stays in the data directory \
+         (ledger.key).\n\nAddresses:",
+    );
+    for b in store::BACKENDS {
+        let form = format!("{}:{}", b.scheme, b.rest);
+        h.push_str(&format!("\n  {form:<11} {}", b.about));
+    }
+    h
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -76,10 +101,22 @@ pub fn serve(data: &Path, a: ServeArgs) -> Result<u8> {
         data.to_path_buf()
     };
     server::init_logging();
-    let ledger = Arc::new(
-        datadir::open(&dir, system_clock())
-            .with_context(|| format!("opening {}", dir.display()))?,
-    );
+    let (ledger, from) = match &a.store {
+        None => (
+            datadir::open(&dir, system_clock())
+                .with_context(|| format!("opening {}", dir.display()))?,
+            dir.display().to_string(),
+        ),
+        Some(address) => {
+            let store = store::open(address)?;
+            let ledger =
+                datadir::open_with(&dir, Arc::from(store), system_clock()).with_context(|| {
+                    format!("opening the ledger in {address} (key in {})", dir.display())
+                })?;
+            (ledger, address.clone())
+        }
+    };
+    let ledger = Arc::new(ledger);
     let config = Config {
         read_token: a.read_token.clone().filter(|t| !t.is_empty()),
         max_pending: a.max_pending.max(1),
@@ -100,10 +137,9 @@ pub fn serve(data: &Path, a: ServeArgs) -> Result<u8> {
         let addr = listener.local_addr()?;
         let head = state.head();
         println!(
-            "serving ledger {} ({} entries) from {} on http://{addr}/",
+            "serving ledger {} ({} entries) from {from} on http://{addr}/",
             state.origin(),
             head.size,
-            dir.display()
         );
         println!(
             "open http://{addr}/ in a browser; the API is described at http://{addr}/openapi.json"

@@ -120,3 +120,19 @@ impl Snapshot for MemorySnapshot {
         Ok(self.checkpoint.clone())
     }
 }
+
+/// `memory:`: an empty store in memory; nothing survives the process.
+pub const BACKEND: Backend = Backend {
+    scheme: "memory",
+    rest: "",
+    about: "an empty store in memory, gone when the process ends (for tests)",
+    open: |rest, address| {
+        if !rest.is_empty() {
+            return Err(StoreError::Address {
+                address: address.to_string(),
+                why: "memory: takes nothing after the colon".into(),
+            });
+        }
+        Ok(Box::new(MemoryStore::new()))
+    },
+};

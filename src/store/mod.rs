@@ -2,6 +2,11 @@
 //!
 //! A store knows nothing of events, signatures or rules: it keeps bytes at sequence numbers.
 //! Every backend runs the same conformance suite (`conformance::run_all`).
+//!
+//! Backends are registered in [`BACKENDS`] and opened by address with [`open`]: `redb:PATH`,
+//! `memory:`, or a plain path (a redb file). Adding a backend is its file (with its
+//! `BACKEND`), its line in `BACKENDS` and its line in the conformance suite
+//! (tests/it/store_conformance.rs, which fails for a registered backend it does not run).
 
 pub mod conformance;
 pub mod memory;
@@ -12,6 +17,9 @@ use crate::core::merkle::{NodeId, NodeReader};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// A store address `open` cannot open: an unknown scheme, or a malformed rest.
+    #[error("store {address:?}: {why}")]
+    Address { address: String, why: String },
     /// Another writer appended first: the caller's view of the ledger is stale.
     #[error("append expected the ledger to hold {expected} entries, it holds {actual}")]
     Conflict { expected: u64, actual: u64 },
@@ -92,4 +100,73 @@ pub fn node_within(id: NodeId, size: u64) -> bool {
         .checked_shl(id.level as u32)
         .and_then(|w| id.index.checked_add(1)?.checked_mul(w));
     end.is_some_and(|e| e <= size)
+}
+
+/// A storage backend, found by the scheme of a store's address (`SCHEME:REST`).
+pub struct Backend {
+    /// The scheme, e.g. `redb` in `redb:ledger.redb`.
+    pub scheme: &'static str,
+    /// What follows the colon, for help texts: e.g. `PATH`.
+    pub rest: &'static str,
+    /// One line for help texts.
+    pub about: &'static str,
+    /// Opens (or creates) the store `rest` names; the address is for error messages.
+    pub open: fn(rest: &str, address: &str) -> Result<Box<dyn Store>, StoreError>,
+}
+
+/// Every backend `open` knows.
+pub const BACKENDS: &[Backend] = &[redb::BACKEND, memory::BACKEND];
+
+/// The scheme of a plain path.
+pub const DEFAULT_SCHEME: &str = "redb";
+
+/// Opens the store at `address`: `SCHEME:REST` for a backend in [`BACKENDS`] (`redb:PATH`,
+/// `memory:`), or a plain path, which is a redb file (created if missing).
+pub fn open(address: &str) -> Result<Box<dyn Store>, StoreError> {
+    let (backend, rest) = resolve(address)?;
+    (backend.open)(rest, address)
+}
+
+/// The backend an address names, and what follows its scheme.
+pub fn resolve(address: &str) -> Result<(&'static Backend, &str), StoreError> {
+    let bad = |why: String| StoreError::Address {
+        address: address.to_string(),
+        why,
+    };
+    let scheme_like = |s: &str| {
+        s.len() >= 2
+            && s.starts_with(|c: char| c.is_ascii_alphabetic())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    };
+    let default = || {
+        BACKENDS
+            .iter()
+            .find(|b| b.scheme == DEFAULT_SCHEME)
+            .ok_or_else(|| bad(format!("no {DEFAULT_SCHEME} backend")))
+    };
+    match address.split_once(':') {
+        Some((scheme, rest)) if scheme_like(scheme) => BACKENDS
+            .iter()
+            .find(|b| b.scheme.eq_ignore_ascii_case(scheme))
+            .map(|b| (b, rest))
+            .ok_or_else(|| {
+                bad(format!(
+                    "kordon has no {scheme:?} store; it knows {}, or a plain path (a redb file; \
+                     write ./{address} for a file whose name has a colon)",
+                    known()
+                ))
+            }),
+        _ if address.is_empty() => Err(bad(format!("give a path or an address ({})", known()))),
+        _ => Ok((default()?, address)),
+    }
+}
+
+/// The registered address forms, e.g. `redb:PATH, memory:`.
+pub fn known() -> String {
+    BACKENDS
+        .iter()
+        .map(|b| format!("{}:{}", b.scheme, b.rest))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

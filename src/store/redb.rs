@@ -231,3 +231,19 @@ impl Snapshot for RedbSnapshot {
         }
     }
 }
+
+/// `redb:PATH` (or a plain path): the embedded file store.
+pub const BACKEND: Backend = Backend {
+    scheme: "redb",
+    rest: "PATH",
+    about: "the embedded store: one file, durable commits (created if missing)",
+    open: |rest, address| {
+        if rest.is_empty() {
+            return Err(StoreError::Address {
+                address: address.to_string(),
+                why: "give the redb file's path after redb:".into(),
+            });
+        }
+        Ok(Box::new(RedbStore::open(Path::new(rest))?))
+    },
+};

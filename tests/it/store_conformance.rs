@@ -1,21 +1,62 @@
-//! Every storage backend passes the same conformance suite.
+//! Every storage backend passes the same conformance suite, opened by its address as
+//! `kordon serve --store` opens it.
 
-use kordon::store::{conformance, memory::MemoryStore, redb::RedbStore, Store};
+use kordon::store::{self, conformance, redb::RedbStore, Store, StoreError};
+use std::path::Path;
 
-#[test]
-fn memory_store_conforms() {
-    conformance::run_all(&|| Box::new(MemoryStore::new()) as Box<dyn Store>);
+/// The address of a fresh, empty store of backend `scheme`, the `n`th in `dir`. A backend
+/// registered in `store::BACKENDS` fails here until it is given one, and so runs the suite.
+fn scratch(scheme: &str, dir: &Path, n: usize) -> String {
+    match scheme {
+        "redb" => format!("redb:{}", dir.join(format!("s{n}.redb")).display()),
+        "memory" => "memory:".into(),
+        other => panic!(
+            "the {other} store is registered but not in the conformance suite: give it a \
+             scratch address here"
+        ),
+    }
 }
 
 #[test]
-fn redb_store_conforms() {
+fn every_registered_backend_conforms() {
+    assert!(store::BACKENDS.len() >= 2);
+    for b in store::BACKENDS {
+        let dir = tempfile::tempdir().unwrap();
+        let n = std::cell::Cell::new(0);
+        conformance::run_all(&|| {
+            n.set(n.get() + 1);
+            let address = scratch(b.scheme, dir.path(), n.get());
+            store::open(&address).unwrap_or_else(|e| panic!("{address}: {e}"))
+        });
+    }
+}
+
+#[test]
+fn addresses_name_a_backend_or_a_redb_path_and_bad_ones_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let n = std::cell::Cell::new(0);
-    conformance::run_all(&|| {
-        n.set(n.get() + 1);
-        let path = dir.path().join(format!("s{}.redb", n.get()));
-        Box::new(RedbStore::open(&path).unwrap()) as Box<dyn Store>
-    });
+    // A plain path is a redb file, created if missing.
+    let path = dir.path().join("plain.redb");
+    store::open(path.to_str().unwrap()).unwrap();
+    assert!(path.exists());
+    assert_eq!(store::resolve("REDB:x").unwrap().0.scheme, "redb");
+    assert_eq!(
+        store::resolve("./odd:name.redb").unwrap().1,
+        "./odd:name.redb"
+    );
+    for (bad, says) in [
+        ("nosuch:x", "redb:PATH, memory:"),
+        ("redb:", "path"),
+        ("memory:x", "nothing after the colon"),
+        ("", "give a path"),
+    ] {
+        match store::open(bad) {
+            Err(e @ StoreError::Address { .. }) => {
+                assert!(e.to_string().contains(says), "{bad}: {e}")
+            }
+            Err(e) => panic!("{bad}: {e}"),
+            Ok(_) => panic!("{bad} opened"),
+        }
+    }
 }
 
 #[test]
