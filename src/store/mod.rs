@@ -111,8 +111,11 @@ pub struct Backend {
     /// One line for help texts.
     pub about: &'static str,
     /// Opens (or creates) the store `rest` names; the address is for error messages.
-    pub open: fn(rest: &str, address: &str) -> Result<Box<dyn Store>, StoreError>,
+    pub open: OpenFn,
 }
+
+/// How a backend opens the store an address names: `(rest, address)`.
+pub type OpenFn = fn(&str, &str) -> Result<Box<dyn Store>, StoreError>;
 
 /// Every backend `open` knows.
 pub const BACKENDS: &[Backend] = &[redb::BACKEND, memory::BACKEND];
