@@ -9,17 +9,32 @@
 
 use super::html::E;
 use super::i18n::{self, M};
-use super::{render, Content, Cx, Fail, Nav, PageQuery, PageRequest};
+use super::{documented, given, render, Content, Cx, Fail, Page, PageQuery, PageRequest};
 use crate::core::entry::{self, EntryRef};
-use crate::core::event;
-use crate::core::projection::History;
-use crate::server::{AppState, Q};
+use crate::core::event::{self, Event};
+use crate::core::hash::Hash;
+use crate::core::projection::{History, Point};
+use crate::core::types::Millis;
+use crate::projector::At;
+use crate::server::{AppState, Routes, Q};
 use crate::store::Snapshot;
 use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use std::fmt::Write;
 use utoipa::IntoParams;
+
+pub const PAGE: Page = Page {
+    section: "integrity",
+    menu: Some(M::integrity),
+    path: "/dashboard/integrity",
+    route,
+    doc: documented::<__path_page>,
+};
+
+fn route(r: Routes) -> Routes {
+    r.get("/dashboard/integrity", page)
+}
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -39,24 +54,104 @@ pub async fn page(
     State(st): State<AppState>,
     req: PageRequest,
     Q(_): Q<PageQuery>,
-    Q(_): Q<IntegrityQuery>,
+    Q(q): Q<IntegrityQuery>,
 ) -> Response {
     let vkey = st.verifier_key().to_string();
-    render(st, req, Nav::Integrity, move |cx, h, snap| {
-        build(cx, h, snap, &vkey)
+    render(st, req, &PAGE, move |cx, h, snap| {
+        let v = view(cx, h, snap, &q, vkey)?;
+        Ok(content(cx, h, &q, &v))
     })
     .await
 }
 
-fn build(cx: &Cx, h: &History, snap: &dyn Snapshot, vkey: &str) -> Result<Content, Fail> {
+/// What the page shows: the checkpoint at the page's point, the latest signed one, and the
+/// record asked for.
+pub struct Integrity {
+    pub point: Point,
+    pub at: At,
+    /// The latest signed checkpoint, and the size of the ledger it covers.
+    pub checkpoint: String,
+    pub latest: u64,
+    pub vkey: String,
+    pub record: Option<Record>,
+}
+
+/// One entry, to show and verify.
+pub struct Record {
+    pub seq: u64,
+    pub recorded_at: Millis,
+    pub leaf: Hash,
+    pub event: Event,
+}
+
+pub fn view(
+    cx: &Cx,
+    h: &History,
+    snap: &dyn Snapshot,
+    q: &IntegrityQuery,
+    vkey: String,
+) -> Result<Integrity, Fail> {
     let (point, at) = cx.resolve(h, snap)?;
-    let checkpoint = snap.checkpoint()?.unwrap_or_default();
     let latest = snap.size();
+    Ok(Integrity {
+        point,
+        at,
+        checkpoint: snap.checkpoint()?.unwrap_or_default(),
+        latest,
+        vkey,
+        record: given(&q.seq).map(|r| record(snap, r, latest)).transpose()?,
+    })
+}
+
+/// The record `r` names: a sequence number (digits), else an event id.
+fn record(snap: &dyn Snapshot, r: &str, latest: u64) -> Result<Record, Fail> {
+    let seq = if !r.is_empty() && r.bytes().all(|c| c.is_ascii_digit()) {
+        r.parse::<u64>().ok()
+    } else {
+        snap.seq_of_event(r)?
+    };
+    let Some(seq) = seq.filter(|s| *s < latest) else {
+        return Err(Fail::not_found(format!(
+            "the ledger has {latest} entries and no record {r:?}"
+        )));
+    };
+    let bytes = snap
+        .entries(seq, seq + 1)?
+        .pop()
+        .ok_or_else(|| Fail::not_found(format!("no entry {seq}")))?;
+    let e = EntryRef::decode(&bytes).map_err(|e| Fail::bad(e.to_string()))?;
+    let event = event::parse_trusted(e.event).map_err(|e| Fail::bad(e.to_string()))?;
+    Ok(Record {
+        seq,
+        recorded_at: e.recorded_at,
+        leaf: entry::entry_hash(&bytes),
+        event,
+    })
+}
+
+pub fn content(cx: &Cx, h: &History, q: &IntegrityQuery, v: &Integrity) -> Content {
     let mut m = String::with_capacity(16 * 1024);
     let _ = write!(m, "<h1>{}</h1>", E(cx.t(M::integrity)));
+    fingerprint(&mut m, cx, h, v);
+    checkpoint(&mut m, cx, v);
+    verify_form(&mut m, cx, q, v);
+    if let Some(r) = &v.record {
+        record_panel(&mut m, cx, h, r);
+    }
+    m.push_str("</section>");
+    offline(&mut m, cx, v);
+    Content {
+        title: cx.t(M::integrity).to_string(),
+        main: m,
+        point: v.point,
+        at: v.at,
+    }
+}
 
-    // The fingerprint at the point.
-    let time = point
+/// The fingerprint at the page's point.
+fn fingerprint(m: &mut String, cx: &Cx, h: &History, v: &Integrity) {
+    let time = v
+        .point
         .size
         .checked_sub(1)
         .and_then(|i| h.entries.get(i as usize))
@@ -69,34 +164,37 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot, vkey: &str) -> Result<Conten
         E(cx.t(M::fingerprint)),
         E(cx.t(M::fingerprint_help)),
         E(cx.t(M::tree_size)),
-        at.size,
+        v.at.size,
         E(cx.t(M::root_hash)),
-        at.root.to_hex(),
-        at.root.to_base64(),
+        v.at.root.to_hex(),
+        v.at.root.to_base64(),
         E(cx.t(M::checkpoint_time)),
         time
     );
-    if point.size < latest {
+    if v.point.size < v.latest {
         let _ = write!(m, "<p class=\"notice\">{}</p>", E(cx.t(M::as_of_note)));
     }
     m.push_str("</section>");
+}
 
-    // The signed checkpoint and the key.
+/// The signed checkpoint and the key.
+fn checkpoint(m: &mut String, cx: &Cx, v: &Integrity) {
     let _ = write!(
         m,
         "<section aria-labelledby=\"cp\"><h2 id=\"cp\">{}</h2><p class=\"help\">{}</p><pre class=\"note\" id=\"checkpoint-note\">{}</pre>\
          <p><a href=\"/checkpoint\">/checkpoint</a></p></section>",
         E(cx.t(M::signed_checkpoint)),
         E(cx.t(M::signed_checkpoint_help)),
-        E(&checkpoint),
+        E(&v.checkpoint),
     );
+}
 
-    // Verify a record.
-    let record = cx.req.param("seq").map(str::to_string);
-    let last = latest.saturating_sub(1);
-    let default_seq = record
-        .clone()
-        .unwrap_or_else(|| point.size.saturating_sub(1).to_string());
+/// "Verify in this browser": the record and the key to check it with (the script does it).
+fn verify_form(m: &mut String, cx: &Cx, q: &IntegrityQuery, v: &Integrity) {
+    let last = v.latest.saturating_sub(1);
+    let default_seq = given(&q.seq)
+        .map(str::to_string)
+        .unwrap_or_else(|| v.point.size.saturating_sub(1).to_string());
     let _ = write!(
         m,
         "<section aria-labelledby=\"verify\" id=\"verify-section\"><h2 id=\"verify\">{}</h2><p class=\"help\">{}</p>\
@@ -110,7 +208,7 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot, vkey: &str) -> Result<Conten
         E(cx.t(M::record_seq)),
         E(&default_seq),
         E(cx.t(M::verifier_key)),
-        E(vkey),
+        E(&v.vkey),
         E(cx.t(M::verifier_key_help)),
     );
     if let Some(a) = &cx.req.as_of {
@@ -128,52 +226,38 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot, vkey: &str) -> Result<Conten
         E(cx.t(M::verify_button)),
         E(cx.t(M::needs_js)),
     );
-    if let Some(r) = &record {
-        // A number in its one spelling is a sequence number; anything else (`007` too) is
-        // looked up as an event id, as the in-browser verifier does.
-        let seq = if let Some(n) = crate::core::types::parse_canonical_u64(r) {
-            Some(n)
-        } else {
-            snap.seq_of_event(r)?
-        };
-        let Some(seq) = seq.filter(|s| *s < latest) else {
-            return Err(Fail::not_found(format!(
-                "the ledger has {latest} entries and no record {r:?}"
-            )));
-        };
-        let bytes = snap
-            .entries(seq, seq + 1)?
-            .pop()
-            .ok_or_else(|| Fail::not_found(format!("no entry {seq}")))?;
-        let e = EntryRef::decode(&bytes).map_err(|e| Fail::bad(e.to_string()))?;
-        let ev = event::parse_trusted(e.event).map_err(|e| Fail::bad(e.to_string()))?;
-        let _ = write!(
-            m,
-            "<article class=\"panel\" id=\"record\"><h3>{} #{seq}</h3><dl class=\"facts\">\
-             <dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd><code>{}</code></dd><dt>{}</dt><dd>{}</dd>\
-             <dt>{}</dt><dd><code>{}</code></dd><dt>{}</dt><dd><code class=\"hash\">{}</code></dd></dl>\
-             <p><a href=\"/entries/{seq}\">/entries/{seq}</a> · <a href=\"/proof/inclusion?seq={seq}\">/proof/inclusion?seq={seq}</a> · \
-             <a href=\"/keys/{}\">/keys/{}</a></p></article>",
-            E(cx.t(M::entry_details)),
-            E(cx.t(M::recorded_at)),
-            cx.datetime(e.recorded_at),
-            E(cx.t(M::event_type)),
-            E(i18n::event_type(cx.lang, ev.kind())),
-            E(cx.t(M::event_id)),
-            E(ev.id.as_str()),
-            E(cx.t(M::signed_by)),
-            cx.body_link(h, &ev.author),
-            E(cx.t(M::key)),
-            E(ev.key.as_str()),
-            E(cx.t(M::leaf_hash)),
-            entry::entry_hash(&bytes).to_hex(),
-            E(ev.key.as_str()),
-            E(ev.key.as_str()),
-        );
-    }
-    m.push_str("</section>");
+}
 
-    // Offline.
+/// The record's facts and where the API serves it.
+fn record_panel(m: &mut String, cx: &Cx, h: &History, r: &Record) {
+    let (seq, ev) = (r.seq, &r.event);
+    let _ = write!(
+        m,
+        "<article class=\"panel\" id=\"record\"><h3>{} #{seq}</h3><dl class=\"facts\">\
+         <dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd><code>{}</code></dd><dt>{}</dt><dd>{}</dd>\
+         <dt>{}</dt><dd><code>{}</code></dd><dt>{}</dt><dd><code class=\"hash\">{}</code></dd></dl>\
+         <p><a href=\"/entries/{seq}\">/entries/{seq}</a> · <a href=\"/proof/inclusion?seq={seq}\">/proof/inclusion?seq={seq}</a> · \
+         <a href=\"/keys/{}\">/keys/{}</a></p></article>",
+        E(cx.t(M::entry_details)),
+        E(cx.t(M::recorded_at)),
+        cx.datetime(r.recorded_at),
+        E(cx.t(M::event_type)),
+        E(i18n::event_type(cx.lang, ev.kind())),
+        E(cx.t(M::event_id)),
+        E(ev.id.as_str()),
+        E(cx.t(M::signed_by)),
+        cx.body_link(h, &ev.author),
+        E(cx.t(M::key)),
+        E(ev.key.as_str()),
+        E(cx.t(M::leaf_hash)),
+        r.leaf.to_hex(),
+        E(ev.key.as_str()),
+        E(ev.key.as_str()),
+    );
+}
+
+/// How to verify an export offline.
+fn offline(m: &mut String, cx: &Cx, v: &Integrity) {
     let _ = write!(
         m,
         "<section aria-labelledby=\"offline\"><h2 id=\"offline\">{}</h2><p>{}</p>\
@@ -181,13 +265,7 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot, vkey: &str) -> Result<Conten
          <p><a href=\"/export\" download>{}</a> · <a href=\"/verifier-key\">/verifier-key</a></p></section>",
         E(cx.t(M::offline)),
         E(cx.t(M::offline_help)),
-        E(vkey),
+        E(&v.vkey),
         E(cx.t(M::download_export)),
     );
-    Ok(Content {
-        title: cx.t(M::integrity).to_string(),
-        main: m,
-        point,
-        at,
-    })
 }

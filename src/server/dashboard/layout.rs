@@ -3,7 +3,7 @@
 
 use super::html::E;
 use super::i18n::{self, M};
-use super::{asset_version, Content, Cx, Fail, Nav};
+use super::{asset_version, Content, Cx, Fail};
 use crate::core::projection::History;
 use std::fmt::Write;
 
@@ -34,14 +34,7 @@ fn header(out: &mut String, cx: &Cx, today: Option<crate::core::types::Date>) {
          <span class=\"origin\">{origin}</span></a>\
          <a class=\"lang\" id=\"lang-switch\" href=\"{switch}\" hreflang=\"{oc}\" lang=\"{oc}\">{switch_label}</a>\
          </div>\n<nav aria-label=\"{nav}\"><ul>",
-        page = match cx.nav {
-            Nav::Overview => "overview",
-            Nav::Commitments => "commitments",
-            Nav::Bodies => "bodies",
-            Nav::Changes => "changes",
-            Nav::Briefing => "briefing",
-            Nav::Integrity => "integrity",
-        },
+        page = cx.page.section,
         skip = E(cx.t(M::skip)),
         home = E(&cx.link("/", &[])),
         origin = E(&cx.origin),
@@ -50,8 +43,9 @@ fn header(out: &mut String, cx: &Cx, today: Option<crate::core::types::Date>) {
         switch_label = E(cx.t(M::switch_lang)),
         nav = E(cx.t(M::nav_label)),
     );
-    for n in Nav::ALL {
-        let current = if n == cx.nav {
+    for p in super::PAGES {
+        let Some(label) = p.menu else { continue };
+        let current = if p.section == cx.page.section {
             " aria-current=\"page\""
         } else {
             ""
@@ -59,12 +53,17 @@ fn header(out: &mut String, cx: &Cx, today: Option<crate::core::types::Date>) {
         let _ = write!(
             out,
             "<li><a href=\"{}\"{current}>{}</a></li>",
-            E(&cx.link(n.path(), &[])),
-            E(cx.t(n.label()))
+            E(&cx.link(p.path, &[])),
+            E(cx.t(label))
         );
     }
     out.push_str("</ul></nav>\n");
-    // The as-of picker: the same page, the same parameters, another date.
+    as_of_picker(out, cx, today);
+    out.push_str("</form>\n</header>\n");
+}
+
+/// The as-of picker: the same page, the same parameters, another date.
+fn as_of_picker(out: &mut String, cx: &Cx, today: Option<crate::core::types::Date>) {
     let _ = write!(
         out,
         "<form class=\"asof\" method=\"get\" action=\"{}\">",
@@ -110,7 +109,6 @@ fn header(out: &mut String, cx: &Cx, today: Option<crate::core::types::Date>) {
             E(cx.t(M::latest))
         );
     }
-    out.push_str("</form>\n</header>\n");
 }
 
 fn footer(out: &mut String, cx: &Cx) {

@@ -8,10 +8,12 @@
 //! scanning the store, and each names the checkpoint (tree size and root) it shows.
 //!
 //! One file per page (`overview.rs`, `commitments.rs`, `card.rs`, `bodies.rs`, `changes.rs`,
-//! `briefing.rs`, `integrity.rs`), the words in `i18n.rs` (Ukrainian by default, English with
-//! `?lang=en`, remembered in a cookie), the frame of every page in `layout.rs`, the charts in
-//! `charts.rs` and HTML helpers in `html.rs`. `keys.rs` is the small API endpoint the
-//! in-browser verification needs: a key id's public key.
+//! `briefing.rs`, `integrity.rs`), each with its `PAGE` (its route, its documentation, its
+//! place in the navigation) listed in [`PAGES`], its typed query, the typed view it computes,
+//! and the section functions that write it; the words in `i18n.rs` (Ukrainian by default,
+//! English with `?lang=en`, remembered in a cookie), the frame of every page in `layout.rs`,
+//! the charts in `charts.rs` and HTML helpers in `html.rs`. `keys.rs` is the small API endpoint
+//! the in-browser verification needs: a key id's public key.
 //!
 //! Everything from the ledger is untrusted text: it is HTML-escaped wherever it is written,
 //! and every page is sent with a Content-Security-Policy that allows scripts only from this
@@ -31,7 +33,7 @@ pub mod layout;
 pub mod overview;
 
 use super::{ApiError, AppState, Routes};
-use crate::core::projection::{History, Point};
+use crate::core::projection::{History, Outcome, Point};
 use crate::core::types::{BodyId, CommitmentId, Date, Millis};
 use crate::projector::{self, At};
 use crate::query::{self, QueryError};
@@ -60,43 +62,78 @@ pub const CSS: &str = include_str!("../../../assets/dashboard/dashboard.css");
 pub const JS: &str = include_str!("../../../assets/dashboard/dashboard.js");
 pub const FAVICON: &str = include_str!("../../../assets/dashboard/favicon.svg");
 
+/// A page of the dashboard: where it is served and documented, and where the navigation shows
+/// it. Adding a page is its file (with its `PAGE`) and its line in [`PAGES`].
+pub struct Page {
+    /// The section it belongs to: the body's `data-page`, and the navigation entry marked
+    /// current while it is shown.
+    pub section: &'static str,
+    /// Its label, if the navigation lists it (linking to `path`).
+    pub menu: Option<M>,
+    pub path: &'static str,
+    /// Adds its route to the server's routes.
+    pub route: fn(Routes) -> Routes,
+    /// Adds its operation to the OpenAPI document.
+    pub doc: fn(&mut utoipa::openapi::OpenApi),
+}
+
+/// The route table: every page, in the navigation's order.
+pub const PAGES: [&Page; 7] = [
+    &overview::PAGE,
+    &commitments::PAGE,
+    &card::PAGE,
+    &bodies::PAGE,
+    &changes::PAGE,
+    &briefing::PAGE,
+    &integrity::PAGE,
+];
+
+/// A page's `doc`: the operation its handler's `#[utoipa::path]` describes, under the
+/// dashboard's tag (which the `OpenApi` derive would add for a path it lists).
+pub fn documented<P: utoipa::Path>(doc: &mut utoipa::openapi::OpenApi) {
+    let mut operation = P::operation();
+    operation.tags = Some(vec!["dashboard".to_string()]);
+    doc.paths
+        .add_path_operation(P::path(), P::methods(), operation);
+}
+
+/// A page that adds nothing (the overview is `read::index`'s answer to a browser).
+pub fn nothing<T>(t: T) -> T {
+    t
+}
+
 /// Adds the dashboard's pages, its assets and `GET /keys/{key_id}` to the API's routes. The
 /// overview itself is `/` (see `read::index`, which answers JSON to API clients).
 pub fn routes(r: Routes) -> Routes {
-    r.get("/dashboard/commitments", commitments::page)
-        .get("/dashboard/commitment", card::page)
-        .get("/dashboard/bodies", bodies::page)
-        .get("/dashboard/changes", changes::page)
-        .get("/dashboard/briefing", briefing::page)
-        .get("/dashboard/integrity", integrity::page)
+    PAGES
+        .iter()
+        .fold(r, |r, p| (p.route)(r))
         .get("/dashboard/assets/dashboard.css", css)
         .get("/dashboard/assets/dashboard.js", js)
         .get("/dashboard/assets/favicon.svg", favicon)
         .get("/keys/{key_id}", keys::key)
 }
 
-/// The dashboard's part of the OpenAPI document.
+/// The dashboard's part of the OpenAPI document (the pages add theirs).
 #[derive(OpenApi)]
 #[openapi(
-    paths(
-        commitments::page,
-        card::page,
-        bodies::page,
-        changes::page,
-        briefing::page,
-        integrity::page,
-        css,
-        js,
-        favicon,
-        keys::key
-    ),
+    paths(css, js, favicon, keys::key),
     components(schemas(keys::KeyInfo)),
     tags((name = "dashboard", description = "The oversight dashboard: HTML pages for people (Ukrainian by default, `lang=en` for English)"))
 )]
 pub struct DashboardDoc;
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    DashboardDoc::openapi()
+    let mut doc = DashboardDoc::openapi();
+    for p in PAGES {
+        (p.doc)(&mut doc);
+    }
+    doc
+}
+
+/// A page parameter as given: trimmed, `None` if missing or empty.
+pub fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
 /// The parameters every page takes.
@@ -184,65 +221,21 @@ impl PageRequest {
     }
 }
 
-/// Which page is shown, for the navigation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Nav {
-    Overview,
-    Commitments,
-    Bodies,
-    Changes,
-    Briefing,
-    Integrity,
-}
-
-impl Nav {
-    pub const ALL: [Nav; 6] = [
-        Nav::Overview,
-        Nav::Commitments,
-        Nav::Bodies,
-        Nav::Changes,
-        Nav::Briefing,
-        Nav::Integrity,
-    ];
-
-    pub fn path(self) -> &'static str {
-        match self {
-            Nav::Overview => "/",
-            Nav::Commitments => "/dashboard/commitments",
-            Nav::Bodies => "/dashboard/bodies",
-            Nav::Changes => "/dashboard/changes",
-            Nav::Briefing => "/dashboard/briefing",
-            Nav::Integrity => "/dashboard/integrity",
-        }
-    }
-
-    pub fn label(self) -> M {
-        match self {
-            Nav::Overview => M::overview,
-            Nav::Commitments => M::commitments,
-            Nav::Bodies => M::bodies,
-            Nav::Changes => M::changes,
-            Nav::Briefing => M::briefing,
-            Nav::Integrity => M::integrity,
-        }
-    }
-}
-
 /// Everything a page renders with: the request, the ledger's time zone and the present.
 pub struct Cx {
     pub req: PageRequest,
     pub lang: Lang,
-    pub nav: Nav,
+    pub page: &'static Page,
     pub now: Millis,
     pub tz: jiff::tz::TimeZone,
     pub origin: String,
 }
 
 impl Cx {
-    pub fn new(req: PageRequest, nav: Nav, h: &History, now: Millis) -> Cx {
+    pub fn new(req: PageRequest, page: &'static Page, h: &History, now: Millis) -> Cx {
         Cx {
             lang: req.lang,
-            nav,
+            page,
             now,
             tz: jiff::tz::TimeZone::get(&h.time_zone).unwrap_or(jiff::tz::TimeZone::UTC),
             origin: h.origin.clone(),
@@ -262,16 +255,14 @@ impl Cx {
         }
     }
 
-    /// The point the page shows and the checkpoint it names, exactly as `query::answer`
-    /// resolves them.
+    /// The point the page shows, exactly as `query::answer` resolves it.
+    pub fn point(&self, h: &History) -> Result<Point, Fail> {
+        Ok(query::ask(h, &self.request(), self.now)?.at)
+    }
+
+    /// The point the page shows and the checkpoint it names.
     pub fn resolve(&self, h: &History, snap: &dyn Snapshot) -> Result<(Point, At), Fail> {
-        let p = match &self.req.as_of {
-            Some(s) => query::point(h, s, None)?,
-            None => Point {
-                size: h.size(),
-                today: h.date_of(self.now),
-            },
-        };
+        let p = self.point(h)?;
         Ok((p, projector::at(snap, p.size).map_err(QueryError::from)?))
     }
 
@@ -432,7 +423,7 @@ impl From<crate::store::StoreError> for Fail {
 pub async fn render(
     st: AppState,
     req: PageRequest,
-    nav: Nav,
+    page: &'static Page,
     f: impl FnOnce(&Cx, &History, &dyn Snapshot) -> Result<Content, Fail> + Send + 'static,
 ) -> Response {
     let remember = req.remember.then_some(req.lang);
@@ -441,7 +432,7 @@ pub async fn render(
         .blocking(move |st| {
             let h = st.projector().read();
             let snap = st.store().snapshot()?;
-            let cx = Cx::new(req, nav, &h, crate::ledger::system_clock()());
+            let cx = Cx::new(req, page, &h, crate::ledger::system_clock()());
             match f(&cx, &h, &*snap) {
                 Ok(c) => Ok((StatusCode::OK, layout::page(&cx, &h, &c))),
                 Err(fail) if wants_html => Ok((fail.status, layout::error(&cx, &h, &fail))),
@@ -565,4 +556,26 @@ pub fn select(
         let _ = write!(out, "<option value=\"{}\"{sel}>{}</option>", E(v), E(l));
     }
     out.push_str("</select></label>");
+}
+
+/// A handover's outcome as a badge with its time, or pending.
+pub fn outcome(cx: &Cx, o: Option<(Millis, Outcome)>) -> String {
+    match o {
+        Some((at, o)) => {
+            let name = serde_json::to_value(o)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            format!(
+                "<span class=\"outcome o-{}\">{}</span> {}",
+                E(&name),
+                E(i18n::outcome(cx.lang, &name)),
+                cx.datetime(at)
+            )
+        }
+        None => format!(
+            "<span class=\"outcome o-pending\">{}</span>",
+            E(cx.t(M::pending))
+        ),
+    }
 }
