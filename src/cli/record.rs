@@ -110,7 +110,7 @@ pub fn sign_and_record(data: &Path, who: &SignArgs, body: Body) -> Result<u8> {
             &sub,
             who.ledger_key.as_deref(),
             &dir,
-            body.kind(),
+            body.kind().name(),
             &who.author,
         );
     }
