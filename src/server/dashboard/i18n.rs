@@ -646,7 +646,7 @@ mod tests {
     }
 
     #[test]
-    fn the_stylesheet_colours_every_status() {
+    fn the_stylesheet_colours_every_status_and_only_event_types_that_exist() {
         let css = include_str!("../../../assets/dashboard/dashboard.css");
         for s in STATUSES {
             assert!(
@@ -654,5 +654,23 @@ mod tests {
                 "no colour for status {s}"
             );
         }
+        // Some event types are highlighted in a history (`k-` and the name, dots as dashes).
+        let kinds: Vec<String> = EventKind::ALL
+            .iter()
+            .map(|k| k.name().replace('.', "-"))
+            .collect();
+        let mut highlighted = 0;
+        for class in css.split(".k-").skip(1) {
+            let name: String = class
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            assert!(
+                kinds.contains(&name),
+                "the stylesheet colours .k-{name}, no event type"
+            );
+            highlighted += 1;
+        }
+        assert!(highlighted > 0);
     }
 }
