@@ -18,7 +18,11 @@ pub mod progress;
 pub mod registry;
 pub mod responsibility;
 
-use crate::event::{names, Event, How, Outcome, Phase, Role};
+use crate::event::{
+    names, AssessmentRecorded, BodyUpdated, CommitmentFields, DeadlineChanged, DeadlineRequest,
+    Event, Genesis, How, IndicatorMeasured, InquiryAnswered, InquiryRaised, NoteAdded,
+    ObjectiveDefined, Outcome, Phase, Role, StatusReported,
+};
 use crate::keys::KeyId;
 use crate::rules::{RuleError, State};
 use crate::types::*;
@@ -70,9 +74,10 @@ pub enum About<'a> {
     Nothing,
 }
 
-impl<'a> About<'a> {
-    pub fn commitment(opt: Option<&'a CommitmentId>) -> About<'a> {
-        opt.map_or(About::Nothing, About::Commitment)
+/// About the commitment, if one is named.
+impl<'a> From<Option<&'a CommitmentId>> for About<'a> {
+    fn from(c: Option<&'a CommitmentId>) -> About<'a> {
+        c.map_or(About::Nothing, About::Commitment)
     }
 }
 
@@ -232,8 +237,3 @@ pub(crate) fn short(s: &str) -> String {
         t
     }
 }
-
-use crate::event::{
-    AssessmentRecorded, BodyUpdated, CommitmentFields, DeadlineChanged, DeadlineRequest, Genesis,
-    IndicatorMeasured, InquiryAnswered, InquiryRaised, NoteAdded, ObjectiveDefined, StatusReported,
-};

@@ -126,7 +126,7 @@ impl EventType for ty::NoteAdded {
     }
 
     fn about(n: &NoteAdded) -> About<'_> {
-        About::commitment(n.commitment.as_ref())
+        n.commitment.as_ref().into()
     }
 
     fn summary(n: &NoteAdded, _: &Event, _: &Before<'_>) -> String {
@@ -161,7 +161,7 @@ impl EventType for ty::InquiryRaised {
     }
 
     fn about(q: &InquiryRaised) -> About<'_> {
-        About::commitment(q.commitment.as_ref())
+        q.commitment.as_ref().into()
     }
 
     fn summary(q: &InquiryRaised, _: &Event, _: &Before<'_>) -> String {
