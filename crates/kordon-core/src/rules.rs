@@ -153,10 +153,16 @@ pub(crate) fn ensure(
     }
 }
 
-/// *non-empty*: the text, trimmed of white space, is not empty (`text.required`).
+/// *non-empty*: a required text holds at least one visible character (SPEC.md, "Value
+/// formats"): not only white space, controls, format or default-ignorable characters such as
+/// U+200B (`text.required`).
 pub(crate) fn non_empty(s: &str, field: &str) -> Result<(), RuleError> {
-    ensure(!s.trim().is_empty(), Rule::TextRequired, || {
-        format!("{field} must not be empty")
+    ensure(crate::text::has_visible(s), Rule::TextRequired, || {
+        if s.is_empty() {
+            format!("{field} must not be empty")
+        } else {
+            format!("{field} must hold a visible character; it has only white space, control, format or other invisible characters")
+        }
     })
 }
 

@@ -262,8 +262,8 @@ fn cases() -> Vec<Case> {
         )
         .on_an_empty_ledger(),
         refused(
-            "a ledger key that does not parse",
-            GenesisLedgerKey,
+            "a ledger key that is not a verifier key",
+            KeyInvalid,
             vec![],
             genesis().set("/ledger_key", json!("not a verifier key")),
         )
@@ -288,6 +288,13 @@ fn cases() -> Vec<Case> {
             GenesisTimeZone,
             vec![],
             genesis().set("/time_zone", json!("Mars/Olympus_Mons")),
+        )
+        .on_an_empty_ledger(),
+        refused(
+            "a time zone spelled in the wrong case",
+            GenesisTimeZone,
+            vec![],
+            genesis().set("/time_zone", json!("europe/kyiv")),
         )
         .on_an_empty_ledger(),
         refused(
@@ -1129,6 +1136,12 @@ fn cases() -> Vec<Case> {
             TextRequired,
             vec![],
             note("monitor", "\u{a0}\t"),
+        ),
+        refused(
+            "a note of invisible characters only",
+            TextRequired,
+            vec![],
+            note("monitor", "\u{200b}\u{2060}"),
         ),
         accepted("an overseer raises an inquiry", vec![], inquiry("sbgs")),
         refused(
