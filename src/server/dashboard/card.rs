@@ -7,7 +7,7 @@ use super::charts;
 use super::html::{self, E};
 use super::i18n::{self, M};
 use super::{documented, given, render, Content, Cx, Fail, Page, PageQuery, PageRequest};
-use crate::core::event::Evidence;
+use crate::core::event::{EventKind, Evidence};
 use crate::core::projection::views::{Card, IndicatorProgress};
 use crate::core::projection::{status_name, verdict_name, AssessmentRec, ClaimRec, History};
 use crate::query::{self, Answered};
@@ -631,7 +631,7 @@ fn reassignments(m: &mut String, cx: &Cx, h: &History, card: &Card, n: u64) {
     let _ = write!(
         m,
         "<h3>{}</h3><ul class=\"plain\">",
-        E(i18n::event_type(cx.lang, "commitment.reassigned"))
+        E(i18n::event_type(cx.lang, EventKind::CommitmentReassigned))
     );
     for (_, at, from, to, reason) in reassign {
         let _ = write!(
@@ -735,9 +735,9 @@ fn history(m: &mut String, cx: &Cx, h: &History, card: &Card) {
             "<li class=\"event k-{}\"><div class=\"when\">{}</div><div class=\"what\"><strong>{}</strong> — {}\
              <div class=\"sig\">{} {} · {} <code>{}</code> · {} <code>{}</code> · <a href=\"{}\">#{} {}</a></div>\
              <div class=\"summary\">{}</div></div></li>",
-            E(&x.kind.as_str().replace('.', "-")),
+            E(&x.kind.name().replace('.', "-")),
             cx.datetime(x.recorded_at),
-            E(i18n::event_type(cx.lang, x.kind.as_str())),
+            E(i18n::event_type(cx.lang, x.kind)),
             cx.body_link(h, &x.author),
             E(cx.t(M::signed_by)),
             cx.body_link(h, &x.author),

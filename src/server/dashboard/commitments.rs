@@ -10,9 +10,9 @@
 use super::html::{self, E};
 use super::i18n::{self, M};
 use super::{documented, given, render, Content, Cx, Page, PageQuery, PageRequest};
-use crate::core::event::Status;
+use crate::core::event::{Phase, Status};
 use crate::core::projection::CommitmentRec;
-use crate::core::projection::{status_name, verdict_name, History, PhaseName, Point};
+use crate::core::projection::{status_name, verdict_name, History, Point};
 use crate::core::types::{BodyId, Date, ObjectiveId};
 use crate::projector::At;
 use crate::server::{AppState, Routes, Q};
@@ -107,7 +107,7 @@ pub struct Row<'a> {
     pub deadline: Date,
     pub overdue: Option<i64>,
     pub at_risk: bool,
-    pub phase: PhaseName,
+    pub phase: Phase,
     pub no_evidence: bool,
 }
 
@@ -118,7 +118,7 @@ impl Row<'_> {
             "1"
         } else if self.at_risk {
             "at_risk"
-        } else if matches!(self.phase, PhaseName::Active | PhaseName::Assigned) {
+        } else if matches!(self.phase, Phase::Active | Phase::Assigned) {
             "0"
         } else {
             ""
@@ -165,7 +165,7 @@ pub fn rows_of<'a>(cx: &Cx, h: &'a History, p: Point, body: Option<&BodyId>) -> 
             body.is_none_or(|b| {
                 c.lead_at(n).as_ref() == Some(b)
                     || c.co_executors_at(n).contains(b)
-                    || (c.phase_at(n) == PhaseName::Assigned && c.assigned_to.as_ref() == Some(b))
+                    || (c.phase_at(n) == Phase::Assigned && c.assigned_to.as_ref() == Some(b))
             })
         })
         .map(|c| row(cx, c, p, &comps))
@@ -187,7 +187,7 @@ fn row<'a>(
     let phase = c.phase_at(n);
     let mut bodies: Vec<BodyId> = lead.iter().cloned().collect();
     bodies.extend(co.iter().cloned());
-    if phase == PhaseName::Assigned {
+    if phase == Phase::Assigned {
         bodies.extend(c.assigned_to.iter().cloned());
     }
     let claim = c.claim_at(n);
@@ -204,7 +204,7 @@ fn row<'a>(
         ord: 0,
         title: cx.title(&c.fields.title_uk, c.fields.title_en.as_deref()),
         lead: lead.clone().or_else(|| {
-            (phase == PhaseName::Assigned)
+            (phase == Phase::Assigned)
                 .then(|| c.assigned_to.clone())
                 .flatten()
         }),
@@ -784,7 +784,7 @@ fn lead_cell(m: &mut String, cx: &Cx, h: &History, r: &Row<'_>) {
             .map(|l| cx.body_link(h, l))
             .unwrap_or_default()
     );
-    if r.phase == PhaseName::Assigned {
+    if r.phase == Phase::Assigned {
         let _ = write!(
             m,
             " <span class=\"badge\">{}</span>",
@@ -806,9 +806,9 @@ fn lead_cell(m: &mut String, cx: &Cx, h: &History, r: &Row<'_>) {
 /// The latest claimed status (and a closed item's phase), and the latest assessment.
 fn status_cell(m: &mut String, cx: &Cx, r: &Row<'_>) {
     let closed = match r.phase {
-        PhaseName::Cancelled => Some("cancelled"),
-        PhaseName::Superseded => Some("superseded"),
-        PhaseName::Rejected => Some("rejected"),
+        Phase::Cancelled => Some("cancelled"),
+        Phase::Superseded => Some("superseded"),
+        Phase::Rejected => Some("rejected"),
         _ => None,
     };
     let phase_note = closed
@@ -895,7 +895,7 @@ pub fn compact_table(m: &mut String, cx: &Cx, rows: &[Row<'_>], body: &BodyId) {
         E(cx.t(M::overdue)),
     );
     for r in rows {
-        let role = if r.lead.as_ref() == Some(body) && r.phase != PhaseName::Assigned {
+        let role = if r.lead.as_ref() == Some(body) && r.phase != Phase::Assigned {
             M::role_lead
         } else if r.co.contains(body) {
             M::role_co

@@ -292,13 +292,14 @@ fn recent(m: &mut String, cx: &Cx, h: &History, v: &Overview) {
         E(cx.t(M::last_7_days))
     );
     m.push_str("<ul class=\"counts\">");
-    for (i, label) in super::changes::SECTIONS.iter().enumerate() {
-        if v.changes.counts[i] > 0 {
+    for section in crate::core::events::Section::ALL {
+        let n = v.changes.counts[section.index()];
+        if n > 0 {
             let _ = write!(
                 m,
                 "<li><span class=\"n\">{}</span> {}</li>",
-                v.changes.counts[i],
-                E(cx.t(*label))
+                n,
+                E(cx.t(i18n::section(*section)))
             );
         }
     }
