@@ -12,7 +12,6 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use clap::Parser;
 use kordon::server::{self, AppState, Config};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
@@ -28,11 +27,7 @@ use tower::ServiceExt;
 #[command(name = "dashboard_bench", max_term_width = 100, verbatim_doc_comment)]
 struct Args {
     #[command(flatten)]
-    size: kordon::synthetic::SizeArgs,
-    /// The data directory the ledger is generated into, or reused from if it holds one
-    /// [default: /tmp/kordon-dashboard-bench-ENTRIES].
-    #[arg(long)]
-    dir: Option<PathBuf>,
+    ledger: kordon::synthetic::DataDirArgs,
     /// Timed requests per page, after one warm-up.
     #[arg(long, default_value_t = 15)]
     runs: usize,
@@ -44,21 +39,11 @@ fn ms(d: Duration) -> f64 {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    let (entries, commitments) = (args.size.entries, args.size.commitments);
+    let commitments = args.ledger.size.commitments;
     let runs = args.runs.max(1);
-    let dir = args
-        .dir
-        .unwrap_or_else(|| PathBuf::from(format!("/tmp/kordon-dashboard-bench-{entries}")));
-    let t = Instant::now();
-    if kordon::synthetic::data_dir(&args.size.params(), &dir)
-        .with_context(|| format!("generating the ledger in {}", dir.display()))?
-        .is_some()
-    {
-        println!(
-            "generated {entries} entries, {commitments} commitments in {} in {:.1} s",
-            dir.display(),
-            t.elapsed().as_secs_f64()
-        );
+    let (dir, made) = args.ledger.open("kordon-dashboard-bench")?;
+    if let Some(g) = made {
+        println!("{g} into {}", dir.display());
     }
     let t = Instant::now();
     let ledger = Arc::new(

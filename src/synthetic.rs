@@ -34,7 +34,7 @@ use ed25519_dalek::SigningKey;
 use rand_core::RngCore;
 use rayon::prelude::*;
 use std::collections::VecDeque;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// What to generate.
@@ -92,6 +92,51 @@ pub struct SizeArgs {
     /// Seed of its deterministic choices.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+}
+
+/// A synthetic ledger in a data directory, as the benchmarks' command lines take it: its size
+/// and the directory it is generated into once and reused from.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DataDirArgs {
+    #[command(flatten)]
+    pub size: SizeArgs,
+    /// The data directory the ledger is generated into, or reused from if it holds one
+    /// [default: a directory in /tmp named after the tool and the number of entries].
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+}
+
+/// A ledger that [`DataDirArgs::open`] generated, and how long that took.
+pub struct Generated {
+    pub summary: Summary,
+    pub secs: f64,
+}
+
+impl std::fmt::Display for Generated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "generated {} entries, {} commitments in {:.1} s",
+            self.summary.entries, self.summary.commitments, self.secs
+        )
+    }
+}
+
+impl DataDirArgs {
+    /// The data directory (`--dir`, else `/tmp/TOOL-ENTRIES`) holding the ledger, generated
+    /// into it now unless it holds one (then `Generated` says what was made).
+    pub fn open(&self, tool: &str) -> Result<(PathBuf, Option<Generated>), SyntheticError> {
+        let dir = self
+            .dir
+            .clone()
+            .unwrap_or_else(|| std::env::temp_dir().join(format!("{tool}-{}", self.size.entries)));
+        let t = std::time::Instant::now();
+        let made = data_dir(&self.size.params(), &dir)?.map(|summary| Generated {
+            summary,
+            secs: t.elapsed().as_secs_f64(),
+        });
+        Ok((dir, made))
+    }
 }
 
 impl SizeArgs {

@@ -726,9 +726,9 @@ fn machine_limits(w: &Workload, dir: &Path, secs: f64) -> Result<Limits> {
             assert!(keys::verify_event(black_box(pk), black_box(ev), sig));
         }
     });
-    let mut batches = Vec::new();
-    for size in [64, SIG_BATCH, 1024] {
-        let checks: Vec<SigCheck> = (0..size)
+    // `size` checks, cycling through the signed messages.
+    let checks_of = |size: usize| -> Vec<SigCheck> {
+        (0..size)
             .map(|i| {
                 let (pk, ev, sig) = &zebra_items[i % zebra_items.len()];
                 SigCheck {
@@ -737,7 +737,11 @@ fn machine_limits(w: &Workload, dir: &Path, secs: f64) -> Result<Limits> {
                     signature: *sig,
                 }
             })
-            .collect();
+            .collect()
+    };
+    let mut batches = Vec::new();
+    for size in [64, SIG_BATCH, 1024] {
+        let checks = checks_of(size);
         let r = per_second(secs, checks.len() as u64, || {
             let ok = keys::verify_batch(black_box(&checks), rand_core::OsRng);
             assert!(ok.iter().all(|b| *b));
@@ -745,16 +749,7 @@ fn machine_limits(w: &Workload, dir: &Path, secs: f64) -> Result<Limits> {
         batches.push((size, r));
     }
     let batch_all_cores = {
-        let checks: Vec<SigCheck> = (0..SIG_BATCH)
-            .map(|i| {
-                let (pk, ev, sig) = &zebra_items[i % zebra_items.len()];
-                SigCheck {
-                    public_key: *pk,
-                    event: ev,
-                    signature: *sig,
-                }
-            })
-            .collect();
+        let checks = checks_of(SIG_BATCH);
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1);
@@ -1088,7 +1083,6 @@ fn append_batched(
 ) -> Result<Timed> {
     let path = dir.join("append-batches.redb");
     let ledger = fresh_ledger(w, &path)?;
-    let n = subs.len() as u64;
     let mut shares: Vec<Vec<Vec<Submission>>> = (0..submitters).map(|_| Vec::new()).collect();
     let mut it = subs.into_iter();
     for i in 0.. {
@@ -1098,18 +1092,51 @@ fn append_batched(
         }
         shares[i % submitters].push(chunk);
     }
-    let barrier = Barrier::new(submitters + 1);
+    let timed = submitting(&ledger, shares)?;
+    drop(ledger);
+    let _ = std::fs::remove_file(&path);
+    Ok(timed)
+}
+
+/// `threads` threads each call `submit` one event at a time on a fresh ledger at `path`;
+/// returns the ledger for more tests.
+fn append_concurrent(
+    path: &Path,
+    w: &Workload,
+    subs: Vec<Submission>,
+    threads: usize,
+) -> Result<(Timed, Ledger)> {
+    let ledger = fresh_ledger(w, path)?;
+    let mut shares: Vec<Vec<Vec<Submission>>> = (0..threads).map(|_| Vec::new()).collect();
+    for (i, s) in subs.into_iter().enumerate() {
+        shares[i % threads].push(vec![s]);
+    }
+    let timed = submitting(&ledger, shares)?;
+    Ok((timed, ledger))
+}
+
+/// One thread per share, all started together, each submitting its calls in turn (a call of
+/// one event is `submit`, of more `submit_many`): the time until every answer is in, and the
+/// number of commits (every receipt names the ledger's size after its commit: one distinct
+/// size per commit).
+fn submitting(ledger: &Ledger, shares: Vec<Vec<Vec<Submission>>>) -> Result<Timed> {
+    let n = shares.iter().flatten().map(Vec::len).sum::<usize>() as u64;
+    let barrier = Barrier::new(shares.len() + 1);
     let io0 = io_write_bytes();
     let (secs, mut sizes) = std::thread::scope(|scope| -> Result<(f64, Vec<u64>)> {
         let handles: Vec<_> = shares
             .into_iter()
             .map(|share| {
-                let (ledger, barrier) = (&ledger, &barrier);
+                let barrier = &barrier;
                 scope.spawn(move || -> Result<Vec<u64>> {
                     barrier.wait();
                     let mut sizes = Vec::new();
-                    for chunk in share {
-                        for r in ledger.submit_many(chunk) {
+                    for mut call in share {
+                        let answers = match call.len() {
+                            1 => vec![ledger.submit(call.remove(0))],
+                            _ => ledger.submit_many(call),
+                        };
+                        for r in answers {
                             sizes.push(r.map_err(|e| anyhow!("append refused: {e}"))?.size);
                         }
                     }
@@ -1127,67 +1154,12 @@ fn append_batched(
     })?;
     sizes.sort_unstable();
     sizes.dedup();
-    let timed = Timed {
+    Ok(Timed {
         entries: n,
         secs,
         commits: sizes.len() as u64,
         written: io_write_bytes() - io0,
-    };
-    drop(ledger);
-    let _ = std::fs::remove_file(&path);
-    Ok(timed)
-}
-
-/// `threads` threads each call `submit` one event at a time on a fresh ledger at `path`;
-/// returns the ledger for more tests.
-fn append_concurrent(
-    path: &Path,
-    w: &Workload,
-    subs: Vec<Submission>,
-    threads: usize,
-) -> Result<(Timed, Ledger)> {
-    let ledger = fresh_ledger(w, path)?;
-    let n = subs.len() as u64;
-    let mut shares: Vec<Vec<Submission>> = (0..threads).map(|_| Vec::new()).collect();
-    for (i, s) in subs.into_iter().enumerate() {
-        shares[i % threads].push(s);
-    }
-    let barrier = Barrier::new(threads + 1);
-    let io0 = io_write_bytes();
-    let (secs, mut sizes) = std::thread::scope(|scope| -> Result<(f64, Vec<u64>)> {
-        let handles: Vec<_> = shares
-            .into_iter()
-            .map(|share| {
-                let (ledger, barrier) = (&ledger, &barrier);
-                scope.spawn(move || -> Result<Vec<u64>> {
-                    barrier.wait();
-                    let mut sizes = Vec::with_capacity(share.len());
-                    for s in share {
-                        let r = ledger.submit(s).map_err(|e| anyhow!("refused: {e}"))?;
-                        sizes.push(r.size);
-                    }
-                    Ok(sizes)
-                })
-            })
-            .collect();
-        barrier.wait();
-        let t = Instant::now();
-        let mut all = Vec::new();
-        for h in handles {
-            all.extend(h.join().map_err(|_| anyhow!("submitter panicked"))??);
-        }
-        Ok((t.elapsed().as_secs_f64(), all))
-    })?;
-    // Every receipt names the ledger size after its commit: one distinct size per commit.
-    sizes.sort_unstable();
-    sizes.dedup();
-    let timed = Timed {
-        entries: n,
-        secs,
-        commits: sizes.len() as u64,
-        written: io_write_bytes() - io0,
-    };
-    Ok((timed, ledger))
+    })
 }
 
 /// Wall time of each stage of the appender's commits, heard from the library's own `Ledger`
@@ -1217,21 +1189,15 @@ impl AppendStages {
             "append breakdown (the Ledger's own stages, one submitter, {} entries, wall time):",
             int(self.entries)
         );
-        let per = |s: f64| s / self.entries as f64 * 1e6;
-        for (name, s) in [
+        let rows = [
             ("check: parse events (all cores)", self.parse),
             ("check: resolve keys", self.keys),
             ("check: verify signatures (batches, all cores)", self.sigs),
             ("write: encode + hash + rules + tree (1 core)", self.rules),
             ("write: sign checkpoint", self.checkpoint),
             ("write: redb durable commit (1 core + fsync)", self.store),
-        ] {
-            println!(
-                "  {name:<48} {s:>7.2} s {:>5.1}%  {:>6.2} µs/entry",
-                s / self.total * 100.0,
-                per(s)
-            );
-        }
+        ];
+        print_stages(&rows, 48, self.total, self.entries);
         println!(
             "  {:<48} {:>7.2} s  => {} entries/s",
             "total, from the first submit to the last answer",
@@ -1482,8 +1448,7 @@ impl VerifyStages {
             VERIFY_CHUNK,
             int(self.entries)
         );
-        let per = |s: f64| s / self.entries as f64 * 1e6;
-        for (name, s) in [
+        let rows = [
             ("read entries from the export (1 core)", self.read),
             (
                 "prepare: decode, leaf hash, parse JSON (all cores)",
@@ -1492,13 +1457,8 @@ impl VerifyStages {
             ("resolve keys (1 core)", self.keys),
             ("verify signatures (batches, all cores)", self.sigs),
             ("links + rules + tree (1 core)", self.accept),
-        ] {
-            println!(
-                "  {name:<52} {s:>7.2} s {:>5.1}%  {:>6.2} µs/entry",
-                s / self.total * 100.0,
-                per(s)
-            );
-        }
+        ];
+        print_stages(&rows, 52, self.total, self.entries);
         println!(
             "  {:<52} {:>7.2} s  => {} entries/s = {:.2}x raw",
             "total",
@@ -1511,6 +1471,17 @@ impl VerifyStages {
         json!({"entries": self.entries, "read_s": self.read, "prepare_s": self.prepare,
                "keys_s": self.keys, "sigs_s": self.sigs, "accept_s": self.accept,
                "total_s": self.total})
+    }
+}
+
+/// A breakdown's rows: each stage's seconds, its share of `total` and its cost per entry.
+fn print_stages(rows: &[(&str, f64)], width: usize, total: f64, entries: u64) {
+    for (name, s) in rows {
+        println!(
+            "  {name:<width$} {s:>7.2} s {:>5.1}%  {:>6.2} µs/entry",
+            s / total * 100.0,
+            s / entries as f64 * 1e6
+        );
     }
 }
 

@@ -316,62 +316,55 @@ fn client_runtime() -> Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-/// `clients` connections, each sending its share of `requests` in order; each request carries
-/// `per_request` events (a batch answers 200 with one 201 per event).
-fn http_writes(
-    addr: std::net::SocketAddr,
-    requests: Vec<Vec<u8>>,
-    clients: usize,
-    per_request: usize,
-) -> Result<Run> {
-    let rt = client_runtime()?;
-    let per = requests.len().div_ceil(clients);
-    let mut shares: Vec<Vec<Vec<u8>>> = Vec::new();
-    let mut it = requests.into_iter();
-    loop {
-        let share: Vec<Vec<u8>> = it.by_ref().take(per).collect();
-        if share.is_empty() {
-            break;
+impl Run {
+    /// Records one call's answer: a status in `want` counts its number of entries (or
+    /// requests) as done, another status is an error; a broken connection too, and then
+    /// false (the client stops).
+    fn answer(
+        &mut self,
+        got: std::io::Result<u16>,
+        want: &[(u16, u64)],
+        body: &[u8],
+        t: Instant,
+    ) -> bool {
+        match got {
+            Ok(s) => match want.iter().find(|(w, _)| *w == s) {
+                Some((_, n)) => self.ok += n,
+                None => {
+                    self.errors += 1;
+                    self.first_error
+                        .get_or_insert(format!("{s}: {}", String::from_utf8_lossy(body)));
+                }
+            },
+            Err(e) => {
+                self.errors += 1;
+                self.first_error.get_or_insert(e.to_string());
+                return false;
+            }
         }
-        shares.push(share);
+        self.lat.push(t.elapsed().as_micros() as u32);
+        true
     }
-    rt.block_on(async move {
+}
+
+/// A connection per item of `work`, opened first, then each driven at once by
+/// `client(k, item, conn)`: their runs merged, timed from the start.
+fn clients<S, F, Fut>(addr: std::net::SocketAddr, work: Vec<S>, client: F) -> Result<Run>
+where
+    F: Fn(usize, S, Conn) -> Fut,
+    Fut: std::future::Future<Output = Run> + Send + 'static,
+{
+    client_runtime()?.block_on(async move {
         let mut conns = Vec::new();
-        for _ in 0..shares.len() {
+        for _ in 0..work.len() {
             conns.push(Conn::open(addr).await?);
         }
         let start = Instant::now();
-        let tasks: Vec<_> = shares
+        let tasks: Vec<_> = work
             .into_iter()
             .zip(conns)
-            .map(|(share, mut c)| {
-                tokio::spawn(async move {
-                    let mut run = Run::default();
-                    for req in share {
-                        let t = Instant::now();
-                        match c.call(&req).await {
-                            Ok(201) => run.ok += 1,
-                            // Every submission of a batch must be recorded: the ledger's size
-                            // is checked against the count at the end of the run.
-                            Ok(200) if per_request > 1 => run.ok += per_request as u64,
-                            Ok(s) => {
-                                run.errors += 1;
-                                run.first_error.get_or_insert(format!(
-                                    "{s}: {}",
-                                    String::from_utf8_lossy(&c.body)
-                                ));
-                            }
-                            Err(e) => {
-                                run.errors += 1;
-                                run.first_error.get_or_insert(e.to_string());
-                                break;
-                            }
-                        }
-                        run.lat.push(t.elapsed().as_micros() as u32);
-                    }
-                    run
-                })
-            })
+            .enumerate()
+            .map(|(k, (w, c))| tokio::spawn(client(k, w, c)))
             .collect();
         let mut total = Run::default();
         for t in tasks {
@@ -382,60 +375,72 @@ fn http_writes(
     })
 }
 
+/// `clients` connections, each sending its share of `requests` in order; each request carries
+/// `per_request` events (a batch answers 200 with one 201 per event).
+fn http_writes(
+    addr: std::net::SocketAddr,
+    requests: Vec<Vec<u8>>,
+    clients_n: usize,
+    per_request: usize,
+) -> Result<Run> {
+    let per = requests.len().div_ceil(clients_n);
+    let mut shares: Vec<Vec<Vec<u8>>> = Vec::new();
+    let mut it = requests.into_iter();
+    loop {
+        let share: Vec<Vec<u8>> = it.by_ref().take(per).collect();
+        if share.is_empty() {
+            break;
+        }
+        shares.push(share);
+    }
+    // Every submission of a batch must be recorded: the ledger's size is checked against the
+    // count at the end of the run.
+    let mut want = vec![(201, 1)];
+    if per_request > 1 {
+        want.push((200, per_request as u64));
+    }
+    clients(addr, shares, |_, share, mut c| {
+        let want = want.clone();
+        async move {
+            let mut run = Run::default();
+            for req in share {
+                let t = Instant::now();
+                let got = c.call(&req).await;
+                if !run.answer(got, &want, &c.body, t) {
+                    break;
+                }
+            }
+            run
+        }
+    })
+}
+
 /// `clients` connections sending requests made by `make(client, i)` for `secs` seconds.
 fn http_reads(
     addr: std::net::SocketAddr,
-    clients: usize,
+    clients_n: usize,
     secs: f64,
     make: MakeRequest,
 ) -> Result<Run> {
-    let rt = client_runtime()?;
-    rt.block_on(async move {
-        let mut conns = Vec::new();
-        for _ in 0..clients {
-            conns.push(Conn::open(addr).await?);
+    // Timed from when the connections are open, as the runs are.
+    let deadline = std::sync::OnceLock::new();
+    clients(addr, vec![(); clients_n], |k, (), mut c| {
+        let make = Arc::clone(&make);
+        let deadline = *deadline.get_or_init(|| Instant::now() + Duration::from_secs_f64(secs));
+        async move {
+            let mut run = Run::default();
+            let mut i = 0u64;
+            while Instant::now() < deadline {
+                let req = make(k, i);
+                i += 1;
+                let t = Instant::now();
+                let got = c.call(&req).await;
+                if !run.answer(got, &[(200, 1)], &c.body, t) {
+                    break;
+                }
+            }
+            run
         }
-        let start = Instant::now();
-        let deadline = start + Duration::from_secs_f64(secs);
-        let tasks: Vec<_> = conns
-            .into_iter()
-            .enumerate()
-            .map(|(k, mut c)| {
-                let make = Arc::clone(&make);
-                tokio::spawn(async move {
-                    let mut run = Run::default();
-                    let mut i = 0u64;
-                    while Instant::now() < deadline {
-                        let req = make(k, i);
-                        i += 1;
-                        let t = Instant::now();
-                        match c.call(&req).await {
-                            Ok(200) => run.ok += 1,
-                            Ok(s) => {
-                                run.errors += 1;
-                                run.first_error.get_or_insert(format!(
-                                    "{s}: {}",
-                                    String::from_utf8_lossy(&c.body)
-                                ));
-                            }
-                            Err(e) => {
-                                run.errors += 1;
-                                run.first_error.get_or_insert(e.to_string());
-                                break;
-                            }
-                        }
-                        run.lat.push(t.elapsed().as_micros() as u32);
-                    }
-                    run
-                })
-            })
-            .collect();
-        let mut total = Run::default();
-        for t in tasks {
-            total.merge(t.await?);
-        }
-        total.secs = start.elapsed().as_secs_f64();
-        Ok(total)
     })
 }
 

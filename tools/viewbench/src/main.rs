@@ -10,7 +10,6 @@ use kordon::projector::{self, rebuild};
 use kordon::query::{self, Request, View};
 use kordon::store::redb::RedbStore;
 use kordon::store::Store;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Measures kordon's projections on a synthetic ledger: rebuild rate, each view's p50/p99,
@@ -24,11 +23,7 @@ use std::time::{Duration, Instant};
 #[command(name = "kordon-viewbench", max_term_width = 100, verbatim_doc_comment)]
 struct Args {
     #[command(flatten)]
-    size: kordon::synthetic::SizeArgs,
-    /// The data directory the ledger is generated into, or reused from if it holds one
-    /// [default: /tmp/kordon-viewbench-ENTRIES].
-    #[arg(long)]
-    dir: Option<PathBuf>,
+    ledger: kordon::synthetic::DataDirArgs,
     /// Runs of each view at the head.
     #[arg(long, default_value_t = 200)]
     runs: usize,
@@ -49,20 +44,10 @@ fn ms(d: Duration) -> String {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    let (entries, commitments) = (args.size.entries, args.size.commitments);
     let runs = args.runs.max(1);
-    let dir = args
-        .dir
-        .unwrap_or_else(|| PathBuf::from(format!("/tmp/kordon-viewbench-{entries}")));
-    let t = Instant::now();
-    if kordon::synthetic::data_dir(&args.size.params(), &dir)
-        .with_context(|| format!("generating the ledger in {}", dir.display()))?
-        .is_some()
-    {
-        println!(
-            "generated {entries} entries, {commitments} commitments in {:.1} s",
-            t.elapsed().as_secs_f64()
-        );
+    let (dir, made) = args.ledger.open("kordon-viewbench")?;
+    if let Some(g) = made {
+        println!("{g}");
     }
     let store = RedbStore::open(&dir.join(kordon::datadir::STORE_FILE))?;
     let snap = store.snapshot()?;
