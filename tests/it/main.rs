@@ -17,5 +17,6 @@ mod server;
 mod server_cli;
 mod server_views;
 mod spec;
+mod stages;
 mod store_conformance;
 mod tamper;
