@@ -210,16 +210,6 @@ impl PageRequest {
                 .collect(),
         }
     }
-
-    /// The value of a query parameter (the last one given), trimmed; `None` if empty.
-    pub fn param(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim())
-            .filter(|v| !v.is_empty())
-    }
 }
 
 /// Everything a page renders with: the request, the ledger's time zone and the present.
