@@ -7,6 +7,7 @@
 
 pub mod chain;
 pub mod checkpoint;
+pub mod cosignature;
 pub mod entry;
 pub mod event;
 pub mod hash;
@@ -18,3 +19,4 @@ pub mod receipt;
 pub mod rules;
 pub mod tiles;
 pub mod types;
+pub mod witness;
