@@ -15,3 +15,4 @@ pub mod server;
 pub mod store;
 pub mod synthetic;
 pub mod verify;
+pub mod witness;

@@ -10,6 +10,7 @@ mod query;
 mod receipt;
 mod record;
 mod serve;
+mod witness;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -121,9 +122,16 @@ pub enum Command {
     ///
     /// Example: kordon serve --demo   (the demo ledger on http://127.0.0.1:8080/)
     Serve(serve::ServeArgs),
-    /// Check a receipt from a server offline.
+    /// Check a receipt from a server offline, or fetch its upgrade (a witnessed checkpoint).
     #[command(subcommand)]
     Receipt(receipt::ReceiptCommand),
+    /// Run a witness: cosign the checkpoints of ledgers (any C2SP log) after checking that
+    /// each extends the last, and keep evidence of any fork it is shown.
+    ///
+    /// Example: kordon witness init --name committee.example/witness &&
+    ///   kordon witness add-log "$LEDGER_VKEY" && kordon witness serve
+    #[command(subcommand)]
+    Witness(witness::WitnessCommand),
 }
 
 #[derive(Debug, Args)]
@@ -219,5 +227,6 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Verify(a) => inspect::verify(&data, a),
         Command::Serve(a) => serve::serve(&data, a),
         Command::Receipt(c) => receipt::receipt(c),
+        Command::Witness(c) => witness::witness(c),
     }
 }

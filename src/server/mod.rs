@@ -51,6 +51,9 @@ pub struct Config {
     pub request_timeout: Duration,
     /// How long a client may take to send a submission's body.
     pub body_timeout: Duration,
+    /// Witnesses to ask for cosignatures after commits (`kordon serve --witness`): `/checkpoint`
+    /// then carries the cosignatures held, and receipts the newest witnessed checkpoint.
+    pub witnessing: Option<Arc<crate::witness::cosigning::Cosigning>>,
 }
 
 impl Default for Config {
@@ -60,6 +63,7 @@ impl Default for Config {
             max_pending: 1024,
             request_timeout: Duration::from_secs(30),
             body_timeout: Duration::from_secs(10),
+            witnessing: None,
         }
     }
 }
@@ -147,6 +151,14 @@ impl AppState {
                 h.checkpoint = cp.into();
             }
         }
+        // Witnesses hear of every commit (off the write path: the hook only swaps the newest
+        // checkpoint), and of the checkpoint the ledger already has.
+        if let Some(w) = &config.witnessing {
+            let hook = w.hook();
+            ledger.subscribe(move |c: &Committed<'_>| hook(c.size, c.checkpoint));
+            let h = head.read().unwrap_or_else(|p| p.into_inner()).clone();
+            w.offer(h.size, &h.checkpoint);
+        }
         // The oversight views follow the ledger from here on.
         let projector = crate::projector::Projector::follow(&ledger)
             .map_err(|e| StoreError::Backend(format!("cannot build the projections: {e}")))?;
@@ -215,6 +227,42 @@ impl AppState {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// The latest size and checkpoint with every witness cosignature held for that size.
+    pub fn cosigned_head(&self) -> Head {
+        let mut h = self.head();
+        if let Some(w) = &self.inner.config.witnessing {
+            if !h.checkpoint.is_empty() {
+                h.checkpoint = w.cosigned(h.size, &h.checkpoint).into();
+            }
+        }
+        h
+    }
+
+    /// The checkpoint a receipt for entry `seq` is best given against: the newest one the
+    /// witness policy accepted, if it covers the entry, else the latest with the cosignatures
+    /// held for it.
+    pub fn receipt_checkpoint(&self, seq: u64) -> Head {
+        if let Some(w) = self
+            .inner
+            .config
+            .witnessing
+            .as_ref()
+            .and_then(|w| w.witnessed())
+            .filter(|w| w.size > seq)
+        {
+            return Head {
+                size: w.size,
+                checkpoint: w.note.into(),
+            };
+        }
+        self.cosigned_head()
+    }
+
+    /// The witnessing configured, if any.
+    pub fn witnessing(&self) -> Option<&Arc<crate::witness::cosigning::Cosigning>> {
+        self.inner.config.witnessing.as_ref()
     }
 
     pub(crate) fn slots(&self) -> &Arc<Semaphore> {
@@ -393,6 +441,7 @@ pub fn routes() -> Routes {
         .get("/verifier-key", read::verifier_key)
         .get("/export", read::export)
         .get("/checkpoint", tiles::checkpoint)
+        .get("/witnesses", read::witnesses)
         .get_as(
             "/tile/{*path}",
             &["/tile/{level}/{index}", "/tile/entries/{index}"],

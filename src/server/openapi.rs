@@ -24,6 +24,7 @@ use utoipa::OpenApi;
         read::consistency,
         read::verifier_key,
         read::export,
+        read::witnesses,
         tiles::checkpoint,
         tiles::tile,
         tiles::entry_bundle_doc,

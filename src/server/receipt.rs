@@ -77,6 +77,7 @@ pub fn build_parsed(
             checkpoint: cp.to_string(),
         }
         .to_text(),
+        upgraded_from: None,
     })
 }
 
