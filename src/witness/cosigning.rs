@@ -36,6 +36,23 @@ impl ProofSource for crate::ledger::Ledger {
     }
 }
 
+/// Consistency proofs read from a store (what the ledger's own proofs read).
+pub struct StoreProofs(pub Arc<dyn crate::store::Store>);
+
+impl ProofSource for StoreProofs {
+    fn consistency_proof(&self, size1: u64, size2: u64) -> Result<Vec<Hash>, String> {
+        let snap = self.0.snapshot().map_err(|e| e.to_string())?;
+        if size2 > snap.size() {
+            return Err(format!(
+                "size {size2} is beyond the ledger's {}",
+                snap.size()
+            ));
+        }
+        crate::core::merkle::consistency_proof(&crate::store::Nodes(&*snap), size1, size2)
+            .map_err(|e| e.to_string())
+    }
+}
+
 /// One witness the ledger asks: the policy's label for it, its key and its submission URL
 /// prefix (`<url>/add-checkpoint`).
 #[derive(Clone, Debug)]

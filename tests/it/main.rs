@@ -19,3 +19,4 @@ mod server_cli;
 mod server_views;
 mod store_conformance;
 mod tamper;
+mod witness;

@@ -882,7 +882,9 @@ mod tests {
             .unwrap();
         assert_eq!(got.len(), 2);
         assert_eq!(got[1].timestamp, 11);
-        let one = p.check(note_with(&[l1.clone()]).as_bytes()).unwrap_err();
+        let one = p
+            .check(note_with(std::slice::from_ref(&l1)).as_bytes())
+            .unwrap_err();
         assert_eq!(one.code(), "witness.quorum");
         // A bad line from a trusted witness fails even with the quorum met.
         let (head, b64) = l2.trim_end().rsplit_once(' ').unwrap();
