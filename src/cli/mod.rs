@@ -6,6 +6,7 @@
 //! ledger refused).
 
 mod inspect;
+mod monitor;
 mod query;
 mod receipt;
 mod record;
@@ -132,6 +133,17 @@ pub enum Command {
     ///   kordon witness add-log "$LEDGER_VKEY" && kordon witness serve
     #[command(subcommand)]
     Witness(witness::WitnessCommand),
+    /// Watch a ledger for a body: report every entry signed with its keys that none of its
+    /// receipts holds (a stolen or misused key), every key added to or revoked from it, and
+    /// any inconsistency between the checkpoints the ledger showed (with evidence).
+    ///
+    /// Reads only the ledger's tlog-tiles API and checks that every new checkpoint extends the
+    /// tree it verified before. Exit code 0: nothing alarming; 1: an entry the body did not
+    /// make, or an inconsistency; 2: the ledger could not be read.
+    ///
+    /// Example (from cron): kordon monitor --server http://ledger:8080 --body sbgs
+    ///   --key "$LEDGER_VKEY" --receipts receipts/
+    Monitor(monitor::MonitorArgs),
 }
 
 #[derive(Debug, Args)]
@@ -228,5 +240,6 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Serve(a) => serve::serve(&data, a),
         Command::Receipt(c) => receipt::receipt(c),
         Command::Witness(c) => witness::witness(c),
+        Command::Monitor(a) => monitor::monitor(a),
     }
 }

@@ -12,6 +12,7 @@ mod golden_vectors;
 mod kat;
 mod ledger;
 mod merkle_vectors;
+mod monitor;
 mod projections;
 mod readme;
 mod server;
