@@ -442,6 +442,7 @@ pub fn routes() -> Routes {
         .get("/export", read::export)
         .get("/checkpoint", tiles::checkpoint)
         .get("/witnesses", read::witnesses)
+        .get("/witnesses/policy", read::witness_policy)
         .get_as(
             "/tile/{*path}",
             &["/tile/{level}/{index}", "/tile/entries/{index}"],

@@ -25,6 +25,7 @@ use utoipa::OpenApi;
         read::verifier_key,
         read::export,
         read::witnesses,
+        read::witness_policy,
         tiles::checkpoint,
         tiles::tile,
         tiles::entry_bundle_doc,

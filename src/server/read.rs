@@ -279,6 +279,29 @@ pub async fn witnesses(State(st): State<AppState>) -> Result<Response, ApiError>
     .into_response())
 }
 
+/// The witness policy as a C2SP tlog-policy file, for `kordon verify --witness-policy`.
+#[utoipa::path(get, path = "/witnesses/policy", tag = "read",
+    responses(
+        (status = 200, description = "log, witness, group and quorum lines (C2SP tlog-policy)", body = String, content_type = "text/plain; charset=utf-8"),
+        (status = 404, description = "No witnesses are configured (not-found.witnesses)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn witness_policy(State(st): State<AppState>) -> Result<Response, ApiError> {
+    let w = st.witnessing().ok_or_else(|| {
+        ApiError::not_found(
+            "not-found.witnesses",
+            "this ledger asks no witnesses (kordon serve --witness)",
+        )
+    })?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
+        w.policy_file(st.verifier_key()),
+    )
+        .into_response())
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct InclusionQuery {

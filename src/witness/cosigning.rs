@@ -278,6 +278,40 @@ impl Cosigning {
         &self.shared.policy
     }
 
+    /// The policy as a C2SP tlog-policy file (`log`, `witness`, `group`, `quorum` lines), which
+    /// `kordon verify --witness-policy` reads.
+    pub fn policy_file(&self, log_vkey: &str) -> String {
+        let mut s = format!(
+            "# Witness policy of {}: {}.\n# Compare these keys with those the witnesses publish before relying on them.\nlog {log_vkey}\n",
+            log_vkey.split('+').next().unwrap_or(""),
+            self.shared.policy.describe()
+        );
+        for e in &self.shared.endpoints {
+            s.push_str(&format!(
+                "witness {} {} {}\n",
+                e.label,
+                e.key.to_vkey(),
+                e.url
+            ));
+        }
+        match &self.shared.policy.quorum {
+            crate::core::cosignature::Quorum::Group { k, .. } => {
+                let names: Vec<&str> = self
+                    .shared
+                    .endpoints
+                    .iter()
+                    .map(|e| e.label.as_str())
+                    .collect();
+                s.push_str(&format!(
+                    "group witnesses {k} {}\nquorum witnesses\n",
+                    names.join(" ")
+                ));
+            }
+            _ => s.push_str("quorum none\n"),
+        }
+        s
+    }
+
     pub fn endpoints(&self) -> &[WitnessEndpoint] {
         &self.shared.endpoints
     }

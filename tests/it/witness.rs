@@ -775,3 +775,60 @@ fn receipts_carry_the_witnessed_checkpoint_and_upgrade() {
     );
     assert!(String::from_utf8_lossy(&o.stdout).contains("witnessed by"));
 }
+
+#[test]
+fn the_integrity_page_names_the_witnesses_of_the_checkpoint_shown() {
+    let w = World::new();
+    let mut ws = Witnesses::new();
+    let vkey = w.ledger.verifier_key();
+    let (_, a) = ws.start("committee", Algorithm::Ed25519, std::slice::from_ref(&vkey));
+    let (_, b) = ws.start("ngo", Algorithm::MlDsa44, std::slice::from_ref(&vkey));
+    let endpoints = vec![a, b, ws.dead("mission")];
+    let c = Arc::new(
+        Cosigning::start(
+            endpoints.clone(),
+            policy(&endpoints, 2),
+            Arc::new(StoreProofs(Arc::new(w.store.clone()) as Arc<dyn Store>)),
+            fast(),
+        )
+        .unwrap(),
+    );
+    let config = kordon::server::Config {
+        witnessing: Some(Arc::clone(&c)),
+        ..Default::default()
+    };
+    let st = kordon::server::AppState::new(Arc::clone(&w.ledger), config).unwrap();
+    c.wait_witnessed(w.ledger.size(), Duration::from_secs(20))
+        .expect("witnessed");
+    let listener = ws
+        .rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    ws.rt
+        .spawn(kordon::server::serve(listener, st, std::future::pending()));
+    let (s, page) = get(&format!("{url}/dashboard/integrity?lang=en"));
+    assert_eq!(s, 200);
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("id=\"witness-table\""), "{page}");
+    assert!(page.contains("2 of 3 witnesses"));
+    for e in &endpoints {
+        assert!(page.contains(&format!("data-vkey=\"{}\"", e.key.to_vkey())));
+    }
+    assert_eq!(page.matches("data-cosigned=\"true\"").count(), 2);
+    assert!(page.contains("has not cosigned this checkpoint"));
+    assert!(page.contains("unreachable"), "the dead witness is marked");
+    // The page's checkpoint carries the cosignatures, as /checkpoint does.
+    let (_, cp) = get(&format!("{url}/checkpoint"));
+    let cp = String::from_utf8(cp).unwrap();
+    assert_eq!(cp.matches('\u{2014}').count(), 3);
+    assert!(page.contains(&cp.lines().last().unwrap()[..40]));
+    // The policy file the page points to reads back as the same policy, and accepts the
+    // witnessed checkpoint.
+    let (s, file) = get(&format!("{url}/witnesses/policy"));
+    assert_eq!(s, 200);
+    let (p, logs) = Policy::parse_tlog_policy(std::str::from_utf8(&file).unwrap()).unwrap();
+    assert_eq!(logs, [vkey]);
+    assert_eq!(p, policy(&endpoints, 2));
+    assert_eq!(p.check(cp.as_bytes()).unwrap().len(), 2);
+}
