@@ -832,3 +832,80 @@ fn the_integrity_page_names_the_witnesses_of_the_checkpoint_shown() {
     assert_eq!(p, policy(&endpoints, 2));
     assert_eq!(p.check(cp.as_bytes()).unwrap().len(), 2);
 }
+
+#[test]
+fn the_demo_serves_checkpoints_cosigned_by_its_two_witnesses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = tmp.path().join("demo");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kordon"))
+        .args(["serve", "--demo", "--demo-dir", demo.to_str().unwrap()])
+        .args(["--listen", "127.0.0.1:0"])
+        .env("KORDON_LOG", "warn")
+        .env_remove("KORDON_DATA")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut url = None;
+    let mut printed = String::new();
+    while url.is_none() {
+        let mut line = String::new();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "serve ended: {printed}"
+        );
+        printed.push_str(&line);
+        if let Some(rest) = line.strip_prefix("serving ledger ") {
+            url = rest
+                .split(" on ")
+                .nth(1)
+                .map(|u| u.trim().trim_end_matches('/').to_string());
+        }
+    }
+    let url = url.unwrap();
+    assert!(printed.contains("witness rada-eu (ed25519)"), "{printed}");
+    assert!(printed.contains("witness monitor (ml-dsa-44)"), "{printed}");
+    let mut witnessed = serde_json::Value::Null;
+    for _ in 0..400 {
+        let (_, b) = get(&format!("{url}/witnesses"));
+        let v: serde_json::Value = serde_json::from_slice(&b).unwrap();
+        if !v["witnessed"].is_null() {
+            witnessed = v;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(witnessed["policy"], "2 of 2 witnesses", "{witnessed}");
+    let (_, cp) = get(&format!("{url}/checkpoint"));
+    let cp = String::from_utf8(cp).unwrap();
+    let names: Vec<&str> = cp
+        .lines()
+        .filter_map(|l| l.strip_prefix("\u{2014} "))
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "kordon.demo/ibm",
+            "witness.rada-eu.demo/committee",
+            "witness.monitor.demo/ngo"
+        ]
+    );
+    // The demo witnesses' keys are the documented demo keys.
+    for (label, name, alg, seed) in kordon::demo::witnesses() {
+        let c = kordon::core::cosignature::Cosigner::from_seed(name, alg, &seed).unwrap();
+        assert!(
+            witnessed["witnesses"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|w| w["label"] == label && w["verifier_key"] == c.verifier().to_vkey()),
+            "{label}"
+        );
+    }
+    // SAFETY: sending a signal to our own child process.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    assert!(child.wait().unwrap().success());
+}
