@@ -21,3 +21,4 @@ mod server_views;
 mod store_conformance;
 mod tamper;
 mod witness;
+mod witness_vectors;

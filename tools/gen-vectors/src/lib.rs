@@ -32,12 +32,15 @@ use std::sync::Arc;
 pub const ORIGIN: &str = "kordon.example/ibm";
 
 /// The files this generator owns in events/vectors, in the order it writes them.
-pub const FILES: [&str; 4] = [
+pub const FILES: [&str; 5] = [
     "README.md",
     "ledger.json",
     "ledger.export",
     "must-fail.json",
+    "witness.json",
 ];
+
+mod witness;
 
 /// What `generate` produced: the file contents and the counts the tests assert on.
 pub struct Vectors {
@@ -623,11 +626,25 @@ pub fn generate() -> Vectors {
         cases,
     };
 
+    // The checkpoint of the first three entries, signed by the ledger key, for the witness
+    // case that attaches a cosignature of another size.
+    let small = Checkpoint {
+        origin: ORIGIN.to_string(),
+        size: 3,
+        root: merkle::root_of(&leaves[..3]),
+        extensions: Vec::new(),
+    }
+    .sign(
+        &NoteSigner::new(ORIGIN, demo_key(&format!("ledger:{ORIGIN}")))
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let files = vec![
         ("README.md", readme(size, n_cases).into_bytes()),
         ("ledger.json", to_json(&ledger_json)),
         ("ledger.export", export),
         ("must-fail.json", to_json(&must_fail)),
+        ("witness.json", witness::generate(&checkpoint, &small)),
     ];
     Vectors {
         files,
@@ -1841,6 +1858,7 @@ fn finish(x: &Ctx<'_>, c: Case) -> CaseJson {
 }
 
 fn readme(entries: u64, cases: usize) -> String {
+    let wcases = witness::MUST_FAIL_CASES;
     format!(
         r#"# kordon golden vectors
 
@@ -1858,6 +1876,7 @@ The format they exercise is specified in [../SPEC.md](../SPEC.md).
 |------|------------|
 | `ledger.json` | A ledger of {entries} entries built from `kordon::fixture` (origin `{ORIGIN}`). For each entry: the canonical event (as a string and in hex), the signing message (`"kordon/event/v1\n"` ‖ event) in hex, the signer's public key (base64) and key id, the signature, the whole entry in hex and its leaf hash. Then the tree: size, root, the signed checkpoint and the ledger's verifier key; a three-entry tree worked out node by node with its own checkpoint; inclusion proofs and consistency proofs (hex, lowest node first). |
 | `ledger.export` | The same ledger as an export bundle (`kordon::export::write`), which `kordon verify` accepts. |
+| `witness.json` | The ledger's checkpoint cosigned by two demo witnesses, `witness.example/committee` (Ed25519, `cosignature/v1`, type 0x04) and `witness.example/ngo` (ML-DSA-44, type 0x06): each witness's seed, public key, key ID and vkey; each cosignature's signed message in hex, its bytes (key ID ‖ timestamp ‖ signature) and its note line; the cosigned checkpoint; the policy "2 of the two" as a C2SP tlog-policy file; `must_pass` checkpoints that meet a policy (`witnesses`, `quorum`) and {wcases} `must_fail` checkpoints a verifier must refuse with `expected_code` (`witness.quorum` or `witness.signature`, SPEC.md "Witness policy"). ML-DSA-44 signatures here are deterministic (rnd = 32 zero bytes); a witness's are hedged, and verify the same way. |
 | `must-fail.json` | {cases} ledgers a verifier must reject. Each is the first `base_entries` entries of `ledger.json` followed by `entries_hex`, with `verifier_key`, a signed `checkpoint` and optionally a `trusted_checkpoint`; `expected_code` is the failure code kordon reports (SPEC.md, "Verification"). Every case has exactly one defect: mutated events are re-signed, and checkpoints re-signed over the mutated entries, unless the defect is the signature or the checkpoint. |
 
 ## How the ledger is made
