@@ -329,7 +329,7 @@ fn check_trusted(
 }
 
 /// Verifies a ledger as `verify` does, and first requires its checkpoint to meet a witness
-/// policy (SPEC.md, "Witness policy"): every line of a trusted witness verifies
+/// policy (SPEC.md §16.3, "Witness policy"): every line of a trusted witness verifies
 /// (`witness.signature`) and the quorum cosigned (`witness.quorum`). The policy is checked
 /// before any entry is read, so a checkpoint no quorum witnessed costs nothing to refuse.
 pub fn verify_witnessed(

@@ -570,7 +570,7 @@
     }
   }
 
-  /* Witness cosignatures (C2SP tlog-cosignature; SPEC.md, "Witness cosignatures"): for each
+  /* Witness cosignatures (C2SP tlog-cosignature; SPEC.md §16.2): for each
      Ed25519 witness (vkey type 0x04), every signature line of its name and key ID on
      /checkpoint must be key ID ‖ 8-byte timestamp ‖ Ed25519 over
      "cosignature/v1\ntime <T>\n" ‖ the checkpoint text. ML-DSA-44 (type 0x06) is not in Web

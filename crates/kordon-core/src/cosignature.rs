@@ -1,5 +1,5 @@
 //! C2SP tlog-cosignature: a witness's timestamped statement that it verified a checkpoint's
-//! consistency with everything it saw of that log (SPEC.md, "Witness cosignatures").
+//! consistency with everything it saw of that log (SPEC.md §16, "Witnesses").
 //!
 //! Two types, as <https://c2sp.org/tlog-cosignature> (C2SP @ 5ba5ee8) defines them:
 //!
@@ -567,7 +567,7 @@ pub enum PolicyError {
 }
 
 impl PolicyError {
-    /// The stable failure code (SPEC.md, "Witness policy").
+    /// The stable failure code (SPEC.md §16.3, "Witness policy").
     pub fn code(&self) -> &'static str {
         match self {
             PolicyError::BadCosignature { .. } => "witness.signature",

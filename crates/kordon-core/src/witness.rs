@@ -1,6 +1,6 @@
 //! The witness's judgement, pure: the C2SP tlog-witness `add-checkpoint` request, what a witness
 //! answers to it given what it last cosigned, and fork evidence anyone can check
-//! (SPEC.md, "Witnesses").
+//! (SPEC.md §16, "Witnesses").
 //!
 //! <https://c2sp.org/tlog-witness> (C2SP @ 5ba5ee8), "add-checkpoint": the request body is an
 //! old size line `old N`, zero to 63 consistency proof lines (one base64 hash each), an empty
