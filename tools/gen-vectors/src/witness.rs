@@ -1,7 +1,7 @@
 //! Witness vectors (events/vectors/witness.json): the vector ledger's checkpoint cosigned by two
 //! demo witnesses, one Ed25519 (`cosignature/v1`) and one ML-DSA-44, every signed message in
-//! hex, the witness policy, and checkpoints a verifier must refuse under it (SPEC.md, "Witness
-//! cosignatures" and "Witness policy").
+//! hex, the witness policy, and checkpoints a verifier must refuse under it (SPEC.md §16.2,
+//! "The signed message", and §16.3, "Witness policy").
 //!
 //! Deterministic: witness seeds derive from labels like the other demo keys, timestamps are
 //! fixed, and the ML-DSA-44 signatures use the deterministic variant (rnd = 32 zero bytes).
