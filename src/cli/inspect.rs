@@ -82,6 +82,8 @@ pub fn checkpoint(data: &Path) -> Result<u8> {
     let cp = snap
         .checkpoint()?
         .ok_or_else(|| anyhow!("the ledger has no checkpoint yet"))?;
+    // With the witness cosignatures `kordon serve --witness` kept for this size.
+    let cp = crate::witness::cosigning::saved_cosigned(data, snap.size(), &cp);
     print!("{cp}");
     if let Some(vkey) = genesis_vkey(&*snap)? {
         eprintln!("verifier key: {vkey}");

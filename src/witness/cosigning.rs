@@ -479,8 +479,22 @@ fn ask_loop(s: &Shared, i: usize) {
                 record(s, i, &vkey, h);
             }
             Reply::Conflict(theirs) if theirs <= size && theirs != known => {
-                // Retry at once from the size the witness holds.
+                // Retry at once from the size the witness holds. If it already holds this very
+                // size (we lost our copy of its cosignature, say in a restart without our state
+                // file), fetch the cosignature from its monitoring URL instead.
                 known = theirs;
+                if theirs == size {
+                    match recover(&agent, ep, &note) {
+                        Ok(h) => {
+                            done_gen = gen;
+                            record(s, i, &vkey, h);
+                        }
+                        Err(e) => {
+                            fail(s, i, e);
+                            done_gen = gen;
+                        }
+                    }
+                }
             }
             Reply::Conflict(theirs) => {
                 let msg = if theirs > size {
@@ -546,6 +560,34 @@ fn ask(
         },
         _ => Reply::Failed(format!("{url}: {status} {}", text.trim())),
     }
+}
+
+/// Fetches the witness's latest checkpoint of this log (tlog-witness "Monitor Retrieval
+/// Mechanism", `GET <prefix>/<hex SHA-256 of origin>/checkpoint`) and takes its cosignature,
+/// if that checkpoint is `note`'s.
+fn recover(agent: &ureq::Agent, ep: &WitnessEndpoint, note: &str) -> Result<Held, String> {
+    let origin = note.lines().next().unwrap_or_default();
+    let url = format!("{}/{}/checkpoint", ep.url, super::dir::origin_hash(origin));
+    let mut resp = agent.get(&url).call().map_err(|e| format!("{url}: {e}"))?;
+    if resp.status().as_u16() != 200 {
+        return Err(format!("{url}: {}", resp.status()));
+    }
+    let theirs = resp
+        .body_mut()
+        .with_config()
+        .limit(1 << 20)
+        .read_to_string()
+        .map_err(|e| format!("{url}: {e}"))?;
+    let ours = note::parse(note.as_bytes()).map_err(|e| e.to_string())?;
+    let parsed = note::parse(theirs.as_bytes()).map_err(|e| format!("{url}: {e}"))?;
+    if parsed.text != ours.text {
+        return Err(format!("{url} holds another checkpoint of this size"));
+    }
+    let lines: String = theirs[parsed.text.len() + 1..]
+        .split_inclusive('\n')
+        .filter(|l| l.starts_with(&format!("\u{2014} {} ", ep.key.name())))
+        .collect();
+    verify_reply(ep, note, &lines)
 }
 
 /// Checks a witness's 200 answer: signature lines, of which the one by this witness's key must

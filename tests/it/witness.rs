@@ -909,3 +909,30 @@ fn the_demo_serves_checkpoints_cosigned_by_its_two_witnesses() {
     }
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn a_ledger_that_lost_its_cosignatures_recovers_them_from_the_witnesses() {
+    let w = World::new();
+    let mut ws = Witnesses::new();
+    let vkey = w.ledger.verifier_key();
+    let (_, a) = ws.start("committee", Algorithm::Ed25519, std::slice::from_ref(&vkey));
+    let (_, b) = ws.start("ngo", Algorithm::MlDsa44, std::slice::from_ref(&vkey));
+    let endpoints = vec![a, b];
+    let first = witnessing(&w, endpoints.clone(), 2);
+    let size = w.ledger.size();
+    first.wait_witnessed(size, Duration::from_secs(20)).unwrap();
+    drop(first);
+    // A fresh start with no state: each witness answers 409 with the size it already holds,
+    // and its cosignature is fetched from its monitoring URL.
+    let second = witnessing(&w, endpoints.clone(), 2);
+    let got = second
+        .wait_witnessed(size, Duration::from_secs(20))
+        .expect("recovered");
+    assert_eq!(
+        policy(&endpoints, 2)
+            .check(got.note.as_bytes())
+            .unwrap()
+            .len(),
+        2
+    );
+}

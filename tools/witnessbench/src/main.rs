@@ -301,7 +301,11 @@ fn main() {
     let mut cosigned_rounds = 0usize;
     for r in 0..a.rounds {
         // Alternate which goes first, so neither always runs on a warmer (or busier) machine.
-        let order = if r % 2 == 0 { [false, true] } else { [true, false] };
+        let order = if r % 2 == 0 {
+            [false, true]
+        } else {
+            [true, false]
+        };
         for with in order {
             let d = root.join(format!("r{r}-{with}"));
             std::fs::create_dir_all(&d).unwrap_or_else(|e| die(&e.to_string()));
