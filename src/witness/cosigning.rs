@@ -95,7 +95,8 @@ pub struct Options {
     pub max_backoff: Duration,
     /// How long one request may take.
     pub timeout: Duration,
-    /// Where to keep the cosignatures (JSON, written atomically); `None`: memory only.
+    /// Where to keep the cosignatures (JSON, replaced whole, not fsynced: the witnesses are
+    /// the durable copy); `None`: memory only.
     pub state: Option<PathBuf>,
 }
 
@@ -662,8 +663,11 @@ fn record(s: &Shared, i: usize, vkey: &str, h: Held) {
             .as_ref()
             .map(|_| serde_json::to_vec_pretty(&*saved).unwrap_or_default());
     }
+    // The file is a cache, written without fsync so that it never competes with the ledger's
+    // own commits for the disk: the witnesses keep their cosignatures durably, and a ledger
+    // that lost the file takes them back (`recover`).
     if let (Some(path), Some(bytes)) = (&s.opts.state, snapshot) {
-        if let Err(e) = super::write_atomic(path, &bytes) {
+        if let Err(e) = super::write_replace(path, &bytes) {
             tracing::warn!(error = %e, path = %path.display(), "saving the cosignatures");
         }
     }

@@ -254,10 +254,13 @@ fn witnesses(rt: &tokio::runtime::Runtime, root: &Path, vkey: &str) -> Vec<Witne
     out
 }
 
+/// Witnessing as `kordon serve --witness` sets it up: default options, the cosignatures kept in
+/// the data directory.
 fn start_cosigning(
     l: &Arc<Ledger>,
     store: &Arc<dyn Store>,
     eps: Vec<WitnessEndpoint>,
+    data: &Path,
 ) -> Arc<Cosigning> {
     let policy = cosigning::policy_of(&eps, 2).unwrap_or_else(|e| die(&e));
     let c = Arc::new(
@@ -265,7 +268,10 @@ fn start_cosigning(
             eps,
             policy,
             Arc::new(StoreProofs(Arc::clone(store))),
-            Options::default(),
+            Options {
+                state: Some(data.join(cosigning::STATE_FILE)),
+                ..Options::default()
+            },
         )
         .unwrap_or_else(|e| die(&e)),
     );
@@ -313,7 +319,7 @@ fn main() {
             let (l, store) = ledger(&d, &mut f);
             let c = with.then(|| {
                 let eps = witnesses(&rt, &d, &l.verifier_key());
-                start_cosigning(&l, &store, eps)
+                start_cosigning(&l, &store, eps, &d)
             });
             let subs = notes(&f, a.entries, "load");
             let took = append(&l, subs, a.submitters);
@@ -357,7 +363,7 @@ fn main() {
     let mut f = Fixture::new(ORIGIN);
     let (l, store) = ledger(&d, &mut f);
     let eps = witnesses(&rt, &d, &l.verifier_key());
-    let c = start_cosigning(&l, &store, eps);
+    let c = start_cosigning(&l, &store, eps, &d);
     c.wait_witnessed(l.size(), Duration::from_secs(30))
         .unwrap_or_else(|| die("the witnesses never cosigned the first checkpoint"));
     let mut lat = Vec::new();
