@@ -908,6 +908,36 @@ fn the_demo_serves_checkpoints_cosigned_by_its_two_witnesses() {
         libc::kill(child.id() as i32, libc::SIGTERM);
     }
     assert!(child.wait().unwrap().success());
+    // The data directory kept the cosignatures: an export up to the witnessed checkpoint
+    // verifies with both demo witnesses required.
+    let file = tmp.path().join("demo.export");
+    let o = Command::new(env!("CARGO_BIN_EXE_kordon"))
+        .args(["--data", demo.to_str().unwrap(), "export", "--witnessed"])
+        .args(["--out", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut args = vec!["verify".to_string(), file.display().to_string()];
+    for (_, name, alg, seed) in kordon::demo::witnesses() {
+        let c = kordon::core::cosignature::Cosigner::from_seed(name, alg, &seed).unwrap();
+        args.extend(["--witness".into(), c.verifier().to_vkey()]);
+    }
+    args.extend(["--quorum".into(), "2".into()]);
+    let o = Command::new(env!("CARGO_BIN_EXE_kordon"))
+        .args(&args)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("witnessed by rada-eu") || out.contains("witnessed by witness.rada-eu"),
+        "{out}"
+    );
 }
 
 #[test]
