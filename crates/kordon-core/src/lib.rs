@@ -10,6 +10,7 @@ pub mod checkpoint;
 pub mod cosignature;
 pub mod entry;
 pub mod event;
+pub mod events;
 pub mod hash;
 pub mod keys;
 pub mod merkle;
