@@ -338,7 +338,7 @@ pub async fn witnesses(State(st): State<AppState>) -> Result<Response, ApiError>
 pub async fn witness_policy(State(st): State<AppState>) -> Result<Response, ApiError> {
     let w = st.witnessing().ok_or_else(|| {
         ApiError::not_found(
-            "not-found.witnesses",
+            crate::server::errors::ServerCode::NotFoundWitnesses,
             "this ledger asks no witnesses (kordon serve --witness)",
         )
     })?;
