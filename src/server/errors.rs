@@ -240,6 +240,68 @@ impl ApiError {
         .retry_after(retry)
     }
 
+    /// The bodies being read already hold the server's memory budget.
+    pub fn budget() -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "server.busy",
+            "Too many request bodies held",
+            "the request bodies being received hold all the memory this server gives them",
+            "retry after the number of seconds in Retry-After; nothing was written",
+        )
+        .retry_after(1)
+    }
+
+    /// A batch of more submissions than the server ever admits at once.
+    pub fn batch_too_large(n: usize, max: usize) -> ApiError {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request.batch-too-large",
+            "The batch holds more submissions than this server admits at once",
+            format!("this server admits at most {max} submissions at once (--max-pending); the batch holds {n}"),
+            "split the batch into batches of at most max_submissions; retrying it unchanged cannot succeed",
+        )
+        .with("max_submissions", max)
+    }
+
+    /// A batch that needs more of one key's quota than the quota's burst.
+    pub fn quota_batch(key: &str, burst: u64) -> ApiError {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request.batch-too-large",
+            "The batch holds more submissions by one key than its quota allows at once",
+            format!("key {key} may add at most {burst} entries at once (--quota-burst)"),
+            "split the batch, or ask the operator to raise the quota for a bulk import",
+        )
+        .with("max_submissions", burst)
+    }
+
+    /// The signing key's quota is spent.
+    pub fn quota(per_day: u64, burst: u64, retry: u64) -> ApiError {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "request.quota",
+            "This key's quota of entries is spent",
+            format!("each key may add {per_day} entries a day, at most {burst} at once; this one has used its share"),
+            "retry after the number of seconds in Retry-After; for a bulk import ask the operator to raise --quota-per-day and --quota-burst",
+        )
+        .with("per_day", per_day)
+        .with("burst", burst)
+        .retry_after(retry.max(1))
+    }
+
+    /// Writes are paused after a storage error.
+    pub fn storage_unavailable(reason: &str, wait: std::time::Duration) -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "server.storage-unavailable",
+            "The ledger's storage failed; writes are paused",
+            format!("the last write to the ledger's storage failed ({reason}); nothing more is accepted until it works again"),
+            "retry after the number of seconds in Retry-After; nothing was written",
+        )
+        .retry_after(wait.as_secs_f64().ceil().max(1.0) as u64)
+    }
+
     pub fn closed() -> ApiError {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -314,6 +376,10 @@ impl From<AppendError> for ApiError {
         match e {
             AppendError::Rejected(f) => ApiError::refused(&f),
             AppendError::Storage(s) => ApiError::storage(s),
+            AppendError::Unavailable {
+                reason,
+                retry_after,
+            } => ApiError::storage_unavailable(&reason, retry_after),
             AppendError::Closed => ApiError::closed(),
         }
     }
@@ -379,6 +445,16 @@ pub const SERVER_CODES: &[(&str, u16, &str)] = &[
     ),
     ("request.too-large", 413, "a request body over the limit"),
     (
+        "request.batch-too-large",
+        413,
+        "a batch of more submissions than --max-pending, or than a key's --quota-burst",
+    ),
+    (
+        "request.quota",
+        429,
+        "the signing key's quota is spent; Retry-After says when to retry",
+    ),
+    (
         "request.timeout",
         408,
         "the request body did not arrive in time",
@@ -409,6 +485,11 @@ pub const SERVER_CODES: &[(&str, u16, &str)] = &[
         "too many submissions in flight; Retry-After says when to retry",
     ),
     ("server.shutting-down", 503, "the server is stopping"),
+    (
+        "server.storage-unavailable",
+        503,
+        "writes are paused after a storage error; Retry-After says when to retry",
+    ),
     (
         "server.timeout",
         503,

@@ -18,3 +18,4 @@ mod server_cli;
 mod server_views;
 mod store_conformance;
 mod tamper;
+mod write_path;
