@@ -382,6 +382,8 @@ struct Shared {
     /// back to when a commit fails. The writer holds it only while it applies a durable batch.
     durable: Mutex<Chain>,
     head: HeadCell,
+    /// Durable commits written by this ledger.
+    commits: std::sync::atomic::AtomicU64,
     slot: Mutex<Slot>,
     /// Signalled when the slot gets a batch (for the writer) or loses one (for the checker).
     slot_changed: Condvar,
@@ -446,6 +448,7 @@ impl Ledger {
                 changed: Condvar::new(),
                 watch,
             },
+            commits: std::sync::atomic::AtomicU64::new(0),
             slot: Mutex::new(Slot {
                 batch: None,
                 done: false,
@@ -538,6 +541,14 @@ impl Ledger {
             queued: Instant::now(),
         })
         .map_err(|_| AppendError::Closed)
+    }
+
+    /// How many durable commits this ledger has written since it opened (each one store
+    /// commit, an fsync for a durable store): entries divided by commits is the batch size.
+    pub fn commits(&self) -> u64 {
+        self.shared
+            .commits
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The head: the ledger as of its latest durable commit.
@@ -1174,7 +1185,10 @@ impl Writer<'_> {
             checkpoint: &cp,
         });
         match appended {
-            Ok(()) => Attempt::Written(Arc::from(cp)),
+            Ok(()) => {
+                s.commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Attempt::Written(Arc::from(cp))
+            }
             Err(StoreError::Conflict { .. }) => {
                 // `catch_up` replaces the working chain with the durable one, caught up.
                 match self.catch_up() {

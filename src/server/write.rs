@@ -103,10 +103,18 @@ struct ReadBody {
 
 /// Reads a body of at most `max` bytes within the body timeout, reserving budget as the bytes
 /// arrive: a client pays for what it sent, not for what it announced.
+///
+/// Batch bodies leave a quarter of the budget to single submissions, so that bulk uploads, or
+/// a crowd of unfinished ones, cannot turn away the body that records one event.
 async fn read_body(st: &AppState, body: Body, max: usize) -> Result<ReadBody, ApiError> {
     let limit = st.config().body_timeout;
     let budget = Arc::clone(st.budget());
-    tokio::time::timeout(limit, read_limited(body, max, budget))
+    let reserve = if max > MAX_BODY {
+        budget_units(st.config().body_budget) / 4
+    } else {
+        0
+    };
+    tokio::time::timeout(limit, read_limited(body, max, budget, reserve))
         .await
         .map_err(|_| ApiError::timeout(limit.as_secs().max(1)))?
 }
@@ -115,6 +123,7 @@ async fn read_limited(
     body: Body,
     max: usize,
     budget: Arc<Semaphore>,
+    reserve: usize,
 ) -> Result<ReadBody, ApiError> {
     let mut out = Vec::new();
     let mut held: Option<OwnedSemaphorePermit> = None;
@@ -127,6 +136,9 @@ async fn read_limited(
         let have = held.as_ref().map_or(0, |p| p.num_permits());
         let need = (out.len() + chunk.len()).div_ceil(BUDGET_UNIT);
         if need > have {
+            if budget.available_permits() < reserve + (need - have) {
+                return Err(ApiError::budget());
+            }
             let more = Arc::clone(&budget)
                 .try_acquire_many_owned((need - have) as u32)
                 .map_err(|_| ApiError::budget())?;

@@ -136,6 +136,10 @@ pub struct FaultStore {
     /// Fail this many appends after writing them (the batch lands, the caller hears an error).
     pub fail_after: std::sync::atomic::AtomicUsize,
     pub recovered: std::sync::atomic::AtomicUsize,
+    /// While set, every operation fails (the disk is gone): appends, snapshots, reopening.
+    pub broken: std::sync::atomic::AtomicBool,
+    /// The number of entries of every append that was written, in order.
+    pub appends: std::sync::Mutex<Vec<usize>>,
     /// Every `entries(start, end)` read, in order.
     pub reads: std::sync::Mutex<Vec<(u64, u64)>>,
 }
@@ -150,6 +154,8 @@ impl FaultStore {
             fail_before: Default::default(),
             fail_after: Default::default(),
             recovered: Default::default(),
+            broken: Default::default(),
+            appends: Default::default(),
             reads: Default::default(),
         })
     }
@@ -194,12 +200,18 @@ impl Store for FaultStore {
             }
             self.waiting.fetch_sub(1, SeqCst);
         }
+        if self.broken.load(SeqCst) {
+            return Err(kordon::store::StoreError::Backend(
+                "injected: input/output error".into(),
+            ));
+        }
         if FaultStore::take(&self.fail_before) {
             return Err(kordon::store::StoreError::Backend(
                 "injected: no space left on device".into(),
             ));
         }
         self.inner.append(batch)?;
+        self.appends.lock().unwrap().push(batch.entries.len());
         if FaultStore::take(&self.fail_after) {
             return Err(kordon::store::StoreError::Backend(
                 "injected: the commit's last fsync failed".into(),
@@ -209,6 +221,11 @@ impl Store for FaultStore {
     }
 
     fn snapshot(&self) -> Result<Box<dyn kordon::store::Snapshot + '_>, kordon::store::StoreError> {
+        if self.broken.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(kordon::store::StoreError::Backend(
+                "injected: input/output error".into(),
+            ));
+        }
         Ok(Box::new(Recording {
             inner: self.inner.snapshot()?,
             reads: &self.reads,
@@ -218,6 +235,11 @@ impl Store for FaultStore {
     fn recover(&self) -> Result<(), kordon::store::StoreError> {
         self.recovered
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if self.broken.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(kordon::store::StoreError::Backend(
+                "injected: cannot reopen".into(),
+            ));
+        }
         self.inner.recover()
     }
 }

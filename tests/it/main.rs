@@ -18,4 +18,5 @@ mod server_cli;
 mod server_views;
 mod store_conformance;
 mod tamper;
+mod write_http;
 mod write_path;
