@@ -911,6 +911,8 @@ enum Attempt {
     Written(Arc<str>),
     /// Another writer appended first; we caught up on its entries.
     Conflict,
+    /// The store is still closed after an earlier failure; nothing was tried.
+    Paused,
     /// The store failed; `landed` holds the batch's checkpoint if it is durable all the same.
     Failed {
         error: String,
@@ -1022,6 +1024,24 @@ impl Writer<'_> {
                     // The store failed after our batch became durable: it stands, covered by
                     // the checkpoint written with it.
                     break self.receipts(judged, cp);
+                }
+                Attempt::Paused => {
+                    let head = s.head.get();
+                    let (reason, retry_after) = head
+                        .paused(Instant::now())
+                        .map(|(r, d)| (Arc::clone(r), d))
+                        .unwrap_or_else(|| {
+                            (Arc::from("the store is closed"), s.options.storage_retry)
+                        });
+                    let e = AppendError::Unavailable {
+                        reason,
+                        retry_after,
+                    };
+                    break judged
+                        .results
+                        .into_iter()
+                        .map(|r| r.and(Err(e.clone())))
+                        .collect();
                 }
                 Attempt::Failed { error, .. } => {
                     let e = AppendError::Storage(error);
@@ -1147,10 +1167,7 @@ impl Writer<'_> {
         let s = self.shared;
         if self.needs_recovery && !self.recover() {
             self.chain = lock(&s.durable).clone();
-            return Attempt::Failed {
-                error: "the store could not be reopened after an earlier failure".into(),
-                landed: None,
-            };
+            return Attempt::Paused;
         }
         let size = self.chain.size();
         let signed = self

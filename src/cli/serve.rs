@@ -31,8 +31,8 @@ pub struct ServeArgs {
     /// Where the demo ledger lives.
     #[arg(long, default_value = "kordon-demo")]
     pub demo_dir: PathBuf,
-    /// Submissions accepted at once (read, queued or committing); more are answered 503 with
-    /// Retry-After.
+    /// Submissions accepted at once (queued or committing, once their body is read); more are
+    /// answered 503 with Retry-After. A batch of more than this is answered 413.
     #[arg(long, default_value_t = 1024)]
     pub max_pending: usize,
     /// Seconds a read may take before it is answered 408.

@@ -300,14 +300,24 @@ fn precheck(st: &AppState, headers: &HeaderMap, max: usize) -> Result<(), ApiErr
 }
 
 /// Submits admitted submissions and turns the ledger's answers into receipts or problems,
-/// settling the quota.
+/// settling the quota. The wait runs in a task of its own that holds the slots until the ledger
+/// answers: a client that hangs up cannot free its slot while its submission is still queued.
 async fn record(
     st: &AppState,
     subs: Vec<Submission>,
+    slots: OwnedSemaphorePermit,
 ) -> Result<Vec<Result<Receipt, ApiError>>, ApiError> {
     let reserved = st.quotas().reserve(&subs)?;
-    let answers = st.ledger().submit_async(subs).await;
-    st.quotas().settle(reserved, &answers);
+    let pending = st.ledger().submit_async(subs);
+    let task = st.clone();
+    let answers = tokio::spawn(async move {
+        let answers = pending.await;
+        task.quotas().settle(reserved, &answers);
+        drop(slots);
+        answers
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("a submission task failed: {e}")))?;
     let vkey = st.verifier_key();
     Ok(answers
         .into_iter()
@@ -351,12 +361,12 @@ pub async fn submit(
     let body = read_body(&st, body, MAX_BODY).await?;
     let sub = parse_submission(&body.bytes)?;
     // Bound what is queued and committing; the body is already here.
-    let _permit = st
+    let slot = st
         .slots()
         .clone()
         .try_acquire_owned()
         .map_err(|_| ApiError::busy(1))?;
-    let receipt = record(&st, vec![sub])
+    let receipt = record(&st, vec![sub], slot)
         .await?
         .pop()
         .unwrap_or_else(|| Err(ApiError::internal("no answer")))?;
@@ -412,7 +422,7 @@ pub async fn submit_batch(
         ));
     }
     let n = req.submissions.len().max(1) as u32;
-    let _permits = st
+    let slots = st
         .slots()
         .clone()
         .try_acquire_many_owned(n)
@@ -423,7 +433,7 @@ pub async fn submit_batch(
     let mut answers = if subs.is_empty() {
         Vec::new()
     } else {
-        record(&st, subs).await?
+        record(&st, subs, slots).await?
     }
     .into_iter();
     let results = decoded

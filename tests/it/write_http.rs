@@ -63,7 +63,8 @@ struct Live {
     base: String,
     addr: std::net::SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
-    rt: tokio::runtime::Runtime,
+    /// The server's runtime, kept alive as long as the server runs.
+    _rt: tokio::runtime::Runtime,
 }
 
 impl Live {
@@ -85,7 +86,7 @@ impl Live {
             base: format!("http://{addr}"),
             addr,
             stop: Some(stop),
-            rt,
+            _rt: rt,
         }
     }
 }
