@@ -16,6 +16,7 @@ mod readme;
 mod server;
 mod server_cli;
 mod server_views;
+mod spec;
 mod store_conformance;
 mod tamper;
 mod write_http;

@@ -208,7 +208,7 @@ fn commits_hold_at_most_max_size_submissions() {
 #[test]
 fn an_idle_writer_waits_at_most_max_age_for_a_batch_to_fill() {
     let mut f = Fixture::new(ORIGIN);
-    let age = Duration::from_millis(300);
+    let age = Duration::from_secs(1);
     let options = Options {
         max_age: age,
         ..Options::default()
