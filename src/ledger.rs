@@ -100,52 +100,76 @@ pub struct Receipt {
     pub checkpoint: Arc<str>,
     /// The size of that checkpoint.
     pub size: u64,
-    /// The id of the event the entry carries.
-    pub event_id: String,
-    /// The entry's exact bytes.
-    pub entry: Vec<u8>,
-    tree: Arc<CommitTree>,
+    commit: Arc<Commit>,
+    index: usize,
 }
 
 impl Receipt {
+    /// The entry's exact bytes.
+    pub fn entry(&self) -> &[u8] {
+        &self.commit.entries[self.index].bytes
+    }
+
+    /// The id of the event the entry carries.
+    pub fn event_id(&self) -> &str {
+        self.commit.entries[self.index].event.id.as_str()
+    }
+
     /// The RFC 9162 inclusion proof of this entry in the tree of `size` entries, computed from
     /// the commit's own nodes (no store read). The caller pays for it, not the writer.
     pub fn inclusion_proof(&self) -> Result<Vec<Hash>, String> {
-        merkle::inclusion_proof(&*self.tree, self.seq, self.size).map_err(|e| e.to_string())
+        merkle::inclusion_proof(&MapNodes(self.commit.tree()), self.seq, self.size)
+            .map_err(|e| e.to_string())
     }
 }
 
-/// The tree nodes that the inclusion proofs of one commit's entries need: the frontier before
-/// the commit (every left sibling that lies wholly before the commit is one of its nodes), the
-/// nodes the commit completed, and its leaves.
-struct CommitTree {
+/// One durable commit, shared by its receipts: its entries, and what the inclusion proofs of
+/// its entries need, the frontier before it (every left sibling that lies wholly before the
+/// commit is one of its nodes) and the nodes it completed. The map of nodes is built by the
+/// first receipt that asks for a proof, off the writer's thread.
+struct Commit {
     size: u64,
-    root: Hash,
-    nodes: HashMap<NodeId, Hash>,
+    entries: Arc<[Prepared]>,
+    frontier_before: Vec<(NodeId, Hash)>,
+    completed: Vec<(NodeId, Hash)>,
+    tree: std::sync::OnceLock<HashMap<NodeId, Hash>>,
 }
 
-impl NodeReader for CommitTree {
-    type Error = MissingNode;
-    fn node(&self, id: NodeId) -> Result<Hash, MissingNode> {
-        self.nodes.get(&id).copied().ok_or(MissingNode(id))
+impl Commit {
+    fn tree(&self) -> &HashMap<NodeId, Hash> {
+        self.tree.get_or_init(|| {
+            let mut nodes: HashMap<NodeId, Hash> = self.frontier_before.iter().copied().collect();
+            nodes.extend(self.completed.iter().copied());
+            nodes.extend(self.entries.iter().map(|p| {
+                (
+                    NodeId {
+                        level: 0,
+                        index: p.seq,
+                    },
+                    p.leaf,
+                )
+            }));
+            nodes
+        })
     }
 }
 
-impl PartialEq for CommitTree {
-    fn eq(&self, other: &CommitTree) -> bool {
-        self.size == other.size && self.root == other.root
+impl PartialEq for Commit {
+    fn eq(&self, other: &Commit) -> bool {
+        self.size == other.size
+            && self.entries.last().map(|p| p.leaf) == other.entries.last().map(|p| p.leaf)
     }
 }
 
-impl Eq for CommitTree {}
+impl Eq for Commit {}
 
-impl std::fmt::Debug for CommitTree {
+impl std::fmt::Debug for Commit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "CommitTree(size {}, root {})",
+            "Commit(size {}, {} entries)",
             self.size,
-            self.root.to_hex()
+            self.entries.len()
         )
     }
 }
@@ -470,6 +494,7 @@ impl Ledger {
                 Writer {
                     shared: &s,
                     chain,
+                    unsettled: None,
                     needs_recovery: false,
                 }
                 .run()
@@ -891,6 +916,8 @@ fn verify_sigs<'a>(
 struct Writer<'a> {
     shared: &'a Shared,
     chain: Chain,
+    /// The durable chain, locked, and the batch it still has to apply (see `written`).
+    unsettled: Option<(MutexGuard<'a, Chain>, Arc<[Prepared]>)>,
     /// The store failed and could not be reopened yet: try again before the next write, and
     /// every `storage_retry` while idle (so reads work again without waiting for a write).
     needs_recovery: bool,
@@ -1054,6 +1081,7 @@ impl Writer<'_> {
             }
         };
         answer(batch.replies, results);
+        self.settle();
     }
 
     /// Step 4: rules and chain, in order, against the working chain (which moves ahead).
@@ -1348,12 +1376,28 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// The batch is durable: apply it to the durable chain, publish the head, and answer.
+    /// The batch is durable: publish the head and build the answers. The durable chain is
+    /// locked now and brought up to date once the submitters are answered (`settle`), so that
+    /// `with_state` never sees a state behind the head, and no submitter waits for it.
     fn written(&mut self, mut j: Judged, cp: Arc<str>) -> Vec<Result<Receipt, AppendError>> {
         let s = self.shared;
         let recent: Arc<[Prepared]> = Arc::from(std::mem::take(&mut j.accepted));
-        {
-            let mut durable = lock(&s.durable);
+        let durable = lock(&s.durable);
+        // The working chain is what the durable one becomes once it applies `recent`.
+        let head = head_of(
+            &self.chain,
+            &s.head.get(),
+            Arc::clone(&cp),
+            Arc::clone(&recent),
+        );
+        s.head.publish(head);
+        self.unsettled = Some((durable, Arc::clone(&recent)));
+        self.answers(j.base, j.results, recent, j.frontier_before, j.nodes, cp)
+    }
+
+    /// Applies the last written batch to the durable chain and releases it.
+    fn settle(&mut self) {
+        if let Some((mut durable, recent)) = self.unsettled.take() {
             let mut scratch = Vec::new();
             for p in recent.iter() {
                 scratch.clear();
@@ -1362,15 +1406,7 @@ impl Writer<'_> {
                     tracing::error!(fault = %f, "the durable chain refused a written entry");
                 }
             }
-            let head = head_of(
-                &durable,
-                &s.head.get(),
-                Arc::clone(&cp),
-                Arc::clone(&recent),
-            );
-            s.head.publish(head);
         }
-        self.answers(j.base, j.results, &recent, j.frontier_before, j.nodes, cp)
     }
 
     /// The answers of a durable batch, in submission order.
@@ -1378,7 +1414,7 @@ impl Writer<'_> {
         self.answers(
             j.base,
             j.results,
-            &j.accepted,
+            Arc::from(j.accepted),
             j.frontier_before,
             j.nodes,
             cp,
@@ -1389,42 +1425,38 @@ impl Writer<'_> {
         &self,
         base: u64,
         results: Vec<Result<(), AppendError>>,
-        accepted: &[Prepared],
+        entries: Arc<[Prepared]>,
         frontier_before: Vec<(NodeId, Hash)>,
         completed: Vec<(NodeId, Hash)>,
         cp: Arc<str>,
     ) -> Vec<Result<Receipt, AppendError>> {
-        let size = base + accepted.len() as u64;
-        let mut nodes: HashMap<NodeId, Hash> = frontier_before.into_iter().collect();
-        nodes.extend(completed);
-        for p in accepted {
-            nodes.insert(
-                NodeId {
-                    level: 0,
-                    index: p.seq,
-                },
-                p.leaf,
-            );
-        }
-        let root = merkle::root_at(&MapNodes(&nodes), size).unwrap_or(Hash::ZERO);
-        let tree = Arc::new(CommitTree { size, root, nodes });
-        let mut accepted = accepted.iter();
+        let size = base + entries.len() as u64;
+        let n = entries.len();
+        let commit = Arc::new(Commit {
+            size,
+            entries,
+            frontier_before,
+            completed,
+            tree: std::sync::OnceLock::new(),
+        });
+        let mut next = 0;
         results
             .into_iter()
             .map(|r| {
                 r?;
                 // One accepted entry per `Ok`, in order.
-                let p = accepted
-                    .next()
-                    .ok_or_else(|| AppendError::Storage("an answer lost its entry".into()))?;
+                if next >= n {
+                    return Err(AppendError::Storage("an answer lost its entry".into()));
+                }
+                let p = &commit.entries[next];
+                next += 1;
                 Ok(Receipt {
                     seq: p.seq,
                     leaf: p.leaf,
                     checkpoint: Arc::clone(&cp),
                     size,
-                    event_id: p.event.id.to_string(),
-                    entry: p.bytes.clone(),
-                    tree: Arc::clone(&tree),
+                    commit: Arc::clone(&commit),
+                    index: next - 1,
                 })
             })
             .collect()

@@ -89,9 +89,9 @@ pub fn from_ledger(r: &crate::ledger::Receipt, vkey: &str) -> Result<Receipt, St
         receipt: FORMAT.into(),
         origin,
         seq: r.seq,
-        event_id: r.event_id.clone(),
+        event_id: r.event_id().to_string(),
         leaf_hash: r.leaf.to_hex(),
-        entry: BASE64.encode(&r.entry),
+        entry: BASE64.encode(r.entry()),
         verifier_key: vkey.to_string(),
         tlog_proof: TlogProof {
             extra: None,

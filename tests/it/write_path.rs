@@ -162,7 +162,7 @@ fn receipts_carry_proofs_that_match_the_store_for_every_batch_shape() {
             assert_eq!(proof, from_store, "entry {} of a batch of {n}", r.seq);
             let root = merkle::root_at(&Nodes(&*snap), r.size).unwrap();
             merkle::verify_inclusion(&r.leaf, r.seq, r.size, &proof, &root).unwrap();
-            assert_eq!(r.entry, snap.entries(r.seq, r.seq + 1).unwrap()[0]);
+            assert_eq!(r.entry(), &snap.entries(r.seq, r.seq + 1).unwrap()[0][..]);
         }
     }
 }
