@@ -397,6 +397,37 @@ struct Slot {
     done: bool,
 }
 
+/// The chain as of the head, kept cheaply: a chain at some earlier size and the durable batches
+/// written since, applied only when someone needs the state (`with_state`, a failed or
+/// conflicting commit), or replaced by a copy of the writer's chain once they grow long. So the
+/// writer does not judge every entry twice.
+struct Durable {
+    chain: Chain,
+    pending: Vec<Arc<[Prepared]>>,
+    pending_len: usize,
+}
+
+/// Past this many pending entries the writer replaces the durable chain by a copy of its own.
+const PENDING_MAX: usize = 1 << 16;
+
+impl Durable {
+    /// Applies the pending batches and returns the chain as of the head.
+    fn current(&mut self) -> &mut Chain {
+        let mut scratch = Vec::new();
+        for batch in self.pending.drain(..) {
+            for p in batch.iter() {
+                scratch.clear();
+                // Judged and written in this order a moment ago: this cannot fail.
+                if let Err(f) = self.chain.accept(p, Sig::Valid, &mut scratch) {
+                    tracing::error!(fault = %f, "the durable chain refused a written entry");
+                }
+            }
+        }
+        self.pending_len = 0;
+        &mut self.chain
+    }
+}
+
 struct Shared {
     store: Arc<dyn Store>,
     signer: NoteSigner,
@@ -404,7 +435,7 @@ struct Shared {
     options: Options,
     /// The rules' state as of the head: what `with_state` reads, and what the writer falls
     /// back to when a commit fails. The writer holds it only while it applies a durable batch.
-    durable: Mutex<Chain>,
+    durable: Mutex<Durable>,
     head: HeadCell,
     /// Durable commits written by this ledger.
     commits: std::sync::atomic::AtomicU64,
@@ -466,7 +497,11 @@ impl Ledger {
             signer,
             clock,
             options,
-            durable: Mutex::new(chain.clone()),
+            durable: Mutex::new(Durable {
+                chain: chain.clone(),
+                pending: Vec::new(),
+                pending_len: 0,
+            }),
             head: HeadCell {
                 now: Mutex::new((Arc::new(head), false)),
                 changed: Condvar::new(),
@@ -494,7 +529,7 @@ impl Ledger {
                 Writer {
                     shared: &s,
                     chain,
-                    unsettled: None,
+                    unsettled: false,
                     needs_recovery: false,
                 }
                 .run()
@@ -646,7 +681,7 @@ impl Ledger {
     /// Runs `f` on the rules' state as of the head (it waits while the writer applies a
     /// commit, never while it writes one).
     pub fn with_state<R>(&self, f: impl FnOnce(&State) -> R) -> R {
-        f(&lock(&self.shared.durable).state)
+        f(&lock(&self.shared.durable).current().state)
     }
 
     pub fn size(&self) -> u64 {
@@ -917,7 +952,7 @@ struct Writer<'a> {
     shared: &'a Shared,
     chain: Chain,
     /// The durable chain, locked, and the batch it still has to apply (see `written`).
-    unsettled: Option<(MutexGuard<'a, Chain>, Arc<[Prepared]>)>,
+    unsettled: bool,
     /// The store failed and could not be reopened yet: try again before the next write, and
     /// every `storage_retry` while idle (so reads work again without waiting for a write).
     needs_recovery: bool,
@@ -1194,7 +1229,7 @@ impl Writer<'_> {
     fn write(&mut self, j: &Judged) -> Attempt {
         let s = self.shared;
         if self.needs_recovery && !self.recover() {
-            self.chain = lock(&s.durable).clone();
+            self.chain = lock(&s.durable).current().clone();
             return Attempt::Paused;
         }
         let size = self.chain.size();
@@ -1216,7 +1251,7 @@ impl Writer<'_> {
         let cp = match signed {
             Ok(cp) => cp,
             Err(e) => {
-                self.chain = lock(&s.durable).clone();
+                self.chain = lock(&s.durable).current().clone();
                 return Attempt::Failed {
                     error: format!("signing the checkpoint: {e}"),
                     landed: None,
@@ -1239,7 +1274,7 @@ impl Writer<'_> {
                 match self.catch_up() {
                     Ok(()) => Attempt::Conflict,
                     Err(why) => {
-                        self.chain = lock(&s.durable).clone();
+                        self.chain = lock(&s.durable).current().clone();
                         self.pause(&why);
                         Attempt::Failed {
                             error: why,
@@ -1251,7 +1286,7 @@ impl Writer<'_> {
             Err(e) => {
                 let error = e.to_string();
                 tracing::error!(%error, "the store failed to append a batch");
-                self.chain = lock(&s.durable).clone();
+                self.chain = lock(&s.durable).current().clone();
                 let recovered = s
                     .store
                     .recover()
@@ -1314,7 +1349,8 @@ impl Writer<'_> {
         let s = self.shared;
         let snap = s.store.snapshot().map_err(|e| e.to_string())?;
         let size = snap.size();
-        let mut durable = lock(&s.durable);
+        let mut guard = lock(&s.durable);
+        let durable = guard.current();
         let have = durable.size();
         if size < have {
             return Err(format!(
@@ -1370,42 +1406,43 @@ impl Writer<'_> {
         }
         self.chain = durable.clone();
         if size > have || s.head.get().storage_failed().is_some() {
-            let head = head_of(&durable, &s.head.get(), Arc::from(cp), Arc::from(caught));
+            let head = head_of(durable, &s.head.get(), Arc::from(cp), Arc::from(caught));
             s.head.publish(head);
         }
         Ok(())
     }
 
-    /// The batch is durable: publish the head and build the answers. The durable chain is
-    /// locked now and brought up to date once the submitters are answered (`settle`), so that
-    /// `with_state` never sees a state behind the head, and no submitter waits for it.
+    /// The batch is durable: log it for the durable chain, publish the head and build the
+    /// answers. The log is pushed before the head moves, so `with_state` never sees a state
+    /// behind the head.
     fn written(&mut self, mut j: Judged, cp: Arc<str>) -> Vec<Result<Receipt, AppendError>> {
         let s = self.shared;
         let recent: Arc<[Prepared]> = Arc::from(std::mem::take(&mut j.accepted));
-        let durable = lock(&s.durable);
-        // The working chain is what the durable one becomes once it applies `recent`.
-        let head = head_of(
-            &self.chain,
-            &s.head.get(),
-            Arc::clone(&cp),
-            Arc::clone(&recent),
-        );
-        s.head.publish(head);
-        self.unsettled = Some((durable, Arc::clone(&recent)));
+        {
+            let mut durable = lock(&s.durable);
+            durable.pending_len += recent.len();
+            durable.pending.push(Arc::clone(&recent));
+            self.unsettled = durable.pending_len > PENDING_MAX;
+            // The working chain is what the durable one becomes once it applies the log.
+            let head = head_of(
+                &self.chain,
+                &s.head.get(),
+                Arc::clone(&cp),
+                Arc::clone(&recent),
+            );
+            s.head.publish(head);
+        }
         self.answers(j.base, j.results, recent, j.frontier_before, j.nodes, cp)
     }
 
-    /// Applies the last written batch to the durable chain and releases it.
+    /// Once the log of durable batches is long, replaces the durable chain by a copy of the
+    /// writer's (which equals it with the log applied), after the submitters are answered.
     fn settle(&mut self) {
-        if let Some((mut durable, recent)) = self.unsettled.take() {
-            let mut scratch = Vec::new();
-            for p in recent.iter() {
-                scratch.clear();
-                // Judged against the same state a moment ago: this cannot fail.
-                if let Err(f) = durable.accept(p, Sig::Valid, &mut scratch) {
-                    tracing::error!(fault = %f, "the durable chain refused a written entry");
-                }
-            }
+        if std::mem::take(&mut self.unsettled) {
+            let mut durable = lock(&self.shared.durable);
+            durable.chain = self.chain.clone();
+            durable.pending.clear();
+            durable.pending_len = 0;
         }
     }
 
