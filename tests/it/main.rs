@@ -23,3 +23,5 @@ mod store_conformance;
 mod tamper;
 mod witness;
 mod witness_vectors;
+mod write_http;
+mod write_path;
