@@ -6,7 +6,7 @@
 //! on the same cores.
 
 use crate::core::stage::{Unwatched, Watch};
-pub use crate::core::verify::{EntrySource, Failure, Options, Report, CHUNK};
+pub use crate::core::verify::{check_witnesses, EntrySource, Failure, Options, Report, CHUNK};
 use crate::stage::Rayon;
 
 /// Verifies a ledger given its verifier key, its signed checkpoint and its entries.
@@ -28,6 +28,18 @@ pub fn verify_watched(
     watch: &dyn Watch,
 ) -> Report {
     crate::core::verify::verify(vkey, checkpoint_note, source, opts, &Rayon, watch)
+}
+
+/// Verifies a ledger as `verify` does, and first requires its checkpoint to meet a witness
+/// policy (`kordon_core::verify::verify_witnessed`).
+pub fn verify_witnessed(
+    vkey: &str,
+    checkpoint_note: &[u8],
+    source: &mut dyn EntrySource,
+    opts: &Options<'_>,
+    policy: &crate::core::cosignature::Policy,
+) -> Report {
+    crate::core::verify::verify_witnessed(vkey, checkpoint_note, source, opts, policy, &Rayon)
 }
 
 /// Reads entries from an export.

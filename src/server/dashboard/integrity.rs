@@ -18,6 +18,7 @@ use crate::core::types::Millis;
 use crate::projector::At;
 use crate::server::{AppState, Routes, Q};
 use crate::store::Snapshot;
+use crate::witness::cosigning::{self, Cosigning};
 use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
@@ -57,15 +58,16 @@ pub async fn page(
     Q(q): Q<IntegrityQuery>,
 ) -> Response {
     let vkey = st.verifier_key().to_string();
+    let witnessing = st.witnessing().cloned();
     render(st, req, &PAGE, move |cx, h, snap| {
-        let v = view(cx, h, snap, &q, vkey)?;
+        let v = view(cx, h, snap, &q, vkey, witnessing)?;
         Ok(content(cx, h, &q, &v))
     })
     .await
 }
 
-/// What the page shows: the checkpoint at the page's point, the latest signed one, and the
-/// record asked for.
+/// What the page shows: the checkpoint at the page's point, the latest signed one (with the
+/// cosignatures held for it), who witnesses it, and the record asked for.
 pub struct Integrity {
     pub point: Point,
     pub at: At,
@@ -73,6 +75,8 @@ pub struct Integrity {
     pub checkpoint: String,
     pub latest: u64,
     pub vkey: String,
+    /// The witnesses asked to cosign, if any.
+    pub witnessing: Option<std::sync::Arc<Cosigning>>,
     pub record: Option<Record>,
 }
 
@@ -90,15 +94,23 @@ pub fn view(
     snap: &dyn Snapshot,
     q: &IntegrityQuery,
     vkey: String,
+    witnessing: Option<std::sync::Arc<Cosigning>>,
 ) -> Result<Integrity, Fail> {
     let (point, at) = cx.resolve(h, snap)?;
+    let checkpoint = snap.checkpoint()?.unwrap_or_default();
+    // The checkpoint with every cosignature held for its size (as /checkpoint serves it).
+    let checkpoint = match &witnessing {
+        Some(w) if !checkpoint.is_empty() => w.cosigned(snap.size(), &checkpoint),
+        _ => checkpoint,
+    };
     let latest = snap.size();
     Ok(Integrity {
         point,
         at,
-        checkpoint: snap.checkpoint()?.unwrap_or_default(),
+        checkpoint,
         latest,
         vkey,
+        witnessing,
         record: given(&q.seq).map(|r| record(snap, r, latest)).transpose()?,
     })
 }
@@ -134,6 +146,7 @@ pub fn content(cx: &Cx, h: &History, q: &IntegrityQuery, v: &Integrity) -> Conte
     let _ = write!(m, "<h1>{}</h1>", E(cx.t(M::integrity)));
     fingerprint(&mut m, cx, h, v);
     checkpoint(&mut m, cx, v);
+    witnesses_section(cx, &mut m, v.witnessing.as_deref(), &v.checkpoint);
     verify_form(&mut m, cx, q, v);
     if let Some(r) = &v.record {
         record_panel(&mut m, cx, h, r);
@@ -267,5 +280,97 @@ fn offline(m: &mut String, cx: &Cx, v: &Integrity) {
         E(cx.t(M::offline_help)),
         E(&v.vkey),
         E(cx.t(M::download_export)),
+    );
+}
+
+/// Who witnessed the checkpoint shown: each configured witness, its algorithm, when it
+/// cosigned (or the last size it cosigned), and a cell the script fills in after checking the
+/// Ed25519 cosignatures with Web Crypto (ML-DSA-44 cannot be checked there yet; the page says
+/// so and points to the command line).
+fn witnesses_section(cx: &Cx, m: &mut String, w: Option<&Cosigning>, checkpoint: &str) {
+    let _ = write!(
+        m,
+        "<section aria-labelledby=\"wit\"><h2 id=\"wit\">{}</h2><p class=\"help\">{}</p>",
+        E(cx.t(M::witnesses)),
+        E(cx.t(M::witnesses_help))
+    );
+    let Some(w) = w else {
+        let _ = write!(
+            m,
+            "<p class=\"notice\">{}</p></section>",
+            E(cx.t(M::no_witnesses))
+        );
+        return;
+    };
+    let found = cosigning::who_cosigned(w.policy(), checkpoint);
+    let _ = write!(
+        m,
+        "<p>{}: <strong>{}</strong></p>",
+        E(cx.t(M::witness_policy)),
+        E(&w.policy().describe())
+    );
+    if let Some(x) = w.witnessed() {
+        let _ = write!(m, "<p>{} {}</p>", E(cx.t(M::witnessed_checkpoint)), x.size);
+    }
+    let _ = write!(
+        m,
+        "<table id=\"witness-table\"><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+        E(cx.t(M::witness)),
+        E(cx.t(M::algorithm)),
+        E(cx.t(M::cosigned_at)),
+        E(cx.t(M::in_browser)),
+    );
+    let status = w.status();
+    for e in w.endpoints() {
+        witness_row(cx, m, e, &found, &status);
+    }
+    m.push_str("</tbody></table>");
+    let _ = write!(
+        m,
+        "<pre class=\"cmd\">curl -o witnesses.policy http://HOST/witnesses/policy\nkordon verify ledger.export --key 'VKEY' --witness-policy witnesses.policy</pre>\
+         <p><a href=\"/witnesses/policy\">/witnesses/policy</a> · <a href=\"/witnesses\">/witnesses</a></p></section>"
+    );
+}
+
+/// A witness's row: its name and key, algorithm, and when it cosigned the checkpoint shown (or
+/// the last size it cosigned, and whether asking it fails).
+fn witness_row(
+    cx: &Cx,
+    m: &mut String,
+    e: &cosigning::WitnessEndpoint,
+    found: &[crate::core::cosignature::Cosigned],
+    status: &[cosigning::WitnessStatus],
+) {
+    let here = found.iter().find(|c| c.witness == e.label);
+    let when = match here {
+        Some(c) => cx.datetime(crate::core::types::Millis(c.timestamp.saturating_mul(1000))),
+        None => {
+            let st = status.iter().find(|s| s.label == e.label);
+            let last = st
+                .and_then(|s| s.latest.as_ref())
+                .map(|l| format!("; {} {}", cx.t(M::latest_cosigned), l.size))
+                .unwrap_or_default();
+            let failing = st
+                .filter(|s| s.failures > 0)
+                .map(|_| format!(" ({})", cx.t(M::witness_failing)))
+                .unwrap_or_default();
+            format!(
+                "<span class=\"sub\">{}{}{}</span>",
+                E(cx.t(M::not_cosigned)),
+                E(&last),
+                E(&failing)
+            )
+        }
+    };
+    let _ = write!(
+        m,
+        "<tr class=\"witness\" data-vkey=\"{}\" data-alg=\"{}\" data-cosigned=\"{}\"><td><strong>{}</strong><br><code class=\"sub\">{}</code></td><td>{}</td><td>{}</td><td class=\"witness-check\">…</td></tr>",
+        E(&e.key.to_vkey()),
+        E(e.key.algorithm().as_str()),
+        here.is_some(),
+        E(&e.label),
+        E(e.key.name()),
+        E(e.key.algorithm().as_str()),
+        when,
     );
 }
