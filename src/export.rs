@@ -27,22 +27,37 @@ pub enum ExportError {
     Empty,
 }
 
+/// The bundle's header: magic, verifier key, the checkpoint's length and the checkpoint.
+pub fn header(vkey: &str, checkpoint: &str) -> Vec<u8> {
+    let mut out = format!("{MAGIC}\n{vkey}\n{}\n", checkpoint.len()).into_bytes();
+    out.extend_from_slice(checkpoint.as_bytes());
+    out
+}
+
+/// One entry as the bundle frames it: u16 big-endian length ‖ entry bytes.
+pub fn frame(entry: &[u8], out: &mut Vec<u8>) -> Result<(), ExportError> {
+    let len = u16::try_from(entry.len())
+        .map_err(|_| ExportError::Format(format!("entry of {} bytes", entry.len())))?;
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(entry);
+    Ok(())
+}
+
 /// Writes an export of the store as it is now; returns the number of entries written.
 pub fn write(store: &dyn Store, vkey: &str, out: &mut dyn Write) -> Result<u64, ExportError> {
     let snap = store.snapshot()?;
     let checkpoint = snap.checkpoint()?.ok_or(ExportError::Empty)?;
     let size = snap.size();
-    write!(out, "{MAGIC}\n{vkey}\n{}\n", checkpoint.len())?;
-    out.write_all(checkpoint.as_bytes())?;
+    out.write_all(&header(vkey, &checkpoint))?;
     let mut start = 0;
+    let mut buf = Vec::new();
     while start < size {
         let end = (start + 4096).min(size);
+        buf.clear();
         for e in snap.entries(start, end)? {
-            let len = u16::try_from(e.len())
-                .map_err(|_| ExportError::Format(format!("entry of {} bytes", e.len())))?;
-            out.write_all(&len.to_be_bytes())?;
-            out.write_all(&e)?;
+            frame(&e, &mut buf)?;
         }
+        out.write_all(&buf)?;
         start = end;
     }
     out.flush()?;

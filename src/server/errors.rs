@@ -189,6 +189,28 @@ impl ApiError {
         .retry_after(5)
     }
 
+    pub fn uri_too_long(len: usize, max: usize) -> ApiError {
+        ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "request.uri-too-long",
+            "The request's URL is too long",
+            format!("the path and query are {len} bytes; at most {max} are read"),
+            "ask for less in one request (see /openapi.json for each endpoint's parameters)",
+        )
+        .with("max_bytes", max)
+    }
+
+    pub fn too_many_connections() -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "server.connections",
+            "Too many open connections",
+            "the server holds as many connections as it serves at once, all of them busy",
+            "retry after the number of seconds in Retry-After; reuse one connection for several requests",
+        )
+        .retry_after(1)
+    }
+
     pub fn unauthorized() -> ApiError {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -384,6 +406,11 @@ pub const SERVER_CODES: &[(&str, u16, &str)] = &[
         "the request body did not arrive in time",
     ),
     (
+        "request.uri-too-long",
+        414,
+        "the path and query are longer than 8 KiB",
+    ),
+    (
         "request.method",
         405,
         "the endpoint does not answer that method",
@@ -394,6 +421,11 @@ pub const SERVER_CODES: &[(&str, u16, &str)] = &[
         "--read-token is set and the request has no valid bearer token",
     ),
     ("not-found.route", 404, "no such endpoint"),
+    (
+        "event.refused",
+        422,
+        "--read-token is set and the submission carried no token: the event was refused, its rule is not named",
+    ),
     ("not-found.entry", 404, "no entry with that sequence number"),
     ("not-found.event", 404, "no entry carries that event id"),
     ("not-found.tree-size", 404, "a tree size beyond the ledger"),
@@ -409,6 +441,11 @@ pub const SERVER_CODES: &[(&str, u16, &str)] = &[
         "too many submissions in flight; Retry-After says when to retry",
     ),
     ("server.shutting-down", 503, "the server is stopping"),
+    (
+        "server.connections",
+        503,
+        "every connection the server holds is busy; Retry-After says when to retry",
+    ),
     (
         "server.timeout",
         503,

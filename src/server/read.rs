@@ -169,30 +169,135 @@ pub async fn entries(
 ) -> Result<Response, ApiError> {
     let from = q.from.unwrap_or(0);
     let limit = q.limit.unwrap_or(100).min(MAX_RANGE);
-    let body = st
-        .blocking(move |st| {
-            let snap = st.store().snapshot()?;
-            let size = snap.size();
-            let end = from.saturating_add(limit).min(size);
-            let mut out = format!("{{\"tree_size\":{size},\"from\":{from},\"entries\":[");
-            if from < end {
-                for (i, b) in snap.entries(from, end)?.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    out.push_str(&render(b, from + i as u64)?);
+    let size = st.blocking(|st| Ok(st.store().snapshot()?.size())).await?;
+    let end = from.saturating_add(limit).min(size);
+    let next = if end < size && from < end {
+        end.to_string()
+    } else {
+        "null".into()
+    };
+    let head = format!("{{\"tree_size\":{size},\"from\":{from},\"entries\":[");
+    let tail = format!("],\"next\":{next}}}");
+    let body = EntryStream::new(st, from, end.max(from), |seq, from, bytes, out| {
+        if seq > from {
+            out.push(b',');
+        }
+        out.extend_from_slice(render(bytes, seq)?.as_bytes());
+        Ok(())
+    })
+    .framed(head.into(), tail.into())
+    .body()
+    .await?;
+    let mut resp = Response::new(body);
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(resp)
+}
+
+/// Bytes of entries read per chunk of a streamed answer (about; at least one entry).
+pub const STREAM_CHUNK: usize = 128 * 1024;
+
+/// Renders one entry (`seq`, the stream's first `from`, its bytes) into a chunk.
+pub(crate) type RenderEntry = fn(u64, u64, &[u8], &mut Vec<u8>) -> Result<(), ApiError>;
+
+/// An answer made of entries `from..end`, streamed with backpressure: a chunk of about
+/// `STREAM_CHUNK` bytes is read (from a fresh snapshot: stored entries never change) only when
+/// the client has taken the previous one, and no thread is held in between. A client that stops
+/// reading holds one chunk, and its connection is closed after `--send-timeout`.
+pub(crate) struct EntryStream {
+    st: AppState,
+    from: u64,
+    next: u64,
+    end: u64,
+    /// Entries to read in the next chunk, adapted to the sizes seen.
+    count: u64,
+    render: RenderEntry,
+    head: Option<Bytes>,
+    tail: Option<Bytes>,
+}
+
+impl EntryStream {
+    pub(crate) fn new(st: AppState, from: u64, end: u64, render: RenderEntry) -> EntryStream {
+        EntryStream {
+            st,
+            from,
+            next: from,
+            end,
+            count: 4,
+            render,
+            head: None,
+            tail: None,
+        }
+    }
+
+    /// Sends `head` before the entries and `tail` after them.
+    pub(crate) fn framed(mut self, head: Bytes, tail: Bytes) -> EntryStream {
+        self.head = Some(head);
+        self.tail = Some(tail);
+        self
+    }
+
+    /// The next chunk of entries, rendered; `None` after the last.
+    async fn chunk(&mut self) -> Option<Result<Bytes, ApiError>> {
+        if self.next >= self.end {
+            return None;
+        }
+        let (start, stop) = (self.next, self.end.min(self.next + self.count));
+        let (from, render) = (self.from, self.render);
+        let r = self
+            .st
+            .blocking(move |st| {
+                let snap = st.store().snapshot()?;
+                let entries = snap.entries(start, stop)?;
+                let raw: usize = entries.iter().map(Vec::len).sum();
+                let mut out = Vec::with_capacity(raw + raw / 2);
+                for (i, b) in entries.iter().enumerate() {
+                    render(start + i as u64, from, b, &mut out)?;
                 }
-            }
-            let next = if end < size && from < end {
-                end.to_string()
-            } else {
-                "null".into()
-            };
-            out.push_str(&format!("],\"next\":{next}}}"));
-            Ok(out)
-        })
-        .await?;
-    Ok(json_response(body))
+                Ok((out, raw))
+            })
+            .await;
+        Some(r.map(|(out, raw)| {
+            let read = stop - start;
+            self.next = stop;
+            let avg = (raw as u64 / read.max(1)).max(1);
+            self.count = (STREAM_CHUNK as u64 / avg).clamp(1, 4096);
+            Bytes::from(out)
+        }))
+    }
+
+    /// The answer's body. The first chunk is read before it is returned, so that a failure
+    /// there is answered as a problem; a later failure cuts the body short, so the client sees
+    /// an incomplete answer, never a short one that looks whole.
+    pub(crate) async fn body(mut self) -> Result<Body, ApiError> {
+        let first = match self.chunk().await {
+            Some(r) => Some(r?),
+            None => None,
+        };
+        let head = self.head.take();
+        let prefix: Vec<Bytes> = head.into_iter().chain(first).collect();
+        let stream = futures_util::stream::unfold(
+            (self, prefix.into_iter()),
+            |(mut s, mut prefix)| async move {
+                if let Some(b) = prefix.next() {
+                    return Some((Ok(b), (s, prefix)));
+                }
+                match s.chunk().await {
+                    Some(Ok(b)) => Some((Ok(b), (s, prefix))),
+                    Some(Err(e)) => {
+                        tracing::warn!(detail = %e.detail, "a streamed answer failed");
+                        s.end = s.next;
+                        s.tail = None;
+                        Some((Err(std::io::Error::other(e.detail.clone())), (s, prefix)))
+                    }
+                    None => s.tail.take().map(|t| (Ok(t), (s, prefix))),
+                }
+            },
+        );
+        Ok(Body::from_stream(stream))
+    }
 }
 
 /// One entry by sequence number.
@@ -403,42 +508,6 @@ pub async fn verifier_key(State(st): State<AppState>) -> Response {
         .into_response()
 }
 
-/// Writes into a channel of chunks, for streaming a body from a blocking task.
-struct ChunkWriter {
-    tx: tokio::sync::mpsc::Sender<std::io::Result<Bytes>>,
-    buf: Vec<u8>,
-}
-
-impl ChunkWriter {
-    const CHUNK: usize = 64 * 1024;
-
-    fn send(&mut self) -> std::io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let b = Bytes::from(std::mem::replace(
-            &mut self.buf,
-            Vec::with_capacity(Self::CHUNK),
-        ));
-        self.tx.blocking_send(Ok(b)).map_err(|_| {
-            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
-        })
-    }
-}
-
-impl std::io::Write for ChunkWriter {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= Self::CHUNK {
-            self.send()?;
-        }
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.send()
-    }
-}
-
 /// The export bundle (`kordon export`), streamed: check it with `kordon verify FILE`.
 #[utoipa::path(get, path = "/export", tag = "read",
     responses(
@@ -452,23 +521,21 @@ pub async fn export(State(st): State<AppState>) -> Result<Response, ApiError> {
             "the ledger is empty; there is nothing to export",
         ));
     }
-    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(8);
-    let task = st.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut w = ChunkWriter {
-            tx: tx.clone(),
-            buf: Vec::with_capacity(ChunkWriter::CHUNK),
-        };
-        if let Err(e) = crate::export::write(task.store(), task.verifier_key(), &mut w) {
-            // Cut the body short so the client sees an incomplete download, never a short
-            // file that looks whole.
-            tracing::warn!(error = %e, "export failed");
-            let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
-        }
-    });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    });
+    // The header names the checkpoint; the entries it covers follow, a chunk at a time.
+    let (size, checkpoint) = st
+        .blocking(|st| {
+            let snap = st.store().snapshot()?;
+            let cp = snap.checkpoint()?.unwrap_or_default();
+            Ok((snap.size(), cp))
+        })
+        .await?;
+    let head = crate::export::header(st.verifier_key(), &checkpoint);
+    let body = EntryStream::new(st.clone(), 0, size, |_, _, bytes, out| {
+        crate::export::frame(bytes, out).map_err(|e| ApiError::storage(e.to_string()))
+    })
+    .framed(head.into(), Bytes::new())
+    .body()
+    .await?;
     let name: String = st
         .origin()
         .chars()
@@ -480,7 +547,7 @@ pub async fn export(State(st): State<AppState>) -> Result<Response, ApiError> {
             }
         })
         .collect();
-    let mut resp = Response::new(Body::from_stream(stream));
+    let mut resp = Response::new(body);
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -503,16 +570,17 @@ pub async fn healthz() -> axum::Json<serde_json::Value> {
 /// Readiness: the ledger is open and the server is not shutting down.
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses(
-        (status = 200, description = "Ready, with the ledger's size", body = Object),
+        (status = 200, description = "Ready, with the ledger's size (not with --read-token: the size is then not public)", body = Object),
         (status = 503, description = "Shutting down (server.shutting-down)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn readyz(State(st): State<AppState>) -> Result<Response, ApiError> {
     if st.is_stopping() {
         return Err(ApiError::closed());
     }
-    Ok((
-        StatusCode::OK,
-        axum::Json(json!({"status": "ready", "size": st.head().size})),
-    )
-        .into_response())
+    let body = if st.config().read_token.is_some() {
+        json!({"status": "ready"})
+    } else {
+        json!({"status": "ready", "size": st.head().size})
+    };
+    Ok((StatusCode::OK, axum::Json(body)).into_response())
 }
