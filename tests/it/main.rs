@@ -9,6 +9,7 @@ mod crash;
 mod dashboard;
 mod example;
 mod golden_vectors;
+mod hostile;
 mod ledger;
 mod merkle_vectors;
 mod projections;
