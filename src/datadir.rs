@@ -121,12 +121,49 @@ pub fn write_private(path: &Path, contents: &str) -> Result<(), DataDirError> {
 }
 
 /// Opens the store of a data directory without the writer: for reads and verification.
+///
+/// The stored checkpoint is checked on open (its signature, with the ledger key the genesis
+/// names, and that the stored tree leads to its root: `integrity::check_head`), so nothing is
+/// read from a store whose head is not the ledger's own. A damaged file is an error naming it.
 pub fn open_store(dir: &Path) -> Result<RedbStore, DataDirError> {
     let path = dir.join(STORE_FILE);
     if !path.exists() {
         return Err(DataDirError::NoLedger(dir.to_path_buf()));
     }
-    Ok(RedbStore::open(&path)?)
+    let damaged = |e: StoreError| {
+        let msg = e.to_string();
+        if msg.contains(&*path.to_string_lossy()) {
+            DataDirError::Input(msg)
+        } else {
+            DataDirError::Io {
+                path: path.clone(),
+                msg,
+            }
+        }
+    };
+    let store = RedbStore::open(&path).map_err(damaged)?;
+    let snap = store.snapshot().map_err(damaged)?;
+    if snap.size() > 0 {
+        let vkey = genesis_key(&*snap).map_err(|e| DataDirError::Io {
+            path: path.clone(),
+            msg: e.to_string(),
+        })?;
+        crate::integrity::check_head(&*snap, &vkey).map_err(damaged)?;
+    }
+    drop(snap);
+    Ok(store)
+}
+
+/// The ledger key (C2SP vkey) named by the genesis entry of a non-empty snapshot.
+fn genesis_key(snap: &dyn crate::store::Snapshot) -> Result<String, DataDirError> {
+    let first = snap.entries(0, 1)?.pop().unwrap_or_default();
+    match chain::prepare(first, 0) {
+        Ok(p) => match p.event.body {
+            Body::Genesis(g) => Ok(g.ledger_key),
+            _ => Err(DataDirError::Input("entry 0 is not a genesis".into())),
+        },
+        Err(f) => Err(DataDirError::Input(f.to_string())),
+    }
 }
 
 /// The origin named by the genesis entry of a store.

@@ -48,18 +48,25 @@ pub fn write(store: &dyn Store, vkey: &str, out: &mut dyn Write) -> Result<u64, 
     let snap = store.snapshot()?;
     let checkpoint = snap.checkpoint()?.ok_or(ExportError::Empty)?;
     let size = snap.size();
+    let signed = crate::core::checkpoint::parse_unverified(checkpoint.as_bytes())
+        .map_err(|e| ExportError::Format(format!("the stored checkpoint: {e}")))?;
     out.write_all(&header(vkey, &checkpoint))?;
+    // Every entry written is bound to the checkpoint in the header (integrity::Binder): an
+    // export of a damaged store fails, naming the entry, instead of carrying it.
+    let mut binder = crate::integrity::Binder::new(&*snap, 0)?;
     let mut start = 0;
     let mut buf = Vec::new();
     while start < size {
         let end = (start + 4096).min(size);
         buf.clear();
         for e in snap.entries(start, end)? {
+            binder.push(&e);
             frame(&e, &mut buf)?;
         }
         out.write_all(&buf)?;
         start = end;
     }
+    binder.finish(&*snap, &signed.root)?;
     out.flush()?;
     Ok(size)
 }

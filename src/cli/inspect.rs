@@ -174,7 +174,15 @@ pub fn export(data: &Path, a: ExportArgs) -> Result<u8> {
         .open(&a.out)
         .with_context(|| format!("cannot create {}", a.out.display()))?;
     let mut w = std::io::BufWriter::new(file);
-    let n = export::write(&store, &vkey, &mut w)?;
+    let n = match export::write(&store, &vkey, &mut w) {
+        Ok(n) => n,
+        Err(e) => {
+            // Leave no partial export behind that could pass for a whole one.
+            drop(w);
+            let _ = std::fs::remove_file(&a.out);
+            bail!("{e}; nothing was exported");
+        }
+    };
     w.into_inner()
         .map_err(|e| anyhow!("{e}"))?
         .sync_all()

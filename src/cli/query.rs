@@ -49,7 +49,13 @@ pub struct QueryArgs {
 
 pub fn query(data: &Path, a: QueryArgs) -> Result<u8> {
     let store = datadir::open_store(data)?;
-    let (projector, _) = Projector::open_cached(&store, data)?;
+    let (projector, opened) = Projector::open_cached(&store, data)?;
+    if let Some(why) = &opened.discarded {
+        eprintln!(
+            "warning: {} was not used ({why}); the projections were rebuilt from the ledger",
+            data.join(crate::projector::SNAPSHOT_FILE).display()
+        );
+    }
     let h = projector.read();
     let snap = store.snapshot()?;
     let req = Request {

@@ -216,6 +216,9 @@ pub(crate) struct EntryStream {
     render: RenderEntry,
     head: Option<Bytes>,
     tail: Option<Bytes>,
+    /// For a whole-ledger answer: the tree recomputed over what was sent, and the signed root
+    /// it must reach.
+    binder: Option<(crate::integrity::Binder, Hash)>,
 }
 
 impl EntryStream {
@@ -229,7 +232,15 @@ impl EntryStream {
             render,
             head: None,
             tail: None,
+            binder: None,
         }
+    }
+
+    /// Binds the entries sent to the signed `root` of a tree of `end` entries: if they do not
+    /// lead to it, the body is cut short after the last chunk instead of ending cleanly.
+    pub(crate) fn bound(mut self, binder: crate::integrity::Binder, root: Hash) -> EntryStream {
+        self.binder = Some((binder, root));
+        self
     }
 
     /// Sends `head` before the entries and `tail` after them.
@@ -245,7 +256,8 @@ impl EntryStream {
             return None;
         }
         let (start, stop) = (self.next, self.end.min(self.next + self.count));
-        let (from, render) = (self.from, self.render);
+        let (from, render, end) = (self.from, self.render, self.end);
+        let mut binder = self.binder.take();
         let r = self
             .st
             .blocking(move |st| {
@@ -254,12 +266,19 @@ impl EntryStream {
                 let raw: usize = entries.iter().map(Vec::len).sum();
                 let mut out = Vec::with_capacity(raw + raw / 2);
                 for (i, b) in entries.iter().enumerate() {
+                    if let Some((bd, _)) = &mut binder {
+                        bd.push(b);
+                    }
                     render(start + i as u64, from, b, &mut out)?;
                 }
-                Ok((out, raw))
+                if let (Some((bd, root)), true) = (&binder, stop == end) {
+                    bd.finish(&*snap, root)?;
+                }
+                Ok((out, raw, binder))
             })
             .await;
-        Some(r.map(|(out, raw)| {
+        Some(r.map(|(out, raw, binder)| {
+            self.binder = binder;
             let read = stop - start;
             self.next = stop;
             let avg = (raw as u64 / read.max(1)).max(1);
@@ -522,11 +541,14 @@ pub async fn export(State(st): State<AppState>) -> Result<Response, ApiError> {
         ));
     }
     // The header names the checkpoint; the entries it covers follow, a chunk at a time.
-    let (size, checkpoint) = st
+    let (size, checkpoint, binder, root) = st
         .blocking(|st| {
             let snap = st.store().snapshot()?;
             let cp = snap.checkpoint()?.unwrap_or_default();
-            Ok((snap.size(), cp))
+            let signed = crate::core::checkpoint::parse_unverified(cp.as_bytes())
+                .map_err(|e| ApiError::storage(format!("the stored checkpoint: {e}")))?;
+            let binder = crate::integrity::Binder::new(&*snap, 0)?;
+            Ok((snap.size(), cp, binder, signed.root))
         })
         .await?;
     let head = crate::export::header(st.verifier_key(), &checkpoint);
@@ -534,6 +556,7 @@ pub async fn export(State(st): State<AppState>) -> Result<Response, ApiError> {
         crate::export::frame(bytes, out).map_err(|e| ApiError::storage(e.to_string()))
     })
     .framed(head.into(), Bytes::new())
+    .bound(binder, root)
     .body()
     .await?;
     let name: String = st

@@ -10,6 +10,7 @@ mod dashboard;
 mod example;
 mod golden_vectors;
 mod hostile;
+mod integrity;
 mod ledger;
 mod merkle_vectors;
 mod projections;

@@ -855,7 +855,12 @@ pub fn verdict_name(v: Verdict) -> &'static str {
     }
 }
 
-/// An event type, stored as its index in `EVENT_TYPES`: text in JSON, one byte in snapshots.
+/// The version of the fold (`History::apply`): raise it whenever the same entries would fold
+/// into different projections, so that snapshots made by an older fold are rebuilt, not read.
+pub const FOLD_VERSION: u32 = 1;
+
+/// An event type, held as its index in `EVENT_TYPES`, serialized by name (in JSON and in
+/// snapshots alike), so that a new type in the table never makes an old snapshot misread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Kind(u8);
 
@@ -883,24 +888,18 @@ impl PartialEq<&str> for Kind {
 
 impl Serialize for Kind {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() {
-            s.serialize_str(self.as_str())
-        } else {
-            s.serialize_u8(self.0)
-        }
+        s.serialize_str(self.as_str())
     }
 }
 
 impl<'de> Deserialize<'de> for Kind {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let k = if d.is_human_readable() {
-            let s = String::deserialize(d)?;
-            EVENT_TYPES.iter().position(|t| *t == s).map(|i| i as u8)
-        } else {
-            Some(u8::deserialize(d)?).filter(|i| (*i as usize) < EVENT_TYPES.len())
-        };
-        k.map(Kind)
-            .ok_or_else(|| serde::de::Error::custom("unknown event type"))
+        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        EVENT_TYPES
+            .iter()
+            .position(|t| *t == s)
+            .map(|i| Kind(i as u8))
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown event type {s:?}")))
     }
 }
 
