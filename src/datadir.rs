@@ -193,9 +193,25 @@ pub fn open(dir: &Path, clock: Clock) -> Result<Ledger, DataDirError> {
     Ok(Ledger::open(Arc::new(store), signer, clock)?)
 }
 
-/// Reads a body's private key file.
+/// Reads a small text file a flag names, refusing one larger than `max` bytes (a flag that
+/// names the wrong file, or a device, must not fill the memory).
+pub fn read_small(path: &std::path::Path, max: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)?;
+    let mut text = String::new();
+    f.take(max + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > max {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("it is larger than {max} bytes, more than such a file ever holds"),
+        ));
+    }
+    Ok(text)
+}
+
+/// Reads a body's private key file (a PEM of about 120 bytes; a larger file is refused).
 pub fn read_key(path: &Path) -> Result<ed25519_dalek::SigningKey, DataDirError> {
-    let pem = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
+    let pem = read_small(path, 64 * 1024).map_err(|e| io(path, e))?;
     keys::parse_private_key_pem(&pem).map_err(|e| io(path, e))
 }
 

@@ -49,13 +49,14 @@ pub fn log(data: &Path, a: LogArgs) -> Result<u8> {
             });
             println!("{line}");
         } else {
+            // The summary is the author's text: escaped for the terminal.
             println!(
                 "{:>6}  {}  {:<28} {:<12} {}",
                 p.seq,
                 p.recorded_at.to_rfc3339(),
                 p.event.kind(),
                 p.event.author.as_str(),
-                summary(&p.event.body)
+                crate::query::terminal_safe(&summary(&p.event.body))
             );
         }
     }
@@ -208,10 +209,15 @@ pub struct VerifyArgs {
 }
 
 pub fn verify(data: &Path, a: VerifyArgs) -> Result<u8> {
+    // A checkpoint is a few hundred bytes (at most 100 signatures).
     let trusted = a
         .trusted
         .as_ref()
-        .map(|p| std::fs::read(p).with_context(|| format!("reading {}", p.display())))
+        .map(|p| {
+            crate::datadir::read_small(p, 64 * 1024)
+                .map(String::into_bytes)
+                .with_context(|| format!("reading {}", p.display()))
+        })
         .transpose()?;
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(

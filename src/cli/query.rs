@@ -93,6 +93,18 @@ pub fn render(t: &Table, width: usize) -> String {
     if t.rows.is_empty() {
         return "(nothing)\n".into();
     }
+    let t = &Table {
+        header: t.header.clone(),
+        rows: t
+            .rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|c| query::terminal_safe(c).into_owned())
+                    .collect()
+            })
+            .collect(),
+    };
     let n = t.header.len();
     let mut w: Vec<usize> = t.header.iter().map(|h| h.chars().count()).collect();
     for r in &t.rows {

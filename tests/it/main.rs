@@ -20,3 +20,4 @@ mod server_cli;
 mod server_views;
 mod store_conformance;
 mod tamper;
+mod untrusted;
