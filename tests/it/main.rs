@@ -18,6 +18,7 @@ mod readme;
 mod server;
 mod server_cli;
 mod server_views;
+mod soak;
 mod store_conformance;
 mod tamper;
 mod untrusted;
