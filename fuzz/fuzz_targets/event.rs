@@ -10,7 +10,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let again = event::encode(&ev.ledger, &ev.id, &ev.author, &ev.key, ev.at, &ev.body)
         .expect("a parsed event encodes");
-    assert_eq!(again, data, "parse accepted bytes that are not the canonical encoding");
+    assert_eq!(
+        again, data,
+        "parse accepted bytes that are not the canonical encoding"
+    );
     let trusted = event::parse_trusted(data).expect("parse_trusted accepts what parse accepts");
     assert_eq!(trusted.id, ev.id);
 });

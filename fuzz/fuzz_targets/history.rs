@@ -65,7 +65,12 @@ fuzz_target!(|input: Input| {
             Op::Register { who, role } => {
                 let id = pick(&BODIES, *who);
                 let role = pick(
-                    &[Role::Coordinator, Role::Executor, Role::Observer, Role::Overseer],
+                    &[
+                        Role::Coordinator,
+                        Role::Executor,
+                        Role::Observer,
+                        Role::Overseer,
+                    ],
                     *role,
                 );
                 registered.push(id);
@@ -89,9 +94,11 @@ fuzz_target!(|input: Input| {
                     continue; // The fixture has no key for a body never registered.
                 }
                 let body = match other {
-                    Op::Assign { item, lead, .. } => Body::CommitmentAssigned(
-                        Fixture::commitment(pick(&ITEMS, *item), Some(pick(&BODIES, *lead)), "2027-06-30"),
-                    ),
+                    Op::Assign { item, lead, .. } => Body::CommitmentAssigned(Fixture::commitment(
+                        pick(&ITEMS, *item),
+                        Some(pick(&BODIES, *lead)),
+                        "2027-06-30",
+                    )),
                     Op::Accept { item, .. } => Body::CommitmentAccepted(CommitmentRef {
                         commitment: c(pick(&ITEMS, *item)),
                     }),
@@ -110,7 +117,11 @@ fuzz_target!(|input: Input| {
                         })
                     }
                     Op::AcceptHandover { item, back, .. } => {
-                        let Some(p) = proposals.iter().rev().nth(*back as usize % proposals.len().max(1)) else {
+                        let Some(p) = proposals
+                            .iter()
+                            .rev()
+                            .nth(*back as usize % proposals.len().max(1))
+                        else {
                             continue;
                         };
                         Body::HandoverAccepted(HandoverAnswer {
@@ -133,7 +144,11 @@ fuzz_target!(|input: Input| {
         let before = store.snapshot().expect("snapshot").size();
         match ledger.submit(sub) {
             Ok(r) => assert_eq!(r.seq, before),
-            Err(_) => assert_eq!(store.snapshot().expect("snapshot").size(), before, "a refusal wrote"),
+            Err(_) => assert_eq!(
+                store.snapshot().expect("snapshot").size(),
+                before,
+                "a refusal wrote"
+            ),
         }
     }
     let size = store.snapshot().expect("snapshot").size();
@@ -148,11 +163,18 @@ fuzz_target!(|input: Input| {
             &vkey,
             &cp,
             &mut kordon::verify::ExportSource(reader),
-            &kordon::verify::Options { trusted: None, progress: &|_| {} },
+            &kordon::verify::Options {
+                trusted: None,
+                progress: &|_| {},
+            },
         )
     };
     let report = verify(&export);
-    assert!(report.valid, "the verifier refused what the appender accepted: {:?}", report.failure);
+    assert!(
+        report.valid,
+        "the verifier refused what the appender accepted: {:?}",
+        report.failure
+    );
     assert_eq!(report.entries_verified, size);
     assert_eq!(report.root.as_deref(), Some(root.to_hex().as_str()));
     if let Some(k) = input.flip {
@@ -165,6 +187,9 @@ fuzz_target!(|input: Input| {
         let span = export.len() - header;
         let at = header + k as usize % span;
         export[at] ^= 1 << (k % 8);
-        assert!(!verify(&export).valid, "a changed byte at {at} went unnoticed");
+        assert!(
+            !verify(&export).valid,
+            "a changed byte at {at} went unnoticed"
+        );
     }
 });

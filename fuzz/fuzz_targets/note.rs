@@ -8,7 +8,12 @@ fuzz_target!(|data: &[u8]| {
     let _ = note::parse(data);
     if let Ok(text) = std::str::from_utf8(data) {
         if let Ok(v) = note::NoteVerifier::parse(text) {
-            assert_eq!(note::NoteVerifier::parse(&v.to_vkey()).ok().map(|w| w.to_vkey()), Some(v.to_vkey()));
+            assert_eq!(
+                note::NoteVerifier::parse(&v.to_vkey())
+                    .ok()
+                    .map(|w| w.to_vkey()),
+                Some(v.to_vkey())
+            );
         }
         if let Ok(c) = checkpoint::Checkpoint::parse_text(text) {
             assert_eq!(c.to_text(), text, "a checkpoint has one spelling");

@@ -31,7 +31,8 @@ fuzz_target!(|i: Input| {
     assert_eq!(root, merkle::root_of(&leaves));
     let index = i.index % n;
     let proof = merkle::inclusion_proof(&tree, index, n).expect("inclusion proof");
-    merkle::verify_inclusion(&leaves[index as usize], index, n, &proof, &root).expect("honest proof");
+    merkle::verify_inclusion(&leaves[index as usize], index, n, &proof, &root)
+        .expect("honest proof");
     if !proof.is_empty() {
         let mut bad = proof.clone();
         let k = i.flip as usize % (bad.len() * 256);

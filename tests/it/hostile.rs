@@ -324,7 +324,7 @@ fn slowloris_and_idle_connections_are_closed_within_the_header_timeout() {
         start.elapsed()
     );
     assert!(
-        closed_within(&mut idle, Duration::from_secs(3)).is_some(),
+        closed_within(&idle, Duration::from_secs(3)).is_some(),
         "an idle keep-alive connection stayed open"
     );
     dribble.join().unwrap();
