@@ -76,7 +76,9 @@ fn json_response(body: String) -> Response {
         .into_response()
 }
 
-fn read_entry(snap: &dyn Snapshot, seq: u64) -> Result<Vec<u8>, ApiError> {
+/// One entry, checked against its leaf hash (by the store) and bound to the root of the stored
+/// tree by its inclusion proof, which the store's nodes must give.
+fn read_entry(st: &AppState, snap: &dyn Snapshot, seq: u64) -> Result<Vec<u8>, ApiError> {
     if seq >= snap.size() {
         return Err(ApiError::not_found(
             "not-found.entry",
@@ -86,7 +88,19 @@ fn read_entry(snap: &dyn Snapshot, seq: u64) -> Result<Vec<u8>, ApiError> {
             ),
         ));
     }
-    Ok(snap.entries(seq, seq + 1)?.pop().unwrap_or_default())
+    let bytes = snap.entries(seq, seq + 1)?.pop().unwrap_or_default();
+    let size = snap.size();
+    let nodes = st.nodes(snap);
+    let proof = merkle::inclusion_proof(&nodes, seq, size).map_err(proof_error)?;
+    let root = merkle::root_at(&nodes, size)?;
+    merkle::verify_inclusion(&entry::entry_hash(&bytes), seq, size, &proof, &root).map_err(
+        |e| {
+            ApiError::storage(format!(
+                "entry {seq} does not match the stored tree ({e}): the store is damaged"
+            ))
+        },
+    )?;
+    Ok(bytes)
 }
 
 fn render(bytes: &[u8], seq: u64) -> Result<String, ApiError> {
@@ -328,7 +342,7 @@ impl EntryStream {
     ))]
 pub async fn entry(State(st): State<AppState>, P(seq): P<u64>) -> Result<Response, ApiError> {
     let snap = st.store().snapshot()?;
-    let bytes = read_entry(&*snap, seq)?;
+    let bytes = read_entry(&st, &*snap, seq)?;
     Ok(json_response(render(&bytes, seq)?))
 }
 
@@ -344,7 +358,7 @@ pub async fn event(State(st): State<AppState>, P(id): P<String>) -> Result<Respo
     let seq = snap.seq_of_event(&id)?.ok_or_else(|| {
         ApiError::not_found("not-found.event", format!("no entry carries event {id:?}"))
     })?;
-    let bytes = read_entry(&*snap, seq)?;
+    let bytes = read_entry(&st, &*snap, seq)?;
     Ok(json_response(render(&bytes, seq)?))
 }
 
