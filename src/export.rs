@@ -23,6 +23,9 @@ pub enum ExportError {
     Store(#[from] StoreError),
     #[error("not a kordon export: {0}")]
     Format(String),
+    /// The entry stream breaks inside an entry (SPEC.md, "Export bundle": `export.format`).
+    #[error("the export is cut short inside an entry: {0}")]
+    CutShort(String),
     #[error("the ledger is empty; nothing to export")]
     Empty,
 }
@@ -71,12 +74,29 @@ pub fn write(store: &dyn Store, vkey: &str, out: &mut dyn Write) -> Result<u64, 
     Ok(size)
 }
 
+/// Reads until `buf` is full or the input ends; returns how many bytes were read.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
 /// The header of an export, and a reader positioned at its first entry.
 pub struct ExportReader<R: Read> {
     pub vkey: String,
     pub checkpoint: Vec<u8>,
     inner: BufReader<R>,
     read: u64,
+    /// Set once the stream broke inside an entry: every later read reports the same break,
+    /// so a reader that judges the entries before it first still hears of it.
+    broken: Option<String>,
 }
 
 impl<R: Read> ExportReader<R> {
@@ -121,31 +141,40 @@ impl<R: Read> ExportReader<R> {
             checkpoint,
             inner,
             read: 0,
+            broken: None,
         })
     }
 
-    /// The next entry, `None` at the end of the file.
+    /// The next entry, `None` at the end of the file. An entry cut short (a lone length byte,
+    /// or fewer bytes than its length says) is an error, and stays one: the stream ends there.
     pub fn next_entry(&mut self) -> Result<Option<Vec<u8>>, ExportError> {
+        if let Some(why) = &self.broken {
+            return Err(ExportError::CutShort(why.clone()));
+        }
         let mut len = [0u8; 2];
-        match self.inner.read(&mut len[..1])? {
-            0 => return Ok(None),
-            _ => self
-                .inner
-                .read_exact(&mut len[1..])
-                .map_err(|_| self.cut())?,
+        if read_full(&mut self.inner, &mut len[..1])? == 0 {
+            return Ok(None);
+        }
+        if read_full(&mut self.inner, &mut len[1..])? < 1 {
+            return Err(
+                self.cut("the file ends after the first byte of its two-byte length".into())
+            );
         }
         let n = u16::from_be_bytes(len) as usize;
         debug_assert!(n <= MAX_ENTRY_LEN);
         let mut e = vec![0u8; n];
-        self.inner.read_exact(&mut e).map_err(|_| self.cut())?;
+        let got = read_full(&mut self.inner, &mut e)?;
+        if got < n {
+            return Err(self.cut(format!(
+                "its length says {n} bytes, but the file ends after {got} of them"
+            )));
+        }
         self.read += 1;
         Ok(Some(e))
     }
 
-    fn cut(&self) -> ExportError {
-        ExportError::Format(format!(
-            "entry {} is cut short (the file is truncated)",
-            self.read
-        ))
+    fn cut(&mut self, why: String) -> ExportError {
+        self.broken = Some(why.clone());
+        ExportError::CutShort(why)
     }
 }

@@ -203,9 +203,12 @@ pub fn terminal_safe(s: &str) -> std::borrow::Cow<'_, str> {
 /// Resolves `DATE|N` to a point; `today` overrides the point's day.
 pub fn point(h: &History, s: &str, today: Option<Date>) -> Result<Point, QueryError> {
     let p = if !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()) {
-        let n: u64 = s
-            .parse()
-            .map_err(|_| QueryError::BadRequest(format!("{s} is not a number of entries")))?;
+        // One spelling of a count: `007` is not 7 entries.
+        let n = crate::core::types::parse_canonical_u64(s).ok_or_else(|| {
+            QueryError::BadRequest(format!(
+                "{s} is not a number of entries: write it without leading zeros"
+            ))
+        })?;
         if n > h.size() {
             return bad(format!(
                 "the ledger has {} entries; {n} is beyond it",

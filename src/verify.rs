@@ -85,7 +85,8 @@ pub struct Options<'a> {
     pub progress: &'a (dyn Fn(u64) + Sync),
 }
 
-/// A source of entries in order; an empty chunk means the end.
+/// A source of entries in order; an empty chunk means the end. A source that breaks after
+/// some entries of a chunk returns those entries, and the error on the next call.
 pub trait EntrySource {
     fn next_chunk(&mut self, max: usize) -> Result<Vec<Vec<u8>>, String>;
 }
@@ -147,9 +148,11 @@ fn run(
         let want = CHUNK
             .min((cp.size - position).min(usize::MAX as u64) as usize)
             .max(1);
+        // A stream that breaks inside an entry is blamed on that entry's position; the source
+        // returns the whole entries before the break first, so they are judged before it.
         let raw = source
             .next_chunk(want)
-            .map_err(|e| Failure::new("export.format", e))?;
+            .map_err(|e| Failure::at(position, "export.format", e))?;
         if raw.is_empty() {
             break;
         }
@@ -294,6 +297,12 @@ fn check_trusted(
             format!("the trusted checkpoint does not verify with the ledger key: {e}"),
         )
     })?;
+    if t.size == 0 {
+        return Err(Failure::new(
+            "ledger.empty",
+            "the trusted checkpoint covers no entries, so it proves nothing: trust a checkpoint of a ledger that has at least its genesis",
+        ));
+    }
     if t.size > current.size {
         return Err(Failure::at(
             current.size,
@@ -331,9 +340,12 @@ impl<R: std::io::Read> EntrySource for ExportSource<R> {
     fn next_chunk(&mut self, max: usize) -> Result<Vec<Vec<u8>>, String> {
         let mut out = Vec::with_capacity(max);
         while out.len() < max {
-            match self.0.next_entry().map_err(|e| e.to_string())? {
-                Some(e) => out.push(e),
-                None => break,
+            match self.0.next_entry() {
+                Ok(Some(e)) => out.push(e),
+                Ok(None) => break,
+                // The reader keeps reporting the break, so the next call returns it.
+                Err(_) if !out.is_empty() => break,
+                Err(e) => return Err(e.to_string()),
             }
         }
         Ok(out)

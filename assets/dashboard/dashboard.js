@@ -314,6 +314,9 @@
     });
   }
 
+  /* A sequence number in its one spelling: digits, no sign, no leading zeros. */
+  var SEQ = /^(0|[1-9][0-9]*)$/;
+
   /* C2SP verifier key: name+keyid+base64(0x01 ‖ key), split at the first two '+'. */
   function parseVkey(text) {
     text = String(text).trim();
@@ -463,7 +466,8 @@
           s1done = true;
           all = s1.done(ok) && all;
           // The entry.
-          var url = /^[0-9]+$/.test(ref) ? '/entries/' + ref : '/events/' + encodeURIComponent(ref);
+          // A sequence number has one spelling (SPEC.md §1): anything else, 007 too, is an event id.
+          var url = SEQ.test(ref) ? '/entries/' + ref : '/events/' + encodeURIComponent(ref);
           return fetchOk(url, 'json');
         })
         .then(function (json) {
@@ -471,7 +475,7 @@
           if (entry.length < 115 || entry[0] !== 1) throw new Error('not a version 1 entry');
           var view = new DataView(entry.buffer, entry.byteOffset, entry.byteLength);
           seq = Number(view.getBigUint64(1));
-          if (/^[0-9]+$/.test(ref) && seq !== Number(ref)) throw new Error('the server sent entry ' + seq + ' for ' + ref);
+          if (SEQ.test(ref) && seq !== Number(ref)) throw new Error('the server sent entry ' + seq + ' for ' + ref);
           sig = entry.slice(49, 113);
           event = entry.slice(113);
           return sha256(concat(new Uint8Array([0]), entry));

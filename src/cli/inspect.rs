@@ -11,13 +11,21 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 
+/// A sequence number or a count as an argument: digits only, without sign or leading zeros, the
+/// one spelling SPEC.md gives every number (so `+1` and `01` are not entry 1).
+fn number(s: &str) -> Result<u64, String> {
+    crate::core::types::parse_canonical_u64(s).ok_or_else(|| {
+        format!("{s:?} is not a number: write it in plain digits, without sign or leading zeros")
+    })
+}
+
 #[derive(Debug, Args)]
 pub struct LogArgs {
     /// First sequence number to show.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = number)]
     from: u64,
     /// How many entries to show at most.
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, value_parser = number)]
     limit: u64,
     /// One JSON object per line: seq, recorded_at, leaf hash, signature, and the event.
     #[arg(long)]
@@ -106,12 +114,19 @@ fn genesis_vkey(snap: &dyn crate::store::Snapshot) -> Result<Option<String>> {
 pub enum ProofCommand {
     /// Prove that entry SEQ is in the tree of SIZE entries (default: the whole ledger).
     Inclusion {
+        #[arg(value_parser = number)]
         seq: u64,
-        #[arg(long)]
+        #[arg(long, value_parser = number)]
         size: Option<u64>,
     },
-    /// Prove that the tree of SIZE1 entries is a prefix of the tree of SIZE2 entries.
-    Consistency { size1: u64, size2: Option<u64> },
+    /// Prove that the tree of SIZE1 entries (at least 1) is a prefix of the tree of SIZE2
+    /// entries (default: the whole ledger).
+    Consistency {
+        #[arg(value_parser = number)]
+        size1: u64,
+        #[arg(value_parser = number)]
+        size2: Option<u64>,
+    },
 }
 
 pub fn proof(data: &Path, p: ProofCommand) -> Result<u8> {
@@ -146,6 +161,11 @@ pub fn proof(data: &Path, p: ProofCommand) -> Result<u8> {
         }
         ProofCommand::Consistency { size1, size2 } => {
             let size2 = check(size2.unwrap_or(have))?;
+            // SPEC.md, "Merkle tree": the empty tree is a prefix of every tree, so a proof
+            // from size 0 proves nothing, and verifiers refuse one.
+            if size1 == 0 || size1 > size2 {
+                bail!("size1 must be between 1 and size2 ({size2}); it is {size1}");
+            }
             let proof =
                 merkle::consistency_proof(&nodes, size1, size2).map_err(|e| anyhow!("{e}"))?;
             let r1 = merkle::root_at(&nodes, check(size1)?)?;
@@ -229,11 +249,17 @@ pub fn verify(data: &Path, a: VerifyArgs) -> Result<u8> {
         trusted: trusted.as_deref(),
         progress: &progress,
     };
+    let mut ignored_line = None;
     let report = match &a.export {
         Some(path) => {
             let file =
                 std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
             let reader = ExportReader::open(file).with_context(|| path.display().to_string())?;
+            // With --key, the export's own key line is only a claim and is ignored (SPEC.md,
+            // "Export bundle"); say so when it names another key.
+            if a.key.as_ref().is_some_and(|k| *k != reader.vkey) {
+                ignored_line = Some(reader.vkey.clone());
+            }
             let vkey = pinned_key(&a.key, &reader.vkey)?;
             let cp = reader.checkpoint.clone();
             if let Ok(c) = crate::core::checkpoint::parse_unverified(&cp) {
@@ -262,6 +288,11 @@ pub fn verify(data: &Path, a: VerifyArgs) -> Result<u8> {
         }
     };
     bar.finish_and_clear();
+    if let Some(line) = ignored_line {
+        eprintln!(
+            "note: the export names another verifier key ({line:?}); it was ignored, and the key given with --key was used"
+        );
+    }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else if report.valid {

@@ -146,7 +146,8 @@ pub struct InitArgs {
     /// The registrar's private key (PKCS#8 PEM), e.g. from `kordon key new`.
     #[arg(long, env = "KORDON_KEY")]
     pub key: PathBuf,
-    /// IANA time zone in which calendar dates (deadlines) are read.
+    /// IANA time zone in which calendar dates (deadlines) are read: a name of tzdata 2026f,
+    /// case-sensitive, such as Europe/Kyiv or UTC (events/vectors/time-zones.txt lists them).
     #[arg(long, default_value = "Europe/Kyiv")]
     pub time_zone: String,
     /// How long after its claimed time an event may still be recorded, in seconds.

@@ -31,6 +31,7 @@ const KEEPALIVE: Duration = Duration::from_secs(15);
 pub struct FeedQuery {
     /// The first sequence number to send (default: the next entry to be recorded).
     /// `Last-Event-ID` takes precedence: the stream then starts after that entry.
+    #[serde(default, deserialize_with = "super::read::number::optional")]
     pub from: Option<u64>,
 }
 
@@ -56,7 +57,7 @@ pub async fn feed(
         .map(|v| {
             v.to_str()
                 .ok()
-                .and_then(|s| s.trim().parse::<u64>().ok())
+                .and_then(|s| super::read::number::header(s.trim()))
                 .ok_or_else(|| {
                     ApiError::bad_parameter("Last-Event-ID must be an entry's sequence number")
                 })

@@ -22,6 +22,48 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
+/// Sequence numbers, tree sizes and counts in paths and query parameters have one spelling,
+/// as every number in SPEC.md does: plain digits, no sign, no leading zeros. `/entries/+1` and
+/// `/entries/01` are refused (400 `request.parameter`), never read as entry 1.
+pub mod number {
+    use serde::{Deserialize, Deserializer};
+
+    fn parse<E: serde::de::Error>(s: &str) -> Result<u64, E> {
+        crate::core::types::parse_canonical_u64(s).ok_or_else(|| {
+            E::custom(format!(
+                "{s:?} is not a number: write it in plain digits, without sign or leading zeros"
+            ))
+        })
+    }
+
+    /// A sequence number in a path (`/entries/{seq}`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Seq(pub u64);
+
+    impl<'de> Deserialize<'de> for Seq {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Seq, D::Error> {
+            parse(&String::deserialize(d)?).map(Seq)
+        }
+    }
+
+    /// A required number in a query (`#[serde(deserialize_with = "number::required")]`).
+    pub fn required<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        parse(&String::deserialize(d)?)
+    }
+
+    /// An optional number in a query (with `#[serde(default)]`).
+    pub fn optional<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        parse(&String::deserialize(d)?).map(Some)
+    }
+
+    /// A number in a header value (`Last-Event-ID`).
+    pub fn header(s: &str) -> Option<u64> {
+        crate::core::types::parse_canonical_u64(s)
+    }
+}
+
+use number::Seq;
+
 /// The most entries one `GET /entries` answers.
 pub const MAX_RANGE: u64 = 1000;
 
@@ -155,8 +197,10 @@ pub async fn index(
 #[into_params(parameter_in = Query)]
 pub struct RangeQuery {
     /// The first sequence number (default 0).
+    #[serde(default, deserialize_with = "number::optional")]
     pub from: Option<u64>,
     /// How many entries at most (default 100, at most 1000).
+    #[serde(default, deserialize_with = "number::optional")]
     pub limit: Option<u64>,
 }
 
@@ -340,7 +384,7 @@ impl EntryStream {
         (status = 200, description = "The entry", body = EntryJson),
         (status = 404, description = "No such entry (not-found.entry)", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn entry(State(st): State<AppState>, P(seq): P<u64>) -> Result<Response, ApiError> {
+pub async fn entry(State(st): State<AppState>, P(Seq(seq)): P<Seq>) -> Result<Response, ApiError> {
     let snap = st.store().snapshot()?;
     let bytes = read_entry(&st, &*snap, seq)?;
     Ok(json_response(render(&bytes, seq)?))
@@ -372,7 +416,10 @@ pub async fn event(State(st): State<AppState>, P(id): P<String>) -> Result<Respo
         (status = 200, description = "The receipt", body = Receipt),
         (status = 404, description = "No such entry (not-found.entry)", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn receipt(State(st): State<AppState>, P(seq): P<u64>) -> Result<Response, ApiError> {
+pub async fn receipt(
+    State(st): State<AppState>,
+    P(Seq(seq)): P<Seq>,
+) -> Result<Response, ApiError> {
     let head = st.head();
     if seq >= head.size {
         return Err(ApiError::not_found(
@@ -396,8 +443,10 @@ pub async fn receipt(State(st): State<AppState>, P(seq): P<u64>) -> Result<Respo
 #[into_params(parameter_in = Query)]
 pub struct InclusionQuery {
     /// The entry's sequence number.
+    #[serde(deserialize_with = "number::required")]
     pub seq: u64,
     /// The tree size (default: the latest checkpoint's).
+    #[serde(default, deserialize_with = "number::optional")]
     pub size: Option<u64>,
 }
 
@@ -476,8 +525,10 @@ pub async fn inclusion(
 #[into_params(parameter_in = Query)]
 pub struct ConsistencyQuery {
     /// The smaller tree size (at least 1).
+    #[serde(deserialize_with = "number::required")]
     pub size1: u64,
     /// The larger tree size (default: the latest checkpoint's).
+    #[serde(default, deserialize_with = "number::optional")]
     pub size2: Option<u64>,
 }
 

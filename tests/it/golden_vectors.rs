@@ -67,6 +67,11 @@ fn leaf(entry: &[u8]) -> [u8; 32] {
 
 /// The export layout (SPEC.md, "Export bundle"), written without the library.
 fn export(vkey: &str, checkpoint: &str, entries: &[Vec<u8>]) -> Vec<u8> {
+    export_with(vkey, checkpoint, entries, &[])
+}
+
+/// The export layout with `tail` after the last entry (a stream cut short).
+fn export_with(vkey: &str, checkpoint: &str, entries: &[Vec<u8>], tail: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(b"kordon-export/v1\n");
     out.extend_from_slice(vkey.as_bytes());
@@ -78,12 +83,23 @@ fn export(vkey: &str, checkpoint: &str, entries: &[Vec<u8>]) -> Vec<u8> {
         out.extend_from_slice(&(e.len() as u16).to_be_bytes());
         out.extend_from_slice(e);
     }
+    out.extend_from_slice(tail);
     out
 }
 
 fn verify(export: &[u8], trusted: Option<&[u8]>) -> kordon::verify::Report {
+    verify_pinned(export, None, trusted)
+}
+
+/// Verifies with `pinned` as the ledger's key when given (`kordon verify --key`), else with
+/// the export's own key line.
+fn verify_pinned(
+    export: &[u8],
+    pinned: Option<&str>,
+    trusted: Option<&[u8]>,
+) -> kordon::verify::Report {
     let reader = kordon::export::ExportReader::open(export).expect("export header");
-    let vkey = reader.vkey.clone();
+    let vkey = pinned.map_or_else(|| reader.vkey.clone(), str::to_string);
     let cp = reader.checkpoint.clone();
     let mut src = kordon::verify::ExportSource(reader);
     kordon::verify::verify(
@@ -314,6 +330,32 @@ fn the_export_verifies() {
     assert_eq!(report.trusted_size, Some(3));
 }
 
+/// A case of must-fail.json or must-pass.json run through the verifier as an export: the
+/// base entries and the case's own, its key line (and the key the reader pins, when they
+/// differ), its checkpoints and any bytes after the last entry.
+fn run_case(base: &[Vec<u8>], c: &Value) -> kordon::verify::Report {
+    let name = s(c, "name");
+    let n = u(c, "base_entries") as usize;
+    let mut all = base[..n].to_vec();
+    for e in c["entries_hex"].as_array().expect("entries_hex") {
+        all.push(hex::decode(e.as_str().expect("hex")).expect("hex"));
+    }
+    if let Some(ev) = c["event"].as_str() {
+        let last = all.last().expect("an entry carries the event");
+        assert_eq!(&last[113..], ev.as_bytes(), "{name}: event");
+        assert_eq!(hex::encode(&last[49..113]), s(c, "signature_hex"), "{name}");
+    }
+    let key = s(c, "verifier_key");
+    let line = c["export_key_line"].as_str();
+    let tail = c["export_tail_hex"]
+        .as_str()
+        .map(|t| hex::decode(t).expect("hex"))
+        .unwrap_or_default();
+    let bytes = export_with(line.unwrap_or(key), s(c, "checkpoint"), &all, &tail);
+    let trusted = c["trusted_checkpoint"].as_str().map(str::as_bytes);
+    verify_pinned(&bytes, line.map(|_| key), trusted)
+}
+
 #[test]
 fn every_must_fail_case_is_rejected_with_its_code() {
     let ledger = json("ledger.json");
@@ -321,25 +363,13 @@ fn every_must_fail_case_is_rejected_with_its_code() {
     let doc = json("must-fail.json");
     assert_eq!(doc["base"], "ledger.json");
     let cases = doc["cases"].as_array().expect("cases");
-    assert!(cases.len() >= 40, "only {} cases", cases.len());
+    assert!(cases.len() >= 80, "only {} cases", cases.len());
     let mut codes = std::collections::BTreeSet::new();
     let mut names = std::collections::BTreeSet::new();
     for c in cases {
         let name = s(c, "name");
         assert!(names.insert(name.to_string()), "case {name} twice");
-        let n = u(c, "base_entries") as usize;
-        let mut all = base[..n].to_vec();
-        for e in c["entries_hex"].as_array().expect("entries_hex") {
-            all.push(hex::decode(e.as_str().expect("hex")).expect("hex"));
-        }
-        if let Some(ev) = c["event"].as_str() {
-            let last = all.last().expect("an entry carries the event");
-            assert_eq!(&last[113..], ev.as_bytes(), "{name}: event");
-            assert_eq!(hex::encode(&last[49..113]), s(c, "signature_hex"), "{name}");
-        }
-        let bytes = export(s(c, "verifier_key"), s(c, "checkpoint"), &all);
-        let trusted = c["trusted_checkpoint"].as_str().map(str::as_bytes);
-        let report = verify(&bytes, trusted);
+        let report = run_case(&base, c);
         assert!(!report.valid, "must-fail case {name} was accepted");
         let f = report.failure.expect("a failure");
         assert_eq!(f.code, s(c, "expected_code"), "{name}: {}", f.message);
@@ -373,7 +403,110 @@ fn every_must_fail_case_is_rejected_with_its_code() {
         "body.roles",
         "body.update.empty",
         "handover.same-lead",
+        "export.format",
+        "genesis.time-zone",
+        "text.required",
+        "checkpoint.trusted-signature",
+        "checkpoint.size",
+        "genesis.ledger-key",
     ] {
         assert!(codes.contains(code), "no must-fail case reports {code}");
     }
+}
+
+#[test]
+fn every_must_pass_case_is_accepted() {
+    let ledger = json("ledger.json");
+    let base = ledger_entries(&ledger);
+    let doc = json("must-pass.json");
+    assert_eq!(doc["base"], "ledger.json");
+    let cases = doc["cases"].as_array().expect("cases");
+    assert!(cases.len() >= 8, "only {} cases", cases.len());
+    let mut names = std::collections::BTreeSet::new();
+    for c in cases {
+        let name = s(c, "name");
+        assert!(names.insert(name.to_string()), "case {name} twice");
+        let report = run_case(&base, c);
+        assert!(report.valid, "must-pass case {name}: {:?}", report.failure);
+        assert_eq!(report.entries_verified, u(c, "entries_verified"), "{name}");
+        assert_eq!(report.root.as_deref(), Some(s(c, "root_hex")), "{name}");
+    }
+    // The pairs the decisions come in: each must-pass case has must-fail cases beside it.
+    let fails = json("must-fail.json");
+    let failing: std::collections::BTreeSet<&str> = fails["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c| s(c, "name"))
+        .collect();
+    for pair in [
+        "time-last-second",
+        "genesis-time-zone-lowercase",
+        "text-zero-width-space",
+        "cosignature-name-white-space",
+        "checkpoint-control-character",
+    ] {
+        assert!(failing.contains(pair), "no must-fail case {pair}");
+    }
+}
+
+#[test]
+fn every_proof_case_is_refused() {
+    let ledger = json("ledger.json");
+    let leaves: Vec<Hash> = ledger["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| hash(e, "leaf_hash_hex"))
+        .collect();
+    let doc = json("proofs-must-fail.json");
+    let cases = doc["cases"].as_array().expect("cases");
+    let mut kinds = std::collections::BTreeSet::new();
+    for c in cases {
+        let name = s(c, "name");
+        let proof = hashes(&c["proof_hex"]);
+        let refused = match s(c, "kind") {
+            "consistency" => merkle::verify_consistency(
+                u(c, "size1"),
+                u(c, "size2"),
+                &hash(c, "root1_hex"),
+                &hash(c, "root2_hex"),
+                &proof,
+            )
+            .is_err(),
+            "inclusion" => {
+                let seq = u(c, "seq");
+                assert_eq!(
+                    hash(c, "leaf_hash_hex"),
+                    leaves[(seq as usize).min(leaves.len() - 1)],
+                    "{name}: a leaf of the ledger"
+                );
+                merkle::verify_inclusion(
+                    &hash(c, "leaf_hash_hex"),
+                    seq,
+                    u(c, "size"),
+                    &proof,
+                    &hash(c, "root_hex"),
+                )
+                .is_err()
+            }
+            other => panic!("{name}: unknown kind {other}"),
+        };
+        assert!(refused, "proof case {name} was accepted");
+        kinds.insert(s(c, "kind").to_string());
+    }
+    assert_eq!(kinds.len(), 2);
+    let names: Vec<&str> = cases.iter().map(|c| s(c, "name")).collect();
+    assert!(names.contains(&"consistency-zero-zero"), "{names:?}");
+}
+
+#[test]
+fn the_time_zone_list_is_the_one_the_rules_use() {
+    let text = String::from_utf8(read("time-zones.txt")).expect("UTF-8");
+    let listed: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    let core: Vec<&str> = kordon::core::timezone::names().collect();
+    assert_eq!(listed, core);
+    assert!(listed.contains(&"Europe/Kyiv") && listed.contains(&"Europe/Kiev"));
+    assert!(listed.contains(&"UTC") && !listed.contains(&"utc"));
+    assert!(!listed.contains(&"Etc/Unknown") && !listed.contains(&"Factory"));
 }

@@ -19,6 +19,7 @@ mod server;
 mod server_cli;
 mod server_views;
 mod soak;
+mod spec;
 mod store_conformance;
 mod tamper;
 mod untrusted;

@@ -13,11 +13,19 @@ pub const FORMAT_VERSION: u64 = 1;
 /// IEEE 754 doubles, which are exact only up to 2^53 - 1.
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
+/// The deepest an event may nest arrays and objects (SPEC.md, "Canonical JSON", step 1); the
+/// event object itself is the first level.
+pub const MAX_DEPTH: usize = 128;
+
 /// Why event bytes are not a well-formed event.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum FormatError {
     #[error("not JSON: {0}")]
     Json(String),
+    #[error(
+        "nested {0} levels deep; an event nests arrays and objects at most {MAX_DEPTH} levels"
+    )]
+    Depth(usize),
     #[error("not in RFC 8785 canonical form (kordon signs and stores canonical bytes only)")]
     NotCanonical,
     #[error(
@@ -162,8 +170,7 @@ fn check_numbers(v: &Value) -> Result<(), FormatError> {
 /// and a body of the right shape. Verification never re-serializes what it stores; this check
 /// only proves the bytes are the one canonical encoding of what they say.
 pub fn parse(bytes: &[u8]) -> Result<Event, FormatError> {
-    let value: Value =
-        serde_json::from_slice(bytes).map_err(|e| FormatError::Json(e.to_string()))?;
+    let value = parse_json(bytes)?;
     if canonical(&value)? != bytes {
         return Err(FormatError::NotCanonical);
     }
@@ -190,6 +197,54 @@ pub fn parse(bytes: &[u8]) -> Result<Event, FormatError> {
         at,
         body,
     })
+}
+
+/// Parses untrusted bytes as one JSON value nested at most `MAX_DEPTH` levels. serde_json's
+/// own limit refuses the 128th level, so the depth is measured first and its limit lifted.
+fn parse_json(bytes: &[u8]) -> Result<Value, FormatError> {
+    // Counting every `[` and `{` is a vectorized pass and bounds the depth; only an event with
+    // more than MAX_DEPTH of them (in strings, say) pays for the exact scan.
+    let brackets = bytes.iter().filter(|b| matches!(b, b'[' | b'{')).count();
+    if brackets > MAX_DEPTH {
+        let depth = nesting_depth(bytes);
+        if depth > MAX_DEPTH {
+            return Err(FormatError::Depth(depth));
+        }
+    }
+    let json = |e: serde_json::Error| FormatError::Json(e.to_string());
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    de.disable_recursion_limit();
+    let value = Value::deserialize(&mut de).map_err(json)?;
+    de.end().map_err(json)?;
+    Ok(value)
+}
+
+/// How deep `[` and `{` nest outside strings: exact for JSON, and for bytes that are not JSON
+/// at least as deep as a parser gets before it refuses them.
+fn nesting_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// Parses event bytes already verified when they were appended (the local store), skipping
@@ -793,6 +848,32 @@ mod tests {
             canonical(&v).unwrap(),
             serde_json_canonicalizer::to_vec(&v).unwrap()
         );
+    }
+
+    #[test]
+    fn nesting_is_allowed_to_exactly_128_levels() {
+        // The envelope is level 1 and the body level 2; an unknown body member "x" holds the
+        // rest. The bytes are canonical, so the depth alone decides between the two faults:
+        // at 128 levels the shape check refuses "x", at 129 the depth check comes first.
+        let s = String::from_utf8(sample()).unwrap();
+        let nested = |levels: usize| {
+            let arrays = levels - 2;
+            let x = format!("{}{}", "[".repeat(arrays), "]".repeat(arrays));
+            s.replace(r#""AP-2026/2.1"}"#, &format!(r#""AP-2026/2.1","x":{x}}}"#))
+        };
+        assert_eq!(nesting_depth(nested(128).as_bytes()), 128);
+        let at_limit = parse(nested(128).as_bytes()).unwrap_err();
+        assert!(matches!(at_limit, FormatError::Body { .. }), "{at_limit}");
+        assert_eq!(parse(nested(129).as_bytes()), Err(FormatError::Depth(129)));
+        // Brackets inside strings do not count, nor do escaped quotes end a string.
+        assert_eq!(nesting_depth(br#"{"a":"[[[{{{\"[","b":[{}]}"#), 3);
+        // An event with many brackets in its texts is judged by its real depth.
+        let texty = s.replace("AP-2026/2.1", &"[{".repeat(200));
+        assert!(matches!(
+            parse(texty.as_bytes()),
+            Err(FormatError::Body { .. })
+        ));
+        assert!(parse(&vec![b'['; 100_000]).is_err());
     }
 
     #[test]

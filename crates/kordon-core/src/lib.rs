@@ -16,5 +16,7 @@ pub mod note;
 pub mod projection;
 pub mod receipt;
 pub mod rules;
+pub mod text;
 pub mod tiles;
+pub mod timezone;
 pub mod types;

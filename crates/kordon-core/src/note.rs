@@ -193,14 +193,20 @@ impl NoteVerifier {
                 problem: "missing '+' after the key id",
             })?;
         check_name(name)?;
-        if id_hex.len() != 8 {
+        // Hex is lowercase (SPEC.md, "Conventions"): one key has one verifier key text, so an
+        // uppercase key ID is refused rather than read as the same key.
+        if id_hex.len() != 8
+            || !id_hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             return Err(NoteError::MalformedVerifierKey {
-                problem: "key id is not 8 hexadecimal digits",
+                problem: "key id is not 8 lowercase hexadecimal digits",
             });
         }
         let mut found = [0u8; 4];
         hex::decode_to_slice(id_hex, &mut found).map_err(|_| NoteError::MalformedVerifierKey {
-            problem: "key id is not 8 hexadecimal digits",
+            problem: "key id is not 8 lowercase hexadecimal digits",
         })?;
         let key = BASE64
             .decode(key_b64)
@@ -489,6 +495,15 @@ mod tests {
             NoteVerifier::parse(&short),
             Err(NoteError::MalformedVerifierKey { .. })
         ));
+        // The same key with its key ID in uppercase: a second spelling, refused.
+        let upper = format!("{name}+{}+{key}", id.to_uppercase());
+        assert_ne!(upper, vkey, "the test key's id has a letter");
+        assert_eq!(
+            NoteVerifier::parse(&upper),
+            Err(NoteError::MalformedVerifierKey {
+                problem: "key id is not 8 lowercase hexadecimal digits"
+            })
+        );
         for bad in [
             "",
             "name",

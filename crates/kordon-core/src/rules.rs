@@ -32,9 +32,15 @@ fn ensure(cond: bool, rule: &'static str, msg: impl FnOnce() -> String) -> Resul
     }
 }
 
+/// A required text holds at least one visible character (SPEC.md, "Value formats"): not only
+/// white space, controls, format or default-ignorable characters such as U+200B.
 fn non_empty(s: &str, field: &str) -> Result<(), RuleError> {
-    ensure(!s.trim().is_empty(), "text.required", || {
-        format!("{field} must not be empty")
+    ensure(crate::text::has_visible(s), "text.required", || {
+        if s.is_empty() {
+            format!("{field} must not be empty")
+        } else {
+            format!("{field} must hold a visible character; it has only white space, control, format or other invisible characters")
+        }
     })
 }
 
@@ -1051,27 +1057,29 @@ fn check_genesis(
                 return fail("genesis.ledger-key", format!("ledger key: {e}"));
             }
         }
-        Err(e) => {
-            return fail(
-                "genesis.ledger-key",
-                format!("ledger key {:?}: {e}", g.ledger_key),
-            )
-        }
+        // Not a verifier key at all (SPEC.md, "Verifier key"): the same fault as a malformed
+        // verifier key given to the verifier.
+        Err(e) => return fail("key.invalid", format!("ledger key {:?}: {e}", g.ledger_key)),
     }
-    ensure(
-        jiff::tz::TimeZone::get(&g.time_zone).is_ok(),
-        "genesis.time-zone",
-        || {
-            format!(
-                "unknown time zone {:?} (use an IANA name such as Europe/Kyiv)",
-                g.time_zone
-            )
-        },
-    )?;
+    check_time_zone(&g.time_zone)?;
     non_empty(&g.registrar.name_uk, "name_uk")?;
     non_empty(&g.registrar.name_en, "name_en")?;
     non_empty(&g.registrar.kind, "kind")?;
     check_time(&g.policy, recorded_at, ev.at)
+}
+
+/// A genesis time zone is a name of the IANA database release kordon lists, exactly as listed.
+fn check_time_zone(name: &str) -> Result<(), RuleError> {
+    ensure(crate::timezone::is_valid(name), "genesis.time-zone", || {
+        let hint = match crate::timezone::suggestion(name) {
+            Some(s) => format!("names are case-sensitive: write {s}"),
+            None => format!(
+                "use a name of the IANA time zone database {}, such as Europe/Kyiv",
+                crate::timezone::TZDATA_RELEASE
+            ),
+        };
+        format!("unknown time zone {name:?} ({hint})")
+    })
 }
 
 /// An origin is the checkpoint's first line and the ledger key's name: printable ASCII, no

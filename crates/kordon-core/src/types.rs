@@ -191,6 +191,45 @@ impl fmt::Debug for Date {
     }
 }
 
+/// Parses a count or a sequence number in its one spelling (SPEC.md, "Conventions"): ASCII
+/// decimal digits, no sign, no leading zero (`0` is written only for zero itself), at most
+/// 2^64 − 1. `+1`, `01`, ` 1` and `1.0` are refused, so every number has exactly one text.
+pub fn parse_canonical_u64(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    let plain = !b.is_empty() && b.iter().all(u8::is_ascii_digit) && (b.len() == 1 || b[0] != b'0');
+    // Only digits remain, so the one way to fail is overflow.
+    plain.then(|| s.parse().ok()).flatten()
+}
+
+/// The last instant the time grammar can write: 9999-12-31T23:59:59.999Z.
+pub const MAX_EVENT_TIME: Millis = Millis(253_402_300_799_999);
+
+/// Days from 1970-01-01 to the proleptic Gregorian date `y-m-d` (H. Hinnant's
+/// `days_from_civil`), for `y` in 1970..=9999 and a valid `m` and `d`.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date `days` after 1970-01-01 (H. Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
 /// An instant in milliseconds since the Unix epoch (UTC). Entries carry it as a 64-bit integer;
 /// events carry it as RFC 3339 text in UTC (`2026-03-01T10:00:00Z`).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default)]
@@ -198,7 +237,10 @@ pub struct Millis(pub u64);
 
 impl Millis {
     /// Parses the strict RFC 3339 UTC form events use:
-    /// `YYYY-MM-DDTHH:MM:SS` with an optional `.` and 1–9 fraction digits, then `Z`.
+    /// `YYYY-MM-DDTHH:MM:SS` with an optional `.` and 1–9 fraction digits, then `Z`, from
+    /// 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z. The fraction is truncated to
+    /// milliseconds. The conversion is done here, not by a date library, so that every time
+    /// the grammar allows has a value (a library's own range may end before year 9999).
     pub fn parse_rfc3339(s: &str) -> Result<Millis, String> {
         let b = s.as_bytes();
         let base = b.len() >= 20
@@ -211,8 +253,6 @@ impl Millis {
                 .iter()
                 .enumerate()
                 .all(|(i, c)| matches!(i, 4 | 7 | 10 | 13 | 16) || c.is_ascii_digit());
-        // Seconds run 00-59: a leap second ":60" would be a second spelling of ":59".
-        let seconds_ok = b.len() >= 19 && b[17] <= b'5';
         let tail = &b[19.min(b.len())..];
         let tail_ok = tail == b"Z"
             || (tail.len() >= 3
@@ -220,32 +260,63 @@ impl Millis {
                 && tail[0] == b'.'
                 && tail[tail.len() - 1] == b'Z'
                 && tail[1..tail.len() - 1].iter().all(|c| c.is_ascii_digit()));
-        if !(base && tail_ok && seconds_ok) {
+        if !(base && tail_ok) {
             return Err(format!(
                 "{s:?} is not an RFC 3339 UTC time like 2026-03-01T10:00:00Z"
             ));
         }
-        let ts: jiff::Timestamp = s
-            .parse()
-            .map_err(|_| format!("{s:?} is not a valid RFC 3339 time"))?;
-        let ms = ts.as_millisecond();
-        if ms < 0 {
+        let num = |r: std::ops::Range<usize>| -> i64 {
+            b[r].iter().fold(0, |n, c| n * 10 + i64::from(c - b'0'))
+        };
+        let (y, mo, d) = (num(0..4), num(5..7), num(8..10));
+        let (h, mi, sec) = (num(11..13), num(14..16), num(17..19));
+        // The date must exist in the proleptic Gregorian calendar.
+        if jiff::civil::Date::new(y as i16, mo as i8, d as i8).is_err() {
+            return Err(format!("{s:?} is not a valid calendar date and time"));
+        }
+        // Seconds run 00-59: a leap second ":60" would be a second spelling of ":59".
+        if h > 23 || mi > 59 || sec > 59 {
+            return Err(format!(
+                "{s:?} is not a valid time of day (hours 00-23, minutes and seconds 00-59)"
+            ));
+        }
+        if y < 1970 {
             return Err(format!("{s:?} is before 1970"));
         }
-        Ok(Millis(ms as u64))
+        // The first three fraction digits, as milliseconds; the rest is truncated.
+        let frac = if tail.len() > 1 {
+            &tail[1..tail.len() - 1]
+        } else {
+            &[][..]
+        };
+        let ms = frac
+            .iter()
+            .chain(std::iter::repeat(&b'0'))
+            .take(3)
+            .fold(0, |n, c| n * 10 + i64::from(c - b'0'));
+        let seconds = days_from_civil(y, mo, d) * 86_400 + h * 3_600 + mi * 60 + sec;
+        Ok(Millis((seconds * 1_000 + ms) as u64))
     }
 
-    /// Formats as RFC 3339 UTC with millisecond precision when needed.
+    /// Formats as RFC 3339 UTC with millisecond precision when needed; the inverse of
+    /// `parse_rfc3339` for every instant up to `MAX_EVENT_TIME`.
     pub fn to_rfc3339(self) -> String {
-        match jiff::Timestamp::from_millisecond(self.0 as i64) {
-            Ok(ts) => {
-                if self.0 % 1000 == 0 {
-                    ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
-                } else {
-                    ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
-                }
-            }
-            Err(_) => format!("@{}ms", self.0),
+        if self > MAX_EVENT_TIME {
+            return format!("@{}ms", self.0);
+        }
+        let ms = self.0 as i64;
+        let (days, rest) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+        let (y, m, d) = civil_from_days(days);
+        let (h, mi, s, milli) = (
+            rest / 3_600_000,
+            rest / 60_000 % 60,
+            rest / 1_000 % 60,
+            rest % 1_000,
+        );
+        if milli == 0 {
+            format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+        } else {
+            format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
         }
     }
 }
@@ -324,8 +395,74 @@ mod tests {
             "2026-13-01T10:00:00Z",
             "2026-03-01T10:00:00.Z",
             "2026-12-31T23:59:60Z",
+            "2026-03-01T24:00:00Z",
+            "2026-03-01T10:60:00Z",
+            "1969-12-31T23:59:59Z",
+            "2026-02-29T10:00:00Z",
+            "2026-03-01T10:00:00.1234567890Z",
+            "2026-03-01t10:00:00z",
         ] {
             assert!(Millis::parse_rfc3339(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn times_cover_the_whole_grammar() {
+        // The last second the grammar allows has a value, and formats back to its text.
+        let last = Millis::parse_rfc3339("9999-12-31T23:59:59Z").unwrap();
+        assert_eq!(last.0, 253_402_300_799_000);
+        assert_eq!(last.to_rfc3339(), "9999-12-31T23:59:59Z");
+        let max = Millis::parse_rfc3339("9999-12-31T23:59:59.999999999Z").unwrap();
+        assert_eq!(max, MAX_EVENT_TIME);
+        assert_eq!(max.to_rfc3339(), "9999-12-31T23:59:59.999Z");
+        assert_eq!(
+            Millis(MAX_EVENT_TIME.0 + 1).to_rfc3339(),
+            "@253402300800000ms"
+        );
+        assert_eq!(Millis(0).to_rfc3339(), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            Millis::parse_rfc3339("2026-03-31T15:00:00.2509Z")
+                .unwrap()
+                .0
+                % 1000,
+            250
+        );
+        // Agrees with jiff over its range, leap days and century years included.
+        for t in [
+            "1970-01-01T00:00:00Z",
+            "2000-02-29T23:59:59.001Z",
+            "2024-02-29T12:00:00Z",
+            "2100-03-01T00:00:00Z",
+            "2400-02-29T06:30:15.5Z",
+            "9999-12-30T21:00:00Z",
+        ] {
+            let ours = Millis::parse_rfc3339(t).unwrap();
+            let jiffs: jiff::Timestamp = t.parse().unwrap();
+            assert_eq!(ours.0 as i64, jiffs.as_millisecond(), "{t}");
+            assert_eq!(Millis::parse_rfc3339(&ours.to_rfc3339()).unwrap(), ours);
+        }
+    }
+
+    #[test]
+    fn numbers_have_one_spelling() {
+        assert_eq!(parse_canonical_u64("0"), Some(0));
+        assert_eq!(parse_canonical_u64("170"), Some(170));
+        assert_eq!(parse_canonical_u64("18446744073709551615"), Some(u64::MAX));
+        for bad in [
+            "",
+            "+1",
+            "-1",
+            "01",
+            "00",
+            " 1",
+            "1 ",
+            "1.0",
+            "1e3",
+            "0x1",
+            "١",
+            "18446744073709551616",
+        ] {
+            assert_eq!(parse_canonical_u64(bad), None, "{bad:?}");
         }
     }
 }

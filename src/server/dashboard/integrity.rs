@@ -129,8 +129,10 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot, vkey: &str) -> Result<Conten
         E(cx.t(M::needs_js)),
     );
     if let Some(r) = &record {
-        let seq = if !r.is_empty() && r.bytes().all(|c| c.is_ascii_digit()) {
-            r.parse::<u64>().ok()
+        // A number in its one spelling is a sequence number; anything else (`007` too) is
+        // looked up as an event id, as the in-browser verifier does.
+        let seq = if let Some(n) = crate::core::types::parse_canonical_u64(r) {
+            Some(n)
         } else {
             snap.seq_of_event(r)?
         };
