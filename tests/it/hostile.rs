@@ -624,3 +624,47 @@ fn with_a_read_token_refusals_and_readyz_reveal_nothing_to_writers_without_it() 
     // Nothing was written.
     assert_eq!(srv.state.head().size, size);
 }
+
+#[test]
+fn under_a_small_descriptor_limit_idle_sockets_do_not_lock_clients_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    ledger_with_notes(tmp.path(), 2, 10);
+    // 300 descriptors, hard and soft: the cap becomes 300 - 128 connections.
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -n 300 && exec {} --data . serve --listen 127.0.0.1:0 --header-timeout 60",
+            env!("CARGO_BIN_EXE_kordon")
+        ))
+        .current_dir(tmp.path())
+        .env("KORDON_LOG", "error")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let addr = loop {
+        let mut line = String::new();
+        assert!(out.read_line(&mut line).unwrap() > 0, "serve ended early");
+        if let Some(rest) = line.strip_prefix("serving ledger ") {
+            let u = rest.split(" on http://").nth(1).unwrap().trim();
+            break u.trim_end_matches('/').to_string();
+        }
+    };
+    // 400 sockets that send nothing: more than the process could hold.
+    let idle: Vec<TcpStream> = (0..400)
+        .filter_map(|_| TcpStream::connect(&addr).ok())
+        .collect();
+    assert!(idle.len() >= 300, "{} sockets opened", idle.len());
+    std::thread::sleep(Duration::from_millis(300));
+    for _ in 0..10 {
+        let t = Instant::now();
+        let (status, body) = get(&addr, "/healthz", &[]);
+        assert_eq!(status, 200, "{body}");
+        assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    }
+    assert!(child.try_wait().unwrap().is_none(), "the server died");
+    drop(idle);
+    let _ = child.kill();
+    let _ = child.wait();
+}
