@@ -9,7 +9,7 @@
 //! signature earns. Format faults keep their code (they depend on the bytes alone) with a
 //! generic sentence; every other refusal becomes `422 event.refused`.
 
-use super::errors::{ApiError, PROBLEM_JSON};
+use super::errors::{ApiError, ServerCode, PROBLEM_JSON};
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -25,11 +25,11 @@ fn says_nothing_of_the_ledger(code: &str) -> bool {
         || code == "not-found.route"
 }
 
-fn format_fault(code: &str) -> bool {
-    matches!(
-        code,
-        "event.format" | "event.not-canonical" | "entry.format"
-    )
+/// The faults that depend on the submitted bytes alone, as static codes.
+fn format_fault(code: &str) -> Option<&'static str> {
+    ["event.format", "event.not-canonical", "entry.format"]
+        .into_iter()
+        .find(|c| *c == code)
 }
 
 /// The problem a protected ledger answers instead of `problem`, if it must hide it.
@@ -43,7 +43,7 @@ fn hidden(problem: &Value) -> Option<ApiError> {
         .and_then(Value::as_u64)
         .and_then(|s| StatusCode::from_u16(s as u16).ok())
         .unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
-    if format_fault(code) {
+    if let Some(code) = format_fault(code) {
         return Some(ApiError::new(
             status,
             code,
@@ -52,12 +52,9 @@ fn hidden(problem: &Value) -> Option<ApiError> {
             "sign the exact RFC 8785 canonical bytes of a version-1 event (events/SPEC.md) and submit those bytes unchanged",
         ));
     }
-    Some(ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "event.refused",
-        "The ledger refused the event",
+    Some(ApiError::server(
+        ServerCode::EventRefused,
         "this ledger's content is protected; a refusal names its rule only to a client that sends the read token",
-        "check the event's ledger, author, key and signature; send Authorization: Bearer <token> to be told the rule; nothing was written",
     ))
 }
 
