@@ -110,7 +110,7 @@ server_codes! {
         "Reading this ledger needs a bearer token",
         "send Authorization: Bearer <token>, as given by the ledger's operator",
         "--read-token is set and the request has no valid bearer token";
-    EventRefused = "event.refused", UNPROCESSABLE_ENTITY,
+    ReadWithheld = "read.withheld", UNPROCESSABLE_ENTITY,
         "The ledger refused the event",
         "check the event's ledger, author, key and signature; send Authorization: Bearer <token> to be told the rule; nothing was written",
         "--read-token is set and the submission carried no token: the event was refused, its rule is not named";

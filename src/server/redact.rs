@@ -7,7 +7,7 @@
 //! Problems about the request itself (`request.*`, `server.*`, `not-found.route`) say nothing
 //! about the ledger and pass unchanged; so does a receipt, which only a registered key's valid
 //! signature earns. Format faults keep their code (they depend on the bytes alone) with a
-//! generic sentence; every other refusal becomes `422 event.refused`.
+//! generic sentence; every other refusal becomes `422 read.withheld`.
 
 use super::errors::{ApiError, ServerCode, PROBLEM_JSON};
 use axum::body::Body;
@@ -53,7 +53,7 @@ fn hidden(problem: &Value) -> Option<ApiError> {
         ));
     }
     Some(ApiError::server(
-        ServerCode::EventRefused,
+        ServerCode::ReadWithheld,
         "this ledger's content is protected; a refusal names its rule only to a client that sends the read token",
     ))
 }

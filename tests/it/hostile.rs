@@ -559,7 +559,7 @@ fn with_a_read_token_refusals_and_readyz_reveal_nothing_to_writers_without_it() 
     for sub in [&unknown_body, &unknown_key, &foreign] {
         let (status, p) = post(&json(sub), false);
         assert_eq!(status, 422, "{p}");
-        assert_eq!(p["code"], "event.refused", "{p}");
+        assert_eq!(p["code"], "read.withheld", "{p}");
         let text = p.to_string();
         for leak in [
             format!("entry {size}"),
@@ -608,7 +608,7 @@ fn with_a_read_token_refusals_and_readyz_reveal_nothing_to_writers_without_it() 
     let v: serde_json::Value =
         serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
     for item in v["results"].as_array().unwrap() {
-        assert_eq!(item["problem"]["code"], "event.refused", "{v}");
+        assert_eq!(item["problem"]["code"], "read.withheld", "{v}");
     }
     // /readyz says ready, not how big the ledger is; reads still need the token.
     let (status, body) = get(&srv.addr, "/readyz", &[]);
