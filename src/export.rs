@@ -50,13 +50,40 @@ pub fn frame(entry: &[u8], out: &mut Vec<u8>) -> Result<(), ExportError> {
 pub fn write(store: &dyn Store, vkey: &str, out: &mut dyn Write) -> Result<u64, ExportError> {
     let snap = store.snapshot()?;
     let checkpoint = snap.checkpoint()?.ok_or(ExportError::Empty)?;
-    let size = snap.size();
+    write_entries(&*snap, vkey, &checkpoint, out)
+}
+
+/// Writes an export carrying `checkpoint` (a signed note of the ledger, for example with
+/// witness cosignatures) and the entries it covers; returns the number of entries written.
+pub fn write_at(
+    store: &dyn Store,
+    vkey: &str,
+    checkpoint: &str,
+    out: &mut dyn Write,
+) -> Result<u64, ExportError> {
+    let snap = store.snapshot()?;
+    write_entries(&*snap, vkey, checkpoint, out)
+}
+
+fn write_entries(
+    snap: &dyn crate::store::Snapshot,
+    vkey: &str,
+    checkpoint: &str,
+    out: &mut dyn Write,
+) -> Result<u64, ExportError> {
     let signed = crate::core::checkpoint::parse_unverified(checkpoint.as_bytes())
-        .map_err(|e| ExportError::Format(format!("the stored checkpoint: {e}")))?;
-    out.write_all(&header(vkey, &checkpoint))?;
+        .map_err(|e| ExportError::Format(format!("the checkpoint: {e}")))?;
+    let size = signed.size;
+    if size > snap.size() {
+        return Err(ExportError::Format(format!(
+            "the checkpoint covers {size} entries; the store holds {}",
+            snap.size()
+        )));
+    }
+    out.write_all(&header(vkey, checkpoint))?;
     // Every entry written is bound to the checkpoint in the header (integrity::Binder): an
     // export of a damaged store fails, naming the entry, instead of carrying it.
-    let mut binder = crate::integrity::Binder::new(&*snap, 0)?;
+    let mut binder = crate::integrity::Binder::new(snap, 0)?;
     let mut start = 0;
     let mut buf = Vec::new();
     while start < size {
@@ -69,7 +96,7 @@ pub fn write(store: &dyn Store, vkey: &str, out: &mut dyn Write) -> Result<u64, 
         out.write_all(&buf)?;
         start = end;
     }
-    binder.finish(&*snap, &signed.root)?;
+    binder.finish(snap, &signed.root)?;
     out.flush()?;
     Ok(size)
 }

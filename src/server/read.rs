@@ -409,10 +409,12 @@ pub async fn event(State(st): State<AppState>, P(id): P<String>) -> Result<Respo
     Ok(json_response(render(&bytes, seq)?))
 }
 
-/// A receipt for any entry, against the latest checkpoint.
+/// A receipt for any entry, against the newest witnessed checkpoint that covers it (else the
+/// latest, with the cosignatures held for it).
 ///
 /// The same receipt a submission is answered with, for a submitter that lost its answer or
-/// wants one against a later checkpoint.
+/// wants one against a later checkpoint: a receipt issued before the witnesses cosigned is
+/// upgraded by fetching it again (`kordon receipt upgrade`).
 #[utoipa::path(get, path = "/entries/{seq}/receipt", tag = "read",
     params(("seq" = u64, Path, description = "The entry's sequence number")),
     responses(
@@ -434,12 +436,58 @@ pub async fn receipt(
         ));
     }
     let snap = st.store().snapshot()?;
+    let cp = st.receipt_checkpoint(seq);
     let r =
-        receipt::build(&*snap, seq, &head.checkpoint, st.verifier_key()).map_err(|e| match e {
+        receipt::build(&*snap, seq, &cp.checkpoint, st.verifier_key()).map_err(|e| match e {
             ReceiptBuildError::Store(s) => ApiError::from(s),
             other => ApiError::internal(other.to_string()),
         })?;
     Ok(axum::Json(r).into_response())
+}
+
+/// The witnesses this ledger asks for cosignatures, the policy, and what each did lately.
+#[utoipa::path(get, path = "/witnesses", tag = "read",
+    responses(
+        (status = 200, description = "The policy (quorum), the newest witnessed checkpoint's size, and per witness its name, key, algorithm, URL, latest cosignature (size, root, time) and recent failures", body = Object),
+    ))]
+pub async fn witnesses(State(st): State<AppState>) -> Result<Response, ApiError> {
+    let Some(w) = st.witnessing() else {
+        return Ok(axum::Json(serde_json::json!({
+            "policy": "no witnesses configured",
+            "witnesses": [],
+            "witnessed": null,
+        }))
+        .into_response());
+    };
+    Ok(axum::Json(serde_json::json!({
+        "policy": w.policy().describe(),
+        "witnesses": w.status(),
+        "witnessed": w.witnessed().map(|x| serde_json::json!({"size": x.size, "checkpoint": x.note})),
+    }))
+    .into_response())
+}
+
+/// The witness policy as a C2SP tlog-policy file, for `kordon verify --witness-policy`.
+#[utoipa::path(get, path = "/witnesses/policy", tag = "read",
+    responses(
+        (status = 200, description = "log, witness, group and quorum lines (C2SP tlog-policy)", body = String, content_type = "text/plain; charset=utf-8"),
+        (status = 404, description = "No witnesses are configured (not-found.witnesses)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn witness_policy(State(st): State<AppState>) -> Result<Response, ApiError> {
+    let w = st.witnessing().ok_or_else(|| {
+        ApiError::not_found(
+            crate::server::errors::ServerCode::NotFoundWitnesses,
+            "this ledger asks no witnesses (kordon serve --witness)",
+        )
+    })?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
+        w.policy_file(st.verifier_key()),
+    )
+        .into_response())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -600,6 +648,7 @@ pub async fn verifier_key(State(st): State<AppState>) -> Response {
     responses(
         (status = 200, description = "The export bundle (events/SPEC.md, \"Export bundle\")", content_type = "application/octet-stream"),
         (status = 404, description = "The ledger is empty (not-found.checkpoint)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The store cannot be read after a storage error (server.storage-unavailable)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn export(State(st): State<AppState>) -> Result<Response, ApiError> {
     if st.head().size == 0 {
@@ -608,25 +657,44 @@ pub async fn export(State(st): State<AppState>) -> Result<Response, ApiError> {
             "the ledger is empty; there is nothing to export",
         ));
     }
-    // The header names the checkpoint; the entries it covers follow, a chunk at a time.
-    let (size, checkpoint, binder, root) = st
-        .blocking(|st| {
+    // The status line goes out before the first byte of the bundle: the store must be readable
+    // and the first chunk read, so that a broken store is a problem (503 while writes are
+    // paused after a storage error), never a 200 with an empty body.
+    let unavailable = |e: ApiError| match st.head().storage_failed() {
+        Some(reason) => ApiError::storage_unavailable(reason, std::time::Duration::from_secs(1)),
+        None => e,
+    };
+    // The header names the checkpoint cited (with the witness cosignatures held for it); the
+    // entries it covers follow, a chunk at a time, bound to its root.
+    let cited = st.cosigned_head();
+    let checkpoint = std::sync::Arc::clone(&cited.checkpoint);
+    let (size, binder, root) = st
+        .blocking(move |st| {
             let snap = st.store().snapshot()?;
-            let cp = snap.checkpoint()?.unwrap_or_default();
-            let signed = crate::core::checkpoint::parse_unverified(cp.as_bytes())
-                .map_err(|e| ApiError::storage(format!("the stored checkpoint: {e}")))?;
+            snap.checkpoint()?;
+            let signed = crate::core::checkpoint::parse_unverified(checkpoint.as_bytes())
+                .map_err(|e| ApiError::storage(format!("the checkpoint: {e}")))?;
+            if signed.size > snap.size() {
+                return Err(ApiError::storage(format!(
+                    "the checkpoint covers {} entries; the store holds {}",
+                    signed.size,
+                    snap.size()
+                )));
+            }
             let binder = crate::integrity::Binder::new(&*snap, 0)?;
-            Ok((snap.size(), cp, binder, signed.root))
+            Ok((signed.size, binder, signed.root))
         })
-        .await?;
-    let head = crate::export::header(st.verifier_key(), &checkpoint);
+        .await
+        .map_err(unavailable)?;
+    let head = crate::export::header(st.verifier_key(), &cited.checkpoint);
     let body = EntryStream::new(st.clone(), 0, size, |_, _, bytes, out| {
         crate::export::frame(bytes, out).map_err(|e| ApiError::storage(e.to_string()))
     })
     .framed(head.into(), Bytes::new())
     .bound(binder, root)
     .body()
-    .await?;
+    .await
+    .map_err(unavailable)?;
     let name: String = st
         .origin()
         .chars()
@@ -658,15 +726,18 @@ pub async fn healthz() -> axum::Json<serde_json::Value> {
     axum::Json(json!({"status": "ok"}))
 }
 
-/// Readiness: the ledger is open and the server is not shutting down.
+/// Readiness: the ledger is open, takes writes, and the server is not shutting down.
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses(
         (status = 200, description = "Ready, with the ledger's size (not with --read-token: the size is then not public)", body = Object),
-        (status = 503, description = "Shutting down (server.shutting-down)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Shutting down (server.shutting-down), or writes paused after a storage error (server.storage-unavailable)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn readyz(State(st): State<AppState>) -> Result<Response, ApiError> {
     if st.is_stopping() {
         return Err(ApiError::closed());
+    }
+    if let Some((reason, wait)) = st.head().paused(std::time::Instant::now()) {
+        return Err(ApiError::storage_unavailable(reason, wait));
     }
     let body = if st.config().read_token.is_some() {
         json!({"status": "ready"})

@@ -10,7 +10,7 @@ use ::redb::{
     Database, Durability, ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinition,
 };
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 /// Event id fingerprint (first 16 bytes of its SHA-256) → sequence number. A fingerprint match
@@ -89,58 +89,80 @@ fn begin(db: &Database) -> Result<::redb::WriteTransaction, StoreError> {
 }
 
 pub struct RedbStore {
-    db: Database,
+    path: PathBuf,
+    /// `None` after a failure closed the file, until `recover` reopens it. redb refuses every
+    /// operation after an I/O error ("close and re-open the database").
+    db: RwLock<Option<Arc<Database>>>,
     ids: Index,
+}
+
+fn open_db(path: &Path) -> Result<Database, StoreError> {
+    let mut builder = Database::builder();
+    // The v3 file format is the one later redb releases read.
+    builder.create_with_file_format_v3(true);
+    let db = builder
+        .create(path)
+        .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
+    // Create the tables so read transactions never meet a missing table.
+    let tx = begin(&db)?;
+    {
+        tx.open_table(ENTRIES).map_err(be)?;
+        tx.open_table(NODES).map_err(be)?;
+        tx.open_table(EVENT_IDS).map_err(be)?;
+        tx.open_table(META).map_err(be)?;
+    }
+    tx.commit().map_err(be)?;
+    Ok(db)
+}
+
+/// Adds to `index` the event ids of entries `from..`.
+fn load_index(db: &Database, index: &mut HashMap<u128, u64>, from: u64) -> Result<(), StoreError> {
+    let rtx = db.begin_read().map_err(be)?;
+    let t = rtx.open_table(EVENT_IDS).map_err(be)?;
+    for row in t.range(from..).map_err(be)? {
+        let (k, v) = row.map_err(be)?;
+        index.insert(fingerprint(v.value()), k.value());
+    }
+    Ok(())
+}
+
+/// Opens the file and adds the event ids of entries `from..` to `index`, refusing a file too
+/// short to be a ledger and turning redb's assertions on a damaged file into an error that
+/// names it.
+fn open_checked(
+    path: &Path,
+    index: &mut HashMap<u128, u64>,
+    from: u64,
+) -> Result<Database, StoreError> {
+    if let Ok(m) = std::fs::metadata(path) {
+        if m.len() < MIN_FILE {
+            return Err(StoreError::Corrupt(format!(
+                "{}: the file is {} bytes, too short to be a ledger (truncated?)",
+                path.display(),
+                m.len()
+            )));
+        }
+    }
+    let what = path.display().to_string();
+    guarded(&what, || {
+        let db = open_db(path)?;
+        load_index(&db, index, from)?;
+        Ok(db)
+    })
+    .map_err(|e| match e {
+        StoreError::Backend(m) if !m.contains(&what) => StoreError::Backend(format!("{what}: {m}")),
+        other => other,
+    })
 }
 
 impl RedbStore {
     /// Opens the store at `path`, creating it if it does not exist.
     pub fn open(path: &Path) -> Result<RedbStore, StoreError> {
-        if let Ok(m) = std::fs::metadata(path) {
-            if m.len() < MIN_FILE {
-                return Err(StoreError::Corrupt(format!(
-                    "{}: the file is {} bytes, too short to be a ledger (truncated?)",
-                    path.display(),
-                    m.len()
-                )));
-            }
-        }
-        let what = path.display().to_string();
-        guarded(&what, || Self::open_unguarded(path)).map_err(|e| match e {
-            StoreError::Backend(m) if !m.contains(&what) => {
-                StoreError::Backend(format!("{what}: {m}"))
-            }
-            other => other,
-        })
-    }
-
-    fn open_unguarded(path: &Path) -> Result<RedbStore, StoreError> {
-        let mut builder = Database::builder();
-        // The v3 file format is the one later redb releases read.
-        builder.create_with_file_format_v3(true);
-        let db = builder
-            .create(path)
-            .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
-        // Create the tables so read transactions never meet a missing table.
-        let tx = begin(&db)?;
-        {
-            tx.open_table(ENTRIES).map_err(be)?;
-            tx.open_table(NODES).map_err(be)?;
-            tx.open_table(EVENT_IDS).map_err(be)?;
-            tx.open_table(META).map_err(be)?;
-        }
-        tx.commit().map_err(be)?;
         let mut index = HashMap::new();
-        {
-            let rtx = db.begin_read().map_err(be)?;
-            let t = rtx.open_table(EVENT_IDS).map_err(be)?;
-            for row in t.iter().map_err(be)? {
-                let (k, v) = row.map_err(be)?;
-                index.insert(fingerprint(v.value()), k.value());
-            }
-        }
+        let db = open_checked(path, &mut index, 0)?;
         Ok(RedbStore {
-            db,
+            path: path.to_path_buf(),
+            db: RwLock::new(Some(Arc::new(db))),
             ids: Arc::new(RwLock::new(index)),
         })
     }
@@ -148,21 +170,71 @@ impl RedbStore {
     fn index(&self) -> std::sync::RwLockReadGuard<'_, HashMap<u128, u64>> {
         self.ids.read().unwrap_or_else(|p| p.into_inner())
     }
+
+    fn db(&self) -> Result<Arc<Database>, StoreError> {
+        self.db
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| {
+                StoreError::Backend(format!(
+                    "{} is closed after a storage error and not reopened yet",
+                    self.path.display()
+                ))
+            })
+    }
+
+    /// Closes the file after a failed write: redb accepts nothing more until it is reopened.
+    fn close_after(&self, e: StoreError) -> StoreError {
+        self.db.write().unwrap_or_else(|p| p.into_inner()).take();
+        e
+    }
 }
 
 impl Store for RedbStore {
     fn append(&self, batch: Batch<'_>) -> Result<(), StoreError> {
-        guarded("ledger.redb", || self.append_unguarded(batch))
+        let db = self.db()?;
+        guarded("ledger.redb", || self.append_to(&db, batch)).map_err(|e| match e {
+            StoreError::Conflict { .. } | StoreError::DuplicateEvent(_) => e,
+            other => self.close_after(other),
+        })
     }
 
     fn snapshot(&self) -> Result<Box<dyn Snapshot + '_>, StoreError> {
-        self.snapshot_guarded()
+        let db = self.db()?;
+        let (tx, size) = guarded("ledger.redb", || {
+            let tx = db.begin_read().map_err(be)?;
+            let size = tx.open_table(ENTRIES).map_err(be)?.len().map_err(be)?;
+            Ok((tx, size))
+        })?;
+        Ok(Box::new(RedbSnapshot {
+            tx,
+            size,
+            ids: self.ids.clone(),
+        }))
+    }
+
+    /// Reopens the file (redb repairs a torn commit on open) and adds the ids of entries that
+    /// are durable but were not indexed (a commit that reported an error and still landed).
+    fn recover(&self) -> Result<(), StoreError> {
+        let mut slot = self.db.write().unwrap_or_else(|p| p.into_inner());
+        // Our handle goes first: redb locks the file while any handle, or a snapshot taken
+        // from one, is alive; a reader still holding an old snapshot makes this fail, and the
+        // caller tries again later.
+        slot.take();
+        let db = {
+            let mut index = self.ids.write().unwrap_or_else(|p| p.into_inner());
+            let known = index.len() as u64;
+            open_checked(&self.path, &mut index, known)?
+        };
+        *slot = Some(Arc::new(db));
+        Ok(())
     }
 }
 
 impl RedbStore {
-    fn append_unguarded(&self, batch: Batch<'_>) -> Result<(), StoreError> {
-        let tx = begin(&self.db)?;
+    fn append_to(&self, db: &Database, batch: Batch<'_>) -> Result<(), StoreError> {
+        let tx = begin(db)?;
         {
             let mut entries = tx.open_table(ENTRIES).map_err(be)?;
             let actual = entries.len().map_err(be)?;
@@ -193,10 +265,7 @@ impl RedbStore {
                     .is_some_and(|o| o == e.event_id);
                 if stored == Some(true) || in_batch {
                     // Dropping the transaction without commit writes nothing.
-                    return Err(StoreError::Backend(format!(
-                        "event id {} is already stored",
-                        e.event_id
-                    )));
+                    return Err(StoreError::DuplicateEvent(e.event_id.clone()));
                 }
             }
             let mut nodes = tx.open_table(NODES).map_err(be)?;
@@ -213,19 +282,6 @@ impl RedbStore {
             index.insert(fingerprint(&e.event_id), batch.expected_size + i as u64);
         }
         Ok(())
-    }
-
-    fn snapshot_guarded(&self) -> Result<Box<dyn Snapshot + '_>, StoreError> {
-        let (tx, size) = guarded("ledger.redb", || {
-            let tx = self.db.begin_read().map_err(be)?;
-            let size = tx.open_table(ENTRIES).map_err(be)?.len().map_err(be)?;
-            Ok((tx, size))
-        })?;
-        Ok(Box::new(RedbSnapshot {
-            tx,
-            size,
-            ids: self.ids.clone(),
-        }))
     }
 }
 
