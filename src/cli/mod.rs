@@ -6,6 +6,7 @@
 //! ledger refused).
 
 mod inspect;
+mod plan;
 mod query;
 mod receipt;
 mod record;
@@ -124,6 +125,9 @@ pub enum Command {
     /// Check a receipt from a server offline.
     #[command(subcommand)]
     Receipt(receipt::ReceiptCommand),
+    /// Action plans from spreadsheets (CSV, XLSX) as commitments, in one batch.
+    #[command(subcommand)]
+    Plan(plan::PlanCommand),
 }
 
 #[derive(Debug, Args)]
@@ -212,6 +216,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Note(c) => record::note(&data, c),
         Command::Inquiry(c) => record::inquiry(&data, c),
         Command::Record(a) => record::generic(&data, a),
+        Command::Plan(c) => plan::plan(&data, c),
         Command::Query(a) => query::query(&data, a),
         Command::Log(a) => inspect::log(&data, a),
         Command::Checkpoint => inspect::checkpoint(&data),

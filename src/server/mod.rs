@@ -10,13 +10,16 @@
 //! signature a body made, and hands them to `Ledger::submit`, which judges them by the same
 //! rules as every other appender and answers only once the entry is durable.
 
+pub mod check;
 pub mod client;
 pub mod dashboard;
 pub mod errors;
 pub mod feed;
 pub mod openapi;
+pub mod plans;
 pub mod read;
 pub mod receipt;
+pub mod schema;
 pub mod tiles;
 pub mod views;
 pub mod write;
@@ -384,6 +387,9 @@ pub fn routes() -> Routes {
         .get("/", read::index)
         .post("/entries", write::submit)
         .post("/entries/batch", write::submit_batch)
+        .post("/entries/check", check::check)
+        .get("/schema/events", schema::events)
+        .post("/plans/parse", plans::parse)
         .get("/entries", read::entries)
         .get("/entries/{seq}", read::entry)
         .get("/entries/{seq}/receipt", read::receipt)

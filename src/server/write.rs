@@ -356,7 +356,7 @@ impl Snapshot for Cached<'_> {
 // Handlers.
 
 /// Checks what can be checked before reading a body: not stopping, JSON, declared length.
-fn precheck(st: &AppState, headers: &HeaderMap, max: usize) -> Result<(), ApiError> {
+pub(crate) fn precheck(st: &AppState, headers: &HeaderMap, max: usize) -> Result<(), ApiError> {
     if st.is_stopping() {
         return Err(ApiError::closed());
     }
@@ -377,7 +377,7 @@ fn precheck(st: &AppState, headers: &HeaderMap, max: usize) -> Result<(), ApiErr
     Ok(())
 }
 
-async fn read_body(st: &AppState, body: Body, max: usize) -> Result<Vec<u8>, ApiError> {
+pub(crate) async fn read_body(st: &AppState, body: Body, max: usize) -> Result<Vec<u8>, ApiError> {
     let limit = st.config().body_timeout;
     tokio::time::timeout(limit, read_limited(body, max))
         .await
