@@ -50,7 +50,7 @@ impl Column {
 
     fn aliases(self) -> &'static [&'static str] {
         match self {
-            Column::Id => &["№", "номер", "ідентифікатор", "id", "no", "number"],
+            Column::Id => &["№", "номер", "ідентифікатор", "id", "no.", "number"],
             Column::Task => &["завдання", "task"],
             Column::Measure => &["захід", "найменування заходу", "measure"],
             Column::Indicator => &["індикатор", "показник", "indicator"],
@@ -58,7 +58,13 @@ impl Column {
             Column::Baseline => &["базов", "baseline"],
             Column::Target => &["цільов", "target"],
             Column::Executors => &["відповідальн", "виконавц", "executor", "responsible"],
-            Column::Funding => &["обсяг", "прогнозний обсяг", "фінансування", "funding", "amount"],
+            Column::Funding => &[
+                "обсяг",
+                "прогнозний обсяг",
+                "фінансування",
+                "funding",
+                "amount",
+            ],
             Column::Source => &["джерел", "source"],
             Column::Deadline => &["строк", "термін", "deadline"],
             Column::Objective => &["стратегічна ціль", "ціль", "objective"],
@@ -150,26 +156,71 @@ impl ProblemKind {
     /// What to say, in Ukrainian and English; `{v}` is the value in question.
     fn texts(self) -> (&'static str, &'static str) {
         match self {
-            ProblemKind::NotATable => ("Файл не є таблицею CSV чи XLSX: {v}", "The file is not a CSV or XLSX table: {v}"),
-            ProblemKind::NoHeader => ("Не знайдено рядка заголовків (номер, захід, виконавці, строк…)", "No header row found (number, measure, executors, deadline…)"),
+            ProblemKind::NotATable => (
+                "Файл не є таблицею CSV чи XLSX: {v}",
+                "The file is not a CSV or XLSX table: {v}",
+            ),
+            ProblemKind::NoHeader => (
+                "Не знайдено рядка заголовків (номер, захід, виконавці, строк…)",
+                "No header row found (number, measure, executors, deadline…)",
+            ),
             ProblemKind::MissingColumn => ("Немає стовпця «{v}»", "The column \"{v}\" is missing"),
             ProblemKind::MissingId => ("Немає номера заходу", "The measure has no number"),
-            ProblemKind::BadId => ("Номер «{v}» не є ідентифікатором зобов’язання (літери, цифри, . _ / -)", "\"{v}\" is not a commitment id (letters, digits, . _ / -)"),
-            ProblemKind::DuplicateId => ("Номер «{v}» трапляється в таблиці більше одного разу", "The number \"{v}\" appears more than once in the table"),
-            ProblemKind::IdExists => ("Зобов’язання «{v}» уже є в реєстрі", "Commitment \"{v}\" is already in the ledger"),
+            ProblemKind::BadId => (
+                "Номер «{v}» не є ідентифікатором зобов’язання (літери, цифри, . _ / -)",
+                "\"{v}\" is not a commitment id (letters, digits, . _ / -)",
+            ),
+            ProblemKind::DuplicateId => (
+                "Номер «{v}» трапляється в таблиці більше одного разу",
+                "The number \"{v}\" appears more than once in the table",
+            ),
+            ProblemKind::IdExists => (
+                "Зобов’язання «{v}» уже є в реєстрі",
+                "Commitment \"{v}\" is already in the ledger",
+            ),
             ProblemKind::MissingMeasure => ("Немає назви заходу", "The measure has no title"),
-            ProblemKind::MissingExecutor => ("Не вказано відповідального виконавця", "No responsible executor is given"),
-            ProblemKind::UnknownBody => ("Орган «{v}» не зареєстрований у реєстрі", "Body \"{v}\" is not registered in the ledger"),
-            ProblemKind::NotExecutor => ("Орган «{v}» не має ролі виконавця і не може бути відповідальним", "Body \"{v}\" has no executor role and cannot lead"),
+            ProblemKind::MissingExecutor => (
+                "Не вказано відповідального виконавця",
+                "No responsible executor is given",
+            ),
+            ProblemKind::UnknownBody => (
+                "Орган «{v}» не зареєстрований у реєстрі",
+                "Body \"{v}\" is not registered in the ledger",
+            ),
+            ProblemKind::NotExecutor => (
+                "Орган «{v}» не має ролі виконавця і не може бути відповідальним",
+                "Body \"{v}\" has no executor role and cannot lead",
+            ),
             ProblemKind::MissingDeadline => ("Не вказано строк", "No deadline is given"),
-            ProblemKind::BadDate => ("«{v}» не є датою (2026-12-31, 31.12.2026, «IV квартал 2026» або рік)", "\"{v}\" is not a date (2026-12-31, 31.12.2026, \"IV квартал 2026\" or a year)"),
+            ProblemKind::BadDate => (
+                "«{v}» не є датою (2026-12-31, 31.12.2026, «IV квартал 2026» або рік)",
+                "\"{v}\" is not a date (2026-12-31, 31.12.2026, \"IV квартал 2026\" or a year)",
+            ),
             ProblemKind::BadNumber => ("«{v}» не є числом", "\"{v}\" is not a number"),
-            ProblemKind::UnknownObjective => ("Ціль «{v}» не визначена в реєстрі", "Objective \"{v}\" is not defined in the ledger"),
-            ProblemKind::UnknownSource => ("Джерело фінансування «{v}» не розпізнано; буде записано як «інше»", "Funding source \"{v}\" is not recognized; it will be recorded as \"other\""),
-            ProblemKind::MissingIndicator => ("Немає індикатора виконання: виконання не можна буде виміряти", "No indicator: completion cannot be measured"),
-            ProblemKind::MissingTarget => ("Індикатор без цільового значення", "The indicator has no target"),
-            ProblemKind::MissingBaseline => ("Індикатор без базового значення", "The indicator has no baseline"),
-            ProblemKind::MissingAmount => ("Джерело фінансування без обсягу: фінансування не буде записано", "A funding source without an amount: no funding will be recorded"),
+            ProblemKind::UnknownObjective => (
+                "Ціль «{v}» не визначена в реєстрі",
+                "Objective \"{v}\" is not defined in the ledger",
+            ),
+            ProblemKind::UnknownSource => (
+                "Джерело фінансування «{v}» не розпізнано; буде записано як «інше»",
+                "Funding source \"{v}\" is not recognized; it will be recorded as \"other\"",
+            ),
+            ProblemKind::MissingIndicator => (
+                "Немає індикатора виконання: виконання не можна буде виміряти",
+                "No indicator: completion cannot be measured",
+            ),
+            ProblemKind::MissingTarget => (
+                "Індикатор без цільового значення",
+                "The indicator has no target",
+            ),
+            ProblemKind::MissingBaseline => (
+                "Індикатор без базового значення",
+                "The indicator has no baseline",
+            ),
+            ProblemKind::MissingAmount => (
+                "Джерело фінансування без обсягу: фінансування не буде записано",
+                "A funding source without an amount: no funding will be recorded",
+            ),
         }
     }
 }
@@ -357,7 +408,10 @@ pub fn deadline(s: &str) -> Option<Date> {
         .split(|c: char| c.is_whitespace() || c == '.' || c == ',')
         .filter(|w| !w.is_empty())
         .collect();
-    let quarter = if words.iter().any(|w| w.starts_with("квартал") || *w == "quarter" || *w == "q") {
+    let quarter = if words
+        .iter()
+        .any(|w| w.starts_with("квартал") || *w == "quarter" || *w == "q")
+    {
         words.iter().find_map(|w| match *w {
             "i" | "1" | "q1" => Some(1),
             "ii" | "2" | "q2" => Some(2),
@@ -368,9 +422,9 @@ pub fn deadline(s: &str) -> Option<Date> {
     } else {
         None
     };
-    let rest_is_year = words
-        .iter()
-        .all(|w| w.chars().all(|c| c.is_ascii_digit()) || w.starts_with("рік") || *w == "р" || *w == "year");
+    let rest_is_year = words.iter().all(|w| {
+        w.chars().all(|c| c.is_ascii_digit()) || w.starts_with("рік") || *w == "р" || *w == "year"
+    });
     let (m, d) = match quarter {
         Some(1) => (3, 31),
         Some(2) => (6, 30),
@@ -389,7 +443,12 @@ fn source(s: &str) -> Option<FundingSource> {
         Some(FundingSource::StateBudget)
     } else if has(&["місцев", "local budget"]) {
         Some(FundingSource::LocalBudget)
-    } else if has(&["міжнародн", "технічн", "international", "technical assistance"]) {
+    } else if has(&[
+        "міжнародн",
+        "технічн",
+        "international",
+        "technical assistance",
+    ]) {
         Some(FundingSource::InternationalTechnicalAssistance)
     } else if has(&["не потреб", "не передбач", "none", "not needed"]) {
         Some(FundingSource::NoneNeeded)
@@ -451,11 +510,7 @@ pub fn parse(bytes: &[u8], h: &History, opts: &Options) -> Plan {
     let mut problems = Vec::new();
     for c in REQUIRED {
         if !columns.contains(&c) {
-            problems.push(Problem::new(
-                ProblemKind::MissingColumn,
-                Some(c),
-                c.name(),
-            ));
+            problems.push(Problem::new(ProblemKind::MissingColumn, Some(c), c.name()));
         }
     }
     let mut ids = HashSet::new();
@@ -698,10 +753,22 @@ mod tests {
 
     #[test]
     fn headers_in_both_languages() {
-        assert_eq!(Column::of_header("Найменування заходу"), Some(Column::Measure));
-        assert_eq!(Column::of_header("Джерело фінансування"), Some(Column::Source));
-        assert_eq!(Column::of_header("Прогнозний обсяг фінансування, тис. грн"), Some(Column::Funding));
-        assert_eq!(Column::of_header("Відповідальні за виконання"), Some(Column::Executors));
+        assert_eq!(
+            Column::of_header("Найменування заходу"),
+            Some(Column::Measure)
+        );
+        assert_eq!(
+            Column::of_header("Джерело фінансування"),
+            Some(Column::Source)
+        );
+        assert_eq!(
+            Column::of_header("Прогнозний обсяг фінансування, тис. грн"),
+            Some(Column::Funding)
+        );
+        assert_eq!(
+            Column::of_header("Відповідальні за виконання"),
+            Some(Column::Executors)
+        );
         assert_eq!(Column::of_header("Target"), Some(Column::Target));
         assert_eq!(Column::of_header("Примітка"), None);
     }

@@ -79,7 +79,9 @@ fn print_plan(p: &Plan) {
             println!(
                 "  {}{}: {}",
                 severity(pr.severity),
-                pr.column.map(|c| format!(" ({})", c.name())).unwrap_or_default(),
+                pr.column
+                    .map(|c| format!(" ({})", c.name()))
+                    .unwrap_or_default(),
                 pr.text_en
             );
         }
@@ -139,7 +141,10 @@ fn import(data: &std::path::Path, a: ImportArgs) -> Result<u8> {
         return Ok(EXIT_INPUT);
     }
     if a.dry_run {
-        println!("{} rows would be recorded; nothing was written (--dry-run)", subs.len());
+        println!(
+            "{} rows would be recorded; nothing was written (--dry-run)",
+            subs.len()
+        );
         return Ok(EXIT_OK);
     }
     let results = ledger.submit_many(subs);
@@ -174,7 +179,12 @@ fn sign_all(author: &Author, origin: &str, bodies: &[CommitmentFields]) -> Resul
         .iter()
         .map(|b| {
             author
-                .sign_with_id(origin, new_event_id(), at, &Body::CommitmentAssigned(b.clone()))
+                .sign_with_id(
+                    origin,
+                    new_event_id(),
+                    at,
+                    &Body::CommitmentAssigned(b.clone()),
+                )
                 .map_err(|e| anyhow!("{}: {e}", b.id))
         })
         .collect()
@@ -200,13 +210,23 @@ fn import_remote(url: &str, a: &ImportArgs, bytes: &[u8], author: &Author) -> Re
         println!("file: {}: {}", pr.severity, pr.text_en);
     }
     for r in &plan.rows {
-        println!("line {}: {}", r.line, r.body.as_ref().map(|b| b.id.as_str()).unwrap_or("not importable"));
+        println!(
+            "line {}: {}",
+            r.line,
+            r.body
+                .as_ref()
+                .map(|b| b.id.as_str())
+                .unwrap_or("not importable")
+        );
         for pr in &r.problems {
             println!("  {}: {}", pr.severity, pr.text_en);
         }
     }
     if plan.errors > 0 {
-        bail!("the plan has {} error(s); fix them in the file and import again\nnothing was written", plan.errors);
+        bail!(
+            "the plan has {} error(s); fix them in the file and import again\nnothing was written",
+            plan.errors
+        );
     }
     let bodies: Vec<CommitmentFields> = plan.rows.into_iter().filter_map(|r| r.body).collect();
     let subs = sign_all(author, &origin, &bodies)?;
@@ -227,7 +247,14 @@ fn import_remote(url: &str, a: &ImportArgs, bytes: &[u8], author: &Author) -> Re
         .flatten()
         .zip(&bodies)
         .filter(|(v, _)| v["ok"] != true)
-        .map(|(v, b)| format!("{} ({}): {}", b.id, v["code"].as_str().unwrap_or(""), v["explanation"].as_str().unwrap_or("")))
+        .map(|(v, b)| {
+            format!(
+                "{} ({}): {}",
+                b.id,
+                v["code"].as_str().unwrap_or(""),
+                v["explanation"].as_str().unwrap_or("")
+            )
+        })
         .collect();
     if !refused.is_empty() {
         for r in &refused {
@@ -237,7 +264,10 @@ fn import_remote(url: &str, a: &ImportArgs, bytes: &[u8], author: &Author) -> Re
         return Ok(EXIT_INPUT);
     }
     if a.dry_run {
-        println!("{} rows would be recorded; nothing was written (--dry-run)", subs.len());
+        println!(
+            "{} rows would be recorded; nothing was written (--dry-run)",
+            subs.len()
+        );
         return Ok(EXIT_OK);
     }
     let dir = super::receipt::receipts_dir(&a.sign.receipts, &a.sign.key);

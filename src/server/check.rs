@@ -120,7 +120,11 @@ pub async fn check(
             req.events.len()
         )));
     }
-    let drafts = req.events.iter().map(decode).collect::<Result<Vec<_>, _>>()?;
+    let drafts = req
+        .events
+        .iter()
+        .map(decode)
+        .collect::<Result<Vec<_>, _>>()?;
     let lang = q.lang.as_deref().and_then(Lang::parse).unwrap_or(Lang::Uk);
     let answer = st
         .blocking(move |st| {

@@ -111,7 +111,12 @@ impl Client {
     }
 
     /// POSTs `body` to `path` and returns the answer's body as text.
-    pub fn post(&self, path: &str, content_type: &str, body: Vec<u8>) -> Result<String, ClientError> {
+    pub fn post(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<String, ClientError> {
         let url = self.url(path);
         let r = self
             .agent

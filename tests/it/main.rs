@@ -19,3 +19,4 @@ mod server_views;
 mod spec;
 mod store_conformance;
 mod tamper;
+mod workspace;

@@ -170,9 +170,9 @@ pub fn explain(
         }
         Rule::HandoverNoSuchProposal => {
             let proposal = match &ev.body {
-                Body::HandoverAccepted(b) | Body::HandoverDeclined(b) | Body::HandoverWithdrawn(b) => {
-                    &b.proposal
-                }
+                Body::HandoverAccepted(b)
+                | Body::HandoverDeclined(b)
+                | Body::HandoverWithdrawn(b) => &b.proposal,
                 _ => return generic(),
             };
             let found = rec.and_then(|r| r.handovers.iter().find(|x| &x.proposal == proposal));

@@ -62,13 +62,7 @@ fn ledgerside(st: &AppState) -> Ledgerside {
         keys: s
             .keys
             .iter()
-            .map(|(id, k)| {
-                (
-                    id.to_string(),
-                    k.body.to_string(),
-                    k.revoked_at.is_some(),
-                )
-            })
+            .map(|(id, k)| (id.to_string(), k.body.to_string(), k.revoked_at.is_some()))
             .collect(),
     })
 }
@@ -168,7 +162,11 @@ fn chooser(cx: &Cx, h: &History) -> String {
         E(cx.t(M::ws_intro)),
     );
     for b in h.bodies.values().filter(|b| b.succeeded.is_none()) {
-        let roles: Vec<&str> = b.roles.iter().map(|r| i18n::role_label(cx.lang, *r)).collect();
+        let roles: Vec<&str> = b
+            .roles
+            .iter()
+            .map(|r| i18n::role_label(cx.lang, *r))
+            .collect();
         let _ = write!(
             m,
             "<li><a href=\"{}\" data-body=\"{}\"><strong>{}</strong> <span class=\"muted\">{} · {}</span></a></li>",
@@ -186,7 +184,11 @@ fn chooser(cx: &Cx, h: &History) -> String {
 /// The body's heading, its key's state (filled by the script) and the workspace's tabs.
 fn frame(m: &mut String, cx: &Cx, h: &History, id: &BodyId, page: Page) {
     let b = &h.bodies[id];
-    let roles: Vec<&str> = b.roles.iter().map(|r| i18n::role_label(cx.lang, *r)).collect();
+    let roles: Vec<&str> = b
+        .roles
+        .iter()
+        .map(|r| i18n::role_label(cx.lang, *r))
+        .collect();
     let _ = write!(
         m,
         "<h1><span class=\"muted\">{}:</span> {}</h1><p class=\"help\">{} · {}</p>",
@@ -211,7 +213,11 @@ fn frame(m: &mut String, cx: &Cx, h: &History, id: &BodyId, page: Page) {
     ];
     m.push_str("<nav class=\"ws-tabs\" aria-label=\"workspace\"><ul>");
     for (p, path, label) in tabs {
-        let cur = if p == page { " aria-current=\"page\"" } else { "" };
+        let cur = if p == page {
+            " aria-current=\"page\""
+        } else {
+            ""
+        };
         let _ = write!(
             m,
             "<li><a href=\"{}\"{cur}>{}</a></li>",
@@ -262,7 +268,10 @@ fn phase(r: &CommitmentRec) -> Phase {
 }
 
 fn deadline(r: &CommitmentRec) -> Date {
-    r.deadlines.last().map(|d| d.to).unwrap_or(r.fields.deadline)
+    r.deadlines
+        .last()
+        .map(|d| d.to)
+        .unwrap_or(r.fields.deadline)
 }
 
 /// What waits for the body, section by section, each row with its actions.
@@ -288,7 +297,9 @@ fn waiting(m: &mut String, cx: &Cx, h: &History, id: &BodyId) {
     let mut claims = Vec::new();
     for r in h.commitments.values() {
         let ph = phase(r);
-        let title = cx.title(&r.fields.title_uk, r.fields.title_en.as_deref()).to_string();
+        let title = cx
+            .title(&r.fields.title_uk, r.fields.title_en.as_deref())
+            .to_string();
         if ph == Phase::Assigned && r.assigned_to.as_ref() == Some(id) {
             assigned.push(Row {
                 item: Some(r.id.to_string()),
@@ -323,11 +334,7 @@ fn waiting(m: &mut String, cx: &Cx, h: &History, id: &BodyId) {
                 if &x.proposer == id {
                     proposed.push(Row {
                         item: Some(r.id.to_string()),
-                        text: format!(
-                            "{title} — {} {}",
-                            cx.t(M::ws_to),
-                            cx.body_name(h, &x.to)
-                        ),
+                        text: format!("{title} — {} {}", cx.t(M::ws_to), cx.body_name(h, &x.to)),
                         due: None,
                         actions: vec![(
                             EventKind::HandoverWithdrawn,
@@ -367,7 +374,10 @@ fn waiting(m: &mut String, cx: &Cx, h: &History, id: &BodyId) {
                     actions,
                 });
             }
-            let co = r.co_executors.iter().any(|i| &i.body == id && i.to.is_none());
+            let co = r
+                .co_executors
+                .iter()
+                .any(|i| &i.body == id && i.to.is_none());
             if co {
                 let mut actions = vec![(EventKind::NoteAdded, vec![c(r)])];
                 if !r.fields.indicators.is_empty() {
@@ -615,8 +625,12 @@ pub fn action_label(l: Lang, k: EventKind) -> &'static str {
         EventKind::CoExecutorAdded => ("Додати співвиконавця", "Add a co-executor"),
         EventKind::CoExecutorRemoved => ("Вилучити співвиконавця", "Remove a co-executor"),
         EventKind::StatusReported => ("Звітувати про стан", "Report status"),
-        EventKind::IndicatorMeasured => ("Записати значення показника", "Record an indicator value"),
-        EventKind::DeadlineExtensionRequested => ("Попросити продовжити строк", "Request an extension"),
+        EventKind::IndicatorMeasured => {
+            ("Записати значення показника", "Record an indicator value")
+        }
+        EventKind::DeadlineExtensionRequested => {
+            ("Попросити продовжити строк", "Request an extension")
+        }
         EventKind::DeadlineChanged => ("Змінити строк", "Change the deadline"),
         EventKind::AssessmentRecorded => ("Оцінити", "Assess"),
         EventKind::NoteAdded => ("Додати примітку або оскаржити", "Add a note or contest"),
@@ -682,20 +696,44 @@ fn form_page(m: &mut String, cx: &Cx, h: &History, id: &BodyId) -> Result<(), Fa
 
 fn signer_text(l: Lang, s: Signer) -> &'static str {
     let (uk, en) = match s {
-        Signer::Founder => ("реєстратор-засновник, один раз", "the founding registrar, once"),
+        Signer::Founder => (
+            "реєстратор-засновник, один раз",
+            "the founding registrar, once",
+        ),
         Signer::Registrar => ("реєстратор", "a registrar"),
         Signer::RegistrarOrSelf => ("реєстратор або сам орган", "a registrar or the body itself"),
         Signer::Coordinator => ("координатор", "a coordinator"),
-        Signer::Executor => ("виконавець, який стає відповідальним", "an executor, who becomes the lead"),
+        Signer::Executor => (
+            "виконавець, який стає відповідальним",
+            "an executor, who becomes the lead",
+        ),
         Signer::Assignee => ("орган, якому доручено", "the body it was assigned to"),
-        Signer::LeadOrCoordinator => ("відповідальний виконавець або координатор", "the lead or a coordinator"),
-        Signer::Receiver => ("орган, якому пропонують передачу", "the body the handover is offered to"),
-        Signer::Proposer => ("орган, що запропонував передачу", "the body that proposed the handover"),
+        Signer::LeadOrCoordinator => (
+            "відповідальний виконавець або координатор",
+            "the lead or a coordinator",
+        ),
+        Signer::Receiver => (
+            "орган, якому пропонують передачу",
+            "the body the handover is offered to",
+        ),
+        Signer::Proposer => (
+            "орган, що запропонував передачу",
+            "the body that proposed the handover",
+        ),
         Signer::Lead => ("відповідальний виконавець", "the lead"),
-        Signer::LeadOrCoExecutor => ("відповідальний виконавець або співвиконавець", "the lead or a co-executor"),
-        Signer::OverseerOrCoordinator => ("орган нагляду або координатор", "an overseer or a coordinator"),
+        Signer::LeadOrCoExecutor => (
+            "відповідальний виконавець або співвиконавець",
+            "the lead or a co-executor",
+        ),
+        Signer::OverseerOrCoordinator => (
+            "орган нагляду або координатор",
+            "an overseer or a coordinator",
+        ),
         Signer::Overseer => ("орган нагляду", "an overseer"),
-        Signer::Addressee => ("орган, якому адресовано запит", "the body the inquiry is addressed to"),
+        Signer::Addressee => (
+            "орган, якому адресовано запит",
+            "the body the inquiry is addressed to",
+        ),
         Signer::AnyBody => ("будь-який зареєстрований орган", "any registered body"),
     };
     l.pick(uk, en)

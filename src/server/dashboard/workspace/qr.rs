@@ -41,8 +41,14 @@ pub async fn qr(Q(q): Q<QrQuery>) -> Result<Response, ApiError> {
         .build();
     let mut resp = image.into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("image/svg+xml"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
     super::super::security_headers(h);
     Ok(resp)
 }
