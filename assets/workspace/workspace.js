@@ -362,7 +362,7 @@
     }
 
     if (s.type === 'object' && s.properties) {
-      var fs = h('fieldset', { class: 'ws-object', id: id }, [h('legend', { text: info.label })]);
+      var fs = h('fieldset', { class: 'ws-object', id: id }, [h('legend', {}, [info.label, ' ', h('span', { class: 'muted', text: required ? '' : '(' + W('ws_optional') + ')' })])]);
       var sub = buildFields(s, fs, ctx, path);
       if (s.__def === 'Evidence') fs.insertBefore(evidenceFile(sub), fs.children[1] || null);
       wrap.appendChild(fs);
@@ -383,8 +383,8 @@
       if (given && !choices.some(function (c) { return c.id === given; }) && commitmentById(given)) choices.unshift(commitmentById(given));
       control = select(name, choices.map(function (c) { return [c.id, c.id + ' — ' + pick(c.title_uk, c.title_en)]; }), given, required);
       if (name === 'commitment') ctx.commitment = control;
-    } else if (kind === 'body') {
-      var bodies = (data.bodies || []).filter(function (b) { return b.active; });
+    } else if (kind === 'body' || kind === 'executor') {
+      var bodies = (data.bodies || []).filter(function (b) { return b.active && (kind === 'body' || b.roles.indexOf('executor') >= 0); });
       control = select(name, bodies.map(function (b) { return [b.id, pick(b.name_uk, b.name_en) + ' (' + b.id + ')']; }), given, required);
       if (name === 'body') ctx.body = control;
     } else if (kind === 'objective') {
@@ -432,6 +432,7 @@
     } else {
       control = h('input', { type: 'text', name: name, id: id, value: given || '', inputmode: kind === 'decimal' ? 'decimal' : null, spellcheck: kind === 'text' ? null : 'false', autocomplete: 'off' });
       if (kind === 'new') control.placeholder = W('ws_new_id');
+      if (kind === 'sha256') control.maxLength = 64;
       if (kind === 'public-key') useMyKey(control, wrap);
     }
     control.id = id;
@@ -612,7 +613,7 @@
         var entry = res.entry;
         var same = !!entry && V.same(entry.slice(113), signedBytes) && V.same(entry.slice(49, 113), signature);
         res.steps.push({ name: 'mine', ok: same, detail: receipt.event_id });
-        var names = { entry: W('ws_step_entry'), checkpoint: W('step_checkpoint'), proof: W('step_proof'), mine: W('step_signature'), error: W('ws_receipt_failed') };
+        var names = { entry: W('ws_step_entry'), checkpoint: W('step_checkpoint'), proof: W('step_proof'), mine: W('ws_step_mine'), error: W('ws_receipt_failed') };
         res.steps.forEach(function (s) {
           list.appendChild(h('li', { 'data-ok': s.ok ? 'true' : 'false' }, [h('span', { class: 'mark', text: s.ok ? '✓' : '✗' }), ' ', names[s.name] || s.name, ' ', h('span', { class: 'detail', text: s.detail })]));
         });
@@ -649,6 +650,8 @@
     schema().then(function () {
       var t = typeInfo(formType);
       var bodySchema = resolve(t.body);
+      // Members a rule of this type requires although the body type has them optional.
+      if (t.required_by_rule && t.required_by_rule.length) bodySchema = Object.assign({}, bodySchema, { required: (bodySchema.required || []).concat(t.required_by_rule) });
       fieldsBox.textContent = '';
       var ctx = { dependents: [] };
       built = buildFields(bodySchema, fieldsBox, ctx, '');
@@ -744,7 +747,7 @@
       detail.appendChild(h('p', { id: 'ws-key-state', 'data-state': keyState(k), text: W('ws_key_' + keyState(k)) }));
       var pub = $('ws-public');
       if (k) {
-        detail.appendChild(h('p', {}, [W('f_key') + ': ', h('code', { id: 'ws-key-id', text: k.keyId })]));
+        detail.appendChild(h('p', {}, [fieldInfo('key').label + ': ', h('code', { id: 'ws-key-id', text: k.keyId })]));
         pub.hidden = false;
         $('ws-public-text').value = k.publicKey;
         $('ws-qr').src = '/workspace/qr.svg?text=' + encodeURIComponent(k.publicKey);
@@ -812,7 +815,9 @@
               h('td', { text: String(r.line) }),
               h('td', { text: r.body ? r.body.id : cell('id') }),
               h('td', { text: cell('measure') }),
-              h('td', { text: r.body ? bodyName(r.body.lead) : cell('executors') }),
+              h('td', { text: r.body ? [bodyName(r.body.lead)].concat((r.body.co_executors || []).map(bodyName)).join('; ') : cell('executors') }),
+              h('td', { text: r.body && r.body.indicators ? r.body.indicators.map(function (x) { return x.name_uk + ': ' + (x.baseline || '—') + ' → ' + (x.target || '—') + (x.unit ? ' ' + x.unit : ''); }).join('; ') : cell('indicator') }),
+              h('td', { text: r.body && r.body.funding ? r.body.funding.amount + ' ' + r.body.funding.currency + ', ' + enumLabel('FundingSource', r.body.funding.source) : cell('funding') }),
               h('td', { text: r.body ? r.body.deadline : cell('deadline') }),
               h('td', {}, [h('ul', { class: 'ws-problems' }, probs)]),
             ]));

@@ -118,11 +118,21 @@ pub fn signer(k: EventKind) -> Signer {
     }
 }
 
+/// Members the body type leaves optional but a rule of the type requires (SPEC.md §5.3: "opt
+/// (required by rule …)"), so that a form asks for them.
+pub fn required_by_rule(k: EventKind) -> &'static [&'static str] {
+    match k {
+        EventKind::CommitmentAssigned => &["lead"],
+        EventKind::HandoverDeclined => &["reason"],
+        _ => &[],
+    }
+}
+
 /// What a form offers for a property, by the definition it is in and its name. Identifiers
 /// that name something already in the ledger follow from their `format`; the exceptions are
 /// new ids (chosen by the author), the event ids (whose meaning depends on the member), and the
 /// public keys (plain strings in the body types).
-fn pick(def: &str, prop: &str, schema: &Value) -> Result<&'static str, String> {
+fn pick(def: &str, prop: &str, schema: &Value, objects: &[&str]) -> Result<&'static str, String> {
     const NEW: &[(&str, &str)] = &[
         ("BodyRegistered", "id"),
         ("CommitmentFields", "id"),
@@ -147,6 +157,13 @@ fn pick(def: &str, prop: &str, schema: &Value) -> Result<&'static str, String> {
     if PUBLIC_KEYS.contains(&(def, prop)) {
         return Ok("public-key");
     }
+    // The lead of a commitment, and the body a commitment passes to, must be executors.
+    if matches!(
+        (def, prop),
+        ("CommitmentFields", "lead") | ("Transfer", "to")
+    ) {
+        return Ok("executor");
+    }
     let item = if schema["type"] == "array" {
         &schema["items"]
     } else {
@@ -167,7 +184,13 @@ fn pick(def: &str, prop: &str, schema: &Value) -> Result<&'static str, String> {
         "kordon-decimal" => "decimal",
         "kordon-sha256" => "sha256",
         "date" => "date",
-        _ if item.get("enum").is_some() || item.get("$ref").is_some() => "choice",
+        _ if item.get("enum").is_some() => "choice",
+        _ if item.get("$ref").is_some() => {
+            match objects.contains(&item["$ref"].as_str().unwrap_or("")) {
+                true => "object",
+                false => "choice",
+            }
+        }
         _ if item["type"] == "integer" => "integer",
         _ if item["type"] == "string" => "text",
         other => return Err(format!("{def}.{prop}: no picker for format {other:?}")),
@@ -224,16 +247,25 @@ pub fn build() -> (Value, Vec<String>) {
             "signer": s.name(),
             "roles": s.roles(),
             "form": s != Signer::Founder,
+            "required_by_rule": required_by_rule(*k),
             "body": body.to_value(),
         }));
     }
     let mut defs = gen.take_definitions(true);
     let mut problems = Vec::new();
+    // References to definitions that are objects (evidence, indicators, funding, …), as
+    // opposed to enumerations (statuses, roles, …).
+    let object_refs: Vec<String> = defs
+        .iter()
+        .filter(|(_, d)| d.get("properties").is_some())
+        .map(|(n, _)| format!("#/$defs/{n}"))
+        .collect();
+    let objects: Vec<&str> = object_refs.iter().map(String::as_str).collect();
     for (name, def) in defs.iter_mut() {
         no_null(def);
         if let Some(Value::Object(props)) = def.get_mut("properties") {
             for (prop, schema) in props.iter_mut() {
-                match pick(name, prop, schema) {
+                match pick(name, prop, schema, &objects) {
                     Ok(p) => {
                         if let Value::Object(o) = schema {
                             o.insert("x-pick".into(), json!(p));

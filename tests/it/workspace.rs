@@ -292,9 +292,45 @@ fn the_schema_describes_every_event_type_and_every_member_of_the_rust_types() {
                 }
             }
         }
+        for m in t["required_by_rule"].as_array().unwrap() {
+            let m = m.as_str().unwrap();
+            assert!(
+                props.iter().any(|p| p == m),
+                "{k}: {m} is required by rule but no member"
+            );
+            assert!(
+                !def["required"]
+                    .as_array()
+                    .is_some_and(|r| r.contains(&json!(m))),
+                "{k}: {m} is required by the type already"
+            );
+        }
         assert!(t["signer"].is_string() && t["roles"].is_array(), "{t}");
         assert_eq!(t["form"], *k != EventKind::Genesis, "{k}");
     }
+    // Every kind of picker the schema asks for is one the script knows.
+    let script = kordon::server::dashboard::workspace::JS;
+    let mut picks = std::collections::BTreeSet::new();
+    fn collect(v: &Value, out: &mut std::collections::BTreeSet<String>) {
+        match v {
+            Value::Object(o) => {
+                if let Some(p) = o.get("x-pick").and_then(|p| p.as_str()) {
+                    out.insert(p.to_string());
+                }
+                o.values().for_each(|x| collect(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| collect(x, out)),
+            _ => {}
+        }
+    }
+    collect(&doc, &mut picks);
+    for p in &picks {
+        let handled = script.contains(&format!("kind === '{p}'"))
+            || script.contains(&format!("itemPick === '{p}'"))
+            || ["text", "choice", "object"].contains(&p.as_str());
+        assert!(handled, "workspace.js has no picker for x-pick {p:?}");
+    }
+    assert!(picks.len() >= 15, "{picks:?}");
     // The nested objects too.
     let nested: [(&str, Result<(), String>); 6] = [
         (

@@ -444,6 +444,7 @@ messages! {
     ws_invalid = "Неправильне значення", "Invalid value";
     ws_another = "Записати ще одну подію", "Record another event";
     ws_step_entry = "Запис у квитанції: геш листа SHA-256(0x00 ‖ запис)", "The receipt's entry: leaf hash SHA-256(0x00 ‖ entry)";
+    ws_step_mine = "Запис містить саме ті байти і той підпис, що зробив цей браузер", "The entry holds exactly the bytes and the signature this browser made";
     ws_nothing_written = "Нічого не записано.", "Nothing was written.";
     ws_why_rule = "Реєстр відхилить подію за правилом: {rule}.", "The ledger would refuse the event by the rule: {rule}.";
     ws_why_signature = "Підпис не відповідає ключу, названому в події. Розблокуйте правильний ключ органу і підпишіть знову.", "The signature does not match the key the event names. Unlock the body's right key and sign again.";

@@ -804,7 +804,7 @@ fn plan_page(m: &mut String, cx: &Cx) {
          <p><button type=\"submit\" id=\"ws-plan-read\">{read}</button></p></form>\
          <div class=\"ws-clock\" id=\"ws-clock\" role=\"alert\" hidden></div>\
          <section id=\"ws-plan-review\" hidden aria-live=\"polite\"><h3>{review}</h3><p id=\"ws-plan-summary\"></p>\
-         <div class=\"table-wrap\"><table class=\"ws-plan\" id=\"ws-plan-rows\"><thead><tr><th>{line}</th><th>{id}</th><th>{measure}</th><th>{lead}</th><th>{deadline}</th><th>{problems}</th></tr></thead><tbody></tbody></table></div>\
+         <div class=\"table-wrap\"><table class=\"ws-plan\" id=\"ws-plan-rows\"><thead><tr><th>{line}</th><th>{id}</th><th>{measure}</th><th>{lead}</th><th>{indicator}</th><th>{funding}</th><th>{deadline}</th><th>{problems}</th></tr></thead><tbody></tbody></table></div>\
          <div id=\"ws-verdict\" class=\"ws-verdict\" role=\"status\"></div>\
          <p class=\"ws-buttons\"><button type=\"button\" id=\"ws-plan-sign\" disabled>{sign}</button></p></section>\
          <section id=\"ws-receipt\" class=\"ws-receipt\" hidden aria-live=\"polite\"></section>",
@@ -818,7 +818,9 @@ fn plan_page(m: &mut String, cx: &Cx) {
         line = E(cx.t(M::ws_line)),
         id = E(cx.t(M::id)),
         measure = E(cx.t(M::title)),
-        lead = E(cx.t(M::lead)),
+        lead = E(cx.t(M::f_lead)),
+        indicator = E(cx.t(M::f_indicators)),
+        funding = E(cx.t(M::f_funding)),
         deadline = E(cx.t(M::deadline)),
         problems = E(cx.t(M::ws_problems)),
         sign = E(cx.t(M::ws_plan_sign)),
@@ -1064,4 +1066,5 @@ pub const WORDS: &[M] = &[
     M::step_proof,
     M::step_signature,
     M::ws_step_entry,
+    M::ws_step_mine,
 ];
