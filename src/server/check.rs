@@ -111,8 +111,9 @@ pub async fn check(
     body: Body,
 ) -> Result<Response, ApiError> {
     precheck(&st, &headers, MAX_BATCH_BODY)?;
-    let bytes = read_body(&st, body, MAX_BATCH_BODY).await?;
-    let req: CheckRequest = serde_json::from_slice(&bytes)
+    // Held until the answer: the body's share of the server's budget for bodies in memory.
+    let read = read_body(&st, body, MAX_BATCH_BODY).await?;
+    let req: CheckRequest = serde_json::from_slice(&read.bytes)
         .map_err(|e| ApiError::malformed(format!("the body is not a check request: {e}")))?;
     if req.events.is_empty() || req.events.len() > MAX_BATCH_ITEMS {
         return Err(ApiError::malformed(format!(

@@ -271,10 +271,12 @@ pub async fn event(State(st): State<AppState>, P(id): P<String>) -> Result<Respo
     Ok(json_response(render(&bytes, seq)?))
 }
 
-/// A receipt for any entry, against the latest checkpoint.
+/// A receipt for any entry, against the newest witnessed checkpoint that covers it (else the
+/// latest, with the cosignatures held for it).
 ///
 /// The same receipt a submission is answered with, for a submitter that lost its answer or
-/// wants one against a later checkpoint.
+/// wants one against a later checkpoint: a receipt issued before the witnesses cosigned is
+/// upgraded by fetching it again (`kordon receipt upgrade`).
 #[utoipa::path(get, path = "/entries/{seq}/receipt", tag = "read",
     params(("seq" = u64, Path, description = "The entry's sequence number")),
     responses(
@@ -296,12 +298,58 @@ pub async fn receipt(
         ));
     }
     let snap = st.store().snapshot()?;
+    let cp = st.receipt_checkpoint(seq);
     let r =
-        receipt::build(&*snap, seq, &head.checkpoint, st.verifier_key()).map_err(|e| match e {
+        receipt::build(&*snap, seq, &cp.checkpoint, st.verifier_key()).map_err(|e| match e {
             ReceiptBuildError::Store(s) => ApiError::from(s),
             other => ApiError::internal(other.to_string()),
         })?;
     Ok(axum::Json(r).into_response())
+}
+
+/// The witnesses this ledger asks for cosignatures, the policy, and what each did lately.
+#[utoipa::path(get, path = "/witnesses", tag = "read",
+    responses(
+        (status = 200, description = "The policy (quorum), the newest witnessed checkpoint's size, and per witness its name, key, algorithm, URL, latest cosignature (size, root, time) and recent failures", body = Object),
+    ))]
+pub async fn witnesses(State(st): State<AppState>) -> Result<Response, ApiError> {
+    let Some(w) = st.witnessing() else {
+        return Ok(axum::Json(serde_json::json!({
+            "policy": "no witnesses configured",
+            "witnesses": [],
+            "witnessed": null,
+        }))
+        .into_response());
+    };
+    Ok(axum::Json(serde_json::json!({
+        "policy": w.policy().describe(),
+        "witnesses": w.status(),
+        "witnessed": w.witnessed().map(|x| serde_json::json!({"size": x.size, "checkpoint": x.note})),
+    }))
+    .into_response())
+}
+
+/// The witness policy as a C2SP tlog-policy file, for `kordon verify --witness-policy`.
+#[utoipa::path(get, path = "/witnesses/policy", tag = "read",
+    responses(
+        (status = 200, description = "log, witness, group and quorum lines (C2SP tlog-policy)", body = String, content_type = "text/plain; charset=utf-8"),
+        (status = 404, description = "No witnesses are configured (not-found.witnesses)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn witness_policy(State(st): State<AppState>) -> Result<Response, ApiError> {
+    let w = st.witnessing().ok_or_else(|| {
+        ApiError::not_found(
+            crate::server::errors::ServerCode::NotFoundWitnesses,
+            "this ledger asks no witnesses (kordon serve --witness)",
+        )
+    })?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
+        w.policy_file(st.verifier_key()),
+    )
+        .into_response())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -506,6 +554,18 @@ pub async fn export(State(st): State<AppState>) -> Result<Response, ApiError> {
             "the ledger is empty; there is nothing to export",
         ));
     }
+    // The status line goes out before the first byte of the bundle: make sure the store can be
+    // read at all, so a broken store is a problem, never a 200 with an empty body.
+    st.blocking(|st| {
+        let snap = st.store().snapshot()?;
+        snap.checkpoint()?;
+        Ok(())
+    })
+    .await
+    .map_err(|e| match st.head().storage_failed() {
+        Some(reason) => ApiError::storage_unavailable(reason, std::time::Duration::from_secs(1)),
+        None => e,
+    })?;
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(8);
     let task = st.clone();
     tokio::task::spawn_blocking(move || {
@@ -513,7 +573,10 @@ pub async fn export(State(st): State<AppState>) -> Result<Response, ApiError> {
             tx: tx.clone(),
             buf: Vec::with_capacity(ChunkWriter::CHUNK),
         };
-        if let Err(e) = crate::export::write(task.store(), task.verifier_key(), &mut w) {
+        let head = task.cosigned_head();
+        if let Err(e) =
+            crate::export::write_at(task.store(), task.verifier_key(), &head.checkpoint, &mut w)
+        {
             // Cut the body short so the client sees an incomplete download, never a short
             // file that looks whole.
             tracing::warn!(error = %e, "export failed");
@@ -554,15 +617,18 @@ pub async fn healthz() -> axum::Json<serde_json::Value> {
     axum::Json(json!({"status": "ok"}))
 }
 
-/// Readiness: the ledger is open and the server is not shutting down.
+/// Readiness: the ledger is open, takes writes, and the server is not shutting down.
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses(
         (status = 200, description = "Ready, with the ledger's size", body = Object),
-        (status = 503, description = "Shutting down (server.shutting-down)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Shutting down (server.shutting-down), or writes paused after a storage error (server.storage-unavailable)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn readyz(State(st): State<AppState>) -> Result<Response, ApiError> {
     if st.is_stopping() {
         return Err(ApiError::closed());
+    }
+    if let Some((reason, wait)) = st.head().paused(std::time::Instant::now()) {
+        return Err(ApiError::storage_unavailable(reason, wait));
     }
     Ok((
         StatusCode::OK,

@@ -55,16 +55,21 @@ struct Ledgerside {
 }
 
 fn ledgerside(st: &AppState) -> Ledgerside {
-    st.ledger().with_state(|s| Ledgerside {
-        policy: s.genesis.as_ref().map(|g| g.policy).unwrap_or_default(),
+    let policy = st
+        .ledger()
+        .with_state(|s| s.genesis.as_ref().map(|g| g.policy).unwrap_or_default());
+    // The keys of the head: what the next entry is judged with.
+    let head = st.ledger().head();
+    Ledgerside {
+        policy,
         now: st.ledger().now().0,
         vkey: st.verifier_key().to_string(),
-        keys: s
+        keys: head
             .keys
             .iter()
             .map(|(id, k)| (id.to_string(), k.body.to_string(), k.revoked_at.is_some()))
             .collect(),
-    })
+    }
 }
 
 /// Which page of the workspace.
