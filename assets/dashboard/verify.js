@@ -19,8 +19,12 @@ function fromHex(s) {
   for (var i = 0; i < out.length; i++) out[i] = parseInt(s.substr(i * 2, 2), 16);
   return out;
 }
+/* Standard base64 with padding, in its one spelling (SPEC.md §1): atob forgives missing
+   padding and non-zero pad bits, so the text must be what the bytes encode to. */
 function fromB64(s) {
-  var bin = atob(String(s).trim());
+  s = String(s).trim();
+  var bin = atob(s);
+  if (btoa(bin) !== s) throw new Error('not canonical base64: ' + s.slice(0, 80));
   var out = new Uint8Array(bin.length);
   for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
@@ -71,20 +75,37 @@ function parseVkey(text) {
 }
 
 /* A C2SP signed note: the text ends at the last blank line; signature lines follow. */
+/* White_Space (SPEC.md §1): the 25 code points a key name may not hold. */
+var WHITE_SPACE = /[\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
+
+/* A C2SP signed note (SPEC.md §10.2): no control characters but newlines; the text ends at the
+   last blank line; 1 to 100 signature lines "— name base64", each name non-empty, without
+   White_Space or '+', each signature at least 5 bytes. Every line is checked, also those of
+   other keys. */
 function parseNote(note) {
+  for (var c = 0; c < note.length; c++) {
+    var code = note.charCodeAt(c);
+    if (code < 0x20 && code !== 0x0a) throw new Error('the checkpoint holds a control character');
+  }
   var idx = note.lastIndexOf('\n\n');
   if (idx < 0) throw new Error('the checkpoint has no signature lines');
   var text = note.slice(0, idx + 1);
   var sigs = [];
-  var lines = note.slice(idx + 2).split('\n');
+  var tail = note.slice(idx + 2);
+  if (tail.slice(-1) !== '\n') throw new Error('the last signature line does not end with a newline');
+  var lines = tail.slice(0, -1).split('\n');
+  if (lines.length < 1 || lines.length > 100) throw new Error('a note has 1 to 100 signature lines');
   for (var i = 0; i < lines.length; i++) {
     var l = lines[i];
-    if (l === '') continue;
     if (l.indexOf('\u2014 ') !== 0) throw new Error('a signature line does not start with an em dash');
     var rest = l.slice(2);
     var sp = rest.lastIndexOf(' ');
     if (sp <= 0) throw new Error('a signature line has no key name');
-    sigs.push({ name: rest.slice(0, sp), bytes: fromB64(rest.slice(sp + 1)) });
+    var name = rest.slice(0, sp);
+    if (WHITE_SPACE.test(name) || name.indexOf('+') >= 0) throw new Error('a signature line has an invalid key name');
+    var bytes = fromB64(rest.slice(sp + 1));
+    if (bytes.length < 5) throw new Error('a signature is shorter than 5 bytes');
+    sigs.push({ name: name, bytes: bytes });
   }
   var body = text.split('\n');
   if (body.length < 4) throw new Error('the checkpoint text is not origin, size and root');
@@ -143,12 +164,16 @@ function parseTlogProof(text) {
 }
 
 /* Opens a signed checkpoint with a verifier key: the lines named and keyed like the ledger's
-   key must all verify, and at least one must be there (SPEC.md §10.2). */
+   key must all verify, and at least one must be there (SPEC.md §10.2). A malformed note or key
+   rejects the promise, never throws. */
 function verifyCheckpoint(note, vkeyText) {
-  var vkey = parseVkey(vkeyText);
-  var cp = parseNote(note);
-  if (cp.origin !== vkey.name) return Promise.reject(new Error('the checkpoint origin ' + cp.origin + ' is not the key name ' + vkey.name));
-  return ed25519Key(vkey.pub).then(function (key) {
+  var vkey, cp;
+  return Promise.resolve().then(function () {
+    vkey = parseVkey(vkeyText);
+    cp = parseNote(note);
+    if (cp.origin !== vkey.name) throw new Error('the checkpoint origin ' + cp.origin + ' is not the key name ' + vkey.name);
+    return ed25519Key(vkey.pub);
+  }).then(function (key) {
     return sha256(concat(enc.encode(vkey.name), new Uint8Array([10, 1]), vkey.pub)).then(function (id) {
       if (hex(id.slice(0, 4)) !== vkey.id) throw new Error('the verifier key id does not match its key');
       var mine = cp.sigs.filter(function (s) { return s.name === vkey.name && s.bytes.length === 68 && hex(s.bytes.slice(0, 4)) === vkey.id; });

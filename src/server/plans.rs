@@ -43,9 +43,13 @@ pub async fn parse(
     Q(q): Q<PlanQuery>,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = axum::body::to_bytes(body, MAX_PLAN)
-        .await
-        .map_err(|_| ApiError::too_large(MAX_PLAN))?;
+    let bytes = axum::body::to_bytes(body, MAX_PLAN).await.map_err(|_| {
+        ApiError::server(
+            super::errors::ServerCode::RequestTooLarge,
+            format!("a plan file is at most {MAX_PLAN} bytes; split the plan"),
+        )
+        .with("max_bytes", MAX_PLAN)
+    })?;
     let opts = plan::Options {
         id_prefix: q.prefix.unwrap_or_default().trim().to_string(),
         act: q.act,

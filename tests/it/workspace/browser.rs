@@ -1,6 +1,7 @@
 //! The workspace in a real browser (headless Chromium through chromedriver, as the dashboard's
 //! tests): the canonical encoder against the golden vectors, the example's events and Rust on
-//! generated bodies of every type; then clerks' walkthroughs in Ukrainian, each checked through
+//! generated bodies of every type; the browser's verifier (verify.js) on the vectors' good and
+//! must-fail checkpoints, signatures and inclusion proofs; then clerks' walkthroughs in Ukrainian, each checked through
 //! the API (author, type, exact body), with every request the pages make recorded and searched
 //! for key material, and `kordon verify` run on the export at the end.
 
@@ -491,6 +492,88 @@ async fn the_browsers_encoder_writes_kordons_bytes() {
                 );
             }
         }
+
+        // The browser's verifier (verify.js, shared by the Integrity page and receipts) on the
+        // vectors that apply to it: the signed checkpoint and inclusion proofs that must pass,
+        // every must-fail checkpoint, signature and inclusion proof.
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("events/vectors");
+        let read = |name: &str| -> Value {
+            serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
+        };
+        let must_fail = read("must-fail.json");
+        let proofs_fail = read("proofs-must-fail.json");
+        let keys: std::collections::HashMap<String, String> = vectors["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| {
+                (
+                    k["body"].as_str().unwrap().to_string(),
+                    k["public_key"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let mut checkpoints = vec![
+            json!({"name": "ledger", "note": vectors["tree"]["checkpoint"], "vkey": vectors["tree"]["verifier_key"], "ok": true}),
+        ];
+        let mut signatures = Vec::new();
+        for case in must_fail["cases"].as_array().unwrap() {
+            match case["expected_code"].as_str().unwrap() {
+                "checkpoint.signature" => checkpoints.push(json!({
+                    "name": case["name"], "note": case["checkpoint"], "vkey": case["verifier_key"], "ok": false,
+                })),
+                // Cases about a signature over an event (others cut an export).
+                "signature.invalid" if case["event"].is_string() => {
+                    let ev: Value = serde_json::from_str(case["event"].as_str().unwrap()).unwrap();
+                    signatures.push(json!({
+                        "name": case["name"], "event": case["event"], "sig": case["signature_hex"],
+                        "key": keys[ev["author"].as_str().unwrap()],
+                    }));
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(checkpoints.len(), 6, "{checkpoints:?}");
+        assert!(signatures.len() >= 2);
+        let mut proofs: Vec<Value> = vectors["inclusion_proofs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| json!({"name": format!("ledger-{}", p["seq"]), "p": p, "ok": true}))
+            .collect();
+        for p in proofs_fail["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["kind"] == "inclusion")
+        {
+            proofs.push(json!({"name": p["name"], "p": p, "ok": false}));
+        }
+        let verdicts = c
+            .execute_async(
+                "var done = arguments[arguments.length - 1]; var V = window.kordonVerify; var enc = new TextEncoder(); \
+                 var cps = arguments[0].map(function (x) { return V.verifyCheckpoint(x.note, x.vkey).then(function () { return true; }, function () { return false; }).then(function (ok) { return ok === x.ok ? '' : 'checkpoint ' + x.name; }); }); \
+                 var sigs = arguments[1].map(function (x) { return V.ed25519Key(V.fromB64(x.key)).then(function (k) { return V.ed25519Verify(k, V.fromHex(x.sig), V.concat(enc.encode('kordon/event/v1\\n'), enc.encode(x.event))); }).then(function (ok) { return ok ? 'signature ' + x.name : ''; }); }); \
+                 var prs = arguments[2].map(function (x) { var p = x.p; return V.inclusionRoot(Number(p.seq), Number(p.size), V.fromHex(p.leaf_hash_hex), p.proof_hex.map(V.fromHex)).then(function (r) { return V.hex(r) === p.root_hex; }, function () { return false; }).then(function (ok) { return ok === x.ok ? '' : 'proof ' + x.name; }); }); \
+                 Promise.all(cps.concat(sigs, prs)).then(done, function (e) { done(['error ' + e]); });",
+                vec![json!(checkpoints), json!(signatures), json!(proofs)],
+            )
+            .await
+            .unwrap();
+        let wrong: Vec<&Value> = verdicts
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| *x != "")
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "the browser's verifier disagrees with the vectors: {wrong:?}"
+        );
+        assert_eq!(
+            verdicts.as_array().unwrap().len(),
+            checkpoints.len() + signatures.len() + proofs.len()
+        );
         assert!(console_errors(&c).await.is_empty());
     };
     let outcome = tokio::time::timeout(Duration::from_secs(300), run).await;
