@@ -193,7 +193,10 @@ fn sign_all(author: &Author, origin: &str, bodies: &[CommitmentFields]) -> Resul
 fn import_remote(url: &str, a: &ImportArgs, bytes: &[u8], author: &Author) -> Result<u8> {
     use crate::server::client::Client;
     let client = Client::new(url, a.sign.read_token.clone());
-    let origin = client.origin()?;
+    let dir = super::receipt::receipts_dir(&a.sign.receipts, &a.sign.key);
+    // The origin signed comes from the pinned ledger, never from what a server says.
+    let pinned = super::receipt::pin_ledger(&client, url, a.sign.ledger_key.as_deref(), &dir)?;
+    let origin = pinned.origin.clone();
     let q = crate::server::dashboard::html::url(
         "/plans/parse",
         &[
@@ -270,14 +273,13 @@ fn import_remote(url: &str, a: &ImportArgs, bytes: &[u8], author: &Author) -> Re
         );
         return Ok(EXIT_OK);
     }
-    let dir = super::receipt::receipts_dir(&a.sign.receipts, &a.sign.key);
     let mut failed = 0;
     for (s, b) in subs.iter().zip(&bodies) {
         // One at a time, each receipt checked and kept, as every --server command does.
         if super::receipt::submit_remote(
             &client,
             s,
-            a.sign.ledger_key.as_deref(),
+            &pinned,
             &dir,
             "commitment.assigned",
             author.body.as_str(),

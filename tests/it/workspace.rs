@@ -602,6 +602,80 @@ async fn a_dry_run_refuses_bad_input_and_the_server_still_serves() {
     assert_eq!(s, StatusCode::OK);
 }
 
+#[tokio::test]
+async fn on_a_protected_ledger_the_dry_run_and_plan_reading_need_the_read_token() {
+    // Both answer from the ledger's state (the size, who accepted what and when, which bodies
+    // exist), so a writer without the token learns nothing from them.
+    let mut d = Desk::now();
+    let token = "a-long-enough-read-token";
+    let state = AppState::new(
+        Arc::clone(&d.ledger),
+        Config {
+            read_token: Some(token.into()),
+            ..Config::default()
+        },
+    )
+    .unwrap();
+    let app = server::router(state);
+    let size = d.ledger.size();
+    let again = d.f.sign(
+        "sbgs",
+        Body::CommitmentAccepted(CommitmentRef {
+            commitment: c("AP-1"),
+        }),
+    );
+    let check_body = json!({"events": [{"event": BASE64.encode(&again.event)}]}).to_string();
+    let ask = |path: &str, body: Vec<u8>, auth: Option<&str>| {
+        let mut r = Request::post(path).header(header::CONTENT_TYPE, "application/json");
+        if let Some(t) = auth {
+            r = r.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        r.body(HttpBody::from(body)).unwrap()
+    };
+    for auth in [None, Some("a-long-enough-read-tokem")] {
+        let (s, v, text) = call(&app, ask("/entries/check", check_body.clone().into(), auth)).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{text}");
+        assert_eq!(v["code"], "read.unauthorized");
+        assert!(
+            !text.contains("AP-1") && !text.contains(&size.to_string()),
+            "{text}"
+        );
+        let (s, v, text) = call(&app, ask("/plans/parse", PLAN_CSV.into(), auth)).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{text}");
+        assert_eq!(v["code"], "read.unauthorized");
+        assert!(!text.contains("customs"), "{text}");
+    }
+    // With the token both answer as on a public ledger, and nothing was written.
+    let (s, v, text) = call(&app, ask("/entries/check", check_body.into(), Some(token))).await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    assert_eq!(v["size"], size);
+    assert_eq!(v["results"][0]["ok"], false, "{v}");
+    let (s, v, text) = call(&app, ask("/plans/parse", PLAN_CSV.into(), Some(token))).await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    assert_eq!(v["rows"].as_array().unwrap().len(), 3);
+    assert_eq!(d.ledger.size(), size);
+    // A submission still needs no token.
+    let fresh = d.f.sign(
+        "sbgs",
+        Body::NoteAdded(NoteAdded {
+            commitment: Some(c("AP-1")),
+            about: None,
+            text: "Примітка".into(),
+            evidence: vec![],
+        }),
+    );
+    let (s, _, text) = call(
+        &app,
+        ask(
+            "/entries",
+            kordon::server::write::submission_json(&fresh).into_bytes(),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{text}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Plans.
 
