@@ -606,7 +606,7 @@ async fn a_dry_run_refuses_bad_input_and_the_server_still_serves() {
 async fn on_a_protected_ledger_the_dry_run_and_plan_reading_need_the_read_token() {
     // Both answer from the ledger's state (the size, who accepted what and when, which bodies
     // exist), so a writer without the token learns nothing from them.
-    let mut d = Desk::now();
+    let d = Desk::now();
     let token = "a-long-enough-read-token";
     let state = AppState::new(
         Arc::clone(&d.ledger),
@@ -1066,6 +1066,72 @@ fn kordon_plan_import_records_a_plan_in_one_batch_or_nothing() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stdout).contains("already in the ledger"));
+    // Through a server: the plan read by POST /plans/parse, signed here for the ledger pinned
+    // first (its key recorded beside the receipts), each receipt checked and kept.
+    let srv = crate::server_cli::serve(dir, &["--data", "ledger"]);
+    let out = ok(&[
+        "plan",
+        "import",
+        "plan.csv",
+        "--prefix",
+        "AP-2027/",
+        "--server",
+        &srv.url,
+        "--receipts",
+        "remote-receipts",
+        "--as",
+        "cmu",
+        "--key",
+        "cmu.pem",
+    ]);
+    assert_eq!(out.matches("recorded entry").count(), 3, "{out}");
+    let pinned = std::fs::read_to_string(dir.join("remote-receipts/ledger.vkey")).unwrap();
+    assert_eq!(pinned.trim(), srv.vkey);
+    let kept = std::fs::read_dir(dir.join("remote-receipts"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "json")
+        })
+        .count();
+    assert_eq!(kept, 3);
+    // A server serving another ledger than the pinned one: nothing is signed or written.
+    let o = kordon_cli(
+        dir,
+        &[
+            "plan",
+            "import",
+            "plan.csv",
+            "--prefix",
+            "AP-2028/",
+            "--server",
+            &srv.url,
+            "--receipts",
+            "remote-receipts",
+            "--ledger-key",
+            "kordon.test/other+01020304+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            "--as",
+            "cmu",
+            "--key",
+            "cmu.pem",
+        ],
+    );
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("nothing was signed"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let (stopped, _) = srv.stop();
+    assert!(stopped);
+    let log = ok(&["--data", "ledger", "log"]);
+    assert!(
+        log.contains("AP-2027/1.3") && !log.contains("AP-2028/"),
+        "{log}"
+    );
     ok(&["--data", "ledger", "export", "--out", "plan.export"]);
     ok(&["verify", "plan.export"]);
 }
