@@ -394,9 +394,8 @@ pub fn deadline(s: &str) -> Option<Date> {
     let parts: Vec<&str> = t.split('.').collect();
     if parts.len() == 3 && parts[2].len() == 4 {
         let iso = format!("{}-{:0>2}-{:0>2}", parts[2], parts[1], parts[0]);
-        if let Ok(d) = Date::parse(&iso) {
-            return Some(d);
-        }
+        // A day that does not exist (31.02.2026) is a bad date, not the end of its year.
+        return Date::parse(&iso).ok();
     }
     let lower = t.to_lowercase();
     let year: Option<i16> = lower
@@ -422,9 +421,17 @@ pub fn deadline(s: &str) -> Option<Date> {
     } else {
         None
     };
-    let rest_is_year = words.iter().all(|w| {
-        w.chars().all(|c| c.is_ascii_digit()) || w.starts_with("рік") || *w == "р" || *w == "year"
-    });
+    let numbers = words
+        .iter()
+        .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
+        .count();
+    let rest_is_year = numbers == 1
+        && words.iter().all(|w| {
+            w.chars().all(|c| c.is_ascii_digit())
+                || w.starts_with("рік")
+                || *w == "р"
+                || *w == "year"
+        });
     let (m, d) = match quarter {
         Some(1) => (3, 31),
         Some(2) => (6, 30),
@@ -737,6 +744,7 @@ mod tests {
         assert_eq!(d("2027 рік").as_deref(), Some("2027-12-31"));
         assert_eq!(d("2027").as_deref(), Some("2027-12-31"));
         assert_eq!(d("31.02.2026"), None);
+        assert_eq!(d("31 02 2026"), None);
         assert_eq!(d("скоро"), None);
         assert_eq!(d("постійно 2026 і далі"), None);
     }

@@ -102,6 +102,12 @@
     (kids || []).forEach(function (c) { if (c) n.appendChild(typeof c === 'string' ? doc.createTextNode(c) : c); });
     return n;
   }
+  /* A calendar day (YYYY-MM-DD) as the reader's language writes it: 31.12.2026, 31 Dec 2026. */
+  function dayText(day) {
+    var d = new Date(day + 'T00:00:00Z');
+    if (isNaN(d.getTime())) return day;
+    return d.toLocaleDateString(data && data.lang === 'en' ? 'en-GB' : 'uk-UA', { timeZone: 'UTC', day: 'numeric', month: data && data.lang === 'en' ? 'short' : '2-digit', year: 'numeric' });
+  }
   function pick(uk, en) { return data && data.lang === 'en' && en ? en : uk; }
   function bodyById(id) { return (data.bodies || []).filter(function (b) { return b.id === id; })[0]; }
   function bodyName(id) { var b = bodyById(id); return b ? pick(b.name_uk, b.name_en) : id; }
@@ -818,7 +824,7 @@
               h('td', { text: r.body ? [bodyName(r.body.lead)].concat((r.body.co_executors || []).map(bodyName)).join('; ') : cell('executors') }),
               h('td', { text: r.body && r.body.indicators ? r.body.indicators.map(function (x) { return x.name_uk + ': ' + (x.baseline || '—') + ' → ' + (x.target || '—') + (x.unit ? ' ' + x.unit : ''); }).join('; ') : cell('indicator') }),
               h('td', { text: r.body && r.body.funding ? r.body.funding.amount + ' ' + r.body.funding.currency + ', ' + enumLabel('FundingSource', r.body.funding.source) : cell('funding') }),
-              h('td', { text: r.body ? r.body.deadline : cell('deadline') }),
+              h('td', { text: r.body ? dayText(r.body.deadline) : cell('deadline') }),
               h('td', {}, [h('ul', { class: 'ws-problems' }, probs)]),
             ]));
           });
