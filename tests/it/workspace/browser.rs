@@ -946,6 +946,25 @@ async fn clerks_record_accept_and_report_from_the_browser_in_ukrainian() {
         )
         .await;
         assert!(why.as_str().unwrap().contains("Виправте годинник"), "{why}");
+        // Both times in words to the minute, as a clerk reads them, not as RFC 3339.
+        let month = [
+            "січня",
+            "лютого",
+            "березня",
+            "квітня",
+            "травня",
+            "червня",
+            "липня",
+            "серпня",
+            "вересня",
+            "жовтня",
+            "листопада",
+            "грудня",
+        ];
+        let why_text = why.as_str().unwrap();
+        assert_eq!(why_text.matches(" UTC)").count(), 2, "{why}");
+        assert!(month.iter().any(|m| why_text.contains(m)), "{why}");
+        assert!(!why_text.contains("Z)"), "{why}");
         shoot_at(&c, "workspace-clock-uk", 1366).await;
         assert_eq!(late.ledger.size(), 8, "nothing was written");
 

@@ -46,6 +46,21 @@ pub fn day_words(l: Lang, d: Date) -> String {
     }
 }
 
+/// An instant in words, to the minute in UTC: "1 грудня 2026, 23:49 UTC".
+pub fn moment_words(l: Lang, t: Millis) -> String {
+    match jiff::Timestamp::from_millisecond(t.0 as i64) {
+        Ok(ts) => {
+            let z = ts.to_zoned(jiff::tz::TimeZone::UTC);
+            format!(
+                "{}, {} UTC",
+                day_words(l, Date(z.date())),
+                z.strftime("%H:%M")
+            )
+        }
+        Err(_) => t.to_rfc3339(),
+    }
+}
+
 struct Words<'a> {
     l: Lang,
     h: &'a History,
@@ -261,8 +276,8 @@ pub fn explain(
             w.fill(
                 M::ws_why_clock,
                 &[
-                    ("yours", ev.at.to_rfc3339()),
-                    ("ledger", recorded_at.to_rfc3339()),
+                    ("yours", moment_words(l, ev.at)),
+                    ("ledger", moment_words(l, recorded_at)),
                     ("ahead", (p.max_future_seconds / 60).to_string()),
                     ("behind", (p.max_age_seconds / 86400).to_string()),
                 ],
