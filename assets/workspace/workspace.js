@@ -444,7 +444,9 @@
     control.id = id;
     wrap.appendChild(label);
     wrap.appendChild(control);
-    if (info.help) wrap.appendChild(h('p', { class: 'help', text: info.help }));
+    // A new body's id is not numbered like an act's items.
+    var help = kind === 'new' && (s.format || prop.format) === 'kordon-body-id' ? W('fh_body_id') : info.help;
+    if (help) wrap.appendChild(h('p', { class: 'help', text: help }));
     var msg = h('p', { class: 'ws-field-error', role: 'alert', hidden: true });
     wrap.appendChild(msg);
     get = function () {

@@ -488,6 +488,7 @@ messages! {
     f_inquiry = "Запит", "Inquiry";
     f_id = "Ідентифікатор", "Identifier";
     fh_id = "Новий, за нумерацією акта (наприклад, AP-2026/2.1); змінити його потім не можна.", "New, following the act's numbering (e.g. AP-2026/2.1); it cannot be changed later.";
+    fh_body_id = "Новий, коротке ім’я латиницею: малі літери, цифри й дефіс (наприклад, sbgs, hromada-chop); змінити його потім не можна.", "New, a short name in Latin letters: lower case, digits and hyphens (e.g. sbgs, hromada-chop); it cannot be changed later.";
     f_body = "Орган", "Body";
     f_to = "Кому", "To";
     f_proposal = "Пропозиція передачі", "Handover proposal";

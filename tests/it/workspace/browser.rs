@@ -990,6 +990,25 @@ async fn clerks_record_accept_and_report_from_the_browser_in_ukrainian() {
                     js(&c, "return document.documentElement.lang").await,
                     json!(lang)
                 );
+                // A new id's help fits what it names: a body's id is not numbered like an act.
+                let help = js(
+                    &c,
+                    "var f = document.querySelector('[data-field=\"id\"] .help'); return f ? f.textContent : ''",
+                )
+                .await;
+                let help = help.as_str().unwrap();
+                match (*k, lang) {
+                    (EventKind::BodyRegistered, "uk") => {
+                        assert!(help.contains("латиницею"), "{help}")
+                    }
+                    (EventKind::BodyRegistered, _) => {
+                        assert!(help.contains("Latin letters"), "{help}")
+                    }
+                    (EventKind::CommitmentAssigned, _) => {
+                        assert!(help.contains("AP-2026/2.1"), "{help}")
+                    }
+                    _ => {}
+                }
                 let name = k.name().replace('.', "-");
                 shoot_at(&c, &format!("workspace-form-{name}-{lang}"), 1366).await;
                 if lang == "uk" {

@@ -1063,6 +1063,7 @@ pub const WORDS: &[M] = &[
     M::ws_plan_ok,
     M::ws_plan_recorded,
     M::ws_new_id,
+    M::fh_body_id,
     M::ws_event_id,
     M::ws_invalid,
     M::ws_another,
