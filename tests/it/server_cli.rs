@@ -33,15 +33,16 @@ fn ok(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-struct Server {
+/// A `kordon serve` child process (also used by the workspace's `kordon plan import --server`).
+pub struct Server {
     child: Child,
-    url: String,
-    vkey: String,
+    pub url: String,
+    pub vkey: String,
     out: BufReader<std::process::ChildStdout>,
 }
 
 /// Starts `kordon serve` on a free port and reads where it listens and its verifier key.
-fn serve(dir: &Path, args: &[&str]) -> Server {
+pub fn serve(dir: &Path, args: &[&str]) -> Server {
     serve_with(dir, args, &[])
 }
 
@@ -82,7 +83,7 @@ fn serve_with(dir: &Path, args: &[&str], serve_args: &[&str]) -> Server {
 
 impl Server {
     /// SIGTERM, then the exit status and the rest of standard output.
-    fn stop(mut self) -> (bool, String) {
+    pub fn stop(mut self) -> (bool, String) {
         // SAFETY: sending a signal to our own child process.
         unsafe {
             libc::kill(self.child.id() as i32, libc::SIGTERM);

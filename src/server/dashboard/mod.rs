@@ -12,8 +12,9 @@
 //! place in the navigation) listed in [`PAGES`], its typed query, the typed view it computes,
 //! and the section functions that write it; the words in `i18n.rs` (Ukrainian by default,
 //! English with `?lang=en`, remembered in a cookie), the frame of every page in `layout.rs`,
-//! the charts in `charts.rs` and HTML helpers in `html.rs`. `keys.rs` is the small API endpoint
-//! the in-browser verification needs: a key id's public key.
+//! the charts in `charts.rs` and HTML helpers in `html.rs`. The bodies' workspace
+//! (`workspace/`) has its four pages in the same table, in the section `workspace`. `keys.rs`
+//! is the small API endpoint the in-browser verification needs: a key id's public key.
 //!
 //! Everything from the ledger is untrusted text: it is HTML-escaped wherever it is written,
 //! and every page is sent with a Content-Security-Policy that allows scripts only from this
@@ -31,6 +32,7 @@ pub mod integrity;
 pub mod keys;
 pub mod layout;
 pub mod overview;
+pub mod workspace;
 
 use super::errors::ServerCode;
 use super::{ApiError, AppState, Routes};
@@ -62,6 +64,9 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 pub const CSS: &str = include_str!("../../../assets/dashboard/dashboard.css");
 pub const JS: &str = include_str!("../../../assets/dashboard/dashboard.js");
 pub const FAVICON: &str = include_str!("../../../assets/dashboard/favicon.svg");
+/// The browser's verification of signatures, checkpoints and proofs (SPEC.md), shared by the
+/// Integrity page and the workspace's receipts.
+pub const VERIFY_JS: &str = include_str!("../../../assets/dashboard/verify.js");
 
 /// A page of the dashboard: where it is served and documented, and where the navigation shows
 /// it. Adding a page is its file (with its `PAGE`) and its line in [`PAGES`].
@@ -79,7 +84,7 @@ pub struct Page {
 }
 
 /// The route table: every page, in the navigation's order.
-pub const PAGES: [&Page; 7] = [
+pub const PAGES: [&Page; 11] = [
     &overview::PAGE,
     &commitments::PAGE,
     &card::PAGE,
@@ -87,6 +92,10 @@ pub const PAGES: [&Page; 7] = [
     &changes::PAGE,
     &briefing::PAGE,
     &integrity::PAGE,
+    &workspace::HOME,
+    &workspace::FORM,
+    &workspace::KEYS,
+    &workspace::PLAN,
 ];
 
 /// A page's `doc`: the operation its handler's `#[utoipa::path]` describes, under the
@@ -113,12 +122,25 @@ pub fn routes(r: Routes) -> Routes {
         .get("/dashboard/assets/dashboard.js", js)
         .get("/dashboard/assets/favicon.svg", favicon)
         .get("/keys/{key_id}", keys::key)
+        .get("/dashboard/assets/verify.js", verify_js)
+        .get("/workspace/qr.svg", workspace::qr::qr)
+        .get("/workspace/assets/workspace.js", workspace_js)
+        .get("/workspace/assets/workspace.css", workspace_css)
 }
 
 /// The dashboard's part of the OpenAPI document (the pages add theirs).
 #[derive(OpenApi)]
 #[openapi(
-    paths(css, js, favicon, keys::key),
+    paths(
+        css,
+        js,
+        favicon,
+        keys::key,
+        verify_js,
+        workspace::qr::qr,
+        workspace_js,
+        workspace_css
+    ),
     components(schemas(keys::KeyInfo)),
     tags((name = "dashboard", description = "The oversight dashboard: HTML pages for people (Ukrainian by default, `lang=en` for English)"))
 )]
@@ -484,6 +506,9 @@ pub fn asset_version() -> &'static str {
         all.push_str(CSS);
         all.push_str(JS);
         all.push_str(FAVICON);
+        all.push_str(VERIFY_JS);
+        all.push_str(workspace::JS);
+        all.push_str(workspace::CSS);
         crate::core::hash::Hash::sha256(all.as_bytes()).to_hex()[..12].to_string()
     })
 }
@@ -512,6 +537,28 @@ pub async fn css() -> Response {
     responses((status = 200, description = "The script", body = String, content_type = "text/javascript")))]
 pub async fn js() -> Response {
     asset("text/javascript; charset=utf-8", JS)
+}
+
+/// The browser's verification (SPEC.md §2, §7–§10), shared by the Integrity page and receipts.
+#[utoipa::path(get, path = "/dashboard/assets/verify.js", tag = "dashboard",
+    responses((status = 200, description = "The script", body = String, content_type = "text/javascript")))]
+pub async fn verify_js() -> Response {
+    asset("text/javascript; charset=utf-8", VERIFY_JS)
+}
+
+/// The workspace's script: forms from the event types' schema, the canonical encoder, keys in
+/// Web Crypto, signing, submission and receipts.
+#[utoipa::path(get, path = "/workspace/assets/workspace.js", tag = "dashboard",
+    responses((status = 200, description = "The script", body = String, content_type = "text/javascript")))]
+pub async fn workspace_js() -> Response {
+    asset("text/javascript; charset=utf-8", workspace::JS)
+}
+
+/// The workspace's stylesheet.
+#[utoipa::path(get, path = "/workspace/assets/workspace.css", tag = "dashboard",
+    responses((status = 200, description = "The stylesheet", body = String, content_type = "text/css")))]
+pub async fn workspace_css() -> Response {
+    asset("text/css; charset=utf-8", workspace::CSS)
 }
 
 /// The dashboard's icon.
