@@ -150,16 +150,14 @@ pub fn open(dir: &Path, clock: Clock) -> Result<Ledger, DataDirError> {
     let store = open_store(dir)?;
     let origin = origin_of(&store)?.ok_or_else(|| DataDirError::NoLedger(dir.to_path_buf()))?;
     let key_path = dir.join(KEY_FILE);
-    let pem = std::fs::read_to_string(&key_path).map_err(|e| io(&key_path, e))?;
-    let key = keys::parse_private_key_pem(&pem).map_err(|e| io(&key_path, e))?;
+    let key = read_key(&key_path)?;
     let signer = NoteSigner::new(&origin, key).map_err(|e| DataDirError::Input(e.to_string()))?;
     Ok(Ledger::open(Arc::new(store), signer, clock)?)
 }
 
-/// Reads a body's private key file.
+/// Reads a private key file (a body's, or `ledger.key`): plain or encrypted PKCS#8 PEM.
 pub fn read_key(path: &Path) -> Result<ed25519_dalek::SigningKey, DataDirError> {
-    let pem = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
-    keys::parse_private_key_pem(&pem).map_err(|e| io(path, e))
+    crate::keyfile::read(path).map_err(|e| DataDirError::Input(e.to_string()))
 }
 
 pub fn body_id(s: &str) -> Result<BodyId, DataDirError> {

@@ -40,6 +40,17 @@ pub struct Cli {
     )]
     pub data: PathBuf,
 
+    /// A file whose first line is the passphrase of an encrypted private key (PKCS#8, e.g.
+    /// `openssl genpkey -algorithm ed25519 -aes-256-cbc`), for keys given with --key and for
+    /// ledger.key. Without it, KORDON_PASSPHRASE is used, else the terminal asks.
+    #[arg(
+        long,
+        global = true,
+        env = "KORDON_PASSPHRASE_FILE",
+        value_name = "FILE"
+    )]
+    pub passphrase_file: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -180,13 +191,24 @@ pub struct InitArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
-    /// Generate a new Ed25519 private key and write it as PKCS#8 PEM (mode 0600).
+    /// Generate a new Ed25519 private key and write it as PKCS#8 PEM (mode 0600), the layout
+    /// `openssl genpkey -algorithm ed25519` writes, so OpenSSL, Node, Python and Web Crypto
+    /// read it too.
+    ///
+    /// Example: kordon key new --out sbgs.pem --encrypt
     New {
         /// Where to write the private key; refuses to overwrite.
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Encrypt the key under a passphrase (PBES2: PBKDF2-SHA256, AES-256-CBC), asked on the
+        /// terminal twice, or read from --passphrase-file or KORDON_PASSPHRASE.
+        #[arg(long)]
+        encrypt: bool,
     },
     /// Print a private key's key id and public key.
+    ///
+    /// Reads PKCS#8 PEM keys from kordon or `openssl genpkey -algorithm ed25519`, plain or
+    /// encrypted (asking for the passphrase).
     Show {
         /// The private key file (PKCS#8 PEM).
         file: PathBuf,
@@ -216,6 +238,9 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    crate::keyfile::configure(crate::keyfile::Passphrase {
+        file: cli.passphrase_file.clone(),
+    });
     let data = cli.data;
     match cli.command {
         Command::Demo { dir } => crate::demo::run(&dir),

@@ -173,13 +173,21 @@ pub fn init(data: &Path, a: InitArgs) -> Result<u8> {
 
 pub fn key(k: KeyCommand) -> Result<u8> {
     match k {
-        KeyCommand::New { out } => {
+        KeyCommand::New { out, encrypt } => {
             if out.exists() {
                 bail!("{} exists; refusing to overwrite a key", out.display());
             }
             let key = keys::generate_key(&mut rand_core::OsRng);
-            datadir::write_private(&out, &keys::private_key_pem(&key))?;
+            let pass = if encrypt {
+                Some(crate::keyfile::passphrase_for(&out, true)?)
+            } else {
+                None
+            };
+            crate::keyfile::write(&out, &key, pass.as_ref().map(|p| p.as_bytes()))?;
             print_key(&out, &key);
+            if encrypt {
+                println!("encrypted:   yes (PBES2, PBKDF2-SHA256, AES-256-CBC)");
+            }
         }
         KeyCommand::Show { file, public: true } => {
             let pk = datadir::read_key(&file)?.verifying_key().to_bytes();

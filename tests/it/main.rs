@@ -10,6 +10,7 @@ mod dashboard;
 mod example;
 mod golden_vectors;
 mod kat;
+mod keys;
 mod ledger;
 mod merkle_vectors;
 mod monitor;
