@@ -121,12 +121,49 @@ pub fn write_private(path: &Path, contents: &str) -> Result<(), DataDirError> {
 }
 
 /// Opens the store of a data directory without the writer: for reads and verification.
+///
+/// The stored checkpoint is checked on open (its signature, with the ledger key the genesis
+/// names, and that the stored tree leads to its root: `integrity::check_head`), so nothing is
+/// read from a store whose head is not the ledger's own. A damaged file is an error naming it.
 pub fn open_store(dir: &Path) -> Result<RedbStore, DataDirError> {
     let path = dir.join(STORE_FILE);
     if !path.exists() {
         return Err(DataDirError::NoLedger(dir.to_path_buf()));
     }
-    Ok(RedbStore::open(&path)?)
+    let damaged = |e: StoreError| {
+        let msg = e.to_string();
+        if msg.contains(&*path.to_string_lossy()) {
+            DataDirError::Input(msg)
+        } else {
+            DataDirError::Io {
+                path: path.clone(),
+                msg,
+            }
+        }
+    };
+    let store = RedbStore::open(&path).map_err(damaged)?;
+    let snap = store.snapshot().map_err(damaged)?;
+    if snap.size() > 0 {
+        let vkey = genesis_key(&*snap).map_err(|e| DataDirError::Io {
+            path: path.clone(),
+            msg: e.to_string(),
+        })?;
+        crate::integrity::check_head(&*snap, &vkey).map_err(damaged)?;
+    }
+    drop(snap);
+    Ok(store)
+}
+
+/// The ledger key (C2SP vkey) named by the genesis entry of a non-empty snapshot.
+fn genesis_key(snap: &dyn crate::store::Snapshot) -> Result<String, DataDirError> {
+    let first = snap.entries(0, 1)?.pop().unwrap_or_default();
+    match chain::prepare(first, 0) {
+        Ok(p) => match p.event.body {
+            Body::Genesis(g) => Ok(g.ledger_key),
+            _ => Err(DataDirError::Input("entry 0 is not a genesis".into())),
+        },
+        Err(f) => Err(DataDirError::Input(f.to_string())),
+    }
 }
 
 /// The origin named by the genesis entry of a store.
@@ -153,6 +190,22 @@ pub fn open(dir: &Path, clock: Clock) -> Result<Ledger, DataDirError> {
     let key = read_key(&key_path)?;
     let signer = NoteSigner::new(&origin, key).map_err(|e| DataDirError::Input(e.to_string()))?;
     Ok(Ledger::open(Arc::new(store), signer, clock)?)
+}
+
+/// Reads a small text file a flag names, refusing one larger than `max` bytes (a flag that
+/// names the wrong file, or a device, must not fill the memory).
+pub fn read_small(path: &std::path::Path, max: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)?;
+    let mut text = String::new();
+    f.take(max + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > max {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("it is larger than {max} bytes, more than such a file ever holds"),
+        ));
+    }
+    Ok(text)
 }
 
 /// Reads a private key file (a body's, or `ledger.key`): plain or encrypted PKCS#8 PEM.
