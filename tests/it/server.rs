@@ -1003,7 +1003,7 @@ impl Sse {
 
     /// The next event: (id, data as JSON). Comments and keep-alives are skipped.
     fn next(&mut self) -> (u64, Value) {
-        let (mut id, mut data, mut kind) = (None, None, None);
+        let (mut id, mut data, mut kind) = (None, None, None::<String>);
         loop {
             let mut line = String::new();
             let n = self.lines.read_line(&mut line).unwrap();
@@ -1011,7 +1011,8 @@ impl Sse {
             let line = line.trim_end_matches('\n');
             if line.is_empty() {
                 if let (Some(id), Some(data)) = (id, data.take()) {
-                    assert_eq!(kind.as_deref(), Some("entry"));
+                    // Unnamed, so that EventSource.onmessage receives it.
+                    assert_eq!(kind, None, "events carry no event name");
                     return (id, data);
                 }
                 continue;
@@ -1176,4 +1177,60 @@ fn graceful_shutdown_answers_submissions_in_flight_and_loses_none() {
     }
     let state = kordon::ledger::load_chain(&store).expect("the reopened ledger is valid");
     assert!(state.size() >= receipts.len() as u64);
+}
+
+/// A feed asked to start past the end of the ledger (a `Last-Event-ID` of an entry it does not
+/// hold, a `from` beyond its next entry) is refused at once with a problem that says how far
+/// the ledger goes, instead of waiting silently; the edge cases that are not past the end
+/// still stream, and the server serves others afterwards.
+#[test]
+fn a_feed_past_the_end_is_refused_clearly() {
+    let w = world();
+    let mut srv = Running::start(w.state.clone());
+    let size = w.ledger.size();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(20)))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    for (query, last) in [
+        (String::new(), Some(size)),
+        (String::new(), Some(size + 1000)),
+        (format!("?from={}", size + 1), None),
+        // Last-Event-ID wins over from, so a past-the-end id is refused whatever from says.
+        ("?from=0".to_string(), Some(u64::MAX)),
+    ] {
+        let mut req = agent.get(format!("{}/feed{query}", srv.base));
+        if let Some(l) = last {
+            req = req.header("Last-Event-ID", &l.to_string());
+        }
+        let mut resp = req.call().unwrap();
+        assert_eq!(resp.status(), 404, "{query} {last:?}");
+        assert_eq!(
+            resp.headers()["content-type"],
+            "application/problem+json",
+            "{query} {last:?}"
+        );
+        let p: Value = serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
+        assert_eq!(p["code"], "not-found.entry", "{p}");
+        assert_eq!(p["tree_size"], size, "{p}");
+        let detail = p["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(&format!("it holds {size} entries, 0 to {}", size - 1))
+                && detail.contains("another ledger or an older copy"),
+            "{detail}"
+        );
+    }
+    // The last entry's id and from = the next entry are not past the end: they wait for it.
+    let mut by_id = Sse::open(&srv.base, "", Some(size - 1));
+    let mut by_from = Sse::open(&srv.base, &format!("?from={size}"), None);
+    let r = Client::new(&srv.base, None)
+        .submit(&w.f.sign("monitor", note("after the refusals")))
+        .unwrap();
+    assert_eq!(r.seq, size);
+    assert_eq!(by_id.next().0, size);
+    assert_eq!(by_from.next().0, size);
+    // Nothing was written by the refusals: the only new entry is the one submitted.
+    assert_eq!(w.ledger.size(), size + 1);
+    srv.shutdown();
 }

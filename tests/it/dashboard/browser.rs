@@ -627,3 +627,45 @@ async fn the_integrity_page_checks_witness_cosignatures_in_the_browser() {
     drop(driver);
     outcome.expect("the browser test finished in time");
 }
+
+/// The live feed in a real browser: `EventSource.onmessage` receives the entries (the events
+/// are unnamed), each with its sequence number as `lastEventId`; a start past the end of the
+/// ledger is refused, and the browser closes the stream instead of waiting or retrying.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_feed_reaches_event_source_onmessage_in_the_browser() {
+    let (ledger, state) = example();
+    let base = serve(kordon::server::router(state)).await;
+    let driver = start_driver();
+    let tmp = tempfile::tempdir().unwrap();
+    let c = session(&driver, &tmp.path().join("profile"), tmp.path()).await;
+    let run = async {
+        load(&c, &format!("{base}/")).await;
+        js(
+            &c,
+            "window.__seen = []; var s = new EventSource('/feed?from=0'); \
+             s.onmessage = function (e) { window.__seen.push([e.lastEventId, JSON.parse(e.data).seq]); \
+             if (window.__seen.length === 3) { s.close(); } }; return true",
+        )
+        .await;
+        until(&c, "three messages", "return window.__seen.length >= 3").await;
+        assert_eq!(
+            js(&c, "return window.__seen").await,
+            json!([["0", 0], ["1", 1], ["2", 2]])
+        );
+        let past = ledger.size() + 5;
+        js(
+            &c,
+            &format!(
+                "window.__past = null; var p = new EventSource('/feed?from={past}'); \
+                 p.onmessage = function () {{ window.__past = 'message'; }}; \
+                 p.onerror = function () {{ window.__past = 'closed:' + p.readyState; }}; return true"
+            ),
+        )
+        .await;
+        let got = until(&c, "the refusal", "return window.__past").await;
+        assert_eq!(got, json!("closed:2"), "EventSource.CLOSED, no retry");
+    };
+    let outcome = tokio::time::timeout(Duration::from_secs(120), run).await;
+    c.close().await.unwrap();
+    outcome.expect("the browser test finished in time");
+}
