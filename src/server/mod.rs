@@ -519,7 +519,7 @@ async fn method_not_allowed() -> ApiError {
 }
 
 /// Paths that answer without a token: a load balancer's health checks.
-fn is_public(path: &str) -> bool {
+pub(crate) fn is_public(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz")
 }
 

@@ -1234,3 +1234,219 @@ fn a_feed_past_the_end_is_refused_clearly() {
     assert_eq!(w.ledger.size(), size + 1);
     srv.shutdown();
 }
+
+/// The media type of a Content-Type header, without its parameters.
+fn essence(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// `/openapi.json` passes a real OpenAPI 3.1 validator (Python's openapi-spec-validator, which
+/// `.ci/run` installs if missing), its operation ids are unique, and every answer the routes give
+/// to a set of good, bad and browser requests has a status and a content type the document lists
+/// for that operation; every (status, content type) documented for an operation is seen, except
+/// the few no single request to a default server can provoke (named below).
+#[tokio::test]
+async fn the_openapi_document_validates_and_documents_every_answer() {
+    let w = world();
+    let app = w.router();
+    let doc = get(&app, "/openapi.json").await.json();
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("openapi.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    let python = std::env::var("KORDON_PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = std::process::Command::new(&python)
+        .args(["-m", "openapi_spec_validator"])
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|e| panic!("{python}: {e} (.ci/run installs openapi-spec-validator)"));
+    assert!(
+        out.status.success(),
+        "openapi-spec-validator refuses the document: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let mut ids = std::collections::BTreeMap::new();
+    // (method, path) -> status -> documented media types
+    let mut documented = std::collections::BTreeMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["get", "post"] {
+            let Some(op) = item.get(method) else { continue };
+            let id = op["operationId"].as_str().unwrap().to_string();
+            if let Some(other) = ids.insert(id.clone(), format!("{method} {path}")) {
+                panic!("operationId {id} is used by {other} and {method} {path}");
+            }
+            let mut by_status = std::collections::BTreeMap::new();
+            for (status, r) in op["responses"].as_object().unwrap() {
+                let types: std::collections::BTreeSet<String> = r["content"]
+                    .as_object()
+                    .map(|c| c.keys().map(|k| essence(k)).collect())
+                    .unwrap_or_default();
+                assert!(
+                    !types.is_empty(),
+                    "{method} {path} {status}: no content type"
+                );
+                by_status.insert(status.clone(), types);
+            }
+            documented.insert((method.to_string(), path.clone()), by_status);
+        }
+    }
+
+    // The probes: each GET operation with its example URL, with its parameters spoiled, past
+    // the end, as CSV, each as a browser and as an API client; and the submission's refusals.
+    let size = w.ledger.size();
+    let mut probes: Vec<(String, String, Request<HttpBody>)> = Vec::new();
+    let long = format!("/entries?from=0&x={}", "a".repeat(9000));
+    for (method, path) in documented.keys() {
+        let key = (method.clone(), path.clone());
+        if method == "post" || path == "/feed" {
+            continue;
+        }
+        let op = &doc["paths"][path]["get"];
+        let good = example_url(path, op);
+        let mut urls = vec![good.clone()];
+        // Path parameters that are not numbers, and numbers past the end.
+        urls.push(
+            path.replace("{seq}", "x")
+                .replace("{id}", "%20")
+                .replace("{level}", "x")
+                .replace("{index}", "x")
+                .replace("{key_id}", "x")
+                .replace("{view}", "x"),
+        );
+        urls.push(
+            path.replace("{seq}", &format!("{}", size + 10))
+                .replace("{id}", "no-such-event")
+                .replace("{level}", "0")
+                .replace("{index}", "999")
+                .replace("{key_id}", "0000000000000000")
+                .replace("{view}", "overdue"),
+        );
+        let sep = if good.contains('?') { '&' } else { '?' };
+        for p in op["parameters"].as_array().into_iter().flatten() {
+            if p["in"] == "query" {
+                let name = p["name"].as_str().unwrap();
+                urls.push(format!("{good}{sep}{name}=x"));
+                urls.push(format!("{good}{sep}{name}={}", size + 10));
+                if name == "format" {
+                    urls.push(format!("{good}{sep}format=csv"));
+                }
+            }
+        }
+        // The views by name, with what each needs.
+        if path == "/keys/{key_id}" {
+            let k = kordon::core::keys::KeyId::of(&demo_key("sbgs").verifying_key().to_bytes());
+            urls.push(format!("/keys/{k}"));
+        }
+        if path == "/dashboard/commitment" {
+            urls.push("/dashboard/commitment?id=AP-1".into());
+        }
+        if path == "/views/{view}" {
+            urls.push("/views/card?commitment=AP-1&format=csv".into());
+            urls.push("/views/overdue?format=x".into());
+            urls.push("/views/card?commitment=NOPE".into());
+        }
+        urls.push(long.replace("/entries", path.split('{').next().unwrap()));
+        for url in urls {
+            for accept in ["application/json", "text/html"] {
+                let req = Request::get(url.as_str())
+                    .header(header::ACCEPT, accept)
+                    .body(HttpBody::empty())
+                    .unwrap();
+                probes.push((key.0.clone(), key.1.clone(), req));
+            }
+        }
+    }
+    let sub = w.f.sign("sbgs", report(Status::InProgress));
+    let good_body = submission_json(&sub);
+    let post = |path: &str, ct: &str, body: Vec<u8>| {
+        Request::post(path)
+            .header(header::CONTENT_TYPE, ct)
+            .body(HttpBody::from(body))
+            .unwrap()
+    };
+    for path in ["/entries", "/entries/batch"] {
+        let key = ("post".to_string(), path.to_string());
+        let body = if path == "/entries" {
+            good_body.clone().into_bytes()
+        } else {
+            format!("{{\"submissions\": [{good_body}]}}").into_bytes()
+        };
+        for req in [
+            post(path, "application/json", b"{}".to_vec()),
+            post(path, "text/plain", body.clone()),
+            post(path, "application/json", vec![b' '; (4 << 20) + 1]),
+            post(path, "application/json", body.clone()),
+            post(path, "application/json", body.clone()),
+            post(
+                &format!("{path}?x={}", "a".repeat(9000)),
+                "application/json",
+                body.clone(),
+            ),
+        ] {
+            probes.push((key.0.clone(), key.1.clone(), req));
+        }
+    }
+    let mut bad_sig = submission_json(&w.f.sign("sbgs", note("tampered")));
+    let at = bad_sig.find("\"signature\":\"").unwrap() + 13;
+    let flip = if &bad_sig[at..at + 1] == "A" {
+        "B"
+    } else {
+        "A"
+    };
+    bad_sig.replace_range(at..at + 1, flip);
+    probes.push((
+        "post".into(),
+        "/entries".into(),
+        post("/entries", "application/json", bad_sig.into_bytes()),
+    ));
+
+    let mut seen = std::collections::BTreeSet::new();
+    for (method, path, req) in probes {
+        let what = format!("{} {}", req.method(), req.uri());
+        let a = call(&app, req).await;
+        let status = a.status.as_str().to_string();
+        let by_status = &documented[&(method.clone(), path.clone())];
+        let Some(types) = by_status.get(&status) else {
+            panic!(
+                "{what} answered {status}, not documented ({:?})",
+                by_status.keys()
+            );
+        };
+        let got = essence(&a.content_type);
+        assert!(
+            types.contains(&got),
+            "{what} answered {status} as {got}, documented as {types:?}"
+        );
+        seen.insert((method, path, status, got));
+    }
+    // What one request to a default server cannot provoke: a read token, connections all busy,
+    // a slow body or answer, a day's quota, a storage failure, an empty ledger, witnesses.
+    let unreachable = |path: &str, status: &str| {
+        matches!(status, "401" | "408" | "429" | "500" | "503")
+            || (path == "/witnesses/policy" && status == "200")
+            || (matches!(path, "/checkpoint" | "/export") && status == "404")
+    };
+    for ((method, path), by_status) in &documented {
+        if path == "/feed" {
+            continue; // An endless stream; its refusals are a_feed_past_the_end_is_refused_clearly.
+        }
+        for (status, types) in by_status {
+            if unreachable(path, status) {
+                continue;
+            }
+            for t in types {
+                assert!(
+                    seen.contains(&(method.clone(), path.clone(), status.clone(), t.clone())),
+                    "{method} {path}: {status} {t} is documented but no probe saw it"
+                );
+            }
+        }
+    }
+}
