@@ -32,6 +32,8 @@ pub const EXIT_INPUT: u8 = 2;
 #[command(name = "kordon", version, max_term_width = 100)]
 pub struct Cli {
     /// The data directory holding the ledger (ledger.redb) and its checkpoint key (ledger.key).
+    /// For `kordon demo` and `kordon serve --demo`, the demo's folder (default kordon-demo;
+    /// only the flag counts there, never KORDON_DATA).
     #[arg(
         long,
         global = true,
@@ -51,6 +53,10 @@ pub struct Cli {
     )]
     pub passphrase_file: Option<PathBuf>,
 
+    /// Whether --data was given on the command line (not by KORDON_DATA or the default).
+    #[arg(skip)]
+    pub data_given: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -59,10 +65,14 @@ pub struct Cli {
 pub enum Command {
     /// Build (or reuse) the example ledger, signed with demo keys, verify it and show what to
     /// try next.
+    ///
+    /// The demo lives in ./kordon-demo, or in the folder --data names: then query it with the
+    /// same --data (`kordon --data kordon-demo query overdue`), serve it with `kordon serve
+    /// --demo`.
     Demo {
-        /// Where the demo ledger lives.
-        #[arg(long, default_value = "kordon-demo")]
-        dir: PathBuf,
+        /// The former name of --data here; --data is the one name for the demo's folder.
+        #[arg(long, hide = true, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
     /// Create a ledger: a new checkpoint key and the genesis entry signed by the founding
     /// registrar.
@@ -129,10 +139,12 @@ pub enum Command {
     /// Exit code 0: valid. 1: an integrity failure, reported with the entry's sequence number
     /// and the reason. 2: the input could not be read.
     Verify(inspect::VerifyArgs),
-    /// Serve the HTTP API: signed submissions answered with receipts, entries, proofs,
-    /// checkpoints, C2SP tlog-tiles, a live feed and /openapi.json.
+    /// Serve the website and the HTTP API: the oversight dashboard for a browser at
+    /// http://127.0.0.1:8080/ (commitments, bodies, changes, the briefing, integrity checked in
+    /// the browser), and for programs signed submissions answered with receipts, entries,
+    /// proofs, checkpoints, C2SP tlog-tiles, a live feed and /openapi.json.
     ///
-    /// Example: kordon serve --demo   (the demo ledger on http://127.0.0.1:8080/)
+    /// Example: kordon serve --demo   (the demo ledger; open http://127.0.0.1:8080/)
     Serve(serve::ServeArgs),
     /// Check a receipt from a server offline, or fetch its upgrade (a witnessed checkpoint).
     #[command(subcommand)]
@@ -220,7 +232,7 @@ pub enum KeyCommand {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     // Like other Unix tools, the commands that print stop quietly when the reader of their
     // output goes away (`kordon log | head`), instead of failing on a broken pipe. `serve`
     // keeps the signal ignored: a client that closes its connection while the server writes
@@ -237,8 +249,84 @@ pub fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("kordon: {e:#}");
+            if let Some(h) = hint(&e) {
+                eprintln!("hint: {h}");
+            }
             ExitCode::from(EXIT_INPUT)
         }
+    }
+}
+
+/// A server's base URL as `--server` takes it: `http://host:port`, or `host:port`, to which
+/// `http://` is added (what `kordon serve` prints is `127.0.0.1:8080`).
+pub fn server_url(s: &str) -> Result<String, String> {
+    let s = s.trim().trim_end_matches('/');
+    if s.is_empty() {
+        return Err("give the server as http://HOST:PORT, e.g. http://127.0.0.1:8080".into());
+    }
+    let url = match s.split_once("://") {
+        None => format!("http://{s}"),
+        Some(("http", _)) => s.to_string(),
+        Some(("https", _)) => {
+            return Err(format!(
+                "{s}: kordon's client speaks plain HTTP; give the server's own http:// address (on its host, or through a tunnel), not its TLS proxy's"
+            ))
+        }
+        Some((scheme, _)) => {
+            return Err(format!(
+                "{s}: {scheme}:// is not HTTP; give the server as http://HOST:PORT, e.g. http://127.0.0.1:8080"
+            ))
+        }
+    };
+    let authority = &url["http://".len()..];
+    let host_port = authority.split('/').next().unwrap_or_default();
+    if host_port.is_empty() || host_port.contains(char::is_whitespace) || host_port.contains('@') {
+        return Err(format!(
+            "{s}: not a server address; give it as http://HOST:PORT, e.g. http://127.0.0.1:8080"
+        ));
+    }
+    Ok(url)
+}
+
+/// Parses the command line, noting whether --data came from it.
+pub fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    let given = |m: &clap::ArgMatches| {
+        m.value_source("data") == Some(clap::parser::ValueSource::CommandLine)
+    };
+    let data_given = given(&matches) || matches.subcommand().is_some_and(|(_, m)| given(m));
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    cli.data_given = data_given;
+    cli
+}
+
+/// The demo's folder: --data when given on the command line, else ./kordon-demo.
+fn demo_dir(cli_data: &std::path::Path, data_given: bool, old: Option<PathBuf>) -> PathBuf {
+    old.unwrap_or_else(|| {
+        if data_given {
+            cli_data.to_path_buf()
+        } else {
+            PathBuf::from(crate::demo::DEFAULT_DIR)
+        }
+    })
+}
+
+/// Points at the demo when the data directory holds no ledger but ./kordon-demo does: what a
+/// new user has after `kordon demo`.
+fn hint(e: &anyhow::Error) -> Option<String> {
+    let missing = e.chain().find_map(|c| match c.downcast_ref() {
+        Some(crate::datadir::DataDirError::NoLedger(p)) => Some(p.clone()),
+        _ => None,
+    })?;
+    let demo = std::path::Path::new(crate::demo::DEFAULT_DIR);
+    if missing != demo && demo.join(crate::datadir::STORE_FILE).exists() {
+        Some(format!(
+            "the demo ledger is in {0}: add --data {0} (kordon --data {0} query overdue), or export KORDON_DATA={0}",
+            demo.display()
+        ))
+    } else {
+        None
     }
 }
 
@@ -247,8 +335,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         file: cli.passphrase_file.clone(),
     });
     let data = cli.data;
+    let given = cli.data_given;
     match cli.command {
-        Command::Demo { dir } => crate::demo::run(&dir),
+        Command::Demo { dir } => crate::demo::run(&demo_dir(&data, given, dir)),
         Command::Init(a) => record::init(&data, a),
         Command::Key(k) => record::key(k),
         Command::Body(c) => record::body(&data, c),
@@ -268,7 +357,10 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Proof(p) => inspect::proof(&data, p),
         Command::Export(a) => inspect::export(&data, a),
         Command::Verify(a) => inspect::verify(&data, a),
-        Command::Serve(a) => serve::serve(&data, a),
+        Command::Serve(a) => {
+            let demo = demo_dir(&data, given, a.demo_dir.clone());
+            serve::serve(if a.demo { &demo } else { &data }, a)
+        }
         Command::Receipt(c) => receipt::receipt(c),
         Command::Witness(c) => witness::witness(c),
         Command::Monitor(a) => monitor::monitor(a),

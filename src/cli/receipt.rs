@@ -42,7 +42,7 @@ pub enum ReceiptCommand {
         /// The receipt to upgrade (rewritten in place; the old one is kept as FILE.orig).
         file: PathBuf,
         /// The ledger's server.
-        #[arg(long, env = "KORDON_SERVER")]
+        #[arg(long, env = "KORDON_SERVER", value_name = "URL", value_parser = super::server_url)]
         server: String,
         /// The ledger's verifier key as published; without it, the one in the receipt.
         #[arg(long, value_name = "VKEY")]

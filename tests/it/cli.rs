@@ -183,3 +183,154 @@ fn verify_pins_the_published_key_and_takes_a_trusted_checkpoint() {
     let o = kordon(d, &["verify", "a.export", "--key", other, "--json"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
 }
+
+/// Every command and every flag of every command has a help text (`kordon X --help` teaches),
+/// and `serve --help` says that the server is also a website.
+#[test]
+fn every_command_and_flag_has_help() {
+    use clap::CommandFactory;
+    fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for a in cmd.get_arguments() {
+            let id = a.get_id().as_str();
+            if matches!(id, "help" | "version") || a.is_hide_set() {
+                continue;
+            }
+            if a.get_help().is_none() && a.get_long_help().is_none() {
+                missing.push(format!("{path} {id}"));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            let p = format!("{path} {}", sub.get_name());
+            if sub.get_name() != "help" && sub.get_about().is_none() {
+                missing.push(format!("{p} (the command)"));
+            }
+            walk(sub, &p, missing);
+        }
+    }
+    let cmd = kordon::cli::Cli::command();
+    let mut missing = Vec::new();
+    walk(&cmd, "kordon", &mut missing);
+    assert!(missing.is_empty(), "without help text: {missing:#?}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let o = kordon(dir.path(), &["serve", "--help"]);
+    let t = text(&o);
+    assert!(
+        t.contains("dashboard") && t.contains("http://127.0.0.1:8080/"),
+        "{t}"
+    );
+}
+
+/// What a new user does first: `kordon demo` (in ./kordon-demo, or where --data says; never
+/// where KORDON_DATA points), then a query without --data is pointed at the demo, `kordon log`
+/// shows the latest entries first, and `--server HOST:PORT` is taken as http://HOST:PORT.
+#[test]
+fn the_first_minutes_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // --data names the demo's folder; the old --dir still works.
+    let o = kordon(d, &["--data", "mine", "demo"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(d.join("mine/ledger.redb").exists());
+    assert!(
+        text(&o).contains("kordon --data mine query"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        text(&o).contains("kordon --data mine serve --demo"),
+        "{}",
+        text(&o)
+    );
+    let o = kordon(d, &["demo", "--data", "mine"]);
+    assert!(o.status.success(), "after the command too: {}", text(&o));
+    assert!(!d.join("kordon-demo").exists());
+    // KORDON_DATA is someone's real ledger: the demo never goes there.
+    let o = Command::new(env!("CARGO_BIN_EXE_kordon"))
+        .arg("demo")
+        .current_dir(d)
+        .env("KORDON_DATA", "real")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(d.join("kordon-demo/ledger.redb").exists());
+    assert!(!d.join("real").exists());
+
+    // A query with no ledger in ./kordon-data points at the demo.
+    let o = kordon(d, &["query", "overdue"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("the demo ledger is in kordon-demo: add --data kordon-demo"),
+        "{}",
+        text(&o)
+    );
+
+    // log: the latest first, --oldest-first (or --from) oldest first.
+    let seqs = |args: &[&str]| -> Vec<u64> {
+        let o = kordon(d, args);
+        assert!(o.status.success(), "{args:?}: {}", text(&o));
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(|l| l.split_whitespace().next().unwrap().parse().unwrap())
+            .collect()
+    };
+    let all = seqs(&[
+        "--data",
+        "kordon-demo",
+        "log",
+        "--oldest-first",
+        "--limit",
+        "100000",
+    ]);
+    let n = all.len() as u64;
+    assert_eq!(all, (0..n).collect::<Vec<_>>());
+    assert_eq!(
+        seqs(&["--data", "kordon-demo", "log", "--limit", "3"]),
+        vec![n - 1, n - 2, n - 3]
+    );
+    assert_eq!(seqs(&["--data", "kordon-demo", "log"]).len(), 50);
+    assert_eq!(
+        seqs(&["--data", "kordon-demo", "log", "--reverse", "--limit", "2"]),
+        vec![0, 1]
+    );
+    assert_eq!(
+        seqs(&[
+            "--data",
+            "kordon-demo",
+            "log",
+            "--from",
+            "5",
+            "--limit",
+            "2"
+        ]),
+        vec![5, 6]
+    );
+
+    // --server without a scheme is HTTP; https and other schemes are refused with what to do.
+    let record = |server: &str| {
+        kordon(
+            d,
+            &[
+                "note",
+                "add",
+                "--text",
+                "hello",
+                "--as",
+                "monitor",
+                "--key",
+                "kordon-demo/keys/monitor.pem",
+                "--server",
+                server,
+            ],
+        )
+    };
+    let o = record("127.0.0.1:9");
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("http://127.0.0.1:9"), "{}", text(&o));
+    assert!(!text(&o).contains("invalid format"), "{}", text(&o));
+    let o = record("https://ledger.example");
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("plain HTTP"), "{}", text(&o));
+    let o = record("ftp://ledger.example");
+    assert!(text(&o).contains("is not HTTP"), "{}", text(&o));
+}
