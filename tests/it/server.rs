@@ -1450,3 +1450,113 @@ async fn the_openapi_document_validates_and_documents_every_answer() {
         }
     }
 }
+
+/// A bare C2SP tlog-proof, as another transparency log's tooling keeps it, is checked with the
+/// entry beside it and the published key; an entry that is not the proven one, another key, or
+/// a proof without its entry or key is refused, each with its exit code.
+#[test]
+fn a_bare_tlog_proof_is_verified_with_its_entry() {
+    let w = world();
+    let mut srv = Running::start(w.state.clone());
+    let client = Client::new(&srv.base, None);
+    let r = client
+        .submit(&w.f.sign("sbgs", report(Status::InProgress)))
+        .unwrap();
+    let other = client
+        .submit(&w.f.sign("monitor", note("another")))
+        .unwrap();
+    srv.shutdown();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("p.tlog-proof"), &r.tlog_proof).unwrap();
+    std::fs::write(d.join("e.entry"), BASE64.decode(&r.entry).unwrap()).unwrap();
+    std::fs::write(d.join("e.b64"), format!("{}\n", r.entry)).unwrap();
+    std::fs::write(d.join("other.entry"), BASE64.decode(&other.entry).unwrap()).unwrap();
+    let vkey = w.vkey();
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_kordon"))
+            .args(args)
+            .current_dir(d)
+            .output()
+            .unwrap();
+        let t = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        (o.status.code(), t)
+    };
+    for entry in ["e.entry", "e.b64"] {
+        let (code, t) = run(&[
+            "receipt",
+            "verify",
+            "p.tlog-proof",
+            "--entry",
+            entry,
+            "--key",
+            &vkey,
+        ]);
+        assert_eq!(code, Some(0), "{t}");
+        assert!(
+            t.contains(&format!("valid: entry {} (event", r.seq)) && t.contains(ORIGIN),
+            "{t}"
+        );
+    }
+    // Another entry of the same ledger is not the one the proof is for.
+    let (code, t) = run(&[
+        "receipt",
+        "verify",
+        "p.tlog-proof",
+        "--entry",
+        "other.entry",
+        "--key",
+        &vkey,
+    ]);
+    assert_eq!(code, Some(1), "{t}");
+    assert!(t.contains("INVALID"), "{t}");
+    // Another ledger's key: the checkpoint does not verify.
+    let stranger = Fixture::new("kordon.test/other")
+        .ledger_signer
+        .verifier()
+        .to_string();
+    let (code, t) = run(&[
+        "receipt",
+        "verify",
+        "p.tlog-proof",
+        "--entry",
+        "e.entry",
+        "--key",
+        &stranger,
+    ]);
+    assert_eq!(code, Some(1), "{t}");
+    assert!(t.contains("checkpoint does not verify"), "{t}");
+    // A bare proof alone, or without a key, says what it needs; --entry with a JSON receipt too.
+    let (code, t) = run(&["receipt", "verify", "p.tlog-proof", "--key", &vkey]);
+    assert_eq!(code, Some(2), "{t}");
+    assert!(t.contains("--entry FILE"), "{t}");
+    let (code, t) = run(&["receipt", "verify", "p.tlog-proof", "--entry", "e.entry"]);
+    assert_eq!(code, Some(2), "{t}");
+    assert!(t.contains("--key VKEY"), "{t}");
+    std::fs::write(d.join("r.json"), serde_json::to_string(&r).unwrap()).unwrap();
+    let (code, t) = run(&["receipt", "verify", "r.json", "--entry", "e.entry"]);
+    assert_eq!(code, Some(2), "{t}");
+    assert!(t.contains("not a bare tlog-proof"), "{t}");
+    // A proof whose hash was altered no longer leads to the root.
+    let mut lines: Vec<String> = r.tlog_proof.lines().map(str::to_string).collect();
+    let at = lines.iter().position(|l| l.starts_with("index ")).unwrap() + 1;
+    assert!(!lines[at].is_empty(), "the proof has a hash to alter");
+    let flip = if lines[at].starts_with('A') { "B" } else { "A" };
+    lines[at].replace_range(0..1, flip);
+    std::fs::write(d.join("bad.tlog-proof"), lines.join("\n") + "\n").unwrap();
+    let (code, t) = run(&[
+        "receipt",
+        "verify",
+        "bad.tlog-proof",
+        "--entry",
+        "e.entry",
+        "--key",
+        &vkey,
+    ]);
+    assert_eq!(code, Some(1), "{t}");
+    assert!(t.contains("inclusion proof does not lead"), "{t}");
+}
