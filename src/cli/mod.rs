@@ -149,6 +149,25 @@ pub enum Command {
     /// Check a receipt from a server offline, or fetch its upgrade (a witnessed checkpoint).
     #[command(subcommand)]
     Receipt(receipt::ReceiptCommand),
+    /// Print a shell completion script, generated from these same definitions.
+    ///
+    /// Examples: kordon completions bash > /etc/bash_completion.d/kordon;
+    ///   kordon completions zsh > "${fpath[1]}/_kordon"; kordon completions fish >
+    ///   ~/.config/fish/completions/kordon.fish
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one page per command into a folder.
+    ///
+    /// Examples: kordon man > kordon.1 && man ./kordon.1;
+    ///   kordon man --dir /usr/local/share/man/man1   (kordon.1, kordon-serve.1, …)
+    Man {
+        /// Write kordon.1 and a page per command (kordon-serve.1, kordon-receipt-verify.1, …)
+        /// into this folder instead of printing kordon.1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Run a witness: cosign the checkpoints of ledgers (any C2SP log) after checking that
     /// each extends the last, and keep evidence of any fork it is shown.
     ///
@@ -362,6 +381,29 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             serve::serve(if a.demo { &demo } else { &data }, a)
         }
         Command::Receipt(c) => receipt::receipt(c),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "kordon", &mut std::io::stdout());
+            Ok(EXIT_OK)
+        }
+        Command::Man { dir } => {
+            use clap::CommandFactory;
+            let cmd = Cli::command();
+            match dir {
+                Some(dir) => {
+                    std::fs::create_dir_all(&dir)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+                    clap_mangen::generate_to(cmd, &dir)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+                    println!("wrote the manual pages into {}", dir.display());
+                }
+                None => clap_mangen::Man::new(cmd)
+                    .render(&mut std::io::stdout())
+                    .map_err(|e| anyhow::anyhow!("writing the manual page: {e}"))?,
+            }
+            Ok(EXIT_OK)
+        }
         Command::Witness(c) => witness::witness(c),
         Command::Monitor(a) => monitor::monitor(a),
     }

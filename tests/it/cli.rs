@@ -334,3 +334,61 @@ fn the_first_minutes_on_the_command_line() {
     let o = record("ftp://ledger.example");
     assert!(text(&o).contains("is not HTTP"), "{}", text(&o));
 }
+
+/// `kordon completions bash` is a script bash loads and completes with (commands and flags);
+/// `kordon man` is a roff page naming every command, and `--dir` writes one page per command.
+#[test]
+fn shell_completions_and_man_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = kordon(d, &["completions", "bash"]);
+    assert!(o.status.success(), "{}", text(&o));
+    std::fs::write(d.join("kordon.bash"), &o.stdout).unwrap();
+    let complete = |words: &str| {
+        let script = format!(
+            "source ./kordon.bash; COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); _kordon kordon \"${{COMP_WORDS[-1]}}\" \"${{COMP_WORDS[-2]}}\"; printf '%s\\n' \"${{COMPREPLY[@]}}\""
+        );
+        let o = Command::new("bash")
+            .args(["-c", &script])
+            .current_dir(d)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let got = complete("kordon rece");
+    assert_eq!(got.trim(), "receipt", "{got}");
+    let got = complete("kordon receipt verify --en");
+    assert!(got.lines().any(|l| l == "--entry"), "{got}");
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let o = kordon(d, &["completions", shell]);
+        assert!(o.status.success(), "{shell}: {}", text(&o));
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains("passphrase-file"),
+            "{shell}"
+        );
+    }
+    let o = kordon(d, &["completions", "tcsh"]);
+    assert_eq!(o.status.code(), Some(2));
+
+    let o = kordon(d, &["man"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let page = String::from_utf8_lossy(&o.stdout);
+    assert!(page.contains(".TH kordon 1"), "{page}");
+    for cmd in ["demo", "serve", "receipt", "completions"] {
+        assert!(page.contains(cmd), "{cmd} in the page");
+    }
+    let o = kordon(d, &["man", "--dir", "man1"]);
+    assert!(o.status.success(), "{}", text(&o));
+    for page in [
+        "kordon.1",
+        "kordon-serve.1",
+        "kordon-receipt-verify.1",
+        "kordon-key-new.1",
+    ] {
+        let text = std::fs::read_to_string(d.join("man1").join(page)).unwrap();
+        assert!(text.starts_with(".ie"), "{page} is roff");
+    }
+    let serve = std::fs::read_to_string(d.join("man1/kordon-serve.1")).unwrap();
+    assert!(serve.contains("read\\-token"), "its flags are on its page");
+}
