@@ -392,3 +392,42 @@ fn shell_completions_and_man_pages() {
     let serve = std::fs::read_to_string(d.join("man1/kordon-serve.1")).unwrap();
     assert!(serve.contains("read\\-token"), "its flags are on its page");
 }
+
+/// deploy/kordon.service passes `systemd-analyze verify` (with ExecStart pointing at the binary
+/// under test), runs as its own user in its state directory, and keeps the hardening.
+#[test]
+fn the_systemd_unit_verifies_and_is_hardened() {
+    let unit = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/deploy/kordon.service"
+    ))
+    .unwrap();
+    for line in [
+        "User=kordon",
+        "StateDirectory=kordon",
+        "Environment=KORDON_DATA=/var/lib/kordon",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "ProtectHome=yes",
+        "PrivateTmp=yes",
+        "CapabilityBoundingSet=",
+        "UMask=0077",
+        "ExecStart=/usr/local/bin/kordon serve",
+    ] {
+        assert!(unit.lines().any(|l| l == line), "{line}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let local = unit
+        .replace("/usr/local/bin/kordon", env!("CARGO_BIN_EXE_kordon"))
+        // The manual page is not installed where the test runs.
+        .replace("Documentation=man:kordon(1)\n", "");
+    let path = dir.path().join("kordon.service");
+    std::fs::write(&path, local).unwrap();
+    let o = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .expect("systemd-analyze (.ci/run installs Debian's systemd)");
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).trim().is_empty(), "no warnings: {}", text(&o));
+}
