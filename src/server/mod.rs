@@ -428,6 +428,41 @@ impl Routes {
         self.get_as(path, &[path], handler)
     }
 
+    /// A GET route of the public read API: as `get`, and readable from any origin (CORS), so
+    /// a verifier page served elsewhere can fetch checkpoints, tiles, entries, proofs and keys.
+    pub fn get_public<H, T>(self, path: &'static str, handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.get_public_as(path, &[path], handler)
+    }
+
+    /// `get_public` for a route with a wildcard, documented under other paths.
+    pub fn get_public_as<H, T>(
+        mut self,
+        path: &'static str,
+        docs: &[&'static str],
+        handler: H,
+    ) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        // OPTIONS is routed so that the layer sees preflights (the router's fallback for
+        // other methods would answer them 405 first); the layer answers them itself.
+        let route = axum::routing::get(handler)
+            .options(|| async { axum::http::StatusCode::NO_CONTENT })
+            .layer(cors());
+        self.router = self.router.route(path, route);
+        self.table.push(Route {
+            method: Method::GET,
+            path,
+            documented_as: docs.to_vec(),
+        });
+        self
+    }
+
     /// A GET route documented under other paths (for routes with a wildcard).
     pub fn get_as<H, T>(mut self, path: &'static str, docs: &[&'static str], handler: H) -> Routes
     where
@@ -463,29 +498,45 @@ impl Routes {
     }
 }
 
+/// CORS for the public read API: `GET` (and `HEAD`) from any origin, without credentials; the
+/// headers a verifier needs to read are exposed. Writes never carry it, so a page elsewhere
+/// can read the ledger but never submit to it from a visitor's browser.
+fn cors() -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{Any, CorsLayer};
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::HeaderName::from_static("last-event-id"),
+        ])
+        .expose_headers([header::CONTENT_LENGTH, header::RETRY_AFTER])
+        .max_age(std::time::Duration::from_secs(86_400))
+}
+
 /// Every route of the API, in the order they are documented.
 pub fn routes() -> Routes {
     let r = Routes::default()
         .get("/", read::index)
         .post("/entries", write::submit)
         .post("/entries/batch", write::submit_batch)
-        .get("/entries", read::entries)
-        .get("/entries/{seq}", read::entry)
-        .get("/entries/{seq}/receipt", read::receipt)
-        .get("/events/{id}", read::event)
-        .get("/proof/inclusion", read::inclusion)
-        .get("/proof/consistency", read::consistency)
-        .get("/verifier-key", read::verifier_key)
-        .get("/export", read::export)
-        .get("/checkpoint", tiles::checkpoint)
-        .get("/witnesses", read::witnesses)
-        .get("/witnesses/policy", read::witness_policy)
-        .get_as(
+        .get_public("/entries", read::entries)
+        .get_public("/entries/{seq}", read::entry)
+        .get_public("/entries/{seq}/receipt", read::receipt)
+        .get_public("/events/{id}", read::event)
+        .get_public("/proof/inclusion", read::inclusion)
+        .get_public("/proof/consistency", read::consistency)
+        .get_public("/verifier-key", read::verifier_key)
+        .get_public("/export", read::export)
+        .get_public("/checkpoint", tiles::checkpoint)
+        .get_public("/witnesses", read::witnesses)
+        .get_public("/witnesses/policy", read::witness_policy)
+        .get_public_as(
             "/tile/{*path}",
             &["/tile/{level}/{index}", "/tile/entries/{index}"],
             tiles::tile,
         )
-        .get("/feed", feed::feed)
+        .get_public("/feed", feed::feed)
         .get("/openapi.json", openapi::document)
         .get("/healthz", read::healthz)
         .get("/readyz", read::readyz);

@@ -1560,3 +1560,87 @@ fn a_bare_tlog_proof_is_verified_with_its_entry() {
     assert_eq!(code, Some(1), "{t}");
     assert!(t.contains("inclusion proof does not lead"), "{t}");
 }
+
+/// CORS: the public read API answers any origin's GET and its preflight; the dashboard's pages,
+/// the index and writes carry no CORS header, and a preflight for a POST does not allow it.
+#[tokio::test]
+async fn cors_opens_the_read_api_and_never_the_writes() {
+    let w = world();
+    let app = w.router();
+    let origin = "https://verifier.example";
+    let with_origin = |method: &str, path: &str, extra: &[(&str, &str)]| {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::ORIGIN, origin);
+        for (k, v) in extra {
+            b = b.header(*k, *v);
+        }
+        b.body(HttpBody::empty()).unwrap()
+    };
+    let tile = format!("/tile/0/000.p/{}", w.ledger.size());
+    for path in [
+        "/checkpoint",
+        tile.as_str(),
+        "/entries/0",
+        "/entries?from=0",
+        "/proof/inclusion?seq=0&size=2",
+        "/verifier-key",
+    ] {
+        let a = call(&app, with_origin("GET", path, &[])).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}");
+        assert_eq!(a.headers["access-control-allow-origin"], "*", "{path}");
+        let pre = call(
+            &app,
+            with_origin("OPTIONS", path, &[("access-control-request-method", "GET")]),
+        )
+        .await;
+        assert!(pre.status.is_success(), "{path}: {}", pre.status);
+        assert_eq!(pre.headers["access-control-allow-origin"], "*");
+        assert_eq!(pre.headers["access-control-allow-methods"], "GET,HEAD");
+    }
+    // Writes: no CORS header on the answer, and the preflight allows GET and HEAD only.
+    let sub = submission_json(&w.f.sign("monitor", note("from a page elsewhere")));
+    let a = call(
+        &app,
+        Request::post("/entries")
+            .header(header::ORIGIN, origin)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(HttpBody::from(sub))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+    assert!(a.headers.get("access-control-allow-origin").is_none());
+    let pre = call(
+        &app,
+        with_origin(
+            "OPTIONS",
+            "/entries",
+            &[("access-control-request-method", "POST")],
+        ),
+    )
+    .await;
+    assert!(!pre.headers["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .contains("POST"));
+    let pre = call(
+        &app,
+        with_origin(
+            "OPTIONS",
+            "/entries/batch",
+            &[("access-control-request-method", "POST")],
+        ),
+    )
+    .await;
+    assert!(pre.headers.get("access-control-allow-origin").is_none());
+    // Pages and the index are not part of the read API.
+    for path in ["/", "/dashboard/commitments", "/views/overdue"] {
+        let a = call(&app, with_origin("GET", path, &[])).await;
+        assert!(
+            a.headers.get("access-control-allow-origin").is_none(),
+            "{path}"
+        );
+    }
+}

@@ -669,3 +669,70 @@ async fn the_feed_reaches_event_source_onmessage_in_the_browser() {
     c.close().await.unwrap();
     outcome.expect("the browser test finished in time");
 }
+
+/// CORS in a real browser: a page served from another origin reads the public read API (a
+/// simple GET, and a GET with a header that needs a preflight), but cannot submit: the
+/// preflight of a JSON POST is refused, and even a simple POST's answer is not readable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_origin_reads_the_ledger_but_cannot_write_in_the_browser() {
+    let (ledger, state) = example();
+    let api = serve(kordon::server::router(state)).await;
+    // A page on another origin (another port), without a CSP, as a verifier elsewhere is.
+    let page = serve(axum::Router::new().route(
+        "/",
+        axum::routing::get(|| async {
+            axum::response::Html("<!doctype html><title>elsewhere</title><p>elsewhere</p>")
+        }),
+    ))
+    .await;
+    let driver = start_driver();
+    let tmp = tempfile::tempdir().unwrap();
+    let c = session(&driver, &tmp.path().join("profile"), tmp.path()).await;
+    let run = async {
+        load(&c, &format!("{page}/")).await;
+        let fetch = |script: String| {
+            let c = &c;
+            async move {
+                c.execute_async(&script, vec![])
+                    .await
+                    .unwrap_or_else(|e| panic!("{script}: {e}"))
+            }
+        };
+        // A simple GET.
+        let got = fetch(format!(
+            "var done = arguments[arguments.length - 1]; \
+             fetch('{api}/checkpoint').then(r => r.text()).then(t => done(t), e => done('error: ' + e));"
+        ))
+        .await;
+        assert!(
+            got.as_str().unwrap().starts_with("kordon.demo/ibm\n"),
+            "{got}"
+        );
+        // A GET with Last-Event-ID: preflighted, allowed.
+        let got = fetch(format!(
+            "var done = arguments[arguments.length - 1]; \
+             fetch('{api}/entries/3', {{headers: {{'Last-Event-ID': '1'}}}}).then(r => r.json()).then(j => done(j.seq), e => done('error: ' + e));"
+        ))
+        .await;
+        assert_eq!(got, json!(3));
+        // A JSON POST: the preflight does not allow it, the request is never sent.
+        let size = ledger.size();
+        let got = fetch(format!(
+            "var done = arguments[arguments.length - 1]; \
+             fetch('{api}/entries', {{method: 'POST', headers: {{'Content-Type': 'application/json'}}, body: '{{}}'}}).then(r => done('read ' + r.status), e => done('refused'));"
+        ))
+        .await;
+        assert_eq!(got, json!("refused"));
+        // A simple POST is sent (browsers do), but its answer is not readable by the page.
+        let got = fetch(format!(
+            "var done = arguments[arguments.length - 1]; \
+             fetch('{api}/entries', {{method: 'POST', headers: {{'Content-Type': 'text/plain'}}, body: 'x'}}).then(r => done('read ' + r.status), e => done('refused'));"
+        ))
+        .await;
+        assert_eq!(got, json!("refused"));
+        assert_eq!(ledger.size(), size, "nothing was written");
+    };
+    let outcome = tokio::time::timeout(Duration::from_secs(120), run).await;
+    c.close().await.unwrap();
+    outcome.expect("the browser test finished in time");
+}
