@@ -498,6 +498,24 @@ impl Routes {
     }
 }
 
+/// Marks an answer worth compressing (entry bundles and exports: text-like entries that gzip
+/// to about a third); hash tiles, proofs and the rest are sent as they are.
+#[derive(Debug, Clone, Copy)]
+pub struct Gzip;
+
+/// The compression layer's predicate: only answers marked `Gzip`.
+#[derive(Debug, Clone, Copy)]
+struct Marked;
+
+impl tower_http::compression::Predicate for Marked {
+    fn should_compress<B>(&self, response: &axum::http::Response<B>) -> bool
+    where
+        B: http_body::Body,
+    {
+        response.extensions().get::<Gzip>().is_some()
+    }
+}
+
 /// CORS for the public read API: `GET` (and `HEAD`) from any origin, without credentials; the
 /// headers a verifier needs to read are exposed. Writes never carry it, so a page elsewhere
 /// can read the ledger but never submit to it from a visitor's browser.
@@ -554,6 +572,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), guard))
+        // gzip where the client accepts it (Accept-Encoding), for marked answers only.
+        .layer(tower_http::compression::CompressionLayer::new().compress_when(Marked))
         .layer(middleware::from_fn(log))
         .with_state(state)
 }

@@ -373,7 +373,8 @@ impl EntryStream {
                 }
             },
         );
-        Ok(Body::from_stream(stream))
+        // Fused: a wrapper (the gzip layer) may poll once more after the end.
+        Ok(Body::from_stream(futures_util::StreamExt::fuse(stream)))
     }
 }
 
@@ -718,6 +719,7 @@ pub async fn export(State(st): State<AppState>) -> Result<Response, ApiError> {
     {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
+    resp.extensions_mut().insert(super::Gzip);
     Ok(resp)
 }
 

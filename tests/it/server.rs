@@ -1644,3 +1644,66 @@ async fn cors_opens_the_read_api_and_never_the_writes() {
         );
     }
 }
+
+/// Entry bundles and exports are gzipped for a client that accepts it, and decompress to the
+/// exact bytes sent to a client that does not; hash tiles and other answers are not compressed.
+#[tokio::test]
+async fn entry_bundles_and_exports_are_gzipped_where_accepted() {
+    use std::io::Read;
+    let w = world();
+    for i in 0..40 {
+        w.ledger
+            .submit(w.f.sign("monitor", note(&format!("note {i} on the crossing points"))))
+            .unwrap();
+    }
+    let app = w.router();
+    let size = w.ledger.size();
+    let bundle = format!("/tile/entries/000.p/{size}");
+    let hashes = format!("/tile/0/000.p/{size}");
+    let fetch = |path: String, gzip: bool| {
+        let app = app.clone();
+        async move {
+            let mut b = Request::get(path.as_str());
+            if gzip {
+                b = b.header(header::ACCEPT_ENCODING, "gzip");
+            }
+            call(&app, b.body(HttpBody::empty()).unwrap()).await
+        }
+    };
+    for path in [bundle.clone(), "/export".to_string()] {
+        let plain = fetch(path.clone(), false).await;
+        assert_eq!(plain.status, StatusCode::OK);
+        assert!(
+            plain.headers.get(header::CONTENT_ENCODING).is_none(),
+            "{path}"
+        );
+        let zipped = fetch(path.clone(), true).await;
+        assert_eq!(zipped.status, StatusCode::OK);
+        assert_eq!(zipped.headers[header::CONTENT_ENCODING], "gzip", "{path}");
+        assert!(zipped
+            .headers
+            .get_all(header::VARY)
+            .iter()
+            .any(|v| v.to_str().unwrap().contains("accept-encoding")));
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(zipped.body.as_slice())
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, plain.body, "{path}: the same bytes");
+        assert!(
+            zipped.body.len() * 2 < plain.body.len(),
+            "{path}: {} -> {} bytes",
+            plain.body.len(),
+            zipped.body.len()
+        );
+    }
+    for path in [
+        hashes,
+        "/checkpoint".to_string(),
+        "/entries?from=0".to_string(),
+    ] {
+        let a = fetch(path.clone(), true).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}");
+        assert!(a.headers.get(header::CONTENT_ENCODING).is_none(), "{path}");
+    }
+}
