@@ -1434,6 +1434,11 @@ async fn the_openapi_document_validates_and_documents_every_answer() {
             || (matches!(path, "/checkpoint" | "/export") && status == "404")
     };
     for ((method, path), by_status) in &documented {
+        // Submissions other than /entries and /entries/batch are not probed here (their own
+        // tests send them); their answers are still documented by their handlers.
+        if method == "post" && !matches!(path.as_str(), "/entries" | "/entries/batch") {
+            continue;
+        }
         if path == "/feed" {
             continue; // An endless stream; its refusals are a_feed_past_the_end_is_refused_clearly.
         }
