@@ -139,7 +139,8 @@ fn route_plan(r: Routes) -> Routes {
 /// My body: choose the body; then what waits for it.
 #[utoipa::path(get, path = "/workspace", tag = "dashboard", params(PageQuery, WorkspaceQuery),
     responses((status = 200, description = "The page", content_type = "text/html"),
-              (status = 404, description = "No such body", content_type = "text/html")))]
+              (status = 400, description = "A malformed as-of point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
+              (status = 404, description = "No such body: an HTML page for a browser, else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json")))))]
 pub async fn home(
     st: State<AppState>,
     req: PageRequest,
@@ -152,7 +153,8 @@ pub async fn home(
 /// A form for one event: built by the script from the event types' schema.
 #[utoipa::path(get, path = "/workspace/form", tag = "dashboard", params(PageQuery, WorkspaceQuery),
     responses((status = 200, description = "The page", content_type = "text/html"),
-              (status = 404, description = "No such body or event type", content_type = "text/html")))]
+              (status = 400, description = "A malformed as-of point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
+              (status = 404, description = "No such body or event type: an HTML page for a browser, else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json")))))]
 pub async fn form(
     st: State<AppState>,
     req: PageRequest,
@@ -165,7 +167,8 @@ pub async fn form(
 /// The body's key in this browser: generate, import, register, rotate, lost.
 #[utoipa::path(get, path = "/workspace/keys", tag = "dashboard", params(PageQuery, WorkspaceQuery),
     responses((status = 200, description = "The page", content_type = "text/html"),
-              (status = 404, description = "No such body", content_type = "text/html")))]
+              (status = 400, description = "A malformed as-of point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
+              (status = 404, description = "No such body: an HTML page for a browser, else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json")))))]
 pub async fn keys(
     st: State<AppState>,
     req: PageRequest,
@@ -178,7 +181,8 @@ pub async fn keys(
 /// An action plan from a spreadsheet, reviewed and signed as one batch.
 #[utoipa::path(get, path = "/workspace/plan", tag = "dashboard", params(PageQuery, WorkspaceQuery),
     responses((status = 200, description = "The page", content_type = "text/html"),
-              (status = 404, description = "No such body", content_type = "text/html")))]
+              (status = 400, description = "A malformed as-of point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
+              (status = 404, description = "No such body: an HTML page for a browser, else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json")))))]
 pub async fn plan(
     st: State<AppState>,
     req: PageRequest,
