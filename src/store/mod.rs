@@ -5,10 +5,32 @@
 
 pub mod conformance;
 pub mod memory;
+pub mod postgres;
 pub mod redb;
 
 use crate::core::hash::Hash;
 use crate::core::merkle::{NodeId, NodeReader};
+use std::sync::Arc;
+
+/// Opens the store a URL names: `postgres://…` (or `postgresql://…`, libpq's URL with several
+/// hosts allowed) for PostgreSQL, `redb:PATH` for the embedded file, `memory:` for a store that
+/// lives as long as the process. Adding a backend adds a line here.
+pub fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Arc::new(postgres::PostgresStore::open(url)?));
+    }
+    if let Some(path) = url.strip_prefix("redb:") {
+        return Ok(Arc::new(redb::RedbStore::open(std::path::Path::new(path))?));
+    }
+    if url == "memory:" {
+        return Ok(Arc::new(memory::MemoryStore::new()));
+    }
+    // The URL may hold a password: name only its scheme.
+    let scheme = url.split_once(':').map_or(url, |(s, _)| s);
+    Err(StoreError::Backend(format!(
+        "no store is known by {scheme:?}: use postgres://USER@HOST:PORT/DB, redb:PATH or memory:"
+    )))
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -53,6 +75,16 @@ pub struct Batch<'a> {
 pub trait Store: Send + Sync {
     fn append(&self, batch: Batch<'_>) -> Result<(), StoreError>;
     fn snapshot(&self) -> Result<Box<dyn Snapshot + '_>, StoreError>;
+}
+
+/// A shared store is a store: `Arc<dyn Store>` goes wherever a `&dyn Store` does.
+impl<S: Store + ?Sized> Store for Arc<S> {
+    fn append(&self, batch: Batch<'_>) -> Result<(), StoreError> {
+        (**self).append(batch)
+    }
+    fn snapshot(&self) -> Result<Box<dyn Snapshot + '_>, StoreError> {
+        (**self).snapshot()
+    }
 }
 
 /// A consistent read view of a store.

@@ -122,3 +122,6 @@ pub fn verify_bytes(export: &[u8], trusted: Option<&[u8]>) -> kordon::verify::Re
         },
     )
 }
+
+/// PostgreSQL and Patroni started by the tests (see `common/pg.rs`).
+pub mod pg;

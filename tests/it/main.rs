@@ -11,6 +11,7 @@ mod example;
 mod golden_vectors;
 mod ledger;
 mod merkle_vectors;
+mod postgres;
 mod projections;
 mod readme;
 mod server;

@@ -48,3 +48,12 @@ fn redb_store_keeps_data_across_reopen() {
     let root = kordon::core::merkle::root_at(&kordon::store::Nodes(&*snap), 10).unwrap();
     assert_eq!(root, f.root());
 }
+
+#[test]
+fn postgres_store_conforms() {
+    let pg = crate::common::pg::Postgres::shared();
+    conformance::run_all(&|| {
+        let url = pg.create_db();
+        Box::new(kordon::store::postgres::PostgresStore::open(&url).unwrap()) as Box<dyn Store>
+    });
+}

@@ -1,0 +1,222 @@
+//! The PostgreSQL store against a real server: writers that race, commits whose connection is
+//! lost before or after the server ran them, and commits the server made locally without the
+//! synchronous standby's acknowledgement.
+
+use crate::common::pg::{Cut, Postgres, Proxy};
+use kordon::core::merkle::Frontier;
+use kordon::store::postgres::PostgresStore;
+use kordon::store::{conformance, Batch, Store, StoreError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Appends `n` synthetic entries continuing `f` at `expected`.
+fn append(store: &dyn Store, f: &mut Frontier, n: u64) -> Result<(), StoreError> {
+    let start = f.size();
+    let (entries, nodes) = conformance::synthetic(f, start, n);
+    let cp = format!("checkpoint {}", f.size());
+    store.append(Batch {
+        expected_size: start,
+        entries: &entries,
+        nodes: &nodes,
+        checkpoint: &cp,
+    })
+}
+
+fn size(store: &dyn Store) -> u64 {
+    store.snapshot().unwrap().size()
+}
+
+#[test]
+fn two_handles_on_one_database_never_fork() {
+    let url = Postgres::shared().create_db();
+    let a = Arc::new(PostgresStore::open(&url).unwrap());
+    let b = Arc::new(PostgresStore::open(&url).unwrap());
+    let mut f = Frontier::new();
+    append(&*a, &mut f, 2).unwrap();
+    // Both try to append at size 2, at the same moment, many times over.
+    let mut wins = [0u32; 2];
+    for round in 0..20u64 {
+        let base = f.clone();
+        let barrier = Arc::new(std::sync::Barrier::new(2));
+        let results: Vec<Result<(), StoreError>> = [&a, &b]
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let (s, barrier, mut f) = (Arc::clone(s), Arc::clone(&barrier), base.clone());
+                std::thread::spawn(move || {
+                    let start = f.size();
+                    let (mut entries, nodes) = conformance::synthetic(&mut f, start, 3);
+                    for e in &mut entries {
+                        e.event_id = format!("{}-{i}-{round}", e.event_id);
+                    }
+                    barrier.wait();
+                    s.append(Batch {
+                        expected_size: start,
+                        entries: &entries,
+                        nodes: &nodes,
+                        checkpoint: "x",
+                    })
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .collect();
+        let won: Vec<usize> = (0..2).filter(|i| results[*i].is_ok()).collect();
+        assert_eq!(
+            won.len(),
+            1,
+            "exactly one writer wins each round: {results:?}"
+        );
+        wins[won[0]] += 1;
+        let lost = &results[1 - won[0]];
+        assert!(
+            matches!(lost, Err(StoreError::Conflict { expected, actual })
+                if *expected == f.size() && *actual == f.size() + 3),
+            "the other hears a conflict naming both sizes: {lost:?}"
+        );
+        // Continue from the winner's entries.
+        let (entries, _) = conformance::synthetic(&mut f, base.size(), 3);
+        let _ = entries;
+        assert_eq!(size(&*a), f.size());
+        assert_eq!(size(&*b), f.size());
+    }
+    // Both sides read the same, complete, unforked tree.
+    let sa = a.snapshot().unwrap();
+    let sb = b.snapshot().unwrap();
+    assert_eq!(sa.size(), 2 + 20 * 3);
+    let root_a = kordon::core::merkle::root_at(&kordon::store::Nodes(&*sa), sa.size()).unwrap();
+    let root_b = kordon::core::merkle::root_at(&kordon::store::Nodes(&*sb), sb.size()).unwrap();
+    assert_eq!(root_a, root_b);
+    assert_eq!(root_a, f.root(), "the nodes stored are the tree's");
+    assert!(wins.iter().sum::<u32>() == 20);
+}
+
+#[test]
+fn a_connection_lost_before_commit_reaches_the_server_writes_nothing_and_says_so() {
+    let pg = Postgres::shared();
+    let url = pg.create_db();
+    let db = url.rsplit('/').next().unwrap().to_string();
+    let proxy = Proxy::start(pg.port);
+    let store = PostgresStore::open(&proxy.url(&db)).unwrap();
+    let mut f = Frontier::new();
+    append(&store, &mut f, 4).unwrap();
+    proxy.cut(Cut::BeforeCommit);
+    let mut g = f.clone();
+    let err = append(&store, &mut g, 3).expect_err("the batch did not land");
+    assert_eq!(proxy.cuts(), 1, "the connection was cut at COMMIT");
+    assert!(
+        err.to_string().contains("not written"),
+        "the error says nothing was written: {err}"
+    );
+    assert_eq!(size(&store), 4, "nothing of the batch is stored");
+    // The store serves on: the same entries append at the same size.
+    append(&store, &mut f, 3).unwrap();
+    assert_eq!(size(&store), 7);
+}
+
+#[test]
+fn a_connection_lost_after_the_server_committed_is_answered_ok() {
+    let pg = Postgres::shared();
+    let url = pg.create_db();
+    let db = url.rsplit('/').next().unwrap().to_string();
+    let proxy = Proxy::start(pg.port);
+    let store = PostgresStore::open(&proxy.url(&db)).unwrap();
+    let mut f = Frontier::new();
+    append(&store, &mut f, 4).unwrap();
+    proxy.cut(Cut::AfterCommit);
+    append(&store, &mut f, 3).expect("the batch landed: the store finds out and says so");
+    assert_eq!(proxy.cuts(), 1, "the answer to COMMIT was lost");
+    let s = store.snapshot().unwrap();
+    assert_eq!(s.size(), 7);
+    assert_eq!(s.checkpoint().unwrap().as_deref(), Some("checkpoint 7"));
+    assert_eq!(s.seq_of_event("ev-6").unwrap(), Some(6));
+    // A retry of the same batch is refused as a conflict, never written twice.
+    let mut again = Frontier::new();
+    append(&store, &mut again, 4).unwrap_err();
+    assert_eq!(size(&store), 7);
+}
+
+/// A server of its own, whose COMMITs can be made to wait for a synchronous standby that is
+/// not there: the stand-in for a cluster that lost its standby, where a commit can become
+/// visible on the primary without being on a second machine.
+fn wait_for_standby(pg: &Postgres, on: bool) {
+    let names = if on { "nobody" } else { "" };
+    pg.psql(
+        "postgres",
+        &format!("ALTER SYSTEM SET synchronous_standby_names = '{names}'"),
+    )
+    .unwrap();
+    pg.psql("postgres", "SELECT pg_reload_conf()").unwrap();
+    // The checkpointer applies the setting for every session shortly after the reload.
+    std::thread::sleep(Duration::from_secs(1));
+}
+
+#[test]
+fn a_commit_made_locally_but_not_acknowledged_is_never_reported() {
+    let pg = Postgres::start(&["synchronous_commit=on"]);
+    let url = pg.create_db();
+    let db = url.rsplit('/').next().unwrap().to_string();
+    let writer = Arc::new(PostgresStore::open(&url).unwrap());
+    let reader = Arc::new(PostgresStore::open(&url).unwrap());
+    let mut f = Frontier::new();
+    append(&*writer, &mut f, 4).unwrap();
+    assert_eq!(size(&*reader), 4);
+    wait_for_standby(&pg, true);
+    let w = Arc::clone(&writer);
+    let mut g = f.clone();
+    let appending = std::thread::spawn(move || append(&*w, &mut g, 3));
+    // The COMMIT waits for the standby; cancelling the wait commits it on this server only
+    // (PostgreSQL warns: "the transaction has already committed locally").
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        let n = pg
+            .psql(
+                &db,
+                "SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity \
+                 WHERE wait_event = 'SyncRep' AND query = 'COMMIT'",
+            )
+            .unwrap();
+        if n == "1" {
+            break;
+        }
+        assert!(
+            Instant::now() < until && !appending.is_finished(),
+            "the COMMIT never waited for the standby"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The rows are visible on the server now…
+    let until = Instant::now() + Duration::from_secs(10);
+    while pg.psql(&db, "SELECT size FROM kordon_head").unwrap() != "7" {
+        assert!(
+            Instant::now() < until,
+            "the cancelled commit did not land locally"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // …but neither the writer nor any reader reports size 7 while no standby has it.
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        !appending.is_finished(),
+        "the writer does not answer before it knows"
+    );
+    let r = Arc::clone(&reader);
+    let reading = std::thread::spawn(move || r.snapshot().map(|s| s.size()));
+    std::thread::sleep(Duration::from_secs(2));
+    if reading.is_finished() {
+        panic!(
+            "a reader does not report a size the cluster has not acknowledged: {:?}",
+            reading.join().unwrap()
+        );
+    }
+    // The standby is back (here: the wait is lifted), and the commit is acknowledged.
+    wait_for_standby(&pg, false);
+    let appended = appending.join().unwrap();
+    assert!(
+        appended.is_ok(),
+        "the batch landed and is acknowledged now: {appended:?}"
+    );
+    assert_eq!(reading.join().unwrap().unwrap(), 7);
+    assert_eq!(size(&*writer), 7);
+}
