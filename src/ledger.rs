@@ -466,7 +466,7 @@ fn commit(
             if g.ledger_key != ledger_key {
                 results.push(reject(
                     crate::core::rules::RuleError {
-                        rule: "genesis.ledger-key",
+                        rule: crate::core::rules::Rule::GenesisLedgerKey,
                         msg: format!("this ledger signs checkpoints with {ledger_key}; the genesis must name it"),
                     }
                     .into(),

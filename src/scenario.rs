@@ -28,7 +28,7 @@
 
 use crate::author::Author;
 use crate::core::chain;
-use crate::core::event::{Body, BodyInfo, Genesis, Policy};
+use crate::core::event::{Body, BodyInfo, EventKind, Genesis, Policy, EVENT_TYPES};
 use crate::core::hash::Hash;
 use crate::core::keys::{self, KeyId};
 use crate::core::merkle::Frontier;
@@ -204,7 +204,7 @@ struct Step {
     line: usize,
     what: String,
     author: String,
-    kind: String,
+    kind: EventKind,
     body: Map<String, Json>,
     label: Option<String>,
     /// For `[[body]]`: the demo key label it signs with.
@@ -295,6 +295,7 @@ impl<'a> Builder<'a> {
             let mut s = self.step(
                 t,
                 "[[body]]",
+                EventKind::BodyRegistered,
                 false,
                 &["illustrative", "fictional", "demo_key"],
             )?;
@@ -327,9 +328,8 @@ impl<'a> Builder<'a> {
             };
             if id == f.ledger.registrar {
                 registrar_seen = true;
-                s.kind = "ledger.genesis".into();
+                s.kind = EventKind::Genesis;
             } else {
-                s.kind = "body.registered".into();
                 s.body.insert(
                     "public_keys".into(),
                     Json::Array(vec![Json::String(public_key_of(&label))]),
@@ -349,8 +349,7 @@ impl<'a> Builder<'a> {
             });
         }
         for t in &f.objective {
-            let mut s = self.step(t, "[[objective]]", true, &[])?;
-            s.kind = "objective.defined".into();
+            let mut s = self.step(t, "[[objective]]", EventKind::ObjectiveDefined, true, &[])?;
             s.what = format!(
                 "[[objective]] {}",
                 self.string(t.get_ref(), "id", s.line, &s.what)?
@@ -358,7 +357,13 @@ impl<'a> Builder<'a> {
             steps.push(s);
         }
         for t in &f.commitment {
-            let mut s = self.step(t, "[[commitment]]", true, &[])?;
+            let mut s = self.step(
+                t,
+                "[[commitment]]",
+                EventKind::CommitmentAssigned,
+                true,
+                &[],
+            )?;
             s.what = format!(
                 "[[commitment]] {}",
                 self.string(t.get_ref(), "id", s.line, &s.what)?
@@ -369,23 +374,31 @@ impl<'a> Builder<'a> {
                 .and_then(|l| l.as_str())
                 .map(str::to_string);
             if lead.is_none() || lead.as_deref() == Some(s.author.as_str()) {
-                s.kind = "commitment.made".into();
+                s.kind = EventKind::CommitmentMade;
                 s.body.remove("lead");
-            } else {
-                s.kind = "commitment.assigned".into();
             }
             steps.push(s);
         }
         for t in &f.event {
-            let mut s = self.step(t, "[[event]]", true, &[])?;
-            s.kind = self.string(t.get_ref(), "type", s.line, &s.what)?;
+            let mut s = self.step(t, "[[event]]", EventKind::NoteAdded, true, &[])?;
+            let name = self.string(t.get_ref(), "type", s.line, &s.what)?;
+            s.kind = EventKind::from_name(&name).ok_or_else(|| {
+                self.err(
+                    s.line,
+                    &s.what,
+                    format!(
+                        "unknown event type {name:?}; the types are: {}",
+                        EVENT_TYPES.join(", ")
+                    ),
+                )
+            })?;
             s.what = format!("[[event]] {} by {}", s.kind, s.author);
             steps.push(s);
         }
         // Time order; equal times keep the file's order.
         steps.sort_by_key(|s| (s.at, s.offset));
         if let Some(first) = steps.first() {
-            if first.kind != "ledger.genesis" {
+            if first.kind != EventKind::Genesis {
                 return Err(self.err(
                     first.line,
                     &first.what,
@@ -396,11 +409,13 @@ impl<'a> Builder<'a> {
         Ok(steps)
     }
 
-    /// The common part of a table: `at`, `by`, `label`, and the body members converted to JSON.
+    /// The common part of a table: `at`, `by`, `label`, and the body members converted to JSON;
+    /// `kind` is the table's event type, which the caller may refine.
     fn step(
         &self,
         t: &Spanned<Table>,
         what: &str,
+        kind: EventKind,
         needs_by: bool,
         meta: &[&str],
     ) -> Result<Step, ScenarioError> {
@@ -440,7 +455,7 @@ impl<'a> Builder<'a> {
             line,
             what: what.to_string(),
             author,
-            kind: String::new(),
+            kind,
             body,
             label,
             key_label: None,
@@ -501,7 +516,7 @@ impl<'a> Builder<'a> {
                 let body = s.body.get("id").and_then(|v| v.as_str()).unwrap_or("");
                 keyring.push((body.to_string(), vec![(label.clone(), false)]));
             }
-            if s.kind == "ledger.genesis" {
+            if s.kind == EventKind::Genesis {
                 let roles = s.body.remove("roles").unwrap_or(Json::Null);
                 let info: BodyInfo = serde_json::from_value(Json::Object(s.body.clone()))
                     .map_err(|e| fail(format!("the registrar's [[body]]: {e}")))?;
@@ -547,13 +562,13 @@ impl<'a> Builder<'a> {
                     .and_then(|b| b.as_str())
                     .unwrap_or("")
                     .to_string();
-                match s.kind.as_str() {
-                    "key.added" => {
+                match s.kind {
+                    EventKind::KeyAdded => {
                         s.body
                             .insert("public_key".into(), Json::String(public_key_of(&label)));
                         adds_key = Some((target, label));
                     }
-                    "key.revoked" => {
+                    EventKind::KeyRevoked => {
                         s.body
                             .insert("key".into(), Json::String(key_id_of(&label).to_string()));
                         revokes_key = Some((target, label));
@@ -561,7 +576,7 @@ impl<'a> Builder<'a> {
                     _ => return Err(fail("demo_key is for key.added and key.revoked".into())),
                 }
             }
-            let body = Body::from_value(&s.kind, Json::Object(s.body.clone()))
+            let body = Body::from_value(s.kind.name(), Json::Object(s.body.clone()))
                 .map_err(|e| fail(e.to_string()))?;
             let author_id = BodyId::parse(&s.author).map_err(|e| fail(format!("by: {e}")))?;
             let signing = keyring
@@ -827,6 +842,17 @@ evidence = [{ document = "report", location = "https://example.org/r" }]
         );
         let err = build("bad.toml", &extra).err().unwrap().to_string();
         assert!(err.contains("surprise"), "{err}");
+        let unknown = format!(
+            "{SMALL}\n[[event]]\nat = 2026-01-08T10:00:00\nby = \"registry\"\ntype = \"note.zzz\"\ntext = \"x\"\n"
+        );
+        let err = build("bad.toml", &unknown).err().unwrap().to_string();
+        let line = SMALL.lines().count() + 2;
+        assert!(
+            err.contains("unknown event type \"note.zzz\"")
+                && err.contains("note.added")
+                && err.contains(&format!(":{line}")),
+            "{err}"
+        );
     }
 
     #[test]

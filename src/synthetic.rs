@@ -1094,7 +1094,7 @@ impl Generator {
                 m.insert("id".into(), d.id.as_str().into());
                 m.insert("key".into(), key_ids[d.key].as_str().into());
                 m.insert("ledger".into(), origin.as_str().into());
-                m.insert("type".into(), d.body.kind().into());
+                m.insert("type".into(), d.body.kind().name().into());
                 m.insert("v".into(), FORMAT_VERSION.into());
                 let event = canonical(&serde_json::Value::Object(m))
                     .unwrap_or_else(|e| unreachable!("a generated event does not encode: {e}"));
@@ -1157,7 +1157,7 @@ mod tests {
         let mut i = 0;
         while let Some(e) = r.next_entry().unwrap() {
             let p = crate::core::chain::prepare(e, i).unwrap();
-            *counts.entry(p.event.kind()).or_insert(0u32) += 1;
+            *counts.entry(p.event.kind().name()).or_insert(0u32) += 1;
             i += 1;
         }
         for t in [

@@ -110,7 +110,7 @@ pub fn sign_and_record(data: &Path, who: &SignArgs, body: Body) -> Result<u8> {
             &sub,
             who.ledger_key.as_deref(),
             &dir,
-            body.kind(),
+            body.kind().name(),
             &who.author,
         );
     }
@@ -1007,14 +1007,14 @@ pub fn generic(data: &Path, a: RecordArgs) -> Result<u8> {
         None => a.body.clone(),
     };
     let value: serde_json::Value = serde_json::from_str(&json).context("--body is not JSON")?;
-    if !EVENT_TYPES.contains(&a.kind.as_str()) {
+    let Some(kind) = EventKind::from_name(&a.kind) else {
         bail!(
             "unknown event type {:?}; the types are: {}",
             a.kind,
             EVENT_TYPES.join(", ")
         );
-    }
-    if a.kind == "ledger.genesis" {
+    };
+    if kind == EventKind::Genesis {
         bail!("the genesis is written by `kordon init`");
     }
     let body = Body::from_value(&a.kind, value)?;

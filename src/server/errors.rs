@@ -2,14 +2,16 @@
 //!
 //! Every error the API gives has a stable `type`, `urn:kordon:problem:<code>`, where `<code>` is
 //! the stable name of what went wrong: for a refused event it is the ledger's own name for the
-//! fault (`Fault::code()`: `signature.invalid`, `event.not-canonical`, a rule's name such as
+//! fault (`Fault::code()`: `signature.invalid`, `event.not-canonical`, a rule's code such as
 //! `status.lead-only`), for everything else one of the `request.*`, `read.*`, `not-found.*` and
-//! `server.*` codes below. The body also carries the code alone (`code`), a sentence naming
-//! what was wrong (`detail`) and one saying what to do (`hint`). A client's mistake is always a
-//! 4xx; a 5xx means the server or its storage failed, never the request.
+//! `server.*` codes of `ServerCode`, whose table below gives each its status, title, hint and
+//! meaning. The body also carries the code alone (`code`), a sentence naming what was wrong
+//! (`detail`) and one saying what to do (`hint`). A client's mistake is always a 4xx; a 5xx
+//! means the server or its storage failed, never the request.
 
 use crate::core::chain::{EntryFault, Fault};
 use crate::core::entry::EntryError;
+use crate::core::rules::Rule;
 use crate::ledger::{AppendError, ProofRequestError};
 use crate::store::StoreError;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -22,6 +24,127 @@ pub const TYPE_PREFIX: &str = "urn:kordon:problem:";
 
 /// The media type of problem bodies.
 pub const PROBLEM_JSON: &str = "application/problem+json";
+
+macro_rules! server_codes {
+    ($($V:ident = $code:literal, $status:ident, $title:expr, $hint:expr, $meaning:literal;)*) => {
+        /// A problem the server itself reports (a refused event reports the ledger's fault code
+        /// instead): each with its code, HTTP status, title, hint and, for the API document,
+        /// what it means.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ServerCode {
+            $(#[doc = $meaning] $V,)*
+        }
+
+        impl ServerCode {
+            pub const ALL: &'static [ServerCode] = &[$(ServerCode::$V,)*];
+
+            /// The stable code, e.g. `not-found.entry`.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(ServerCode::$V => $code,)*
+                }
+            }
+
+            pub fn status(self) -> StatusCode {
+                match self {
+                    $(ServerCode::$V => StatusCode::$status,)*
+                }
+            }
+
+            pub fn title(self) -> &'static str {
+                match self {
+                    $(ServerCode::$V => $title,)*
+                }
+            }
+
+            /// What to do about it.
+            pub fn hint(self) -> &'static str {
+                match self {
+                    $(ServerCode::$V => $hint,)*
+                }
+            }
+
+            /// When it happens, for the API document.
+            pub fn meaning(self) -> &'static str {
+                match self {
+                    $(ServerCode::$V => $meaning,)*
+                }
+            }
+        }
+    };
+}
+
+const NOT_IN_LEDGER: &str = "Not in the ledger";
+const SEE_CHECKPOINT: &str = "GET /checkpoint gives the ledger's current size";
+
+server_codes! {
+    RequestMalformed = "request.malformed", BAD_REQUEST,
+        "The request body is not a submission",
+        "send {\"event\": base64 of the exact canonical event bytes, \"signature\": base64 of the 64-byte Ed25519 signature}",
+        "the body is not a submission (JSON, base64, a 64-byte signature)";
+    RequestParameter = "request.parameter", BAD_REQUEST,
+        "A path or query parameter is not valid",
+        "see /openapi.json for each endpoint's parameters",
+        "a path or query parameter is not valid";
+    RequestMediaType = "request.media-type", UNSUPPORTED_MEDIA_TYPE,
+        "Submissions are JSON",
+        "send the submission with Content-Type: application/json",
+        "a submission that is not application/json";
+    RequestTooLarge = "request.too-large", PAYLOAD_TOO_LARGE,
+        "The request body is too large",
+        "submit one event per request; an event must fit in an entry of 65,535 bytes",
+        "a request body over the limit";
+    RequestTimeout = "request.timeout", REQUEST_TIMEOUT,
+        "The request body took too long",
+        "send the body at once; retry",
+        "the request body did not arrive in time";
+    RequestMethod = "request.method", METHOD_NOT_ALLOWED,
+        "Method not allowed on this endpoint",
+        "the endpoints and their methods are listed in /openapi.json",
+        "the endpoint does not answer that method";
+    ReadUnauthorized = "read.unauthorized", UNAUTHORIZED,
+        "Reading this ledger needs a bearer token",
+        "send Authorization: Bearer <token>, as given by the ledger's operator",
+        "--read-token is set and the request has no valid bearer token";
+    NotFoundRoute = "not-found.route", NOT_FOUND,
+        "No such endpoint",
+        "the endpoints are listed in /openapi.json",
+        "no such endpoint";
+    NotFoundEntry = "not-found.entry", NOT_FOUND, NOT_IN_LEDGER, SEE_CHECKPOINT,
+        "no entry with that sequence number";
+    NotFoundEvent = "not-found.event", NOT_FOUND, NOT_IN_LEDGER, SEE_CHECKPOINT,
+        "no entry carries that event id";
+    NotFoundTreeSize = "not-found.tree-size", NOT_FOUND, NOT_IN_LEDGER, SEE_CHECKPOINT,
+        "a tree size beyond the ledger";
+    NotFoundTile = "not-found.tile", NOT_FOUND, NOT_IN_LEDGER, SEE_CHECKPOINT,
+        "a tile or entry bundle the tree does not have (yet)";
+    NotFoundCheckpoint = "not-found.checkpoint", NOT_FOUND, NOT_IN_LEDGER, SEE_CHECKPOINT,
+        "the ledger is empty";
+    NotFoundView = "not-found.view", NOT_FOUND, NOT_IN_LEDGER, SEE_CHECKPOINT,
+        "no such view, or the commitment or body it names does not exist at that point";
+    NotFoundKey = "not-found.key", NOT_FOUND, NOT_IN_LEDGER, SEE_CHECKPOINT,
+        "no key with that key id is registered";
+    ServerBusy = "server.busy", SERVICE_UNAVAILABLE,
+        "Too many submissions in flight",
+        "retry after the number of seconds in Retry-After; nothing was written",
+        "too many submissions in flight; Retry-After says when to retry";
+    ServerShuttingDown = "server.shutting-down", SERVICE_UNAVAILABLE,
+        "The ledger is shutting down",
+        "retry against the restarted server",
+        "the server is stopping";
+    ServerTimeout = "server.timeout", SERVICE_UNAVAILABLE,
+        "The answer took too long",
+        "retry later; for large reads ask for smaller ranges",
+        "a read took longer than --request-timeout";
+    ServerStorage = "server.storage", INTERNAL_SERVER_ERROR,
+        "The ledger's storage failed",
+        "nothing was acknowledged; retry later and tell the ledger's operator",
+        "the storage failed; nothing was acknowledged";
+    ServerInternal = "server.internal", INTERNAL_SERVER_ERROR,
+        "The server failed",
+        "retry later and tell the ledger's operator",
+        "the server failed";
+}
 
 /// A problem: what the API answers instead of a result (boxed, so results stay small).
 #[derive(Debug, Clone)]
@@ -45,7 +168,7 @@ impl std::ops::DerefMut for ApiError {
 pub struct ProblemData {
     pub status: StatusCode,
     /// The stable code; the problem `type` is `TYPE_PREFIX` followed by it.
-    pub code: String,
+    pub code: &'static str,
     pub title: String,
     pub detail: String,
     pub hint: String,
@@ -78,20 +201,25 @@ pub struct Problem {
 impl ApiError {
     pub fn new(
         status: StatusCode,
-        code: impl Into<String>,
+        code: &'static str,
         title: impl Into<String>,
         detail: impl Into<String>,
         hint: impl Into<String>,
     ) -> ApiError {
         ApiError(Box::new(ProblemData {
             status,
-            code: code.into(),
+            code,
             title: title.into(),
             detail: detail.into(),
             hint: hint.into(),
             extra: Map::new(),
             retry_after: None,
         }))
+    }
+
+    /// One of the server's own problems, with its status, title and hint.
+    pub fn server(c: ServerCode, detail: impl Into<String>) -> ApiError {
+        ApiError::new(c.status(), c.code(), c.title(), detail, c.hint())
     }
 
     /// Adds an extension member.
@@ -117,7 +245,7 @@ impl ApiError {
         m.insert("title".into(), self.title.clone().into());
         m.insert("status".into(), self.status.as_u16().into());
         m.insert("detail".into(), self.detail.clone().into());
-        m.insert("code".into(), self.code.clone().into());
+        m.insert("code".into(), self.code.into());
         m.insert("hint".into(), self.hint.clone().into());
         for (k, v) in &self.extra {
             m.entry(k.clone()).or_insert_with(|| v.clone());
@@ -128,184 +256,149 @@ impl ApiError {
     // --- The request itself. ---
 
     pub fn malformed(detail: impl Into<String>) -> ApiError {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "request.malformed",
-            "The request body is not a submission",
-            detail,
-            "send {\"event\": base64 of the exact canonical event bytes, \"signature\": base64 of the 64-byte Ed25519 signature}",
-        )
+        ApiError::server(ServerCode::RequestMalformed, detail)
     }
 
     pub fn bad_parameter(detail: impl Into<String>) -> ApiError {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "request.parameter",
-            "A path or query parameter is not valid",
-            detail,
-            "see /openapi.json for each endpoint's parameters",
-        )
+        ApiError::server(ServerCode::RequestParameter, detail)
     }
 
     pub fn media_type(found: &str) -> ApiError {
-        ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "request.media-type",
-            "Submissions are JSON",
+        ApiError::server(
+            ServerCode::RequestMediaType,
             format!("the request's Content-Type is {found:?}"),
-            "send the submission with Content-Type: application/json",
         )
     }
 
     pub fn too_large(max: usize) -> ApiError {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "request.too-large",
-            "The request body is too large",
+        ApiError::server(
+            ServerCode::RequestTooLarge,
             format!("a submission is at most {max} bytes (an entry is at most 65,535 bytes)"),
-            "submit one event per request; an event must fit in an entry of 65,535 bytes",
         )
         .with("max_bytes", max)
     }
 
     pub fn timeout(secs: u64) -> ApiError {
-        ApiError::new(
-            StatusCode::REQUEST_TIMEOUT,
-            "request.timeout",
-            "The request body took too long",
+        ApiError::server(
+            ServerCode::RequestTimeout,
             format!("the request body did not arrive within {secs} s"),
-            "send the body at once; retry",
         )
     }
 
     pub fn server_timeout(secs: u64) -> ApiError {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "server.timeout",
-            "The answer took too long",
+        ApiError::server(
+            ServerCode::ServerTimeout,
             format!("the server could not answer within {secs} s"),
-            "retry later; for large reads ask for smaller ranges",
         )
         .retry_after(5)
     }
 
     pub fn unauthorized() -> ApiError {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "read.unauthorized",
-            "Reading this ledger needs a bearer token",
+        ApiError::server(
+            ServerCode::ReadUnauthorized,
             "this server was started with --read-token; the request carried no valid token",
-            "send Authorization: Bearer <token>, as given by the ledger's operator",
         )
     }
 
     pub fn route_not_found(path: &str) -> ApiError {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not-found.route",
-            "No such endpoint",
+        ApiError::server(
+            ServerCode::NotFoundRoute,
             format!("nothing is served at {path}"),
-            "the endpoints are listed in /openapi.json",
         )
     }
 
     pub fn method_not_allowed() -> ApiError {
-        ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "request.method",
-            "Method not allowed on this endpoint",
+        ApiError::server(
+            ServerCode::RequestMethod,
             "this endpoint does not answer that HTTP method",
-            "the endpoints and their methods are listed in /openapi.json",
         )
     }
 
-    pub fn not_found(code: &str, detail: impl Into<String>) -> ApiError {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            code,
-            "Not in the ledger",
-            detail,
-            "GET /checkpoint gives the ledger's current size",
-        )
+    /// Something the ledger does not hold (`code` is one of the `not-found.*` codes).
+    pub fn not_found(code: ServerCode, detail: impl Into<String>) -> ApiError {
+        ApiError::server(code, detail)
     }
 
     pub fn busy(retry: u64) -> ApiError {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "server.busy",
-            "Too many submissions in flight",
+        ApiError::server(
+            ServerCode::ServerBusy,
             "the server holds as many unanswered submissions as it accepts at once",
-            "retry after the number of seconds in Retry-After; nothing was written",
         )
         .retry_after(retry)
     }
 
     pub fn closed() -> ApiError {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "server.shutting-down",
-            "The ledger is shutting down",
+        ApiError::server(
+            ServerCode::ServerShuttingDown,
             "the server is stopping and accepts no more submissions; nothing was written",
-            "retry against the restarted server",
         )
         .retry_after(5)
     }
 
     pub fn storage(detail: impl Into<String>) -> ApiError {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server.storage",
-            "The ledger's storage failed",
-            detail,
-            "nothing was acknowledged; retry later and tell the ledger's operator",
-        )
+        ApiError::server(ServerCode::ServerStorage, detail)
     }
 
     pub fn internal(detail: impl Into<String>) -> ApiError {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server.internal",
-            "The server failed",
-            detail,
-            "retry later and tell the ledger's operator",
-        )
+        ApiError::server(ServerCode::ServerInternal, detail)
     }
 
     /// A refused event: the status follows the kind of fault, the code is the fault's own.
     pub fn refused(f: &EntryFault) -> ApiError {
         let code = f.fault.code();
-        let (status, title, hint) = match &f.fault {
+        let (title, hint) = match &f.fault {
             Fault::Entry(EntryError::TooLong(_)) => (
-                StatusCode::PAYLOAD_TOO_LARGE,
                 "The event does not fit in an entry".to_string(),
                 "an entry is at most 65,535 bytes, its event at most 65,422; shorten the event",
             ),
             Fault::Entry(_) | Fault::Event(_) => (
-                StatusCode::BAD_REQUEST,
                 format!("The event is not well formed ({code})"),
                 "sign the exact RFC 8785 canonical bytes of a version-1 event (events/SPEC.md) and submit those bytes unchanged",
             ),
             Fault::Signature { .. } => (
-                StatusCode::UNPROCESSABLE_ENTITY,
                 "The signature does not verify".to_string(),
                 "sign \"kordon/event/v1\\n\" followed by the exact event bytes with the key the event names",
             ),
-            Fault::Rule(r) if r.rule == "event.replayed" => (
-                StatusCode::CONFLICT,
+            Fault::Rule(r) if r.rule == Rule::EventReplayed => (
                 "The event id is already in the ledger".to_string(),
                 "each event needs a new id; if this is a retry, the first submission was recorded: GET /events/{id}",
             ),
-            _ => (
-                StatusCode::UNPROCESSABLE_ENTITY,
+            Fault::Sequence { .. }
+            | Fault::Prev { .. }
+            | Fault::TimeBackwards { .. }
+            | Fault::Rule(_) => (
                 format!("The ledger refused the event: rule {code}"),
                 "the event breaks a ledger rule (events/SPEC.md, \"Rules\"); nothing was written",
             ),
         };
-        let mut e = ApiError::new(status, code, title, f.to_string(), hint);
+        let mut e = ApiError::new(fault_status(&f.fault), code, title, f.to_string(), hint);
         if let Some(id) = &f.event_id {
             e = e.with("event_id", id.clone());
         }
         e
+    }
+}
+
+/// The status of a refused event: 413 for an event too large for an entry, 400 for bytes that
+/// are not a well-formed event, 409 for an event id already recorded, else 422.
+pub fn fault_status(f: &Fault) -> StatusCode {
+    match f {
+        Fault::Entry(EntryError::TooLong(_)) => StatusCode::PAYLOAD_TOO_LARGE,
+        Fault::Entry(_) | Fault::Event(_) => StatusCode::BAD_REQUEST,
+        Fault::Rule(r) => rule_status(r.rule),
+        Fault::Signature { .. }
+        | Fault::Sequence { .. }
+        | Fault::Prev { .. }
+        | Fault::TimeBackwards { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+/// The status of an event refused by a rule.
+pub fn rule_status(r: Rule) -> StatusCode {
+    if r == Rule::EventReplayed {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
     }
 }
 
@@ -329,7 +422,7 @@ impl From<ProofRequestError> for ApiError {
     fn from(e: ProofRequestError) -> ApiError {
         match e {
             ProofRequestError::Size { .. } => {
-                ApiError::not_found("not-found.tree-size", e.to_string())
+                ApiError::not_found(ServerCode::NotFoundTreeSize, e.to_string())
             }
             ProofRequestError::Proof(p) => ApiError::bad_parameter(p),
             ProofRequestError::Store(s) => s.into(),
@@ -360,111 +453,93 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The codes the server itself uses (besides the ledger's fault codes), for the documentation.
-pub const SERVER_CODES: &[(&str, u16, &str)] = &[
-    (
-        "request.malformed",
-        400,
-        "the body is not a submission (JSON, base64, a 64-byte signature)",
-    ),
-    (
-        "request.parameter",
-        400,
-        "a path or query parameter is not valid",
-    ),
-    (
-        "request.media-type",
-        415,
-        "a submission that is not application/json",
-    ),
-    ("request.too-large", 413, "a request body over the limit"),
-    (
-        "request.timeout",
-        408,
-        "the request body did not arrive in time",
-    ),
-    (
-        "request.method",
-        405,
-        "the endpoint does not answer that method",
-    ),
-    (
-        "read.unauthorized",
-        401,
-        "--read-token is set and the request has no valid bearer token",
-    ),
-    ("not-found.route", 404, "no such endpoint"),
-    ("not-found.entry", 404, "no entry with that sequence number"),
-    ("not-found.event", 404, "no entry carries that event id"),
-    ("not-found.tree-size", 404, "a tree size beyond the ledger"),
-    (
-        "not-found.tile",
-        404,
-        "a tile or entry bundle the tree does not have (yet)",
-    ),
-    ("not-found.checkpoint", 404, "the ledger is empty"),
-    (
-        "server.busy",
-        503,
-        "too many submissions in flight; Retry-After says when to retry",
-    ),
-    ("server.shutting-down", 503, "the server is stopping"),
-    (
-        "server.timeout",
-        503,
-        "a read took longer than --request-timeout",
-    ),
-    (
-        "server.storage",
-        500,
-        "the storage failed; nothing was acknowledged",
-    ),
-    ("server.internal", 500, "the server failed"),
-];
-
-/// The ledger's fault codes as a submission can meet them, with their status.
-pub const FAULT_CODES: &[(&str, u16, &str)] = &[
-    (
-        "event.format",
-        400,
-        "the event bytes are not a well-formed version-1 event",
-    ),
-    (
-        "event.not-canonical",
-        400,
-        "the event bytes are JSON but not RFC 8785 canonical",
-    ),
-    (
-        "entry.format",
-        413,
-        "the event does not fit in an entry (65,535 bytes); 400 if too short",
-    ),
-    (
-        "signature.invalid",
-        422,
-        "the signature does not verify with the key the event names",
-    ),
-    (
-        "event.replayed",
-        409,
-        "an entry already carries this event id",
-    ),
-    ("ledger.origin", 422, "the event names another ledger"),
-    (
-        "key.unknown",
-        422,
-        "the key the event names is not registered",
-    ),
-    (
-        "<rule>",
-        422,
-        "any other ledger rule (events/SPEC.md, \"Rules\"), e.g. status.lead-only",
-    ),
-];
+/// Every code a problem can carry, with its status and meaning, for the API document: the
+/// faults a submission can meet (format, signature, then every rule of SPEC.md §12), then the
+/// server's own.
+pub fn codes() -> Vec<(&'static str, u16, String)> {
+    let mut out: Vec<(&'static str, u16, String)> = vec![
+        (
+            "event.format",
+            400,
+            "the event bytes are not a well-formed version-1 event".into(),
+        ),
+        (
+            "event.not-canonical",
+            400,
+            "the event bytes are JSON but not RFC 8785 canonical".into(),
+        ),
+        (
+            "entry.format",
+            413,
+            "the event does not fit in an entry (65,535 bytes); 400 if too short".into(),
+        ),
+        (
+            "signature.invalid",
+            422,
+            "the signature does not verify with the key the event names".into(),
+        ),
+    ];
+    for r in Rule::ALL {
+        out.push((
+            r.code(),
+            rule_status(*r).as_u16(),
+            format!("rule: {}", r.text()),
+        ));
+    }
+    for c in ServerCode::ALL {
+        out.push((c.code(), c.status().as_u16(), c.meaning().to_string()));
+    }
+    out
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_server_code_is_unique_and_an_error_status() {
+        let mut seen = std::collections::HashSet::new();
+        for c in ServerCode::ALL {
+            assert!(seen.insert(c.code()), "{} twice", c.code());
+            assert!(
+                c.status().is_client_error() || c.status().is_server_error(),
+                "{}",
+                c.code()
+            );
+            let prefix = c.code().split('.').next().unwrap_or("");
+            assert!(
+                ["request", "read", "not-found", "server"].contains(&prefix),
+                "{}",
+                c.code()
+            );
+            // A server failure is never blamed on the request, and the reverse.
+            assert_eq!(
+                prefix == "server",
+                c.status().is_server_error() || c.status() == StatusCode::SERVICE_UNAVAILABLE,
+                "{}",
+                c.code()
+            );
+            let e = ApiError::server(*c, "d");
+            assert_eq!(e.body()["type"], format!("{TYPE_PREFIX}{}", c.code()));
+            assert_eq!(e.body()["status"], c.status().as_u16());
+        }
+        // The document lists every code once.
+        let mut listed = std::collections::HashSet::new();
+        for (code, _, what) in codes() {
+            assert!(listed.insert(code), "{code} listed twice");
+            assert!(!what.is_empty(), "{code}");
+        }
+        assert!(listed.contains("status.lead-only") && listed.contains("not-found.key"));
+        assert_eq!(listed.len(), 4 + Rule::ALL.len() + ServerCode::ALL.len());
+    }
+
+    #[test]
+    fn a_replayed_event_is_a_conflict_and_other_rules_are_unprocessable() {
+        assert_eq!(rule_status(Rule::EventReplayed), StatusCode::CONFLICT);
+        for r in Rule::ALL.iter().filter(|r| **r != Rule::EventReplayed) {
+            assert_eq!(rule_status(*r), StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+        }
+    }
 
     #[test]
     fn body_has_the_rfc9457_members_and_the_code() {

@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' `#[utoipa::path]` annotations and
 //! served at `/openapi.json`. A test (tests/it/server.rs) checks it against the real routes.
 
-use super::errors::{Problem, FAULT_CODES, SERVER_CODES, TYPE_PREFIX};
+use super::errors::{codes, Problem, TYPE_PREFIX};
 use super::{dashboard, feed, read, receipt, tiles, views, write};
 use axum::Json;
 use utoipa::OpenApi;
@@ -71,7 +71,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         "<code>, with the code also in `code`, what was wrong in `detail` and what to do in \
          `hint`. A refused submission writes nothing.\n\n| code | status | meaning |\n|---|---|---|\n",
     );
-    for (code, status, what) in FAULT_CODES.iter().chain(SERVER_CODES) {
+    for (code, status, what) in codes() {
         text.push_str(&format!("| `{code}` | {status} | {what} |\n"));
     }
     doc.info.description = Some(text);

@@ -5,7 +5,7 @@
 //! them), binary blobs (entries, signatures) standard base64, times RFC 3339 UTC. Texts that a
 //! C2SP specification defines (checkpoints, tlog-proofs) are given verbatim.
 
-use super::errors::Problem;
+use super::errors::{Problem, ServerCode};
 use super::receipt::{self, Receipt, ReceiptBuildError};
 use super::{ApiError, AppState, P, Q};
 use crate::core::entry::{self, EntryRef};
@@ -121,7 +121,7 @@ fn json_response(body: String) -> Response {
 fn read_entry(snap: &dyn Snapshot, seq: u64) -> Result<Vec<u8>, ApiError> {
     if seq >= snap.size() {
         return Err(ApiError::not_found(
-            "not-found.entry",
+            ServerCode::NotFoundEntry,
             format!(
                 "the ledger has {} entries; there is no entry {seq}",
                 snap.size()
@@ -262,7 +262,10 @@ pub async fn entry(State(st): State<AppState>, P(Seq(seq)): P<Seq>) -> Result<Re
 pub async fn event(State(st): State<AppState>, P(id): P<String>) -> Result<Response, ApiError> {
     let snap = st.store().snapshot()?;
     let seq = snap.seq_of_event(&id)?.ok_or_else(|| {
-        ApiError::not_found("not-found.event", format!("no entry carries event {id:?}"))
+        ApiError::not_found(
+            ServerCode::NotFoundEvent,
+            format!("no entry carries event {id:?}"),
+        )
     })?;
     let bytes = read_entry(&*snap, seq)?;
     Ok(json_response(render(&bytes, seq)?))
@@ -285,7 +288,7 @@ pub async fn receipt(
     let head = st.head();
     if seq >= head.size {
         return Err(ApiError::not_found(
-            "not-found.entry",
+            ServerCode::NotFoundEntry,
             format!(
                 "the ledger has {} entries; there is no entry {seq}",
                 head.size
@@ -331,7 +334,7 @@ fn size_or_head(st: &AppState, size: Option<u64>, snap: &dyn Snapshot) -> Result
     let size = size.unwrap_or_else(|| st.head().size);
     if size > snap.size() {
         return Err(ApiError::not_found(
-            "not-found.tree-size",
+            ServerCode::NotFoundTreeSize,
             format!(
                 "the ledger has {} entries; size {size} is beyond it",
                 snap.size()
@@ -499,7 +502,7 @@ impl std::io::Write for ChunkWriter {
 pub async fn export(State(st): State<AppState>) -> Result<Response, ApiError> {
     if st.head().size == 0 {
         return Err(ApiError::not_found(
-            "not-found.checkpoint",
+            ServerCode::NotFoundCheckpoint,
             "the ledger is empty; there is nothing to export",
         ));
     }

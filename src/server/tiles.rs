@@ -11,7 +11,7 @@
 //! so a tile of level `L` is the run of stored nodes at tree level `8·L` from index `N·256`.
 //! `<N>` is written in 3-digit groups, all but the last prefixed with `x` (`x001/x234/067`).
 
-use super::errors::Problem;
+use super::errors::{Problem, ServerCode};
 use super::{ApiError, AppState, P};
 use crate::core::merkle::NodeId;
 use crate::core::tiles::{encode_path, parse_path, span, TILE_WIDTH};
@@ -48,7 +48,7 @@ pub async fn checkpoint(State(st): State<AppState>) -> Result<Response, ApiError
     let head = st.head();
     if head.checkpoint.is_empty() {
         return Err(ApiError::not_found(
-            "not-found.checkpoint",
+            ServerCode::NotFoundCheckpoint,
             "the ledger is empty; it has no checkpoint yet",
         ));
     }
@@ -78,7 +78,7 @@ pub async fn checkpoint(State(st): State<AppState>) -> Result<Response, ApiError
 pub async fn tile(State(st): State<AppState>, P(path): P<String>) -> Result<Response, ApiError> {
     let t = parse_path(&path).ok_or_else(|| {
         ApiError::not_found(
-            "not-found.tile",
+            ServerCode::NotFoundTile,
             format!("/tile/{path} is not a tile path (c2sp.org/tlog-tiles)"),
         )
     })?;
@@ -90,7 +90,7 @@ pub async fn tile(State(st): State<AppState>, P(path): P<String>) -> Result<Resp
                     let snap = st.store().snapshot()?;
                     let missing = || {
                         ApiError::not_found(
-                            "not-found.tile",
+                            ServerCode::NotFoundTile,
                             format!(
                                 "the tree of {} entries has no tile {}",
                                 snap.size(),
@@ -122,11 +122,14 @@ pub async fn tile(State(st): State<AppState>, P(path): P<String>) -> Result<Resp
                     let start = t.index.checked_mul(TILE_WIDTH);
                     let end = start.and_then(|s| s.checked_add(t.width));
                     let (Some(start), Some(end)) = (start, end) else {
-                        return Err(ApiError::not_found("not-found.tile", "no such bundle"));
+                        return Err(ApiError::not_found(
+                            ServerCode::NotFoundTile,
+                            "no such bundle",
+                        ));
                     };
                     if end > snap.size() {
                         return Err(ApiError::not_found(
-                            "not-found.tile",
+                            ServerCode::NotFoundTile,
                             format!(
                                 "the ledger of {} entries has no entry bundle {}",
                                 snap.size(),

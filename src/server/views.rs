@@ -2,7 +2,7 @@
 //! answers as `kordon query` (both call `crate::query::answer`), as JSON or CSV. Every answer
 //! names the checkpoint it was computed at.
 
-use super::errors::Problem;
+use super::errors::{Problem, ServerCode};
 use super::{ApiError, AppState, Routes, P, Q};
 use crate::query::{self, QueryError, Request, View};
 use axum::extract::State;
@@ -27,7 +27,7 @@ impl From<QueryError> for ApiError {
     fn from(e: QueryError) -> ApiError {
         match e {
             QueryError::BadRequest(m) => ApiError::bad_parameter(m),
-            QueryError::NotFound(m) => ApiError::not_found("not-found.view", m),
+            QueryError::NotFound(m) => ApiError::not_found(ServerCode::NotFoundView, m),
             QueryError::Store(s) => s.into(),
         }
     }
@@ -51,7 +51,7 @@ pub async fn view(
 ) -> Result<Response, ApiError> {
     let Some(view) = View::ALL.iter().copied().find(|v| v.name() == name) else {
         return Err(ApiError::not_found(
-            "not-found.view",
+            ServerCode::NotFoundView,
             format!(
                 "there is no view {name:?}; the views are {}",
                 View::ALL.map(View::name).join(", ")

@@ -67,7 +67,7 @@ fn the_example_exercises_every_event_type_over_2026() {
     {
         let p = chain::prepare(e, i as u64).unwrap();
         assert_eq!(p.event.id.as_str(), format!("ex-{:04}", i + 1));
-        *counts.entry(p.event.kind()).or_default() += 1;
+        *counts.entry(p.event.kind().name()).or_default() += 1;
         first.get_or_insert(p.recorded_at);
         last = Some(p.recorded_at);
     }

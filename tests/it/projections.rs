@@ -4,7 +4,7 @@
 use crate::common::*;
 use kordon::core::event::*;
 use kordon::core::projection::views;
-use kordon::core::projection::{History, PhaseName, Point};
+use kordon::core::projection::{History, Phase, Point};
 use kordon::core::types::*;
 use kordon::fixture::{b, c, Fixture};
 use kordon::projector::{rebuild, Projector};
@@ -323,7 +323,7 @@ fn changes_and_the_briefing_between_two_hearings() {
     assert!(o.at_risk.iter().any(|r| r.commitment == c("AP-6")));
     assert_eq!(
         h.commitments[&c("AP-7")].phase_at(second.size),
-        PhaseName::Assigned
+        Phase::Assigned
     );
 }
 
@@ -514,8 +514,8 @@ fn incremental_rebuild_and_as_of_agree_on_random_histories() {
                 accepted_total += 1;
                 kinds.insert(kind);
                 match kind {
-                    "handover.proposed" => proposals.push((cm, id)),
-                    "status.reported" => claims.push((cm, id)),
+                    EventKind::HandoverProposed => proposals.push((cm, id)),
+                    EventKind::StatusReported => claims.push((cm, id)),
                     _ => {}
                 }
             }

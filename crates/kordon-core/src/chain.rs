@@ -46,7 +46,7 @@ impl Fault {
             Fault::Event(FormatError::NotCanonical) => "event.not-canonical",
             Fault::Event(_) => "event.format",
             Fault::Signature { .. } => "signature.invalid",
-            Fault::Rule(r) => r.rule,
+            Fault::Rule(r) => r.rule.code(),
         }
     }
 }

@@ -1,10 +1,23 @@
-//! Signed events: the canonical JSON envelope, the typed body of each event type, and the
-//! checks that turn untrusted bytes into an `Event` (SPEC.md, "Events").
+//! Signed events: the canonical JSON envelope, the vocabulary bodies share, the table of event
+//! types, and the checks that turn untrusted bytes into an `Event` (SPEC.md, "Events").
+//!
+//! The table at the end of this file (`event_types!`) is the one list of event types: it makes
+//! `Body`, `EventKind` (with `ALL`, `name`, `from_name`) and `EVENT_TYPES`, and it dispatches
+//! each type to its `EventType` implementation, which lives with the type's body in its family
+//! file under `events/`.
 
+use crate::events::{About, Before, Effect, EventType, Section};
 use crate::keys::KeyId;
+use crate::rules::{RuleError, State};
 use crate::types::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+pub use crate::events::oversight::*;
+pub use crate::events::plan::*;
+pub use crate::events::progress::*;
+pub use crate::events::registry::*;
+pub use crate::events::responsibility::*;
 
 /// The `v` member of every event.
 pub const FORMAT_VERSION: u64 = 1;
@@ -69,7 +82,7 @@ pub struct Event {
 }
 
 impl Event {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> EventKind {
         self.body.kind()
     }
 }
@@ -87,7 +100,7 @@ pub fn encode(
         v: FORMAT_VERSION,
         ledger: ledger.to_string(),
         id: id.clone(),
-        kind: body.kind().to_string(),
+        kind: body.kind().name().to_string(),
         author: author.clone(),
         key: key.clone(),
         at: at.to_rfc3339(),
@@ -267,69 +280,159 @@ pub fn parse_trusted(bytes: &[u8]) -> Result<Event, FormatError> {
 // ---------------------------------------------------------------------------------------------
 // Vocabulary shared by several bodies.
 
-/// What a body may do in the ledger (SPEC.md, "Roles").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Executor,
-    Coordinator,
-    Overseer,
-    Observer,
-    Registrar,
+/// An enum of names. Each variant is written as its name in JSON, and `ALL`, `name` and
+/// `from_name` come from the same table, so the three cannot disagree; a match on the enum is
+/// exhaustive, so a label or colour forgotten for a new variant does not compile.
+macro_rules! names {
+    ($(#[$m:meta])* pub enum $E:ident { $($(#[$vm:meta])* $V:ident = $n:literal,)* }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $E {
+            $($(#[$vm])* #[serde(rename = $n)] $V,)*
+        }
+
+        impl $E {
+            /// Every variant, in the order of the table.
+            pub const ALL: &'static [$E] = &[$($E::$V,)*];
+
+            /// The name, as written in JSON.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $($E::$V => $n,)*
+                }
+            }
+
+            pub fn from_name(s: &str) -> Option<$E> {
+                match s {
+                    $($n => Some($E::$V),)*
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $E {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    };
+}
+pub(crate) use names;
+
+names! {
+    /// What a body may do in the ledger (SPEC.md, "Roles").
+    pub enum Role {
+        Executor = "executor",
+        Coordinator = "coordinator",
+        Overseer = "overseer",
+        Observer = "observer",
+        Registrar = "registrar",
+    }
 }
 
-/// The components of European IBM (Regulation (EU) 2019/1896, article 3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Component {
-    BorderControl,
-    SearchAndRescue,
-    RiskAnalysis,
-    InformationExchange,
-    InterAgencyCooperation,
-    CooperationAmongEuBodies,
-    CooperationWithThirdCountries,
-    SchengenMeasures,
-    Return,
-    Technology,
-    QualityControl,
-    SolidarityMechanisms,
-    FundamentalRights,
-    EducationAndTraining,
-    ResearchAndInnovation,
+names! {
+    /// The components of European IBM (Regulation (EU) 2019/1896, article 3).
+    pub enum Component {
+        BorderControl = "border_control",
+        SearchAndRescue = "search_and_rescue",
+        RiskAnalysis = "risk_analysis",
+        InformationExchange = "information_exchange",
+        InterAgencyCooperation = "inter_agency_cooperation",
+        CooperationAmongEuBodies = "cooperation_among_eu_bodies",
+        CooperationWithThirdCountries = "cooperation_with_third_countries",
+        SchengenMeasures = "schengen_measures",
+        Return = "return",
+        Technology = "technology",
+        QualityControl = "quality_control",
+        SolidarityMechanisms = "solidarity_mechanisms",
+        FundamentalRights = "fundamental_rights",
+        EducationAndTraining = "education_and_training",
+        ResearchAndInnovation = "research_and_innovation",
+    }
 }
 
-/// An executor's claim about a commitment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    NotStarted,
-    InProgress,
-    AtRisk,
-    Blocked,
-    Implemented,
-    PartiallyImplemented,
-    NotImplemented,
+names! {
+    /// An executor's claim about a commitment.
+    pub enum Status {
+        NotStarted = "not_started",
+        InProgress = "in_progress",
+        AtRisk = "at_risk",
+        Blocked = "blocked",
+        Implemented = "implemented",
+        PartiallyImplemented = "partially_implemented",
+        NotImplemented = "not_implemented",
+    }
 }
 
-/// An overseer's or coordinator's assessment of a claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    Confirmed,
-    PartiallyConfirmed,
-    NotConfirmed,
-    Contested,
+names! {
+    /// An overseer's or coordinator's assessment of a claim.
+    pub enum Verdict {
+        Confirmed = "confirmed",
+        PartiallyConfirmed = "partially_confirmed",
+        NotConfirmed = "not_confirmed",
+        Contested = "contested",
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FundingSource {
-    StateBudget,
-    LocalBudget,
-    InternationalTechnicalAssistance,
-    NoneNeeded,
-    Other,
+names! {
+    pub enum FundingSource {
+        StateBudget = "state_budget",
+        LocalBudget = "local_budget",
+        InternationalTechnicalAssistance = "international_technical_assistance",
+        NoneNeeded = "none_needed",
+        Other = "other",
+    }
+}
+
+names! {
+    /// A commitment's phase (SPEC.md §12.1): the one lifecycle the rules and the projections
+    /// share.
+    pub enum Phase {
+        /// Assigned by a coordinator; the lead has not accepted yet and is not responsible.
+        Assigned = "assigned",
+        Active = "active",
+        Rejected = "rejected",
+        /// Final, like `Superseded`: the commitment is closed.
+        Cancelled = "cancelled",
+        Superseded = "superseded",
+    }
+}
+
+impl Phase {
+    /// Cancelled or superseded: nothing more can change the commitment.
+    pub fn is_closed(self) -> bool {
+        match self {
+            Phase::Cancelled | Phase::Superseded => true,
+            Phase::Assigned | Phase::Active | Phase::Rejected => false,
+        }
+    }
+}
+
+names! {
+    /// How a body came to lead a commitment.
+    pub enum How {
+        /// Accepted an assignment.
+        Accepted = "accepted",
+        /// Committed itself (`commitment.made`).
+        Made = "made",
+        /// Accepted a handover.
+        Handover = "handover",
+        /// Reassigned by a coordinator, without its acceptance.
+        Reassigned = "reassigned",
+        /// Added as a co-executor.
+        Added = "added",
+    }
+}
+
+names! {
+    /// How a proposed handover ended.
+    pub enum Outcome {
+        Accepted = "accepted",
+        Declined = "declined",
+        Withdrawn = "withdrawn",
+        /// The commitment was reassigned, cancelled or superseded while it was pending.
+        Superseded = "superseded",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -403,263 +506,75 @@ impl Default for Policy {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Bodies, one struct per event type.
+// The table of event types.
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Genesis {
-    pub origin: String,
-    pub time_zone: String,
-    pub registrar: BodyInfo,
-    pub registrar_key: String,
-    pub ledger_key: String,
-    pub policy: Policy,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BodyRegistered {
-    pub id: BodyId,
-    pub name_uk: String,
-    pub name_en: String,
-    pub kind: String,
-    pub roles: Vec<Role>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub public_keys: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BodyUpdated {
-    pub id: BodyId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name_uk: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name_en: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub roles: Option<Vec<Role>>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BodySucceeded {
-    pub id: BodyId,
-    pub successor: BodyId,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct KeyAdded {
-    pub body: BodyId,
-    pub public_key: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct KeyRevoked {
-    pub body: BodyId,
-    pub key: KeyId,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ObjectiveDefined {
-    pub id: ObjectiveId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent: Option<ObjectiveId>,
-    pub title_uk: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title_en: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub components: Vec<Component>,
-}
-
-/// The fields of a commitment, shared by `commitment.assigned` (with a lead) and
-/// `commitment.made` (the author is the lead).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CommitmentFields {
-    pub id: CommitmentId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lead: Option<BodyId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub objective: Option<ObjectiveId>,
-    pub title_uk: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title_en: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub co_executors: Vec<BodyId>,
-    pub deadline: Date,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub indicators: Vec<Indicator>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub funding: Option<Funding>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub act: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CommitmentRef {
-    pub commitment: CommitmentId,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CommitmentReason {
-    pub commitment: CommitmentId,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CommitmentSuperseded {
-    pub commitment: CommitmentId,
-    pub successor: CommitmentId,
-    pub reason: String,
-}
-
-/// `handover.proposed` and `commitment.reassigned`: move the lead to `to`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Transfer {
-    pub commitment: CommitmentId,
-    pub to: BodyId,
-    pub reason: String,
-}
-
-/// `handover.accepted`, `handover.declined`, `handover.withdrawn`: answer one proposal, named by
-/// the event id of its `handover.proposed`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HandoverAnswer {
-    pub commitment: CommitmentId,
-    pub proposal: EventId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CoExecutorChange {
-    pub commitment: CommitmentId,
-    pub body: BodyId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StatusReported {
-    pub commitment: CommitmentId,
-    pub status: Status,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub evidence: Vec<Evidence>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IndicatorMeasured {
-    pub commitment: CommitmentId,
-    pub indicator: IndicatorId,
-    pub value: Decimal,
-    pub as_of: Date,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub evidence: Vec<Evidence>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeadlineRequest {
-    pub commitment: CommitmentId,
-    pub deadline: Date,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeadlineChanged {
-    pub commitment: CommitmentId,
-    pub deadline: Date,
-    pub reason: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request: Option<EventId>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AssessmentRecorded {
-    pub commitment: CommitmentId,
-    pub verdict: Verdict,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub claim: Option<EventId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub evidence: Vec<Evidence>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NoteAdded {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub commitment: Option<CommitmentId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub about: Option<EventId>,
-    pub text: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub evidence: Vec<Evidence>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InquiryRaised {
-    pub inquiry: InquiryId,
-    pub to: BodyId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub commitment: Option<CommitmentId>,
-    pub question: String,
-    pub due: Date,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InquiryAnswered {
-    pub inquiry: InquiryId,
-    pub answer: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub evidence: Vec<Evidence>,
-}
-
-macro_rules! bodies {
-    ($($variant:ident($ty:ty) = $name:literal,)*) => {
+macro_rules! event_types {
+    ($($V:ident($ty:ty) = $name:literal,)*) => {
         /// The typed body of an event; the variant is the event's `type`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub enum Body {
-            $($variant($ty),)*
+            $($V($ty),)*
         }
 
-        /// Every event type, in the order SPEC.md lists them.
+        /// An event type. Matches on it are exhaustive, so a type added to the table without
+        /// its label, section or rules does not compile. In JSON it is its name; in binary
+        /// formats its position in the table (`index`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[repr(u8)]
+        pub enum EventKind {
+            $($V,)*
+        }
+
+        /// One marker type per event type, on which its family file (`events/`) implements
+        /// `EventType`: the table names the marker, so a type without an implementation, or
+        /// with an implementation for another body, does not compile.
+        pub mod ty {
+            $(
+                #[doc = concat!("`", $name, "`")]
+                #[derive(Debug, Clone, Copy)]
+                pub struct $V;
+            )*
+        }
+
+        /// Every event type's name, in the order SPEC.md lists them.
         pub const EVENT_TYPES: &[&str] = &[$($name,)*];
 
-        impl Body {
-            pub fn kind(&self) -> &'static str {
+        impl EventKind {
+            /// Every event type, in the table's order (`index` is the position here).
+            pub const ALL: &'static [EventKind] = &[$(EventKind::$V,)*];
+
+            /// The `type` member of its events, e.g. `handover.proposed`.
+            pub fn name(self) -> &'static str {
                 match self {
-                    $(Body::$variant(_) => $name,)*
+                    $(EventKind::$V => $name,)*
+                }
+            }
+
+            pub fn from_name(s: &str) -> Option<EventKind> {
+                match s {
+                    $($name => Some(EventKind::$V),)*
+                    _ => None,
+                }
+            }
+
+            /// The section of "what changed" (`views::changes`) its events are listed in.
+            pub fn section(self) -> Section {
+                match self {
+                    $(EventKind::$V => <ty::$V as EventType>::SECTION,)*
+                }
+            }
+        }
+
+        impl Body {
+            pub fn kind(&self) -> EventKind {
+                match self {
+                    $(Body::$V(_) => EventKind::$V,)*
                 }
             }
 
             pub fn to_value(&self) -> Value {
                 let v = match self {
-                    $(Body::$variant(b) => serde_json::to_value(b),)*
+                    $(Body::$V(b) => serde_json::to_value(b),)*
                 };
                 // Serializing plain structs of strings and enums cannot fail.
                 v.unwrap_or(Value::Null)
@@ -671,15 +586,56 @@ macro_rules! bodies {
                     msg: e.to_string(),
                 };
                 Ok(match kind {
-                    $($name => Body::$variant(serde_json::from_value(value).map_err(err)?),)*
+                    $($name => Body::$V(serde_json::from_value(value).map_err(err)?),)*
                     other => return Err(FormatError::UnknownType(other.to_string())),
                 })
+            }
+
+            /// The rules of this event's type (SPEC.md §12.4), after the envelope checks.
+            pub(crate) fn check(
+                &self,
+                s: &State,
+                ev: &Event,
+                seq: u64,
+                recorded_at: Millis,
+            ) -> Result<(), RuleError> {
+                match self {
+                    $(Body::$V(b) => <ty::$V as EventType>::check(b, s, ev, seq, recorded_at),)*
+                }
+            }
+
+            /// What the event changes, once accepted, in the order the changes apply.
+            pub fn effects<'a>(&'a self, ev: &'a Event, out: &mut impl FnMut(Effect<'a>)) {
+                match self {
+                    $(Body::$V(b) => <ty::$V as EventType>::effects(b, ev, out),)*
+                }
+            }
+
+            /// What the event is about: a commitment, an inquiry, or neither.
+            pub fn about(&self) -> About<'_> {
+                match self {
+                    $(Body::$V(b) => <ty::$V as EventType>::about(b),)*
+                }
+            }
+
+            /// One line for a commitment's history; `before` is that history just before it.
+            pub fn summary(&self, ev: &Event, before: &Before<'_>) -> String {
+                match self {
+                    $(Body::$V(b) => <ty::$V as EventType>::summary(b, ev, before),)*
+                }
+            }
+
+            /// The public keys (base64) the event registers.
+            pub fn introduced_keys(&self) -> &[String] {
+                match self {
+                    $(Body::$V(b) => <ty::$V as EventType>::introduced_keys(b),)*
+                }
             }
         }
     };
 }
 
-bodies! {
+event_types! {
     Genesis(Genesis) = "ledger.genesis",
     BodyRegistered(BodyRegistered) = "body.registered",
     BodyUpdated(BodyUpdated) = "body.updated",
@@ -710,6 +666,70 @@ bodies! {
     InquiryAnswered(InquiryAnswered) = "inquiry.answered",
 }
 
+impl EventKind {
+    /// Its position in the table.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn from_index(i: usize) -> Option<EventKind> {
+        EventKind::ALL.get(i).copied()
+    }
+
+    /// SHA-256 of the table: every type's name followed by a newline, in the table's order. It
+    /// changes when a type is added, removed, renamed or moved, so a file that stores kinds by
+    /// position (or facts folded by these types) can tell that it was written by another table.
+    pub fn table_hash() -> crate::hash::Hash {
+        let mut text = String::new();
+        for k in EventKind::ALL {
+            text.push_str(k.name());
+            text.push('\n');
+        }
+        crate::hash::Hash::sha256(text.as_bytes())
+    }
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl PartialEq<&str> for EventKind {
+    fn eq(&self, o: &&str) -> bool {
+        self.name() == *o
+    }
+}
+
+impl PartialEq<str> for EventKind {
+    fn eq(&self, o: &str) -> bool {
+        self.name() == o
+    }
+}
+
+/// Text (the name) in human-readable formats such as JSON; the position in the table (one
+/// byte) in binary ones.
+impl Serialize for EventKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.serialize_str(self.name())
+        } else {
+            s.serialize_u8(*self as u8)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for EventKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let k = if d.is_human_readable() {
+            EventKind::from_name(&String::deserialize(d)?)
+        } else {
+            EventKind::from_index(u8::deserialize(d)? as usize)
+        };
+        k.ok_or_else(|| serde::de::Error::custom("unknown event type"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -736,7 +756,7 @@ mod tests {
             r#"{"at":"2026-03-01T10:00:00Z","author":"sbgs","body":{"commitment":"AP-2026/2.1"},"id":"e1","key":"0123456789abcdef","ledger":"kordon.example/ibm","type":"commitment.accepted","v":1}"#
         );
         let ev = parse(&bytes).unwrap();
-        assert_eq!(ev.kind(), "commitment.accepted");
+        assert_eq!(ev.kind(), EventKind::CommitmentAccepted);
         assert_eq!(ev.author.as_str(), "sbgs");
     }
 
@@ -882,6 +902,61 @@ mod tests {
         for t in EVENT_TYPES {
             assert!(seen.insert(*t), "{t} twice");
         }
-        assert_eq!(EVENT_TYPES.len(), 28);
+        assert_eq!(EventKind::ALL.len(), EVENT_TYPES.len());
+        for (i, k) in EventKind::ALL.iter().enumerate() {
+            assert_eq!(k.name(), EVENT_TYPES[i]);
+            assert_eq!(k.index(), i);
+            assert_eq!(EventKind::from_index(i), Some(*k));
+            assert_eq!(EventKind::from_name(k.name()), Some(*k));
+        }
+        assert_eq!(EventKind::from_name("commitment.zzz"), None);
+        assert_eq!(EventKind::from_index(EVENT_TYPES.len()), None);
+    }
+
+    #[test]
+    fn kinds_are_their_names_in_json() {
+        let k = EventKind::HandoverAccepted;
+        assert_eq!(serde_json::to_string(&k).unwrap(), "\"handover.accepted\"");
+        assert_eq!(
+            serde_json::from_str::<EventKind>("\"handover.accepted\"").unwrap(),
+            k
+        );
+        assert!(serde_json::from_str::<EventKind>("\"handover.zzz\"").is_err());
+        assert_eq!(k.to_string(), "handover.accepted");
+        assert!(k == "handover.accepted");
+    }
+
+    #[test]
+    fn the_table_hash_is_of_the_names_in_order() {
+        let text: String = EVENT_TYPES.iter().map(|t| format!("{t}\n")).collect();
+        assert_eq!(
+            EventKind::table_hash(),
+            crate::hash::Hash::sha256(text.as_bytes())
+        );
+        assert!(text.starts_with("ledger.genesis\nbody.registered\n"));
+    }
+
+    #[test]
+    fn names_are_the_json_spelling() {
+        fn check<T: Serialize + Copy + std::fmt::Debug>(all: &[T], name: fn(T) -> &'static str) {
+            for v in all {
+                assert_eq!(
+                    serde_json::to_value(v).unwrap(),
+                    Value::String(name(*v).into()),
+                    "{v:?}"
+                );
+            }
+        }
+        check(Role::ALL, Role::name);
+        check(Component::ALL, Component::name);
+        check(Status::ALL, Status::name);
+        check(Verdict::ALL, Verdict::name);
+        check(FundingSource::ALL, FundingSource::name);
+        check(Phase::ALL, Phase::name);
+        check(How::ALL, How::name);
+        check(Outcome::ALL, Outcome::name);
+        assert_eq!(Status::from_name("at_risk"), Some(Status::AtRisk));
+        assert_eq!(Status::from_name("AtRisk"), None);
+        assert_eq!(Component::ALL.len(), 15);
     }
 }

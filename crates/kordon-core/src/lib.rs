@@ -9,6 +9,7 @@ pub mod chain;
 pub mod checkpoint;
 pub mod entry;
 pub mod event;
+pub mod events;
 pub mod hash;
 pub mod keys;
 pub mod merkle;

@@ -1,30 +1,151 @@
 //! Who may sign what: the ledger's rules as a pure state machine over events
 //! (SPEC.md, "Rules"). The appender applies it before writing; the verifier re-applies it to
 //! every entry of an export, so a ledger is valid only if every entry passed these rules.
+//!
+//! This file holds the rule codes, the state, the envelope checks every entry passes and the
+//! checks the event types share; each type's own rules are in its family file (`events/`), and
+//! its changes reach the state as `Effect`s, folded by `State::fold`.
 
 use crate::event::*;
+use crate::events::Effect;
 use crate::keys::{self, KeyId};
-use crate::note::NoteVerifier;
-use crate::types::*;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-/// A broken rule: a stable name (`handover.accept.receiver-only`) and a sentence that says what
-/// was wrong with this event.
+/// A commitment's phase: one type for the rules and the projections (`event.rs`).
+pub use crate::event::Phase;
+
+use crate::types::*;
+
+macro_rules! rules {
+    ($($V:ident = $code:literal: $text:literal,)*) => {
+        /// A rule of SPEC.md §12, by its stable code (the failure code a refusal and a verifier
+        /// report).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Rule {
+            $(#[doc = $text] $V,)*
+        }
+
+        impl Rule {
+            /// Every rule, in the order SPEC.md §13.4 lists their codes.
+            pub const ALL: &'static [Rule] = &[$(Rule::$V,)*];
+
+            /// The stable code, e.g. `handover.accept.receiver-only`.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(Rule::$V => $code,)*
+                }
+            }
+
+            /// What the rule asks, in one sentence.
+            pub fn text(self) -> &'static str {
+                match self {
+                    $(Rule::$V => $text,)*
+                }
+            }
+
+            pub fn from_code(s: &str) -> Option<Rule> {
+                match s {
+                    $($code => Some(Rule::$V),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+rules! {
+    GenesisFirst = "genesis.first": "the first entry of a ledger is its ledger.genesis",
+    GenesisOnce = "genesis.once": "ledger.genesis is entry 0 of an empty ledger, and nothing else is",
+    GenesisOrigin = "genesis.origin": "the origin is 1-255 printable ASCII characters, without spaces or '+'",
+    GenesisAuthor = "genesis.author": "the genesis is signed by the founding registrar it names",
+    GenesisLedgerKey = "genesis.ledger-key": "the genesis names a valid ledger key, named after the origin, and that key signs the checkpoints",
+    GenesisTimeZone = "genesis.time-zone": "the genesis names a time zone of the IANA database",
+    LedgerOrigin = "ledger.origin": "the event names this ledger's origin",
+    EventReplayed = "event.replayed": "an event id is recorded once",
+    TimeTooOld = "time.too-old": "an event is recorded at most the genesis policy's max_age_seconds after the time it claims",
+    TimeInFuture = "time.in-future": "an event claims a time at most the genesis policy's max_future_seconds after it is recorded",
+    BodyUnknown = "body.unknown": "the body is registered",
+    BodySucceeded = "body.succeeded": "the body has not been succeeded",
+    BodyExists = "body.exists": "a body id is registered once",
+    BodyRoles = "body.roles": "a body has at least one role, and no role twice",
+    BodyUpdateEmpty = "body.update.empty": "body.updated changes at least one member",
+    BodyUpdateWho = "body.update.who": "only a registrar or the body itself updates a body",
+    BodyUpdateRoles = "body.update.roles": "only a registrar changes a body's roles",
+    BodySuccessor = "body.successor": "a body does not succeed itself",
+    KeyUnknown = "key.unknown": "the key is registered",
+    KeyNotAuthors = "key.not-authors": "the key belongs to the body it signs or is revoked for",
+    KeyRevoked = "key.revoked": "the key has not been revoked",
+    KeyInvalid = "key.invalid": "a public key is a canonical Ed25519 key, not of small order and without a torsion component",
+    KeyExists = "key.exists": "a public key is registered once",
+    KeyAddWho = "key.add.who": "only a registrar or the body itself adds a key for a body",
+    KeyRevokeWho = "key.revoke.who": "only a registrar or the body itself revokes a body's key",
+    KeyRevokeSelfSigned = "key.revoke.self-signed": "a body revokes its key with another of its keys, not with the key it revokes",
+    RoleRequired = "role.required": "the author (or the body to lead) holds the role the event needs",
+    TextRequired = "text.required": "a required text is not empty or only white space",
+    ObjectiveExists = "objective.exists": "an objective id is defined once",
+    ObjectiveUnknown = "objective.unknown": "the objective named is defined",
+    CommitmentUnknown = "commitment.unknown": "the commitment exists",
+    CommitmentExists = "commitment.exists": "a commitment id is used once",
+    CommitmentLead = "commitment.lead": "commitment.assigned names its lead; commitment.made names none but its author",
+    CommitmentNotActive = "commitment.not-active": "the commitment is active: accepted, and not rejected, cancelled or superseded",
+    CommitmentNotAssigned = "commitment.not-assigned": "the commitment is awaiting acceptance",
+    CommitmentClosed = "commitment.closed": "the commitment is not cancelled or superseded",
+    CommitmentAcceptAssigneeOnly = "commitment.accept.assignee-only": "only the assignee accepts an assignment",
+    CommitmentRejectAssigneeOnly = "commitment.reject.assignee-only": "only the assignee rejects an assignment",
+    CommitmentSuccessor = "commitment.successor": "a commitment does not supersede itself",
+    HandoverProposeWho = "handover.propose.who": "only the lead or a coordinator proposes a handover",
+    HandoverPending = "handover.pending": "a commitment has at most one pending handover",
+    HandoverSameLead = "handover.same-lead": "a commitment is handed over or reassigned only to a body that does not lead it (or is not assigned it) already",
+    HandoverNoSuchProposal = "handover.no-such-proposal": "an answer names the commitment's pending handover",
+    HandoverAcceptReceiverOnly = "handover.accept.receiver-only": "only the receiving body accepts a handover",
+    HandoverDeclineReceiverOnly = "handover.decline.receiver-only": "only the receiving body declines a handover",
+    HandoverWithdrawProposerOnly = "handover.withdraw.proposer-only": "only the proposer withdraws a handover",
+    CoexecutorWho = "coexecutor.who": "only the lead of an active commitment, or a coordinator, changes its co-executors",
+    CoexecutorIsLead = "coexecutor.is-lead": "the lead is not also a co-executor",
+    CoexecutorExists = "coexecutor.exists": "a body is a co-executor of a commitment once",
+    CoexecutorUnknown = "coexecutor.unknown": "only a co-executor is removed",
+    IndicatorDuplicate = "indicator.duplicate": "a commitment's indicator ids are distinct",
+    IndicatorWho = "indicator.who": "only the lead or a co-executor records a measurement",
+    IndicatorUnknown = "indicator.unknown": "a measurement names one of the commitment's indicators",
+    StatusLeadOnly = "status.lead-only": "only the lead reports a commitment's status",
+    DeadlineRequestLeadOnly = "deadline.request.lead-only": "only the lead requests a deadline extension",
+    DeadlineNoSuchRequest = "deadline.no-such-request": "a deadline change names an extension request of the same commitment",
+    AssessmentNoSuchClaim = "assessment.no-such-claim": "an assessment names a status report of the same commitment",
+    NoteNoSuchEvent = "note.no-such-event": "a note is about an event already in the ledger",
+    InquiryExists = "inquiry.exists": "an inquiry id is used once",
+    InquiryUnknown = "inquiry.unknown": "the inquiry exists",
+    InquiryAnswered = "inquiry.answered": "an inquiry is answered once",
+    InquiryAnswerAddresseeOnly = "inquiry.answer.addressee-only": "only the addressee, or a successor of it, answers an inquiry",
+    ChainSequence = "chain.sequence": "an entry's sequence number is the number of entries before it",
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A broken rule: which one (`Rule::HandoverAcceptReceiverOnly`, whose code is
+/// `handover.accept.receiver-only`) and a sentence that says what was wrong with this event.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("rule {rule}: {msg}")]
 pub struct RuleError {
-    pub rule: &'static str,
+    pub rule: Rule,
     pub msg: String,
 }
 
-fn fail<T>(rule: &'static str, msg: impl Into<String>) -> Result<T, RuleError> {
+pub(crate) fn fail<T>(rule: Rule, msg: impl Into<String>) -> Result<T, RuleError> {
     Err(RuleError {
         rule,
         msg: msg.into(),
     })
 }
 
-fn ensure(cond: bool, rule: &'static str, msg: impl FnOnce() -> String) -> Result<(), RuleError> {
+pub(crate) fn ensure(
+    cond: bool,
+    rule: Rule,
+    msg: impl FnOnce() -> String,
+) -> Result<(), RuleError> {
     if cond {
         Ok(())
     } else {
@@ -32,10 +153,11 @@ fn ensure(cond: bool, rule: &'static str, msg: impl FnOnce() -> String) -> Resul
     }
 }
 
-/// A required text holds at least one visible character (SPEC.md, "Value formats"): not only
-/// white space, controls, format or default-ignorable characters such as U+200B.
-fn non_empty(s: &str, field: &str) -> Result<(), RuleError> {
-    ensure(crate::text::has_visible(s), "text.required", || {
+/// *non-empty*: a required text holds at least one visible character (SPEC.md, "Value
+/// formats"): not only white space, controls, format or default-ignorable characters such as
+/// U+200B (`text.required`).
+pub(crate) fn non_empty(s: &str, field: &str) -> Result<(), RuleError> {
+    ensure(crate::text::has_visible(s), Rule::TextRequired, || {
         if s.is_empty() {
             format!("{field} must not be empty")
         } else {
@@ -62,16 +184,6 @@ pub struct KeyState {
     pub revoked_at: Option<u64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// Assigned by a coordinator; the lead has not accepted yet and is not responsible.
-    Assigned,
-    Active,
-    Rejected,
-    Cancelled,
-    Superseded,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingHandover {
     pub proposal: EventId,
@@ -82,7 +194,8 @@ pub struct PendingHandover {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommitmentState {
     pub phase: Phase,
-    /// The accountable body: the assignee while `Assigned`, the lead while `Active`.
+    /// The accountable body: the assignee while `Assigned`, the lead while `Active`, the last
+    /// lead once closed; none once rejected.
     pub lead: Option<BodyId>,
     pub co_executors: BTreeSet<BodyId>,
     pub indicators: HashSet<IndicatorId>,
@@ -98,7 +211,7 @@ pub struct InquiryState {
 }
 
 /// The rules' view of the ledger after some prefix of entries.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct State {
     pub genesis: Option<Genesis>,
     pub bodies: HashMap<BodyId, BodyState>,
@@ -122,13 +235,10 @@ fn id_fingerprint(id: &EventId) -> u128 {
 /// The public keys an event introduces, so that a batch can check the signature of a later
 /// event signed with a key registered earlier in the same batch.
 pub fn introduced_keys(body: &Body) -> Vec<[u8; 32]> {
-    let decode = |b64: &str| keys::parse_public_key(b64).ok();
-    match body {
-        Body::Genesis(g) => decode(&g.registrar_key).into_iter().collect(),
-        Body::BodyRegistered(b) => b.public_keys.iter().filter_map(|k| decode(k)).collect(),
-        Body::KeyAdded(k) => decode(&k.public_key).into_iter().collect(),
-        _ => Vec::new(),
-    }
+    body.introduced_keys()
+        .iter()
+        .filter_map(|k| keys::parse_public_key(k).ok())
+        .collect()
 }
 
 impl State {
@@ -150,99 +260,52 @@ impl State {
         self.event_ids.contains(&id_fingerprint(id))
     }
 
-    fn body(&self, id: &BodyId) -> Result<&BodyState, RuleError> {
-        match self.bodies.get(id) {
-            Some(b) => Ok(b),
-            None => fail("body.unknown", format!("body {id} is not registered")),
-        }
-    }
-
-    fn active_body(&self, id: &BodyId) -> Result<&BodyState, RuleError> {
-        let b = self.body(id)?;
-        match &b.successor {
-            Some(s) => fail(
-                "body.succeeded",
-                format!("body {id} was succeeded by {s} and can take part in nothing more"),
-            ),
-            None => Ok(b),
-        }
-    }
-
-    fn has_role(&self, id: &BodyId, role: Role) -> bool {
-        self.bodies.get(id).is_some_and(|b| b.roles.contains(&role))
-    }
-
-    fn require_role(&self, author: &BodyId, role: Role, kind: &str) -> Result<(), RuleError> {
-        ensure(self.has_role(author, role), "role.required", || {
-            format!(
-                "{kind} must be signed by a body with the {role:?} role; {author} does not have it"
-            )
-        })
-    }
-
-    fn commitment(&self, id: &CommitmentId) -> Result<&CommitmentState, RuleError> {
-        match self.commitments.get(id) {
-            Some(c) => Ok(c),
-            None => fail(
-                "commitment.unknown",
-                format!("commitment {id} does not exist"),
-            ),
-        }
-    }
-
-    fn active_commitment(
-        &self,
-        id: &CommitmentId,
-        kind: &str,
-    ) -> Result<&CommitmentState, RuleError> {
-        let c = self.commitment(id)?;
-        ensure(c.phase == Phase::Active, "commitment.not-active", || {
-            format!("{kind} needs commitment {id} to be active (accepted and not cancelled or superseded); it is {:?}", c.phase)
-        })?;
-        Ok(c)
-    }
-
-    fn is_lead(c: &CommitmentState, body: &BodyId) -> bool {
-        c.lead.as_ref() == Some(body)
-    }
-
     /// Checks every rule for the event at `seq`, recorded at `recorded_at`, and applies it.
     /// On error nothing changes. The caller has already checked the signature with the key
     /// named by `event.key`.
     pub fn apply(&mut self, seq: u64, recorded_at: Millis, event: &Event) -> Result<(), RuleError> {
         self.check(seq, recorded_at, event)?;
-        self.mutate(seq, event);
+        event.body.effects(event, &mut |e| self.fold(seq, e));
         self.event_ids.insert(id_fingerprint(&event.id));
         self.size = seq + 1;
         Ok(())
     }
 
+    /// Checks every rule for the event at `seq` without applying it.
+    fn check(&self, seq: u64, recorded_at: Millis, ev: &Event) -> Result<(), RuleError> {
+        // A genesis checks its own envelope (SPEC.md §12.3).
+        if !matches!(ev.body, Body::Genesis(_)) {
+            self.check_envelope(seq, recorded_at, ev)?;
+        }
+        ev.body.check(self, ev, seq, recorded_at)
+    }
+
+    /// SPEC.md §12.2, in its order.
     fn check_envelope(&self, seq: u64, recorded_at: Millis, ev: &Event) -> Result<(), RuleError> {
-        ensure(seq == self.size, "chain.sequence", || {
+        ensure(seq == self.size, Rule::ChainSequence, || {
             format!("entry has sequence number {seq}; the next is {}", self.size)
         })?;
         let Some(genesis) = &self.genesis else {
-            return fail("genesis.first", "the first entry must be ledger.genesis");
+            return fail(Rule::GenesisFirst, "the first entry must be ledger.genesis");
         };
-        ensure(!matches!(ev.body, Body::Genesis(_)), "genesis.once", || {
-            "ledger.genesis may only be the first entry".into()
-        })?;
-        ensure(ev.ledger == genesis.origin, "ledger.origin", || {
+        ensure(ev.ledger == genesis.origin, Rule::LedgerOrigin, || {
             format!(
                 "event is for ledger {:?}, this ledger is {:?}",
                 ev.ledger, genesis.origin
             )
         })?;
-        ensure(!self.has_event_id(&ev.id), "event.replayed", || {
+        ensure(!self.has_event_id(&ev.id), Rule::EventReplayed, || {
             format!("event id {} was recorded before", ev.id)
         })?;
         check_time(&genesis.policy, recorded_at, ev.at)?;
-        let author = self.active_body(&ev.author)?;
-        let _ = author;
+        self.active_body(&ev.author)?;
         let Some(key) = self.keys.get(&ev.key) else {
-            return fail("key.unknown", format!("key {} is not registered", ev.key));
+            return fail(
+                Rule::KeyUnknown,
+                format!("key {} is not registered", ev.key),
+            );
         };
-        ensure(key.body == ev.author, "key.not-authors", || {
+        ensure(key.body == ev.author, Rule::KeyNotAuthors, || {
             format!(
                 "key {} belongs to {}, not to the author {}",
                 ev.key, key.body, ev.author
@@ -250,440 +313,106 @@ impl State {
         })?;
         if let Some(r) = key.revoked_at {
             return fail(
-                "key.revoked",
+                Rule::KeyRevoked,
                 format!("key {} of {} was revoked at entry {r}", ev.key, ev.author),
             );
         }
         Ok(())
     }
 
-    fn check(&self, seq: u64, recorded_at: Millis, ev: &Event) -> Result<(), RuleError> {
-        if let Body::Genesis(g) = &ev.body {
-            return check_genesis(seq, self.size, recorded_at, ev, g);
+    // -----------------------------------------------------------------------------------------
+    // Checks the event types share (SPEC.md §12.1, "common checks").
+
+    /// *X registered* (`body.unknown`).
+    pub(crate) fn body(&self, id: &BodyId) -> Result<&BodyState, RuleError> {
+        match self.bodies.get(id) {
+            Some(b) => Ok(b),
+            None => fail(Rule::BodyUnknown, format!("body {id} is not registered")),
         }
-        self.check_envelope(seq, recorded_at, ev)?;
-        let author = &ev.author;
-        let kind = ev.kind();
-        match &ev.body {
-            Body::Genesis(_) => unreachable!("handled above"),
-            Body::BodyRegistered(b) => {
-                self.require_role(author, Role::Registrar, kind)?;
-                ensure(!self.bodies.contains_key(&b.id), "body.exists", || {
-                    format!("body {} is already registered", b.id)
-                })?;
-                non_empty(&b.name_uk, "name_uk")?;
-                non_empty(&b.name_en, "name_en")?;
-                non_empty(&b.kind, "kind")?;
-                check_roles(&b.roles)?;
-                self.check_new_keys(&b.public_keys)?;
-            }
-            Body::BodyUpdated(b) => {
-                self.active_body(&b.id)?;
-                ensure(
-                    b.name_uk.is_some()
-                        || b.name_en.is_some()
-                        || b.kind.is_some()
-                        || b.roles.is_some(),
-                    "body.update.empty",
-                    || "body.updated must change at least one field".into(),
-                )?;
-                for (v, f) in [
-                    (&b.name_uk, "name_uk"),
-                    (&b.name_en, "name_en"),
-                    (&b.kind, "kind"),
-                ] {
-                    if let Some(v) = v {
-                        non_empty(v, f)?;
-                    }
-                }
-                let registrar = self.has_role(author, Role::Registrar);
-                ensure(registrar || *author == b.id, "body.update.who", || {
-                    format!("only a registrar or {} itself may update {}", b.id, b.id)
-                })?;
-                ensure(b.roles.is_none() || registrar, "body.update.roles", || {
-                    "only a registrar may change a body's roles".into()
-                })?;
-                if let Some(r) = &b.roles {
-                    check_roles(r)?;
-                }
-            }
-            Body::BodySucceeded(b) => {
-                self.require_role(author, Role::Registrar, kind)?;
-                self.active_body(&b.id)?;
-                self.active_body(&b.successor)?;
-                ensure(b.id != b.successor, "body.successor", || {
-                    "a body cannot succeed itself".into()
-                })?;
-                non_empty(&b.reason, "reason")?;
-            }
-            Body::KeyAdded(k) => {
-                self.active_body(&k.body)?;
-                ensure(
-                    self.has_role(author, Role::Registrar) || *author == k.body,
-                    "key.add.who",
-                    || {
-                        format!(
-                            "only a registrar or {} itself may add a key for {}",
-                            k.body, k.body
-                        )
-                    },
-                )?;
-                self.check_new_keys(std::slice::from_ref(&k.public_key))?;
-            }
-            Body::KeyRevoked(k) => {
-                self.body(&k.body)?;
-                let Some(ks) = self.keys.get(&k.key) else {
-                    return fail("key.unknown", format!("key {} is not registered", k.key));
-                };
-                ensure(ks.body == k.body, "key.not-authors", || {
-                    format!("key {} belongs to {}, not {}", k.key, ks.body, k.body)
-                })?;
-                ensure(ks.revoked_at.is_none(), "key.revoked", || {
-                    format!("key {} is already revoked", k.key)
-                })?;
-                let registrar = self.has_role(author, Role::Registrar);
-                ensure(registrar || *author == k.body, "key.revoke.who", || {
-                    format!("only a registrar or {} itself may revoke its key", k.body)
-                })?;
-                ensure(
-                    registrar || ev.key != k.key,
-                    "key.revoke.self-signed",
-                    || {
-                        "a body revokes its key with another of its valid keys, not with the key being revoked".into()
-                    },
-                )?;
-                non_empty(&k.reason, "reason")?;
-            }
-            Body::ObjectiveDefined(o) => {
-                self.require_role(author, Role::Coordinator, kind)?;
-                ensure(!self.objectives.contains(&o.id), "objective.exists", || {
-                    format!("objective {} is already defined", o.id)
-                })?;
-                if let Some(p) = &o.parent {
-                    ensure(self.objectives.contains(p), "objective.unknown", || {
-                        format!("parent objective {p} is not defined")
-                    })?;
-                }
-                non_empty(&o.title_uk, "title_uk")?;
-            }
-            Body::CommitmentAssigned(c) => {
-                self.require_role(author, Role::Coordinator, kind)?;
-                let Some(lead) = &c.lead else {
-                    return fail("commitment.lead", "commitment.assigned needs a lead");
-                };
-                self.check_commitment_fields(c, lead)?;
-            }
-            Body::CommitmentMade(c) => {
-                self.require_role(author, Role::Executor, kind)?;
-                ensure(
-                    c.lead.is_none() || c.lead.as_ref() == Some(author),
-                    "commitment.lead",
-                    || {
-                        "in commitment.made the author is the lead; leave lead out or name the author".into()
-                    },
-                )?;
-                self.check_commitment_fields(c, author)?;
-            }
-            Body::CommitmentAccepted(r) => {
-                let c = self.commitment(&r.commitment)?;
-                ensure(
-                    c.phase == Phase::Assigned,
-                    "commitment.not-assigned",
-                    || {
-                        format!(
-                            "commitment {} is not awaiting acceptance (it is {:?})",
-                            r.commitment, c.phase
-                        )
-                    },
-                )?;
-                ensure(
-                    Self::is_lead(c, author),
-                    "commitment.accept.assignee-only",
-                    || {
-                        format!(
-                            "only the assigned lead may accept commitment {}",
-                            r.commitment
-                        )
-                    },
-                )?;
-            }
-            Body::CommitmentRejected(r) => {
-                let c = self.commitment(&r.commitment)?;
-                ensure(
-                    c.phase == Phase::Assigned,
-                    "commitment.not-assigned",
-                    || {
-                        format!(
-                            "commitment {} is not awaiting acceptance (it is {:?})",
-                            r.commitment, c.phase
-                        )
-                    },
-                )?;
-                ensure(
-                    Self::is_lead(c, author),
-                    "commitment.reject.assignee-only",
-                    || {
-                        format!(
-                            "only the assigned lead may reject commitment {}",
-                            r.commitment
-                        )
-                    },
-                )?;
-                non_empty(&r.reason, "reason")?;
-            }
-            Body::CommitmentCancelled(r) => {
-                self.require_role(author, Role::Coordinator, kind)?;
-                self.open_commitment(&r.commitment)?;
-                non_empty(&r.reason, "reason")?;
-            }
-            Body::CommitmentSuperseded(s) => {
-                self.require_role(author, Role::Coordinator, kind)?;
-                self.open_commitment(&s.commitment)?;
-                self.commitment(&s.successor)?;
-                ensure(s.successor != s.commitment, "commitment.successor", || {
-                    "a commitment cannot supersede itself".into()
-                })?;
-                non_empty(&s.reason, "reason")?;
-            }
-            Body::CommitmentReassigned(t) => {
-                self.require_role(author, Role::Coordinator, kind)?;
-                let c = self.open_commitment(&t.commitment)?;
-                self.check_executor(&t.to)?;
-                // Reassigning to the current assignee would make it responsible without its
-                // acceptance; only acceptance does that.
-                ensure(!Self::is_lead(c, &t.to), "handover.same-lead", || {
-                    format!("{} already leads or is assigned {}", t.to, t.commitment)
-                })?;
-                non_empty(&t.reason, "reason")?;
-            }
-            Body::HandoverProposed(t) => {
-                let c = self.active_commitment(&t.commitment, kind)?;
-                ensure(
-                    Self::is_lead(c, author) || self.has_role(author, Role::Coordinator),
-                    "handover.propose.who",
-                    || {
-                        format!(
-                            "only the lead of {} or a coordinator may propose a handover",
-                            t.commitment
-                        )
-                    },
-                )?;
-                ensure(c.pending.is_none(), "handover.pending", || {
-                    format!("commitment {} already has a pending handover; it must be answered or withdrawn first", t.commitment)
-                })?;
-                self.check_executor(&t.to)?;
-                ensure(!Self::is_lead(c, &t.to), "handover.same-lead", || {
-                    format!("{} already leads {}", t.to, t.commitment)
-                })?;
-                non_empty(&t.reason, "reason")?;
-            }
-            Body::HandoverAccepted(a) | Body::HandoverDeclined(a) | Body::HandoverWithdrawn(a) => {
-                let c = self.active_commitment(&a.commitment, kind)?;
-                let Some(p) = c.pending.as_ref().filter(|p| p.proposal == a.proposal) else {
-                    return fail(
-                        "handover.no-such-proposal",
-                        format!(
-                            "commitment {} has no pending handover proposed by event {}",
-                            a.commitment, a.proposal
-                        ),
-                    );
-                };
-                match &ev.body {
-                    Body::HandoverWithdrawn(_) => ensure(
-                        *author == p.proposer,
-                        "handover.withdraw.proposer-only",
-                        || {
-                            format!(
-                                "only the proposer {} may withdraw this handover",
-                                p.proposer
-                            )
-                        },
-                    )?,
-                    Body::HandoverAccepted(_) => {
-                        ensure(*author == p.to, "handover.accept.receiver-only", || {
-                            format!(
-                                "only the receiving body {} may accept this handover, not {author}",
-                                p.to
-                            )
-                        })?
-                    }
-                    _ => {
-                        ensure(*author == p.to, "handover.decline.receiver-only", || {
-                            format!("only the receiving body {} may decline this handover, not {author}", p.to)
-                        })?;
-                        match &a.reason {
-                            Some(r) => non_empty(r, "reason")?,
-                            None => {
-                                return fail("text.required", "handover.declined needs a reason")
-                            }
-                        }
-                    }
-                }
-                if matches!(ev.body, Body::HandoverAccepted(_)) {
-                    // The receiver must still be able to lead when it accepts.
-                    self.check_executor(&p.to)?;
-                }
-            }
-            Body::CoExecutorAdded(x) | Body::CoExecutorRemoved(x) => {
-                let c = self.open_commitment(&x.commitment)?;
-                ensure(
-                    Self::is_lead(c, author) && c.phase == Phase::Active
-                        || self.has_role(author, Role::Coordinator),
-                    "coexecutor.who",
-                    || {
-                        format!(
-                            "only the lead of {} or a coordinator may change its co-executors",
-                            x.commitment
-                        )
-                    },
-                )?;
-                if matches!(ev.body, Body::CoExecutorAdded(_)) {
-                    self.active_body(&x.body)?;
-                    ensure(!Self::is_lead(c, &x.body), "coexecutor.is-lead", || {
-                        format!(
-                            "{} leads {}; it cannot also be a co-executor",
-                            x.body, x.commitment
-                        )
-                    })?;
-                    ensure(
-                        !c.co_executors.contains(&x.body),
-                        "coexecutor.exists",
-                        || format!("{} is already a co-executor of {}", x.body, x.commitment),
-                    )?;
-                } else {
-                    ensure(
-                        c.co_executors.contains(&x.body),
-                        "coexecutor.unknown",
-                        || format!("{} is not a co-executor of {}", x.body, x.commitment),
-                    )?;
-                }
-            }
-            Body::StatusReported(s) => {
-                let c = self.active_commitment(&s.commitment, kind)?;
-                ensure(Self::is_lead(c, author), "status.lead-only", || {
-                    format!("only the lead of {} may report its status", s.commitment)
-                })?;
-            }
-            Body::IndicatorMeasured(m) => {
-                let c = self.active_commitment(&m.commitment, kind)?;
-                ensure(
-                    Self::is_lead(c, author) || c.co_executors.contains(author),
-                    "indicator.who",
-                    || {
-                        format!(
-                            "only the lead or a co-executor of {} may record a measurement",
-                            m.commitment
-                        )
-                    },
-                )?;
-                ensure(
-                    c.indicators.contains(&m.indicator),
-                    "indicator.unknown",
-                    || {
-                        format!(
-                            "commitment {} has no indicator {}",
-                            m.commitment, m.indicator
-                        )
-                    },
-                )?;
-            }
-            Body::DeadlineExtensionRequested(d) => {
-                let c = self.active_commitment(&d.commitment, kind)?;
-                ensure(
-                    Self::is_lead(c, author),
-                    "deadline.request.lead-only",
-                    || {
-                        format!(
-                            "only the lead of {} may request a deadline extension",
-                            d.commitment
-                        )
-                    },
-                )?;
-                non_empty(&d.reason, "reason")?;
-            }
-            Body::DeadlineChanged(d) => {
-                self.require_role(author, Role::Coordinator, kind)?;
-                let c = self.open_commitment(&d.commitment)?;
-                if let Some(r) = &d.request {
-                    ensure(
-                        c.extension_requests.contains(r),
-                        "deadline.no-such-request",
-                        || format!("event {r} is not an extension request for {}", d.commitment),
-                    )?;
-                }
-                non_empty(&d.reason, "reason")?;
-            }
-            Body::AssessmentRecorded(a) => {
-                ensure(
-                    self.has_role(author, Role::Overseer)
-                        || self.has_role(author, Role::Coordinator),
-                    "role.required",
-                    || {
-                        format!("assessment.recorded must be signed by an overseer or coordinator; {author} is neither")
-                    },
-                )?;
-                let c = self.commitment(&a.commitment)?;
-                if let Some(claim) = &a.claim {
-                    ensure(c.claims.contains(claim), "assessment.no-such-claim", || {
-                        format!("event {claim} is not a status report of {}", a.commitment)
-                    })?;
-                }
-            }
-            Body::NoteAdded(n) => {
-                if let Some(c) = &n.commitment {
-                    self.commitment(c)?;
-                }
-                if let Some(about) = &n.about {
-                    ensure(self.has_event_id(about), "note.no-such-event", || {
-                        format!("event {about} is not in the ledger")
-                    })?;
-                }
-                non_empty(&n.text, "text")?;
-            }
-            Body::InquiryRaised(q) => {
-                self.require_role(author, Role::Overseer, kind)?;
-                ensure(
-                    !self.inquiries.contains_key(&q.inquiry),
-                    "inquiry.exists",
-                    || format!("inquiry {} already exists", q.inquiry),
-                )?;
-                self.active_body(&q.to)?;
-                if let Some(c) = &q.commitment {
-                    self.commitment(c)?;
-                }
-                non_empty(&q.question, "question")?;
-            }
-            Body::InquiryAnswered(a) => {
-                let Some(q) = self.inquiries.get(&a.inquiry) else {
-                    return fail(
-                        "inquiry.unknown",
-                        format!("inquiry {} does not exist", a.inquiry),
-                    );
-                };
-                ensure(!q.answered, "inquiry.answered", || {
-                    format!(
-                        "inquiry {} is already answered; add a note instead",
-                        a.inquiry
-                    )
-                })?;
-                ensure(
-                    self.is_or_succeeds(author, &q.to),
-                    "inquiry.answer.addressee-only",
-                    || {
-                        format!(
-                            "only {} (or its successor) may answer inquiry {}",
-                            q.to, a.inquiry
-                        )
-                    },
-                )?;
-                non_empty(&a.answer, "answer")?;
-            }
+    }
+
+    /// *active body X*: registered and not succeeded.
+    pub(crate) fn active_body(&self, id: &BodyId) -> Result<&BodyState, RuleError> {
+        let b = self.body(id)?;
+        match &b.successor {
+            Some(s) => fail(
+                Rule::BodySucceeded,
+                format!("body {id} was succeeded by {s} and can take part in nothing more"),
+            ),
+            None => Ok(b),
         }
-        Ok(())
+    }
+
+    pub(crate) fn has_role(&self, id: &BodyId, role: Role) -> bool {
+        self.bodies.get(id).is_some_and(|b| b.roles.contains(&role))
+    }
+
+    /// *role R*: the author holds role R.
+    pub(crate) fn require_role(
+        &self,
+        author: &BodyId,
+        role: Role,
+        kind: EventKind,
+    ) -> Result<(), RuleError> {
+        ensure(self.has_role(author, role), Rule::RoleRequired, || {
+            format!(
+                "{kind} must be signed by a body with the {role:?} role; {author} does not have it"
+            )
+        })
+    }
+
+    /// *executor X*: an active body with the executor role.
+    pub(crate) fn check_executor(&self, id: &BodyId) -> Result<(), RuleError> {
+        self.active_body(id)?;
+        ensure(
+            self.has_role(id, Role::Executor),
+            Rule::RoleRequired,
+            || format!("{id} cannot lead a commitment: it does not have the executor role"),
+        )
+    }
+
+    /// *commitment C exists*.
+    pub(crate) fn commitment(&self, id: &CommitmentId) -> Result<&CommitmentState, RuleError> {
+        match self.commitments.get(id) {
+            Some(c) => Ok(c),
+            None => fail(
+                Rule::CommitmentUnknown,
+                format!("commitment {id} does not exist"),
+            ),
+        }
+    }
+
+    /// *C open*: exists, not cancelled or superseded.
+    pub(crate) fn open_commitment(&self, id: &CommitmentId) -> Result<&CommitmentState, RuleError> {
+        let c = self.commitment(id)?;
+        ensure(!c.phase.is_closed(), Rule::CommitmentClosed, || {
+            format!(
+                "commitment {id} is {:?}; nothing more can change it",
+                c.phase
+            )
+        })?;
+        Ok(c)
+    }
+
+    /// *C active*: exists, in phase Active.
+    pub(crate) fn active_commitment(
+        &self,
+        id: &CommitmentId,
+        kind: EventKind,
+    ) -> Result<&CommitmentState, RuleError> {
+        let c = self.commitment(id)?;
+        ensure(c.phase == Phase::Active, Rule::CommitmentNotActive, || {
+            format!("{kind} needs commitment {id} to be active (accepted and not cancelled or superseded); it is {:?}", c.phase)
+        })?;
+        Ok(c)
+    }
+
+    pub(crate) fn is_lead(c: &CommitmentState, body: &BodyId) -> bool {
+        c.lead.as_ref() == Some(body)
     }
 
     /// True if `body` is `target` or a successor of `target`, following succession links.
-    fn is_or_succeeds(&self, body: &BodyId, target: &BodyId) -> bool {
+    pub(crate) fn is_or_succeeds(&self, body: &BodyId, target: &BodyId) -> bool {
         let mut cur = target;
         // Succession never forms a cycle (a succeeded body cannot be a successor, since a
         // successor must be active), so this ends; the bound is a second guard.
@@ -699,123 +428,32 @@ impl State {
         false
     }
 
-    fn open_commitment(&self, id: &CommitmentId) -> Result<&CommitmentState, RuleError> {
-        let c = self.commitment(id)?;
-        ensure(
-            !matches!(c.phase, Phase::Cancelled | Phase::Superseded),
-            "commitment.closed",
-            || {
-                format!(
-                    "commitment {id} is {:?}; nothing more can change it",
-                    c.phase
-                )
-            },
-        )?;
-        Ok(c)
-    }
+    // -----------------------------------------------------------------------------------------
+    // The fold.
 
-    fn check_executor(&self, id: &BodyId) -> Result<(), RuleError> {
-        self.active_body(id)?;
-        ensure(self.has_role(id, Role::Executor), "role.required", || {
-            format!("{id} cannot lead a commitment: it does not have the executor role")
-        })
-    }
-
-    fn check_new_keys(&self, pks: &[String]) -> Result<(), RuleError> {
-        let mut seen = HashSet::new();
-        for pk in pks {
-            let bytes = match keys::parse_public_key(pk) {
-                Ok(b) => b,
-                Err(e) => return fail("key.invalid", format!("public key {pk}: {e}")),
-            };
-            let id = KeyId::of(&bytes);
-            ensure(
-                !self.keys.contains_key(&id) && seen.insert(id.clone()),
-                "key.exists",
-                || format!("key {id} is already registered"),
-            )?;
-        }
-        Ok(())
-    }
-
-    fn check_commitment_fields(
-        &self,
-        c: &CommitmentFields,
-        lead: &BodyId,
-    ) -> Result<(), RuleError> {
-        ensure(
-            !self.commitments.contains_key(&c.id),
-            "commitment.exists",
-            || format!("commitment {} already exists", c.id),
-        )?;
-        non_empty(&c.title_uk, "title_uk")?;
-        if let Some(o) = &c.objective {
-            ensure(self.objectives.contains(o), "objective.unknown", || {
-                format!("objective {o} is not defined")
-            })?;
-        }
-        self.check_executor(lead)?;
-        let mut seen = BTreeSet::new();
-        for b in &c.co_executors {
-            self.active_body(b)?;
-            ensure(b != lead, "coexecutor.is-lead", || {
-                format!("{b} leads {}; it cannot also be a co-executor", c.id)
-            })?;
-            ensure(seen.insert(b), "coexecutor.exists", || {
-                format!("co-executor {b} is listed twice")
-            })?;
-        }
-        let mut ids = HashSet::new();
-        for i in &c.indicators {
-            ensure(ids.insert(&i.id), "indicator.duplicate", || {
-                format!("indicator {} is listed twice", i.id)
-            })?;
-        }
-        Ok(())
-    }
-
-    fn mutate(&mut self, seq: u64, ev: &Event) {
-        let author = ev.author.clone();
-        match &ev.body {
-            Body::Genesis(g) => {
-                let pk = keys::parse_public_key(&g.registrar_key).unwrap_or([0; 32]);
+    /// Applies one effect of the accepted entry `seq`.
+    fn fold(&mut self, seq: u64, e: Effect<'_>) {
+        match e {
+            Effect::Founded(g) => self.genesis = Some(g.clone()),
+            Effect::BodyJoined {
+                id,
+                name_uk,
+                name_en,
+                kind,
+                roles,
+            } => {
                 self.bodies.insert(
-                    g.registrar.id.clone(),
+                    id.clone(),
                     BodyState {
-                        name_uk: g.registrar.name_uk.clone(),
-                        name_en: g.registrar.name_en.clone(),
-                        kind: g.registrar.kind.clone(),
-                        roles: [Role::Registrar].into_iter().collect(),
+                        name_uk: name_uk.to_string(),
+                        name_en: name_en.to_string(),
+                        kind: kind.to_string(),
+                        roles: roles.iter().copied().collect(),
                         successor: None,
                     },
                 );
-                self.keys.insert(
-                    KeyId::of(&pk),
-                    KeyState {
-                        body: g.registrar.id.clone(),
-                        public_key: pk,
-                        added_at: seq,
-                        revoked_at: None,
-                    },
-                );
-                self.genesis = Some(g.clone());
             }
-            Body::BodyRegistered(b) => {
-                self.bodies.insert(
-                    b.id.clone(),
-                    BodyState {
-                        name_uk: b.name_uk.clone(),
-                        name_en: b.name_en.clone(),
-                        kind: b.kind.clone(),
-                        roles: b.roles.iter().copied().collect(),
-                        successor: None,
-                    },
-                );
-                for pk in &b.public_keys {
-                    self.add_key(&b.id, pk, seq);
-                }
-            }
-            Body::BodyUpdated(u) => {
+            Effect::BodyChanged(u) => {
                 if let Some(b) = self.bodies.get_mut(&u.id) {
                     if let Some(v) = &u.name_uk {
                         b.name_uk = v.clone();
@@ -831,99 +469,119 @@ impl State {
                     }
                 }
             }
-            Body::BodySucceeded(s) => {
-                if let Some(b) = self.bodies.get_mut(&s.id) {
-                    b.successor = Some(s.successor.clone());
+            Effect::BodySucceeded { id, successor } => {
+                if let Some(b) = self.bodies.get_mut(id) {
+                    b.successor = Some(successor.clone());
                 }
             }
-            Body::KeyAdded(k) => self.add_key(&k.body, &k.public_key, seq),
-            Body::KeyRevoked(k) => {
-                if let Some(ks) = self.keys.get_mut(&k.key) {
+            Effect::KeyAdded { body, public_key } => {
+                if let Ok(pk) = keys::parse_public_key(public_key) {
+                    self.keys.insert(
+                        KeyId::of(&pk),
+                        KeyState {
+                            body: body.clone(),
+                            public_key: pk,
+                            added_at: seq,
+                            revoked_at: None,
+                        },
+                    );
+                }
+            }
+            Effect::KeyRevoked { key } => {
+                if let Some(ks) = self.keys.get_mut(key) {
                     ks.revoked_at = Some(seq);
                 }
             }
-            Body::ObjectiveDefined(o) => {
+            Effect::ObjectiveDefined(o) => {
                 self.objectives.insert(o.id.clone());
             }
-            Body::CommitmentAssigned(c) | Body::CommitmentMade(c) => {
-                let made = matches!(ev.body, Body::CommitmentMade(_));
+            Effect::CommitmentCreated {
+                fields,
+                lead,
+                phase,
+            } => {
                 self.commitments.insert(
-                    c.id.clone(),
+                    fields.id.clone(),
                     CommitmentState {
-                        phase: if made { Phase::Active } else { Phase::Assigned },
-                        lead: Some(if made {
-                            author
-                        } else {
-                            c.lead.clone().unwrap_or(author)
-                        }),
-                        co_executors: c.co_executors.iter().cloned().collect(),
-                        indicators: c.indicators.iter().map(|i| i.id.clone()).collect(),
+                        phase,
+                        lead: Some(lead.clone()),
+                        co_executors: fields.co_executors.iter().cloned().collect(),
+                        indicators: fields.indicators.iter().map(|i| i.id.clone()).collect(),
                         pending: None,
                         claims: HashSet::new(),
                         extension_requests: HashSet::new(),
                     },
                 );
             }
-            Body::CommitmentAccepted(r) => self.set_phase(&r.commitment, Phase::Active),
-            Body::CommitmentRejected(r) => {
-                self.set_phase(&r.commitment, Phase::Rejected);
-                if let Some(c) = self.commitments.get_mut(&r.commitment) {
+            Effect::Phase { commitment, phase } => {
+                if let Some(c) = self.commitments.get_mut(commitment) {
+                    c.phase = phase;
+                }
+            }
+            Effect::Lead { commitment, to, .. } => {
+                if let Some(c) = self.commitments.get_mut(commitment) {
+                    c.co_executors.remove(to);
+                    c.lead = Some(to.clone());
+                }
+            }
+            Effect::LeadCleared { commitment } => {
+                if let Some(c) = self.commitments.get_mut(commitment) {
                     c.lead = None;
                 }
             }
-            Body::CommitmentCancelled(r) => self.close(&r.commitment, Phase::Cancelled),
-            Body::CommitmentSuperseded(s) => self.close(&s.commitment, Phase::Superseded),
-            Body::CommitmentReassigned(t) => {
-                if let Some(c) = self.commitments.get_mut(&t.commitment) {
-                    c.phase = Phase::Active;
-                    c.lead = Some(t.to.clone());
-                    c.co_executors.remove(&t.to);
+            Effect::Closed {
+                commitment,
+                superseded_by,
+            } => {
+                if let Some(c) = self.commitments.get_mut(commitment) {
+                    c.phase = match superseded_by {
+                        Some(_) => Phase::Superseded,
+                        None => Phase::Cancelled,
+                    };
                     c.pending = None;
                 }
             }
-            Body::HandoverProposed(t) => {
-                if let Some(c) = self.commitments.get_mut(&t.commitment) {
+            Effect::HandoverProposed {
+                commitment,
+                proposal,
+                proposer,
+                to,
+                ..
+            } => {
+                if let Some(c) = self.commitments.get_mut(commitment) {
                     c.pending = Some(PendingHandover {
-                        proposal: ev.id.clone(),
-                        proposer: author,
-                        to: t.to.clone(),
+                        proposal: proposal.clone(),
+                        proposer: proposer.clone(),
+                        to: to.clone(),
                     });
                 }
             }
-            Body::HandoverAccepted(a) => {
-                if let Some(c) = self.commitments.get_mut(&a.commitment) {
-                    if let Some(p) = c.pending.take() {
-                        c.co_executors.remove(&p.to);
-                        c.lead = Some(p.to);
-                    }
-                }
-            }
-            Body::HandoverDeclined(a) | Body::HandoverWithdrawn(a) => {
-                if let Some(c) = self.commitments.get_mut(&a.commitment) {
+            Effect::HandoverEnded { commitment, .. } => {
+                if let Some(c) = self.commitments.get_mut(commitment) {
                     c.pending = None;
                 }
             }
-            Body::CoExecutorAdded(x) => {
-                if let Some(c) = self.commitments.get_mut(&x.commitment) {
-                    c.co_executors.insert(x.body.clone());
+            Effect::CoExecutorAdded { commitment, body } => {
+                if let Some(c) = self.commitments.get_mut(commitment) {
+                    c.co_executors.insert(body.clone());
                 }
             }
-            Body::CoExecutorRemoved(x) => {
-                if let Some(c) = self.commitments.get_mut(&x.commitment) {
-                    c.co_executors.remove(&x.body);
+            Effect::CoExecutorRemoved { commitment, body } => {
+                if let Some(c) = self.commitments.get_mut(commitment) {
+                    c.co_executors.remove(body);
                 }
             }
-            Body::StatusReported(s) => {
-                if let Some(c) = self.commitments.get_mut(&s.commitment) {
-                    c.claims.insert(ev.id.clone());
+            Effect::Claim { id, report } => {
+                if let Some(c) = self.commitments.get_mut(&report.commitment) {
+                    c.claims.insert(id.clone());
                 }
             }
-            Body::DeadlineExtensionRequested(d) => {
-                if let Some(c) = self.commitments.get_mut(&d.commitment) {
-                    c.extension_requests.insert(ev.id.clone());
+            Effect::ExtensionRequested { id, request } => {
+                if let Some(c) = self.commitments.get_mut(&request.commitment) {
+                    c.extension_requests.insert(id.clone());
                 }
             }
-            Body::InquiryRaised(q) => {
+            Effect::InquiryRaised(q) => {
                 self.inquiries.insert(
                     q.inquiry.clone(),
                     InquiryState {
@@ -932,61 +590,31 @@ impl State {
                     },
                 );
             }
-            Body::InquiryAnswered(a) => {
+            Effect::InquiryAnswered(a) => {
                 if let Some(q) = self.inquiries.get_mut(&a.inquiry) {
                     q.answered = true;
                 }
             }
-            Body::IndicatorMeasured(_)
-            | Body::DeadlineChanged(_)
-            | Body::AssessmentRecorded(_)
-            | Body::NoteAdded(_) => {}
-        }
-    }
-
-    fn add_key(&mut self, body: &BodyId, b64: &str, seq: u64) {
-        if let Ok(pk) = keys::parse_public_key(b64) {
-            self.keys.insert(
-                KeyId::of(&pk),
-                KeyState {
-                    body: body.clone(),
-                    public_key: pk,
-                    added_at: seq,
-                    revoked_at: None,
-                },
-            );
-        }
-    }
-
-    fn set_phase(&mut self, id: &CommitmentId, phase: Phase) {
-        if let Some(c) = self.commitments.get_mut(id) {
-            c.phase = phase;
-        }
-    }
-
-    fn close(&mut self, id: &CommitmentId, phase: Phase) {
-        if let Some(c) = self.commitments.get_mut(id) {
-            c.phase = phase;
-            c.pending = None;
+            // Records the rules never consult: only the projections keep them.
+            Effect::Reassigned { .. }
+            | Effect::Measured(_)
+            | Effect::DeadlineChanged(_)
+            | Effect::Assessed(_)
+            | Effect::Noted(_) => {}
         }
     }
 }
 
-fn check_roles(roles: &[Role]) -> Result<(), RuleError> {
-    ensure(!roles.is_empty(), "body.roles", || {
-        "a body needs at least one role".into()
-    })?;
-    let distinct: BTreeSet<&Role> = roles.iter().collect();
-    ensure(distinct.len() == roles.len(), "body.roles", || {
-        "a role is listed twice".into()
-    })
-}
-
-fn check_time(policy: &Policy, recorded_at: Millis, at: Millis) -> Result<(), RuleError> {
+/// The time policy (SPEC.md §12.2 step 5).
+pub(crate) fn check_time(
+    policy: &Policy,
+    recorded_at: Millis,
+    at: Millis,
+) -> Result<(), RuleError> {
     let age = recorded_at.0 as i128 - at.0 as i128;
     ensure(
         age <= policy.max_age_seconds as i128 * 1000,
-        "time.too-old",
+        Rule::TimeTooOld,
         || {
             format!(
             "event claims {} but is recorded at {}, more than the {} s the genesis policy allows",
@@ -996,7 +624,7 @@ fn check_time(policy: &Policy, recorded_at: Millis, at: Millis) -> Result<(), Ru
     )?;
     ensure(
         -age <= policy.max_future_seconds as i128 * 1000,
-        "time.in-future",
+        Rule::TimeInFuture,
         || {
             format!(
             "event claims {} but is recorded at {}, more than the {} s ahead the genesis policy allows",
@@ -1004,82 +632,6 @@ fn check_time(policy: &Policy, recorded_at: Millis, at: Millis) -> Result<(), Ru
         )
         },
     )
-}
-
-fn check_genesis(
-    seq: u64,
-    size: u64,
-    recorded_at: Millis,
-    ev: &Event,
-    g: &Genesis,
-) -> Result<(), RuleError> {
-    ensure(seq == 0 && size == 0, "genesis.once", || {
-        "ledger.genesis may only be the first entry".into()
-    })?;
-    ensure(ev.ledger == g.origin, "ledger.origin", || {
-        format!(
-            "genesis names origin {:?} but the event is for ledger {:?}",
-            g.origin, ev.ledger
-        )
-    })?;
-    ensure(valid_origin(&g.origin), "genesis.origin", || {
-        format!(
-            "origin {:?} must be 1-255 printable ASCII characters without spaces or '+'",
-            g.origin
-        )
-    })?;
-    ensure(ev.author == g.registrar.id, "genesis.author", || {
-        format!(
-            "genesis must be signed by the founding registrar {}",
-            g.registrar.id
-        )
-    })?;
-    let pk = match keys::parse_public_key(&g.registrar_key) {
-        Ok(pk) => pk,
-        Err(e) => return fail("key.invalid", format!("registrar key: {e}")),
-    };
-    ensure(KeyId::of(&pk) == ev.key, "key.not-authors", || {
-        format!(
-            "genesis must be signed with the registrar key {}",
-            KeyId::of(&pk)
-        )
-    })?;
-    match NoteVerifier::parse(&g.ledger_key) {
-        Ok(v) => {
-            ensure(v.name() == g.origin, "genesis.ledger-key", || {
-                format!(
-                    "ledger key is named {:?}; it must be named after the origin {:?}",
-                    v.name(),
-                    g.origin
-                )
-            })?;
-            if let Err(e) = keys::check_public_key(&v.public_key()) {
-                return fail("genesis.ledger-key", format!("ledger key: {e}"));
-            }
-        }
-        // Not a verifier key at all (SPEC.md, "Verifier key"): the same fault as a malformed
-        // verifier key given to the verifier.
-        Err(e) => return fail("key.invalid", format!("ledger key {:?}: {e}", g.ledger_key)),
-    }
-    check_time_zone(&g.time_zone)?;
-    non_empty(&g.registrar.name_uk, "name_uk")?;
-    non_empty(&g.registrar.name_en, "name_en")?;
-    non_empty(&g.registrar.kind, "kind")?;
-    check_time(&g.policy, recorded_at, ev.at)
-}
-
-/// A genesis time zone is a name of the IANA database release kordon lists, exactly as listed.
-fn check_time_zone(name: &str) -> Result<(), RuleError> {
-    ensure(crate::timezone::is_valid(name), "genesis.time-zone", || {
-        let hint = match crate::timezone::suggestion(name) {
-            Some(s) => format!("names are case-sensitive: write {s}"),
-            None => format!(
-                "use a name of the IANA time zone database {}, such as Europe/Kyiv",
-                crate::timezone::TZDATA_RELEASE
-            ),
-        };
-        format!("unknown time zone {name:?} ({hint})")
-    })
 }
 
 /// An origin is the checkpoint's first line and the ledger key's name: printable ASCII, no

@@ -7,7 +7,7 @@ use super::charts;
 use super::html::{self, E};
 use super::i18n::{self, M};
 use super::{render, Content, Cx, Fail, Nav, PageQuery, PageRequest};
-use crate::core::event::Evidence;
+use crate::core::event::{EventKind, Evidence};
 use crate::core::projection::views::Card;
 use crate::core::projection::{status_name, verdict_name, History};
 use crate::query::{self, View, ViewResult};
@@ -609,7 +609,7 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
             let _ = write!(
                 m,
                 "<h3>{}</h3><ul class=\"plain\">",
-                E(i18n::event_type(cx.lang, "commitment.reassigned"))
+                E(i18n::event_type(cx.lang, EventKind::CommitmentReassigned))
             );
             for (_, at, from, to, reason) in reassign {
                 let _ = write!(
@@ -717,9 +717,9 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
             "<li class=\"event k-{}\"><div class=\"when\">{}</div><div class=\"what\"><strong>{}</strong> — {}\
              <div class=\"sig\">{} {} · {} <code>{}</code> · {} <code>{}</code> · <a href=\"{}\">#{} {}</a></div>\
              <div class=\"summary\">{}</div></div></li>",
-            E(&x.kind.as_str().replace('.', "-")),
+            E(&x.kind.name().replace('.', "-")),
             cx.datetime(x.recorded_at),
-            E(i18n::event_type(cx.lang, x.kind.as_str())),
+            E(i18n::event_type(cx.lang, x.kind)),
             cx.body_link(h, &x.author),
             E(cx.t(M::signed_by)),
             cx.body_link(h, &x.author),

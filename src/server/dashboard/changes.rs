@@ -5,7 +5,8 @@ use super::html::E;
 use super::i18n::{self, M};
 use super::{render, Content, Cx, Fail, Nav, PageQuery, PageRequest};
 use crate::core::entry::EntryRef;
-use crate::core::event::{self, Body, Role};
+use crate::core::event::{self, Body, EventKind, Role};
+use crate::core::events::Section;
 use crate::core::projection::views::{self, Change};
 use crate::core::projection::{History, Point};
 use crate::core::types::Date;
@@ -47,37 +48,6 @@ pub async fn page(
     render(st, req, Nav::Changes, build).await
 }
 
-/// The sections of `views::changes`, in order, with their labels.
-pub const SECTIONS: [M; 8] = [
-    M::section_added,
-    M::section_handed_over,
-    M::section_redated,
-    M::section_reported,
-    M::section_assessed,
-    M::section_closed,
-    M::section_inquiries,
-    M::section_other,
-];
-
-/// The section of `views::changes` an event type goes to (the same mapping:
-/// tests/it/dashboard.rs checks that `summarize` and `views::changes` agree).
-pub fn section_of(kind: &str) -> usize {
-    match kind {
-        "commitment.assigned" | "commitment.made" | "commitment.accepted" => 0,
-        "handover.proposed"
-        | "handover.accepted"
-        | "handover.declined"
-        | "handover.withdrawn"
-        | "commitment.reassigned" => 1,
-        "deadline.changed" | "deadline.extension_requested" => 2,
-        "status.reported" | "indicator.measured" => 3,
-        "assessment.recorded" | "note.added" => 4,
-        "commitment.cancelled" | "commitment.superseded" | "commitment.rejected" => 5,
-        "inquiry.raised" | "inquiry.answered" => 6,
-        _ => 7,
-    }
-}
-
 /// What changed between two points, as a page shows it: how many changes each section has, and
 /// the latest `limit` of each, newest first. The same facts as `views::changes` (built the same
 /// way, from the projections' per-entry facts), but a long period costs a pass over small
@@ -86,8 +56,9 @@ pub fn section_of(kind: &str) -> usize {
 pub struct Summary {
     pub from: Point,
     pub to: Point,
-    pub counts: [usize; 8],
-    pub latest: [Vec<Change>; 8],
+    /// By section, in the order of `Section::ALL`.
+    pub counts: [usize; Section::ALL.len()],
+    pub latest: [Vec<Change>; Section::ALL.len()],
 }
 
 impl Summary {
@@ -96,47 +67,19 @@ impl Summary {
     }
 }
 
-/// The change entry `seq` makes, as `views::changes` writes it.
-pub fn change_at(h: &History, seq: u64) -> Option<Change> {
-    let m = h.entries.get(seq as usize)?;
-    let commitment = h.commitment_order.get(m.commitment as usize).cloned();
-    let summary = commitment
-        .as_ref()
-        .and_then(|c| h.commitments.get(c))
-        .and_then(|c| {
-            let i = c.history.partition_point(|r| r.seq < seq);
-            c.history
-                .get(i)
-                .filter(|r| r.seq == seq)
-                .map(|r| r.summary.clone())
-        })
-        .unwrap_or_default();
-    Some(Change {
-        seq,
-        recorded_at: m.recorded_at,
-        kind: m.kind.as_str(),
-        author: h
-            .body_at(m.author)
-            .map(|b| b.to_string())
-            .unwrap_or_default(),
-        commitment,
-        summary,
-    })
-}
-
 pub fn summarize(h: &History, from: Point, to: Point, limit: usize) -> Summary {
     let mut out = Summary {
         from,
         to,
-        counts: [0; 8],
+        counts: [0; Section::ALL.len()],
         latest: Default::default(),
     };
     let (a, b) = (from.size.min(h.size()), to.size.min(h.size()));
     for seq in (a..b.max(a)).rev() {
-        let s = section_of(h.entries[seq as usize].kind.as_str());
+        let s = h.entries[seq as usize].kind.section().index();
         out.counts[s] += 1;
         if out.latest[s].len() < limit {
-            out.latest[s].extend(change_at(h, seq));
+            out.latest[s].extend(views::change_at(h, seq));
         }
     }
     out
@@ -196,7 +139,7 @@ pub fn hearings(h: &History, snap: &dyn Snapshot, size: u64, max: usize) -> Vec<
     let end = (size as usize).min(h.entries.len());
     for seq in (0..end).rev() {
         let e = &h.entries[seq];
-        if e.commitment != u32::MAX || e.kind != "note.added" || !overseer(e.author) {
+        if e.commitment != u32::MAX || e.kind != EventKind::NoteAdded || !overseer(e.author) {
             continue;
         }
         let text = snap
@@ -411,7 +354,8 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
             ("format", "csv"),
         ],
     );
-    for (i, label) in SECTIONS.iter().enumerate() {
+    for section in Section::ALL {
+        let (i, label) = (section.index(), i18n::section(*section));
         let n = v.counts[i];
         if n == 0 {
             continue;
@@ -421,7 +365,7 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
             m,
             "<h3 id=\"{}\">{} <span class=\"count\">({})</span></h3>",
             E(&id),
-            E(cx.t(*label)),
+            E(cx.t(label)),
             n
         );
         let shown: Vec<&Change> = v.latest[i].iter().collect();

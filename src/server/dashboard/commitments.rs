@@ -10,9 +10,10 @@
 use super::html::{self, E};
 use super::i18n::{self, M};
 use super::{render, Content, Cx, Fail, Nav, PageQuery, PageRequest};
+use crate::core::event::Phase;
 use crate::core::event::Status;
 use crate::core::projection::CommitmentRec;
-use crate::core::projection::{status_name, verdict_name, History, PhaseName, Point};
+use crate::core::projection::{status_name, verdict_name, History, Point};
 use crate::core::types::{BodyId, Date, ObjectiveId};
 use crate::server::{AppState, Q};
 use crate::store::Snapshot;
@@ -90,7 +91,7 @@ pub struct Row<'a> {
     pub deadline: Date,
     pub overdue: Option<i64>,
     pub at_risk: bool,
-    pub phase: PhaseName,
+    pub phase: Phase,
     pub no_evidence: bool,
 }
 
@@ -101,7 +102,7 @@ impl Row<'_> {
             "1"
         } else if self.at_risk {
             "at_risk"
-        } else if matches!(self.phase, PhaseName::Active | PhaseName::Assigned) {
+        } else if matches!(self.phase, Phase::Active | Phase::Assigned) {
             "0"
         } else {
             ""
@@ -148,7 +149,7 @@ pub fn rows_of<'a>(cx: &Cx, h: &'a History, p: Point, body: Option<&BodyId>) -> 
             body.is_none_or(|b| {
                 c.lead_at(n).as_ref() == Some(b)
                     || c.co_executors_at(n).contains(b)
-                    || (c.phase_at(n) == PhaseName::Assigned && c.assigned_to.as_ref() == Some(b))
+                    || (c.phase_at(n) == Phase::Assigned && c.assigned_to.as_ref() == Some(b))
             })
         })
         .map(|c| {
@@ -157,7 +158,7 @@ pub fn rows_of<'a>(cx: &Cx, h: &'a History, p: Point, body: Option<&BodyId>) -> 
             let phase = c.phase_at(n);
             let mut bodies: Vec<BodyId> = lead.iter().cloned().collect();
             bodies.extend(co.iter().cloned());
-            if phase == PhaseName::Assigned {
+            if phase == Phase::Assigned {
                 bodies.extend(c.assigned_to.iter().cloned());
             }
             let claim = c.claim_at(n);
@@ -174,7 +175,7 @@ pub fn rows_of<'a>(cx: &Cx, h: &'a History, p: Point, body: Option<&BodyId>) -> 
                 ord: 0,
                 title: cx.title(&c.fields.title_uk, c.fields.title_en.as_deref()),
                 lead: lead.clone().or_else(|| {
-                    (phase == PhaseName::Assigned)
+                    (phase == Phase::Assigned)
                         .then(|| c.assigned_to.clone())
                         .flatten()
                 }),
@@ -722,7 +723,7 @@ fn row_html(m: &mut String, cx: &Cx, h: &History, r: &Row<'_>, visible: bool) {
             .map(|l| cx.body_link(h, l))
             .unwrap_or_default()
     );
-    if r.phase == PhaseName::Assigned {
+    if r.phase == Phase::Assigned {
         let _ = write!(
             m,
             " <span class=\"badge\">{}</span>",
@@ -753,13 +754,13 @@ fn row_html(m: &mut String, cx: &Cx, h: &History, r: &Row<'_>, visible: bool) {
         E(&comps.join(", "))
     );
     let phase_note = match r.phase {
-        PhaseName::Cancelled | PhaseName::Superseded | PhaseName::Rejected => format!(
+        Phase::Cancelled | Phase::Superseded | Phase::Rejected => format!(
             " <span class=\"badge muted\">{}</span>",
             E(i18n::phase(
                 cx.lang,
                 match r.phase {
-                    PhaseName::Cancelled => "cancelled",
-                    PhaseName::Superseded => "superseded",
+                    Phase::Cancelled => "cancelled",
+                    Phase::Superseded => "superseded",
                     _ => "rejected",
                 }
             ))
@@ -838,7 +839,7 @@ pub fn compact_table(m: &mut String, cx: &Cx, rows: &[Row<'_>], body: &BodyId) {
         E(cx.t(M::overdue)),
     );
     for r in rows {
-        let role = if r.lead.as_ref() == Some(body) && r.phase != PhaseName::Assigned {
+        let role = if r.lead.as_ref() == Some(body) && r.phase != Phase::Assigned {
             M::role_lead
         } else if r.co.contains(body) {
             M::role_co

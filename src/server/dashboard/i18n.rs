@@ -1,6 +1,14 @@
 //! The dashboard's words, in Ukrainian (the default) and English. Every label is a variant of
 //! `M`, so a label without a translation does not compile; the names of statuses, verdicts,
-//! phases, roles, EU IBM components and event types have their own functions below.
+//! phases, roles, EU IBM components and event types have their own functions below, each an
+//! exhaustive match on the core's enum, so a new status or event type without its label does
+//! not compile either. (The functions that take a name are for values the views hand over as
+//! text.)
+
+use crate::core::event::{
+    Component, EventKind, FundingSource, How, Outcome, Phase, Role, Status, Verdict,
+};
+use crate::core::events::Section;
 
 /// The reader's language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -339,190 +347,252 @@ pub const JS_MESSAGES: &[M] = &[
     M::total,
 ];
 
-/// The status of the latest claim ("no_report" when there is none).
-pub fn status(l: Lang, s: &str) -> &'static str {
+/// A status's label; `None` is a commitment with no report yet.
+pub fn status_label(l: Lang, s: Option<Status>) -> &'static str {
     let (uk, en) = match s {
-        "not_started" => ("не розпочато", "not started"),
-        "in_progress" => ("виконується", "in progress"),
-        "at_risk" => ("під загрозою", "at risk"),
-        "blocked" => ("заблоковано", "blocked"),
-        "implemented" => ("виконано", "implemented"),
-        "partially_implemented" => ("виконано частково", "partially implemented"),
-        "not_implemented" => ("не виконано", "not implemented"),
-        "no_report" => ("без звіту", "no report"),
-        _ => ("інше", "other"),
+        Some(Status::NotStarted) => ("не розпочато", "not started"),
+        Some(Status::InProgress) => ("виконується", "in progress"),
+        Some(Status::AtRisk) => ("під загрозою", "at risk"),
+        Some(Status::Blocked) => ("заблоковано", "blocked"),
+        Some(Status::Implemented) => ("виконано", "implemented"),
+        Some(Status::PartiallyImplemented) => ("виконано частково", "partially implemented"),
+        Some(Status::NotImplemented) => ("не виконано", "not implemented"),
+        None => ("без звіту", "no report"),
     };
     l.pick(uk, en)
 }
 
+/// The name the views count commitments without a report under.
+pub const NO_REPORT: &str = "no_report";
+
+/// The status of the latest claim by its name ("no_report" when there is none), as the views
+/// count them.
+pub fn status(l: Lang, s: &str) -> &'static str {
+    match Status::from_name(s) {
+        Some(st) => status_label(l, Some(st)),
+        None if s == NO_REPORT => status_label(l, None),
+        None => l.pick("інше", "other"),
+    }
+}
+
 /// Every status a chart shows, in the order of its segments (done first, then under way, then
-/// trouble, then silence).
-pub const STATUSES: [&str; 8] = [
-    "implemented",
-    "partially_implemented",
-    "in_progress",
-    "not_started",
-    "at_risk",
-    "blocked",
-    "not_implemented",
-    "no_report",
+/// trouble, then silence); the stylesheet colours each as `st-<name>`. A test checks that it
+/// lists every status once.
+pub const STATUSES: [&str; Status::ALL.len() + 1] = [
+    Status::Implemented.name(),
+    Status::PartiallyImplemented.name(),
+    Status::InProgress.name(),
+    Status::NotStarted.name(),
+    Status::AtRisk.name(),
+    Status::Blocked.name(),
+    Status::NotImplemented.name(),
+    NO_REPORT,
 ];
 
+pub fn verdict_label(l: Lang, v: Option<Verdict>) -> &'static str {
+    let (uk, en) = match v {
+        Some(Verdict::Confirmed) => ("підтверджено", "confirmed"),
+        Some(Verdict::PartiallyConfirmed) => ("підтверджено частково", "partially confirmed"),
+        Some(Verdict::NotConfirmed) => ("не підтверджено", "not confirmed"),
+        Some(Verdict::Contested) => ("оскаржено", "contested"),
+        None => ("без оцінки", "not assessed"),
+    };
+    l.pick(uk, en)
+}
+
+/// A verdict by its name; anything else reads "not assessed".
 pub fn verdict(l: Lang, s: &str) -> &'static str {
-    let (uk, en) = match s {
-        "confirmed" => ("підтверджено", "confirmed"),
-        "partially_confirmed" => ("підтверджено частково", "partially confirmed"),
-        "not_confirmed" => ("не підтверджено", "not confirmed"),
-        "contested" => ("оскаржено", "contested"),
-        _ => ("без оцінки", "not assessed"),
+    verdict_label(l, Verdict::from_name(s))
+}
+
+pub fn phase_label(l: Lang, p: Phase) -> &'static str {
+    let (uk, en) = match p {
+        Phase::Assigned => ("доручено, не прийнято", "assigned, not accepted"),
+        Phase::Active => ("виконується", "active"),
+        Phase::Rejected => ("відхилено", "rejected"),
+        Phase::Cancelled => ("скасовано", "cancelled"),
+        Phase::Superseded => ("замінено", "superseded"),
     };
     l.pick(uk, en)
 }
 
 pub fn phase(l: Lang, s: &str) -> &'static str {
-    let (uk, en) = match s {
-        "assigned" => ("доручено, не прийнято", "assigned, not accepted"),
-        "active" => ("виконується", "active"),
-        "rejected" => ("відхилено", "rejected"),
-        "cancelled" => ("скасовано", "cancelled"),
-        "superseded" => ("замінено", "superseded"),
-        _ => ("інше", "other"),
+    match Phase::from_name(s) {
+        Some(p) => phase_label(l, p),
+        None => l.pick("інше", "other"),
+    }
+}
+
+pub fn role_label(l: Lang, r: Role) -> &'static str {
+    let (uk, en) = match r {
+        Role::Executor => ("виконавець", "executor"),
+        Role::Coordinator => ("координатор", "coordinator"),
+        Role::Overseer => ("орган нагляду", "overseer"),
+        Role::Observer => ("спостерігач", "observer"),
+        Role::Registrar => ("реєстратор", "registrar"),
     };
     l.pick(uk, en)
 }
 
 pub fn role(l: Lang, s: &str) -> &'static str {
-    let (uk, en) = match s {
-        "executor" => ("виконавець", "executor"),
-        "coordinator" => ("координатор", "coordinator"),
-        "overseer" => ("орган нагляду", "overseer"),
-        "observer" => ("спостерігач", "observer"),
-        "registrar" => ("реєстратор", "registrar"),
-        _ => ("інше", "other"),
+    match Role::from_name(s) {
+        Some(r) => role_label(l, r),
+        None => l.pick("інше", "other"),
+    }
+}
+
+pub fn how_label(l: Lang, h: How) -> &'static str {
+    let (uk, en) = match h {
+        How::Accepted => ("прийняв доручення", "accepted the assignment"),
+        How::Made => ("взяв зобов’язання сам", "committed itself"),
+        How::Handover => ("прийняв передачу", "accepted a handover"),
+        How::Reassigned => (
+            "перепризначено координатором",
+            "reassigned by a coordinator",
+        ),
+        How::Added => ("доданий співвиконавець", "added as co-executor"),
     };
     l.pick(uk, en)
 }
 
 pub fn how(l: Lang, s: &str) -> &'static str {
-    let (uk, en) = match s {
-        "accepted" => ("прийняв доручення", "accepted the assignment"),
-        "made" => ("взяв зобов’язання сам", "committed itself"),
-        "handover" => ("прийняв передачу", "accepted a handover"),
-        "reassigned" => (
-            "перепризначено координатором",
-            "reassigned by a coordinator",
-        ),
-        "added" => ("доданий співвиконавець", "added as co-executor"),
-        _ => ("інше", "other"),
+    match How::from_name(s) {
+        Some(h) => how_label(l, h),
+        None => l.pick("інше", "other"),
+    }
+}
+
+/// How a handover ended; `None` is one still pending.
+pub fn outcome_label(l: Lang, o: Option<Outcome>) -> &'static str {
+    let (uk, en) = match o {
+        Some(Outcome::Accepted) => ("прийнято", "accepted"),
+        Some(Outcome::Declined) => ("відхилено", "declined"),
+        Some(Outcome::Withdrawn) => ("відкликано", "withdrawn"),
+        Some(Outcome::Superseded) => ("втратила чинність", "overtaken"),
+        None => ("очікує", "pending"),
     };
     l.pick(uk, en)
 }
 
+/// An outcome by its name; anything else reads "pending".
 pub fn outcome(l: Lang, s: &str) -> &'static str {
-    let (uk, en) = match s {
-        "accepted" => ("прийнято", "accepted"),
-        "declined" => ("відхилено", "declined"),
-        "withdrawn" => ("відкликано", "withdrawn"),
-        "superseded" => ("втратила чинність", "overtaken"),
-        _ => ("очікує", "pending"),
+    outcome_label(l, Outcome::from_name(s))
+}
+
+pub fn funding_source_label(l: Lang, f: FundingSource) -> &'static str {
+    let (uk, en) = match f {
+        FundingSource::StateBudget => ("державний бюджет", "state budget"),
+        FundingSource::LocalBudget => ("місцевий бюджет", "local budget"),
+        FundingSource::InternationalTechnicalAssistance => (
+            "міжнародна технічна допомога",
+            "international technical assistance",
+        ),
+        FundingSource::NoneNeeded => ("не потрібне", "none needed"),
+        FundingSource::Other => ("інше", "other"),
     };
     l.pick(uk, en)
 }
 
 pub fn funding_source(l: Lang, s: &str) -> &'static str {
-    let (uk, en) = match s {
-        "state_budget" => ("державний бюджет", "state budget"),
-        "local_budget" => ("місцевий бюджет", "local budget"),
-        "international_technical_assistance" => (
-            "міжнародна технічна допомога",
-            "international technical assistance",
-        ),
-        "none_needed" => ("не потрібне", "none needed"),
-        _ => ("інше", "other"),
-    };
-    l.pick(uk, en)
+    funding_source_label(
+        l,
+        FundingSource::from_name(s).unwrap_or(FundingSource::Other),
+    )
 }
 
-/// The components of European IBM (Regulation (EU) 2019/1896, article 3).
-pub const COMPONENTS: [&str; 15] = [
-    "border_control",
-    "search_and_rescue",
-    "risk_analysis",
-    "information_exchange",
-    "inter_agency_cooperation",
-    "cooperation_among_eu_bodies",
-    "cooperation_with_third_countries",
-    "schengen_measures",
-    "return",
-    "technology",
-    "quality_control",
-    "solidarity_mechanisms",
-    "fundamental_rights",
-    "education_and_training",
-    "research_and_innovation",
-];
+/// The components of European IBM (Regulation (EU) 2019/1896, article 3), by name.
+pub const COMPONENTS: [&str; Component::ALL.len()] = {
+    let mut names = [""; Component::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = Component::ALL[i].name();
+        i += 1;
+    }
+    names
+};
 
-pub fn component(l: Lang, s: &str) -> &'static str {
-    let (uk, en) = match s {
-        "border_control" => ("прикордонний контроль", "border control"),
-        "search_and_rescue" => ("пошук і рятування", "search and rescue"),
-        "risk_analysis" => ("аналіз ризиків", "risk analysis"),
-        "information_exchange" => ("обмін інформацією", "information exchange"),
-        "inter_agency_cooperation" => ("міжвідомча співпраця", "inter-agency cooperation"),
-        "cooperation_among_eu_bodies" => {
+pub fn component_label(l: Lang, c: Component) -> &'static str {
+    let (uk, en) = match c {
+        Component::BorderControl => ("прикордонний контроль", "border control"),
+        Component::SearchAndRescue => ("пошук і рятування", "search and rescue"),
+        Component::RiskAnalysis => ("аналіз ризиків", "risk analysis"),
+        Component::InformationExchange => ("обмін інформацією", "information exchange"),
+        Component::InterAgencyCooperation => ("міжвідомча співпраця", "inter-agency cooperation"),
+        Component::CooperationAmongEuBodies => {
             ("співпраця між органами ЄС", "cooperation among EU bodies")
         }
-        "cooperation_with_third_countries" => (
+        Component::CooperationWithThirdCountries => (
             "співпраця з третіми країнами",
             "cooperation with third countries",
         ),
-        "schengen_measures" => ("шенгенські заходи", "Schengen measures"),
-        "return" => ("повернення", "return"),
-        "technology" => ("технології", "technology"),
-        "quality_control" => ("контроль якості", "quality control"),
-        "solidarity_mechanisms" => ("механізми солідарності", "solidarity mechanisms"),
-        "fundamental_rights" => ("основоположні права", "fundamental rights"),
-        "education_and_training" => ("освіта і навчання", "education and training"),
-        "research_and_innovation" => ("дослідження та інновації", "research and innovation"),
-        _ => ("інше", "other"),
+        Component::SchengenMeasures => ("шенгенські заходи", "Schengen measures"),
+        Component::Return => ("повернення", "return"),
+        Component::Technology => ("технології", "technology"),
+        Component::QualityControl => ("контроль якості", "quality control"),
+        Component::SolidarityMechanisms => ("механізми солідарності", "solidarity mechanisms"),
+        Component::FundamentalRights => ("основоположні права", "fundamental rights"),
+        Component::EducationAndTraining => ("освіта і навчання", "education and training"),
+        Component::ResearchAndInnovation => ("дослідження та інновації", "research and innovation"),
     };
     l.pick(uk, en)
 }
 
+pub fn component(l: Lang, s: &str) -> &'static str {
+    match Component::from_name(s) {
+        Some(c) => component_label(l, c),
+        None => l.pick("інше", "other"),
+    }
+}
+
 /// An event type's name for people.
-pub fn event_type(l: Lang, s: &str) -> &'static str {
-    let (uk, en) = match s {
-        "ledger.genesis" => ("створення реєстру", "ledger created"),
-        "body.registered" => ("реєстрація органу", "body registered"),
-        "body.updated" => ("оновлено дані органу", "body updated"),
-        "body.succeeded" => ("правонаступництво", "body succeeded"),
-        "key.added" => ("додано ключ", "key added"),
-        "key.revoked" => ("відкликано ключ", "key revoked"),
-        "objective.defined" => ("визначено ціль", "objective defined"),
-        "commitment.assigned" => ("доручено зобов’язання", "commitment assigned"),
-        "commitment.accepted" => ("доручення прийнято", "assignment accepted"),
-        "commitment.rejected" => ("доручення відхилено", "assignment rejected"),
-        "commitment.made" => ("взято зобов’язання", "commitment made"),
-        "commitment.cancelled" => ("зобов’язання скасовано", "commitment cancelled"),
-        "commitment.superseded" => ("зобов’язання замінено", "commitment superseded"),
-        "commitment.reassigned" => ("перепризначено", "reassigned"),
-        "handover.proposed" => ("запропоновано передачу", "handover proposed"),
-        "handover.accepted" => ("передачу прийнято", "handover accepted"),
-        "handover.declined" => ("передачу відхилено", "handover declined"),
-        "handover.withdrawn" => ("передачу відкликано", "handover withdrawn"),
-        "coexecutor.added" => ("додано співвиконавця", "co-executor added"),
-        "coexecutor.removed" => ("вилучено співвиконавця", "co-executor removed"),
-        "status.reported" => ("звіт про стан", "status reported"),
-        "indicator.measured" => ("вимір показника", "indicator measured"),
-        "deadline.extension_requested" => ("запит на продовження строку", "extension requested"),
-        "deadline.changed" => ("строк змінено", "deadline changed"),
-        "assessment.recorded" => ("оцінка", "assessment"),
-        "note.added" => ("примітка", "note"),
-        "inquiry.raised" => ("запит", "inquiry raised"),
-        "inquiry.answered" => ("відповідь на запит", "inquiry answered"),
-        _ => ("інше", "other"),
+pub fn event_type(l: Lang, k: EventKind) -> &'static str {
+    let (uk, en) = match k {
+        EventKind::Genesis => ("створення реєстру", "ledger created"),
+        EventKind::BodyRegistered => ("реєстрація органу", "body registered"),
+        EventKind::BodyUpdated => ("оновлено дані органу", "body updated"),
+        EventKind::BodySucceeded => ("правонаступництво", "body succeeded"),
+        EventKind::KeyAdded => ("додано ключ", "key added"),
+        EventKind::KeyRevoked => ("відкликано ключ", "key revoked"),
+        EventKind::ObjectiveDefined => ("визначено ціль", "objective defined"),
+        EventKind::CommitmentAssigned => ("доручено зобов’язання", "commitment assigned"),
+        EventKind::CommitmentAccepted => ("доручення прийнято", "assignment accepted"),
+        EventKind::CommitmentRejected => ("доручення відхилено", "assignment rejected"),
+        EventKind::CommitmentMade => ("взято зобов’язання", "commitment made"),
+        EventKind::CommitmentCancelled => ("зобов’язання скасовано", "commitment cancelled"),
+        EventKind::CommitmentSuperseded => ("зобов’язання замінено", "commitment superseded"),
+        EventKind::CommitmentReassigned => ("перепризначено", "reassigned"),
+        EventKind::HandoverProposed => ("запропоновано передачу", "handover proposed"),
+        EventKind::HandoverAccepted => ("передачу прийнято", "handover accepted"),
+        EventKind::HandoverDeclined => ("передачу відхилено", "handover declined"),
+        EventKind::HandoverWithdrawn => ("передачу відкликано", "handover withdrawn"),
+        EventKind::CoExecutorAdded => ("додано співвиконавця", "co-executor added"),
+        EventKind::CoExecutorRemoved => ("вилучено співвиконавця", "co-executor removed"),
+        EventKind::StatusReported => ("звіт про стан", "status reported"),
+        EventKind::IndicatorMeasured => ("вимір показника", "indicator measured"),
+        EventKind::DeadlineExtensionRequested => {
+            ("запит на продовження строку", "extension requested")
+        }
+        EventKind::DeadlineChanged => ("строк змінено", "deadline changed"),
+        EventKind::AssessmentRecorded => ("оцінка", "assessment"),
+        EventKind::NoteAdded => ("примітка", "note"),
+        EventKind::InquiryRaised => ("запит", "inquiry raised"),
+        EventKind::InquiryAnswered => ("відповідь на запит", "inquiry answered"),
     };
     l.pick(uk, en)
+}
+
+/// The heading of a section of "what changed".
+pub fn section(s: Section) -> M {
+    match s {
+        Section::Added => M::section_added,
+        Section::HandedOver => M::section_handed_over,
+        Section::Redated => M::section_redated,
+        Section::Reported => M::section_reported,
+        Section::Assessed => M::section_assessed,
+        Section::Closed => M::section_closed,
+        Section::Inquiries => M::section_inquiries,
+        Section::Other => M::section_other,
+    }
 }
 
 #[cfg(test)]
@@ -543,14 +613,64 @@ mod tests {
                 m.name()
             );
         }
+        let mut seen = std::collections::HashSet::new();
+        for k in EventKind::ALL {
+            for l in [Lang::Uk, Lang::En] {
+                assert!(!event_type(l, *k).trim().is_empty(), "{k} has no label");
+            }
+            assert!(
+                seen.insert(event_type(Lang::En, *k)),
+                "{k}: a label used twice"
+            );
+        }
+    }
+
+    #[test]
+    fn the_lists_name_every_status_and_component_once() {
+        let mut want: Vec<&str> = Status::ALL.iter().map(|s| s.name()).collect();
+        want.push(NO_REPORT);
+        let mut got = STATUSES.to_vec();
+        want.sort_unstable();
+        got.sort_unstable();
+        assert_eq!(got, want);
         for s in STATUSES {
             assert_ne!(status(Lang::Uk, s), "інше", "{s}");
         }
+        assert_eq!(status(Lang::En, "blocked"), "blocked");
+        assert_eq!(status(Lang::En, "bogus"), "other");
+        let names: Vec<&str> = Component::ALL.iter().map(|c| c.name()).collect();
+        assert_eq!(COMPONENTS.to_vec(), names);
         for c in COMPONENTS {
             assert_ne!(component(Lang::En, c), "other", "{c}");
         }
-        for t in crate::core::event::EVENT_TYPES {
-            assert_ne!(event_type(Lang::En, t), "other", "{t}");
+    }
+
+    #[test]
+    fn the_stylesheet_colours_every_status_and_only_event_types_that_exist() {
+        let css = include_str!("../../../assets/dashboard/dashboard.css");
+        for s in STATUSES {
+            assert!(
+                css.contains(&format!(".st-{s}")),
+                "no colour for status {s}"
+            );
         }
+        // Some event types are highlighted in a history (`k-` and the name, dots as dashes).
+        let kinds: Vec<String> = EventKind::ALL
+            .iter()
+            .map(|k| k.name().replace('.', "-"))
+            .collect();
+        let mut highlighted = 0;
+        for class in css.split(".k-").skip(1) {
+            let name: String = class
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            assert!(
+                kinds.contains(&name),
+                "the stylesheet colours .k-{name}, no event type"
+            );
+            highlighted += 1;
+        }
+        assert!(highlighted > 0);
     }
 }

@@ -6,7 +6,7 @@
 //! the entry `registered_at` that introduced it.
 
 use crate::core::keys::KeyId;
-use crate::server::errors::Problem;
+use crate::server::errors::{Problem, ServerCode};
 use crate::server::{ApiError, AppState, P};
 use axum::extract::State;
 use axum::Json;
@@ -48,7 +48,7 @@ pub async fn key(State(st): State<AppState>, P(id): P<String>) -> Result<Json<Ke
     let found = st.ledger().with_state(|s| s.keys.get(&key_id).cloned());
     let Some(k) = found else {
         return Err(ApiError::not_found(
-            "not-found.key",
+            ServerCode::NotFoundKey,
             format!("no key with id {key_id} is registered"),
         ));
     };

@@ -30,6 +30,7 @@ pub mod keys;
 pub mod layout;
 pub mod overview;
 
+use super::errors::ServerCode;
 use super::{ApiError, AppState, Routes};
 use crate::core::projection::{History, Point};
 use crate::core::types::{BodyId, CommitmentId, Date, Millis};
@@ -401,7 +402,7 @@ impl Fail {
     /// The same failure as an API problem (for clients that do not ask for HTML).
     pub fn into_problem(self) -> ApiError {
         match self.status {
-            StatusCode::NOT_FOUND => ApiError::not_found("not-found.view", self.message),
+            StatusCode::NOT_FOUND => ApiError::not_found(ServerCode::NotFoundView, self.message),
             StatusCode::BAD_REQUEST => ApiError::bad_parameter(self.message),
             _ => ApiError::internal(self.message),
         }

@@ -253,13 +253,14 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
         E(cx.t(M::last_7_days))
     );
     m.push_str("<ul class=\"counts\">");
-    for (i, label) in super::changes::SECTIONS.iter().enumerate() {
-        if changes.counts[i] > 0 {
+    for section in crate::core::events::Section::ALL {
+        let n = changes.counts[section.index()];
+        if n > 0 {
             let _ = write!(
                 m,
                 "<li><span class=\"n\">{}</span> {}</li>",
-                changes.counts[i],
-                E(cx.t(*label))
+                n,
+                E(cx.t(i18n::section(*section)))
             );
         }
     }

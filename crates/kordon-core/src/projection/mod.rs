@@ -4,15 +4,20 @@
 //! The model is append-only: every fact carries the sequence number that established it, so
 //! a view "as of" any earlier point filters by sequence number instead of re-folding.
 //! `History::apply` must be called with entries in order, and only with entries the rules
-//! accepted (the ledger and the verifier guarantee that).
+//! accepted (the ledger and the verifier guarantee that). It folds the same `Effect`s the
+//! rules' state does (`events/`), so the commitment lifecycle is not written twice.
 
 pub mod views;
 
 use crate::event::*;
+use crate::events::{About, Before, Effect};
 use crate::keys::KeyId;
 use crate::types::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+
+/// The lifecycle vocabulary the views speak, shared with the rules (`event.rs`).
+pub use crate::event::{How, Outcome, Phase};
 
 /// A point in the ledger's history: the first `size` entries, read on calendar day `today`
 /// (in the ledger's time zone). Deadlines are compared with `today`.
@@ -57,22 +62,6 @@ pub struct ObjectiveRec {
     pub components: Vec<Component>,
 }
 
-/// How a body came to lead a commitment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum How {
-    /// Accepted an assignment.
-    Accepted,
-    /// Committed itself (`commitment.made`).
-    Made,
-    /// Accepted a handover.
-    Handover,
-    /// Reassigned by a coordinator, without its acceptance.
-    Reassigned,
-    /// Added as a co-executor.
-    Added,
-}
-
 /// A span of responsibility: from entry `from` (inclusive) to entry `to` (exclusive), open
 /// while `to` is `None`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,7 +98,7 @@ pub struct HandoverRec {
     pub from: Option<BodyId>,
     pub to: BodyId,
     pub reason: String,
-    /// (seq, at, "accepted" | "declined" | "withdrawn" | "superseded")
+    /// (seq, at, how it ended)
     pub outcome: Option<(u64, Millis, Outcome)>,
 }
 
@@ -164,21 +153,11 @@ pub struct HistRec {
     pub recorded_at: Millis,
     pub claimed_at: Millis,
     #[serde(rename = "type")]
-    pub kind: Kind,
+    pub kind: EventKind,
     pub author: BodyId,
     pub key: KeyId,
     pub event_id: EventId,
     pub summary: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PhaseName {
-    Assigned,
-    Active,
-    Rejected,
-    Cancelled,
-    Superseded,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,7 +169,7 @@ pub struct CommitmentRec {
     pub created_by: BodyId,
     /// The body an assignment named, and when (for pending assignments).
     pub assigned_to: Option<BodyId>,
-    pub phases: Vec<(u64, PhaseName)>,
+    pub phases: Vec<(u64, Phase)>,
     pub leads: Vec<Interval>,
     pub co_executors: Vec<Interval>,
     pub handovers: Vec<HandoverRec>,
@@ -222,7 +201,7 @@ pub struct InquiryRec {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryMeta {
     pub recorded_at: Millis,
-    pub kind: Kind,
+    pub kind: EventKind,
     pub author: u32,
     /// Index into `History::commitment_order`, or `u32::MAX`.
     pub commitment: u32,
@@ -258,17 +237,6 @@ impl PartialEq for History {
             && self.entries == o.entries
             && self.body_order == o.body_order
             && self.commitment_order == o.commitment_order
-    }
-}
-
-fn short(s: &str) -> String {
-    const MAX: usize = 120;
-    if s.chars().count() <= MAX {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(MAX - 1).collect();
-        t.push('…');
-        t
     }
 }
 
@@ -350,47 +318,89 @@ impl History {
     /// Applies the entry at the next sequence number.
     pub fn apply(&mut self, recorded_at: Millis, ev: &Event) {
         let seq = self.size();
-        let author_ix = self.ix_body(&ev.author);
-        let mut commitment_ix = u32::MAX;
-        let target = commitment_of(&ev.body);
-        let mut summary = String::new();
-        let author = ev.author.clone();
-        match &ev.body {
-            Body::Genesis(g) => {
+        let author = self.ix_body(&ev.author);
+        // The commitment whose history lists the entry: the one it is about, or the one its
+        // inquiry is about.
+        let target = match ev.body.about() {
+            About::Commitment(c) => Some(c.clone()),
+            About::Inquiry(q) => self.inquiries.get(q).and_then(|q| q.commitment.clone()),
+            About::Nothing => None,
+        };
+        let summary = target.as_ref().map(|cid| {
+            let before = match self.commitments.get(cid) {
+                Some(c) => Before {
+                    lead: c.leads.last().filter(|l| l.to.is_none()).map(|l| &l.body),
+                    assignee: c.assigned_to.as_ref(),
+                    deadline: Some(c.deadlines.last().map_or(c.fields.deadline, |d| d.to)),
+                },
+                None => Before::default(),
+            };
+            ev.body.summary(ev, &before)
+        });
+        let cx = Cx {
+            seq,
+            at: recorded_at,
+            ev,
+        };
+        ev.body.effects(ev, &mut |e| self.fold(&cx, e));
+        let mut commitment = u32::MAX;
+        if let (Some(cid), Some(summary)) = (target, summary) {
+            if let Some(ix) = self.commitment_ix.get(&cid).copied() {
+                commitment = ix;
+                if let Some(c) = self.commitments.get_mut(&cid) {
+                    c.history.push(HistRec {
+                        seq,
+                        recorded_at,
+                        claimed_at: ev.at,
+                        kind: ev.kind(),
+                        author: ev.author.clone(),
+                        key: ev.key.clone(),
+                        event_id: ev.id.clone(),
+                        summary,
+                    });
+                }
+            }
+        }
+        self.entries.push(EntryMeta {
+            recorded_at,
+            kind: ev.kind(),
+            author,
+            commitment,
+        });
+    }
+
+    /// Applies one effect of the entry `cx.seq`.
+    fn fold(&mut self, cx: &Cx<'_>, e: Effect<'_>) {
+        let (seq, at) = (cx.seq, cx.at);
+        match e {
+            Effect::Founded(g) => {
                 self.origin = g.origin.clone();
                 self.time_zone = g.time_zone.clone();
                 self.tz = jiff::tz::TimeZone::get(&g.time_zone).ok();
+            }
+            Effect::BodyJoined {
+                id,
+                name_uk,
+                name_en,
+                kind,
+                roles,
+            } => {
+                self.ix_body(id);
                 self.bodies.insert(
-                    g.registrar.id.clone(),
+                    id.clone(),
                     BodyRec {
-                        id: g.registrar.id.clone(),
-                        name_uk: g.registrar.name_uk.clone(),
-                        name_en: g.registrar.name_en.clone(),
-                        kind: g.registrar.kind.clone(),
-                        roles: vec![Role::Registrar],
+                        id: id.clone(),
+                        name_uk: name_uk.to_string(),
+                        name_en: name_en.to_string(),
+                        kind: kind.to_string(),
+                        roles: roles.to_vec(),
                         registered: seq,
                         succeeded: None,
                         former_names: Vec::new(),
                     },
                 );
             }
-            Body::BodyRegistered(b) => {
-                self.ix_body(&b.id);
-                self.bodies.insert(
-                    b.id.clone(),
-                    BodyRec {
-                        id: b.id.clone(),
-                        name_uk: b.name_uk.clone(),
-                        name_en: b.name_en.clone(),
-                        kind: b.kind.clone(),
-                        roles: b.roles.clone(),
-                        registered: seq,
-                        succeeded: None,
-                        former_names: Vec::new(),
-                    },
-                );
-            }
-            Body::BodyUpdated(u) => {
+            Effect::BodyChanged(u) => {
                 if let Some(b) = self.bodies.get_mut(&u.id) {
                     if let Some(v) = &u.name_uk {
                         b.name_uk = v.clone();
@@ -407,13 +417,14 @@ impl History {
                     }
                 }
             }
-            Body::BodySucceeded(s) => {
-                if let Some(b) = self.bodies.get_mut(&s.id) {
-                    b.succeeded = Some((seq, s.successor.clone()));
+            Effect::BodySucceeded { id, successor } => {
+                if let Some(b) = self.bodies.get_mut(id) {
+                    b.succeeded = Some((seq, successor.clone()));
                 }
             }
-            Body::KeyAdded(_) | Body::KeyRevoked(_) => {}
-            Body::ObjectiveDefined(o) => {
+            // Keys are the rules' and the verifier's concern; no view shows them.
+            Effect::KeyAdded { .. } | Effect::KeyRevoked { .. } => {}
+            Effect::ObjectiveDefined(o) => {
                 self.objectives.insert(
                     o.id.clone(),
                     ObjectiveRec {
@@ -426,78 +437,245 @@ impl History {
                     },
                 );
             }
-            Body::CommitmentAssigned(f) | Body::CommitmentMade(f) => {
-                let made = matches!(ev.body, Body::CommitmentMade(_));
-                let lead = if made {
-                    author.clone()
-                } else {
-                    f.lead.clone().unwrap_or(author.clone())
+            Effect::CommitmentCreated {
+                fields,
+                lead,
+                phase,
+            } => {
+                let ix = self.commitment_order.len() as u32;
+                self.commitment_order.push(fields.id.clone());
+                self.commitment_ix.insert(fields.id.clone(), ix);
+                let made = phase == Phase::Active;
+                let interval = |body: &BodyId, how| Interval {
+                    body: body.clone(),
+                    from: seq,
+                    from_at: at,
+                    to: None,
+                    to_at: None,
+                    how,
                 };
-                commitment_ix = self.commitment_order.len() as u32;
-                self.commitment_order.push(f.id.clone());
-                self.commitment_ix.insert(f.id.clone(), commitment_ix);
-                let mut rec = CommitmentRec {
-                    id: f.id.clone(),
-                    fields: f.clone(),
-                    created: seq,
-                    created_at: recorded_at,
-                    created_by: author.clone(),
-                    assigned_to: (!made).then(|| lead.clone()),
-                    phases: vec![(
-                        seq,
-                        if made {
-                            PhaseName::Active
+                self.commitments.insert(
+                    fields.id.clone(),
+                    CommitmentRec {
+                        id: fields.id.clone(),
+                        fields: fields.clone(),
+                        created: seq,
+                        created_at: at,
+                        created_by: cx.ev.author.clone(),
+                        assigned_to: (!made).then(|| lead.clone()),
+                        phases: vec![(seq, phase)],
+                        leads: if made {
+                            vec![interval(lead, How::Made)]
                         } else {
-                            PhaseName::Assigned
+                            Vec::new()
                         },
-                    )],
-                    leads: Vec::new(),
-                    co_executors: f
-                        .co_executors
-                        .iter()
-                        .map(|b| Interval {
-                            body: b.clone(),
-                            from: seq,
-                            from_at: recorded_at,
-                            to: None,
-                            to_at: None,
-                            how: How::Added,
-                        })
-                        .collect(),
-                    handovers: Vec::new(),
-                    reassignments: Vec::new(),
-                    deadlines: Vec::new(),
-                    extension_requests: Vec::new(),
-                    claims: Vec::new(),
-                    assessments: Vec::new(),
-                    measures: Vec::new(),
-                    notes: Vec::new(),
-                    history: Vec::new(),
-                    superseded_by: None,
-                };
-                if made {
-                    rec.leads.push(Interval {
-                        body: lead.clone(),
+                        co_executors: fields
+                            .co_executors
+                            .iter()
+                            .map(|b| interval(b, How::Added))
+                            .collect(),
+                        handovers: Vec::new(),
+                        reassignments: Vec::new(),
+                        deadlines: Vec::new(),
+                        extension_requests: Vec::new(),
+                        claims: Vec::new(),
+                        assessments: Vec::new(),
+                        measures: Vec::new(),
+                        notes: Vec::new(),
+                        history: Vec::new(),
+                        superseded_by: None,
+                    },
+                );
+            }
+            Effect::Phase { commitment, phase } => {
+                if let Some(c) = self.commitments.get_mut(commitment) {
+                    if c.phases.last().map(|p| p.1) != Some(phase) {
+                        c.phases.push((seq, phase));
+                    }
+                }
+            }
+            Effect::Lead {
+                commitment,
+                to,
+                how,
+            } => {
+                if let Some(c) = self.commitments.get_mut(commitment) {
+                    end_lead(c, seq, at);
+                    c.leads.push(Interval {
+                        body: to.clone(),
                         from: seq,
-                        from_at: recorded_at,
+                        from_at: at,
                         to: None,
                         to_at: None,
-                        how: How::Made,
+                        how,
                     });
-                    summary = format!("{} commits itself, deadline {}", lead, f.deadline);
-                } else {
-                    summary = format!("assigned to {lead}, deadline {}", f.deadline);
+                    end_coexec(c, to, seq, at);
                 }
-                self.commitments.insert(f.id.clone(), rec);
             }
-            Body::InquiryRaised(q) => {
+            Effect::LeadCleared { commitment } => {
+                if let Some(c) = self.commitments.get_mut(commitment) {
+                    end_lead(c, seq, at);
+                }
+            }
+            Effect::Closed {
+                commitment,
+                superseded_by,
+            } => {
+                if let Some(c) = self.commitments.get_mut(commitment) {
+                    let phase = match superseded_by {
+                        Some(s) => {
+                            c.superseded_by = Some(s.clone());
+                            Phase::Superseded
+                        }
+                        None => Phase::Cancelled,
+                    };
+                    c.phases.push((seq, phase));
+                    end_lead(c, seq, at);
+                    end_handover(c, seq, at, Outcome::Superseded);
+                }
+            }
+            Effect::Reassigned {
+                commitment,
+                to,
+                reason,
+            } => {
+                if let Some(c) = self.commitments.get_mut(commitment) {
+                    let from = current_lead(c)
+                        .or(c.assigned_to.as_ref())
+                        .unwrap_or(&cx.ev.author)
+                        .clone();
+                    c.reassignments
+                        .push((seq, at, from, to.clone(), reason.to_string()));
+                }
+            }
+            Effect::HandoverProposed {
+                commitment,
+                proposal,
+                proposer,
+                to,
+                reason,
+            } => {
+                if let Some(c) = self.commitments.get_mut(commitment) {
+                    let from = current_lead(c).cloned();
+                    c.handovers.push(HandoverRec {
+                        proposal: proposal.clone(),
+                        seq,
+                        at,
+                        proposer: proposer.clone(),
+                        from,
+                        to: to.clone(),
+                        reason: reason.to_string(),
+                        outcome: None,
+                    });
+                }
+            }
+            Effect::HandoverEnded {
+                commitment,
+                outcome,
+            } => {
+                if let Some(c) = self.commitments.get_mut(commitment) {
+                    end_handover(c, seq, at, outcome);
+                }
+            }
+            Effect::CoExecutorAdded { commitment, body } => {
+                if let Some(c) = self.commitments.get_mut(commitment) {
+                    c.co_executors.push(Interval {
+                        body: body.clone(),
+                        from: seq,
+                        from_at: at,
+                        to: None,
+                        to_at: None,
+                        how: How::Added,
+                    });
+                }
+            }
+            Effect::CoExecutorRemoved { commitment, body } => {
+                if let Some(c) = self.commitments.get_mut(commitment) {
+                    end_coexec(c, body, seq, at);
+                }
+            }
+            Effect::Claim { id, report } => {
+                if let Some(c) = self.commitments.get_mut(&report.commitment) {
+                    c.claims.push(ClaimRec {
+                        seq,
+                        at,
+                        event_id: id.clone(),
+                        by: cx.ev.author.clone(),
+                        status: report.status,
+                        note: report.note.clone(),
+                        evidence: report.evidence.clone(),
+                    });
+                }
+            }
+            Effect::Measured(m) => {
+                if let Some(c) = self.commitments.get_mut(&m.commitment) {
+                    c.measures.push(MeasureRec {
+                        seq,
+                        at,
+                        by: cx.ev.author.clone(),
+                        indicator: m.indicator.clone(),
+                        value: m.value.clone(),
+                        as_of: m.as_of,
+                        evidence: m.evidence.clone(),
+                    });
+                }
+            }
+            Effect::ExtensionRequested { id, request } => {
+                if let Some(c) = self.commitments.get_mut(&request.commitment) {
+                    c.extension_requests.push((
+                        seq,
+                        at,
+                        id.clone(),
+                        request.deadline,
+                        request.reason.clone(),
+                    ));
+                }
+            }
+            Effect::DeadlineChanged(d) => {
+                if let Some(c) = self.commitments.get_mut(&d.commitment) {
+                    let from = c.deadlines.last().map_or(c.fields.deadline, |x| x.to);
+                    c.deadlines.push(DeadlineRec {
+                        seq,
+                        at,
+                        from,
+                        to: d.deadline,
+                        reason: d.reason.clone(),
+                        by: cx.ev.author.clone(),
+                        request: d.request.clone(),
+                    });
+                }
+            }
+            Effect::Assessed(a) => {
+                if let Some(c) = self.commitments.get_mut(&a.commitment) {
+                    c.assessments.push(AssessmentRec {
+                        seq,
+                        at,
+                        by: cx.ev.author.clone(),
+                        verdict: a.verdict,
+                        claim: a.claim.clone(),
+                        note: a.note.clone(),
+                        evidence: a.evidence.clone(),
+                    });
+                }
+            }
+            Effect::Noted(n) => {
+                if let Some(c) = n
+                    .commitment
+                    .as_ref()
+                    .and_then(|c| self.commitments.get_mut(c))
+                {
+                    c.notes
+                        .push((seq, at, cx.ev.author.clone(), n.text.clone()));
+                }
+            }
+            Effect::InquiryRaised(q) => {
                 self.inquiries.insert(
                     q.inquiry.clone(),
                     InquiryRec {
                         id: q.inquiry.clone(),
                         seq,
-                        at: recorded_at,
-                        by: author.clone(),
+                        at,
+                        by: cx.ev.author.clone(),
                         to: q.to.clone(),
                         commitment: q.commitment.clone(),
                         question: q.question.clone(),
@@ -505,304 +683,46 @@ impl History {
                         answered: None,
                     },
                 );
-                summary = format!(
-                    "inquiry {} to {}, due {}: {}",
-                    q.inquiry,
-                    q.to,
-                    q.due,
-                    short(&q.question)
-                );
             }
-            Body::InquiryAnswered(a) => {
+            Effect::InquiryAnswered(a) => {
                 if let Some(q) = self.inquiries.get_mut(&a.inquiry) {
-                    q.answered = Some((seq, recorded_at, author.clone()));
-                }
-                summary = format!("inquiry {} answered: {}", a.inquiry, short(&a.answer));
-            }
-            _ => {}
-        }
-        // Everything else changes one commitment.
-        let target = target.or_else(|| match &ev.body {
-            Body::InquiryAnswered(a) => self
-                .inquiries
-                .get(&a.inquiry)
-                .and_then(|q| q.commitment.clone()),
-            _ => None,
-        });
-        if let Some(cid) = target {
-            if let Some(ix) = self.commitment_ix.get(&cid).copied() {
-                commitment_ix = ix;
-                let s = self.apply_to_commitment(seq, recorded_at, ev, &cid);
-                if summary.is_empty() {
-                    summary = s;
-                }
-                if let Some(c) = self.commitments.get_mut(&cid) {
-                    c.history.push(HistRec {
-                        seq,
-                        recorded_at,
-                        claimed_at: ev.at,
-                        kind: Kind::of(ev.kind()),
-                        author: author.clone(),
-                        key: ev.key.clone(),
-                        event_id: ev.id.clone(),
-                        summary,
-                    });
+                    q.answered = Some((seq, at, cx.ev.author.clone()));
                 }
             }
-        }
-        self.entries.push(EntryMeta {
-            recorded_at,
-            kind: Kind::of(ev.kind()),
-            author: author_ix,
-            commitment: commitment_ix,
-        });
-    }
-
-    fn apply_to_commitment(
-        &mut self,
-        seq: u64,
-        at: Millis,
-        ev: &Event,
-        cid: &CommitmentId,
-    ) -> String {
-        let author = ev.author.clone();
-        let Some(c) = self.commitments.get_mut(cid) else {
-            return String::new();
-        };
-        let close_lead = |c: &mut CommitmentRec| {
-            if let Some(l) = c.leads.last_mut() {
-                if l.to.is_none() {
-                    l.to = Some(seq);
-                    l.to_at = Some(at);
-                }
-            }
-        };
-        let current_lead = |c: &CommitmentRec| {
-            c.leads
-                .last()
-                .filter(|l| l.to.is_none())
-                .map(|l| l.body.clone())
-        };
-        let close_pending = |c: &mut CommitmentRec, what: Outcome| {
-            if let Some(h) = c.handovers.last_mut() {
-                if h.outcome.is_none() {
-                    h.outcome = Some((seq, at, what));
-                }
-            }
-        };
-        match &ev.body {
-            Body::CommitmentAssigned(_) | Body::CommitmentMade(_) => String::new(),
-            Body::CommitmentAccepted(_) => {
-                c.phases.push((seq, PhaseName::Active));
-                c.leads.push(Interval {
-                    body: author.clone(),
-                    from: seq,
-                    from_at: at,
-                    to: None,
-                    to_at: None,
-                    how: How::Accepted,
-                });
-                format!("{author} accepts the assignment")
-            }
-            Body::CommitmentRejected(r) => {
-                c.phases.push((seq, PhaseName::Rejected));
-                format!("{author} rejects the assignment: {}", short(&r.reason))
-            }
-            Body::CommitmentCancelled(r) => {
-                c.phases.push((seq, PhaseName::Cancelled));
-                close_lead(c);
-                close_pending(c, Outcome::Superseded);
-                format!("cancelled: {}", short(&r.reason))
-            }
-            Body::CommitmentSuperseded(s) => {
-                c.phases.push((seq, PhaseName::Superseded));
-                c.superseded_by = Some(s.successor.clone());
-                close_lead(c);
-                close_pending(c, Outcome::Superseded);
-                format!("superseded by {}: {}", s.successor, short(&s.reason))
-            }
-            Body::CommitmentReassigned(t) => {
-                let from = current_lead(c).or_else(|| c.assigned_to.clone());
-                close_lead(c);
-                close_pending(c, Outcome::Superseded);
-                if c.phases.last().map(|p| &p.1) != Some(&PhaseName::Active) {
-                    c.phases.push((seq, PhaseName::Active));
-                }
-                c.leads.push(Interval {
-                    body: t.to.clone(),
-                    from: seq,
-                    from_at: at,
-                    to: None,
-                    to_at: None,
-                    how: How::Reassigned,
-                });
-                close_coexec(c, &t.to, seq, at);
-                let from_s = from
-                    .as_ref()
-                    .map(|b| b.to_string())
-                    .unwrap_or_else(|| "nobody".into());
-                c.reassignments.push((
-                    seq,
-                    at,
-                    from.unwrap_or(author.clone()),
-                    t.to.clone(),
-                    t.reason.clone(),
-                ));
-                format!(
-                    "reassigned from {from_s} to {} by {author}: {}",
-                    t.to,
-                    short(&t.reason)
-                )
-            }
-            Body::HandoverProposed(t) => {
-                let from = current_lead(c);
-                c.handovers.push(HandoverRec {
-                    proposal: ev.id.clone(),
-                    seq,
-                    at,
-                    proposer: author.clone(),
-                    from,
-                    to: t.to.clone(),
-                    reason: t.reason.clone(),
-                    outcome: None,
-                });
-                format!(
-                    "handover to {} proposed by {author}: {}",
-                    t.to,
-                    short(&t.reason)
-                )
-            }
-            Body::HandoverAccepted(_) => {
-                let from = current_lead(c);
-                close_pending(c, Outcome::Accepted);
-                close_lead(c);
-                c.leads.push(Interval {
-                    body: author.clone(),
-                    from: seq,
-                    from_at: at,
-                    to: None,
-                    to_at: None,
-                    how: How::Handover,
-                });
-                close_coexec(c, &author, seq, at);
-                format!(
-                    "{author} accepts the handover from {}",
-                    from.map(|b| b.to_string()).unwrap_or_default()
-                )
-            }
-            Body::HandoverDeclined(a) => {
-                close_pending(c, Outcome::Declined);
-                format!(
-                    "{author} declines the handover: {}",
-                    short(a.reason.as_deref().unwrap_or(""))
-                )
-            }
-            Body::HandoverWithdrawn(_) => {
-                close_pending(c, Outcome::Withdrawn);
-                format!("{author} withdraws the handover")
-            }
-            Body::CoExecutorAdded(x) => {
-                c.co_executors.push(Interval {
-                    body: x.body.clone(),
-                    from: seq,
-                    from_at: at,
-                    to: None,
-                    to_at: None,
-                    how: How::Added,
-                });
-                format!("co-executor {} added", x.body)
-            }
-            Body::CoExecutorRemoved(x) => {
-                close_coexec(c, &x.body, seq, at);
-                format!("co-executor {} removed", x.body)
-            }
-            Body::StatusReported(s) => {
-                c.claims.push(ClaimRec {
-                    seq,
-                    at,
-                    event_id: ev.id.clone(),
-                    by: author.clone(),
-                    status: s.status,
-                    note: s.note.clone(),
-                    evidence: s.evidence.clone(),
-                });
-                format!(
-                    "status {} ({} evidence){}",
-                    status_name(s.status),
-                    s.evidence.len(),
-                    s.note
-                        .as_deref()
-                        .map(|n| format!(": {}", short(n)))
-                        .unwrap_or_default()
-                )
-            }
-            Body::IndicatorMeasured(m) => {
-                c.measures.push(MeasureRec {
-                    seq,
-                    at,
-                    by: author.clone(),
-                    indicator: m.indicator.clone(),
-                    value: m.value.clone(),
-                    as_of: m.as_of,
-                    evidence: m.evidence.clone(),
-                });
-                format!("indicator {} = {} as of {}", m.indicator, m.value, m.as_of)
-            }
-            Body::DeadlineExtensionRequested(d) => {
-                c.extension_requests
-                    .push((seq, at, ev.id.clone(), d.deadline, d.reason.clone()));
-                format!(
-                    "extension to {} requested: {}",
-                    d.deadline,
-                    short(&d.reason)
-                )
-            }
-            Body::DeadlineChanged(d) => {
-                let from = c
-                    .deadlines
-                    .last()
-                    .map(|x| x.to)
-                    .unwrap_or(c.fields.deadline);
-                c.deadlines.push(DeadlineRec {
-                    seq,
-                    at,
-                    from,
-                    to: d.deadline,
-                    reason: d.reason.clone(),
-                    by: author.clone(),
-                    request: d.request.clone(),
-                });
-                format!("deadline {from} → {}: {}", d.deadline, short(&d.reason))
-            }
-            Body::AssessmentRecorded(a) => {
-                c.assessments.push(AssessmentRec {
-                    seq,
-                    at,
-                    by: author.clone(),
-                    verdict: a.verdict,
-                    claim: a.claim.clone(),
-                    note: a.note.clone(),
-                    evidence: a.evidence.clone(),
-                });
-                format!(
-                    "assessed {}{}",
-                    verdict_name(a.verdict),
-                    a.note
-                        .as_deref()
-                        .map(|n| format!(": {}", short(n)))
-                        .unwrap_or_default()
-                )
-            }
-            Body::NoteAdded(n) => {
-                c.notes.push((seq, at, author.clone(), n.text.clone()));
-                format!("note: {}", short(&n.text))
-            }
-            _ => String::new(),
         }
     }
 }
 
-fn close_coexec(c: &mut CommitmentRec, body: &BodyId, seq: u64, at: Millis) {
+/// The entry being folded.
+struct Cx<'a> {
+    seq: u64,
+    at: Millis,
+    ev: &'a Event,
+}
+
+/// The lead whose interval is open.
+fn current_lead(c: &CommitmentRec) -> Option<&BodyId> {
+    c.leads.last().filter(|l| l.to.is_none()).map(|l| &l.body)
+}
+
+fn end_lead(c: &mut CommitmentRec, seq: u64, at: Millis) {
+    if let Some(l) = c.leads.last_mut() {
+        if l.to.is_none() {
+            l.to = Some(seq);
+            l.to_at = Some(at);
+        }
+    }
+}
+
+fn end_handover(c: &mut CommitmentRec, seq: u64, at: Millis, outcome: Outcome) {
+    if let Some(h) = c.handovers.last_mut() {
+        if h.outcome.is_none() {
+            h.outcome = Some((seq, at, outcome));
+        }
+    }
+}
+
+fn end_coexec(c: &mut CommitmentRec, body: &BodyId, seq: u64, at: Millis) {
     for i in c.co_executors.iter_mut() {
         if &i.body == body && i.to.is_none() {
             i.to = Some(seq);
@@ -811,106 +731,21 @@ fn close_coexec(c: &mut CommitmentRec, body: &BodyId, seq: u64, at: Millis) {
     }
 }
 
-/// The commitment an event is about, if any.
+/// The commitment an event is about, if it names one itself (an answer to an inquiry names
+/// only the inquiry).
 pub fn commitment_of(body: &Body) -> Option<CommitmentId> {
-    Some(match body {
-        Body::CommitmentAssigned(f) | Body::CommitmentMade(f) => f.id.clone(),
-        Body::CommitmentAccepted(r) => r.commitment.clone(),
-        Body::CommitmentRejected(r) | Body::CommitmentCancelled(r) => r.commitment.clone(),
-        Body::CommitmentSuperseded(s) => s.commitment.clone(),
-        Body::CommitmentReassigned(t) | Body::HandoverProposed(t) => t.commitment.clone(),
-        Body::HandoverAccepted(a) | Body::HandoverDeclined(a) | Body::HandoverWithdrawn(a) => {
-            a.commitment.clone()
-        }
-        Body::CoExecutorAdded(x) | Body::CoExecutorRemoved(x) => x.commitment.clone(),
-        Body::StatusReported(s) => s.commitment.clone(),
-        Body::IndicatorMeasured(m) => m.commitment.clone(),
-        Body::DeadlineExtensionRequested(d) => d.commitment.clone(),
-        Body::DeadlineChanged(d) => d.commitment.clone(),
-        Body::AssessmentRecorded(a) => a.commitment.clone(),
-        Body::NoteAdded(n) => return n.commitment.clone(),
-        Body::InquiryRaised(q) => return q.commitment.clone(),
-        _ => return None,
-    })
+    match body.about() {
+        About::Commitment(c) => Some(c.clone()),
+        About::Inquiry(_) | About::Nothing => None,
+    }
 }
 
+/// The name of a status, as written in JSON.
 pub fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::NotStarted => "not_started",
-        Status::InProgress => "in_progress",
-        Status::AtRisk => "at_risk",
-        Status::Blocked => "blocked",
-        Status::Implemented => "implemented",
-        Status::PartiallyImplemented => "partially_implemented",
-        Status::NotImplemented => "not_implemented",
-    }
+    s.name()
 }
 
+/// The name of a verdict, as written in JSON.
 pub fn verdict_name(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Confirmed => "confirmed",
-        Verdict::PartiallyConfirmed => "partially_confirmed",
-        Verdict::NotConfirmed => "not_confirmed",
-        Verdict::Contested => "contested",
-    }
-}
-
-/// An event type, stored as its index in `EVENT_TYPES`: text in JSON, one byte in snapshots.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Kind(u8);
-
-impl Kind {
-    pub fn of(name: &str) -> Kind {
-        Kind(EVENT_TYPES.iter().position(|t| *t == name).unwrap_or(0) as u8)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        EVENT_TYPES.get(self.0 as usize).copied().unwrap_or("?")
-    }
-}
-
-impl std::fmt::Display for Kind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl PartialEq<&str> for Kind {
-    fn eq(&self, o: &&str) -> bool {
-        self.as_str() == *o
-    }
-}
-
-impl Serialize for Kind {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() {
-            s.serialize_str(self.as_str())
-        } else {
-            s.serialize_u8(self.0)
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Kind {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let k = if d.is_human_readable() {
-            let s = String::deserialize(d)?;
-            EVENT_TYPES.iter().position(|t| *t == s).map(|i| i as u8)
-        } else {
-            Some(u8::deserialize(d)?).filter(|i| (*i as usize) < EVENT_TYPES.len())
-        };
-        k.map(Kind)
-            .ok_or_else(|| serde::de::Error::custom("unknown event type"))
-    }
-}
-
-/// How a proposed handover ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Accepted,
-    Declined,
-    Withdrawn,
-    /// The commitment was reassigned, cancelled or superseded while it was pending.
-    Superseded,
+    v.name()
 }

@@ -5,6 +5,7 @@
 //! serde form of the view structs.
 
 use super::*;
+use crate::events::Section;
 
 /// A flat table: a header row and rows of cells.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -50,13 +51,13 @@ impl CommitmentRec {
         self.created < size
     }
 
-    pub fn phase_at(&self, size: u64) -> PhaseName {
+    pub fn phase_at(&self, size: u64) -> Phase {
         self.phases
             .iter()
             .rev()
             .find(|p| p.0 < size)
             .map(|p| p.1)
-            .unwrap_or(PhaseName::Assigned)
+            .unwrap_or(Phase::Assigned)
     }
 
     pub fn lead_at(&self, size: u64) -> Option<BodyId> {
@@ -113,7 +114,7 @@ impl CommitmentRec {
 
     /// Open (not cancelled, superseded or rejected) at the point.
     pub fn open_at(&self, size: u64) -> bool {
-        matches!(self.phase_at(size), PhaseName::Assigned | PhaseName::Active)
+        matches!(self.phase_at(size), Phase::Assigned | Phase::Active)
     }
 
     /// Overdue: open, not claimed implemented, and its deadline is before `today`. Returns the
@@ -139,7 +140,7 @@ impl CommitmentRec {
         }
         if let Some(c) = self.claim_at(p.size) {
             if matches!(c.status, Status::AtRisk | Status::Blocked) {
-                return Some(format!("lead reports {}", status_name(c.status)));
+                return Some(format!("lead reports {}", c.status.name()));
             }
             if c.status == Status::Implemented {
                 return None;
@@ -194,7 +195,7 @@ fn in_scope(c: &CommitmentRec, p: Point, body: Option<&BodyId>) -> bool {
         Some(b) => {
             c.lead_ref_at(p.size) == Some(b)
                 || c.is_co_executor_at(p.size, b)
-                || (c.phase_at(p.size) == PhaseName::Assigned && c.assigned_to.as_ref() == Some(b))
+                || (c.phase_at(p.size) == Phase::Assigned && c.assigned_to.as_ref() == Some(b))
         }
     }
 }
@@ -216,7 +217,7 @@ pub struct Pending {
 pub struct Responsibility {
     pub commitment: CommitmentId,
     pub title_uk: String,
-    pub phase: PhaseName,
+    pub phase: Phase,
     pub lead: Option<BodyId>,
     pub co_executors: Vec<BodyId>,
     pub leads: Vec<Interval>,
@@ -250,7 +251,7 @@ pub fn responsibility(
 fn responsibility_of(h: &History, c: &CommitmentRec, p: Point) -> Responsibility {
     let days = |t: Millis| days_between(h.date_of(t), p.today);
     let phase = c.phase_at(p.size);
-    let pending_assignment = (phase == PhaseName::Assigned).then(|| Pending {
+    let pending_assignment = (phase == Phase::Assigned).then(|| Pending {
         to: c
             .assigned_to
             .clone()
@@ -348,7 +349,7 @@ pub struct DeadlineLog {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Card {
     pub fields: CommitmentFields,
-    pub phase: PhaseName,
+    pub phase: Phase,
     pub responsibility: Responsibility,
     pub indicators: Vec<IndicatorProgress>,
     pub deadline: DeadlineLog,
@@ -445,7 +446,7 @@ pub fn card(h: &History, p: Point, id: &CommitmentId) -> Option<Card> {
         superseded_by: c
             .superseded_by
             .clone()
-            .filter(|_| c.phase_at(n) == PhaseName::Superseded),
+            .filter(|_| c.phase_at(n) == Phase::Superseded),
         history: c.history.iter().filter(|x| x.seq < n).cloned().collect(),
     })
 }
@@ -563,7 +564,7 @@ pub fn overdue(h: &History, p: Point, body: Option<&BodyId>) -> OverdueView {
                 reason,
             });
         }
-        if c.phase_at(p.size) == PhaseName::Assigned {
+        if c.phase_at(p.size) == Phase::Assigned {
             if let Some(to) = &c.assigned_to {
                 v.never_accepted.push(UnacceptedItem {
                     commitment: c.id.clone(),
@@ -605,7 +606,7 @@ impl Tabular for OverdueView {
                 o.deadline.to_string(),
                 o.days_over.to_string(),
                 o.latest_status
-                    .map(status_name)
+                    .map(Status::name)
                     .unwrap_or("no report")
                     .to_string(),
             ]);
@@ -697,7 +698,7 @@ pub fn scorecard(h: &History, p: Point, body: Option<&BodyId>) -> ScorecardView 
             if let Some(s) = cards.get_mut(lead) {
                 s.held += 1;
                 let claim = c.claim_at(n);
-                let key = claim.map(|x| status_name(x.status)).unwrap_or("no_report");
+                let key = claim.map(|x| x.status.name()).unwrap_or("no_report");
                 *s.claims.entry(key.to_string()).or_default() += 1;
                 if claim.is_some_and(|x| x.status == Status::Implemented) {
                     s.claimed_implemented += 1;
@@ -720,7 +721,7 @@ pub fn scorecard(h: &History, p: Point, body: Option<&BodyId>) -> ScorecardView 
                 }
             }
         }
-        if c.phase_at(n) == PhaseName::Assigned {
+        if c.phase_at(n) == Phase::Assigned {
             if let Some(s) = c.assigned_to.as_ref().and_then(|b| cards.get_mut(b)) {
                 s.awaiting_acceptance += 1;
             }
@@ -882,7 +883,7 @@ pub fn objectives(h: &History, p: Point) -> ObjectivesView {
         }
         let s = c
             .claim_at(p.size)
-            .map(|x| status_name(x.status))
+            .map(|x| x.status.name())
             .unwrap_or("no_report");
         *r.statuses.entry(s.to_string()).or_default() += 1;
     };
@@ -907,10 +908,7 @@ pub fn objectives(h: &History, p: Point) -> ObjectivesView {
             .map(|o| o.components.clone())
             .unwrap_or_default();
         for comp in components {
-            let name = serde_json::to_value(comp)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
+            let name = comp.name().to_string();
             let r = comps.entry(name.clone()).or_insert_with(|| Rollup {
                 key: name.clone(),
                 title: name.replace('_', " "),
@@ -962,12 +960,13 @@ pub struct Change {
     pub seq: u64,
     pub recorded_at: Millis,
     #[serde(rename = "type")]
-    pub kind: &'static str,
+    pub kind: EventKind,
     pub author: String,
     pub commitment: Option<CommitmentId>,
     pub summary: String,
 }
 
+/// What changed between two points, by section (`EventKind::section`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChangesView {
     pub from: Point,
@@ -980,6 +979,34 @@ pub struct ChangesView {
     pub closed: Vec<Change>,
     pub inquiries: Vec<Change>,
     pub other: Vec<Change>,
+}
+
+/// The change the entry `seq` makes: its type, author, commitment and summary line.
+pub fn change_at(h: &History, seq: u64) -> Option<Change> {
+    let m = h.entries.get(seq as usize)?;
+    let commitment = h.commitment_order.get(m.commitment as usize).cloned();
+    let summary = commitment
+        .as_ref()
+        .and_then(|c| h.commitments.get(c))
+        .and_then(|c| {
+            let i = c.history.partition_point(|r| r.seq < seq);
+            c.history
+                .get(i)
+                .filter(|r| r.seq == seq)
+                .map(|r| r.summary.clone())
+        })
+        .unwrap_or_default();
+    Some(Change {
+        seq,
+        recorded_at: m.recorded_at,
+        kind: m.kind,
+        author: h
+            .body_at(m.author)
+            .map(|b| b.to_string())
+            .unwrap_or_default(),
+        commitment,
+        summary,
+    })
 }
 
 pub fn changes(h: &History, from: Point, to: Point) -> ChangesView {
@@ -997,65 +1024,45 @@ pub fn changes(h: &History, from: Point, to: Point) -> ChangesView {
     };
     let (a, b) = (from.size.min(h.size()), to.size.min(h.size()));
     for seq in a..b.max(a) {
-        let m = &h.entries[seq as usize];
-        let commitment = h.commitment_order.get(m.commitment as usize).cloned();
-        let summary = commitment
-            .as_ref()
-            .and_then(|c| h.commitments.get(c))
-            .and_then(|c| {
-                let i = c.history.partition_point(|r| r.seq < seq);
-                c.history
-                    .get(i)
-                    .filter(|r| r.seq == seq)
-                    .map(|r| r.summary.clone())
-            })
-            .unwrap_or_default();
-        let ch = Change {
-            seq,
-            recorded_at: m.recorded_at,
-            kind: m.kind.as_str(),
-            author: h
-                .body_at(m.author)
-                .map(|b| b.to_string())
-                .unwrap_or_default(),
-            commitment,
-            summary,
-        };
-        let bucket = match m.kind.as_str() {
-            "commitment.assigned" | "commitment.made" | "commitment.accepted" => &mut v.added,
-            "handover.proposed"
-            | "handover.accepted"
-            | "handover.declined"
-            | "handover.withdrawn"
-            | "commitment.reassigned" => &mut v.handed_over,
-            "deadline.changed" | "deadline.extension_requested" => &mut v.redated,
-            "status.reported" | "indicator.measured" => &mut v.reported,
-            "assessment.recorded" | "note.added" => &mut v.assessed,
-            "commitment.cancelled" | "commitment.superseded" | "commitment.rejected" => {
-                &mut v.closed
-            }
-            "inquiry.raised" | "inquiry.answered" => &mut v.inquiries,
-            _ => &mut v.other,
-        };
-        bucket.push(ch);
+        if let Some(ch) = change_at(h, seq) {
+            v.section_mut(ch.kind.section()).push(ch);
+        }
     }
     v
 }
 
 impl ChangesView {
+    /// The changes of one section.
+    pub fn section(&self, s: Section) -> &[Change] {
+        match s {
+            Section::Added => &self.added,
+            Section::HandedOver => &self.handed_over,
+            Section::Redated => &self.redated,
+            Section::Reported => &self.reported,
+            Section::Assessed => &self.assessed,
+            Section::Closed => &self.closed,
+            Section::Inquiries => &self.inquiries,
+            Section::Other => &self.other,
+        }
+    }
+
+    fn section_mut(&mut self, s: Section) -> &mut Vec<Change> {
+        match s {
+            Section::Added => &mut self.added,
+            Section::HandedOver => &mut self.handed_over,
+            Section::Redated => &mut self.redated,
+            Section::Reported => &mut self.reported,
+            Section::Assessed => &mut self.assessed,
+            Section::Closed => &mut self.closed,
+            Section::Inquiries => &mut self.inquiries,
+            Section::Other => &mut self.other,
+        }
+    }
+
     fn all(&self) -> Vec<(&'static str, &Change)> {
         let mut out = Vec::new();
-        for (name, list) in [
-            ("added", &self.added),
-            ("handed_over", &self.handed_over),
-            ("redated", &self.redated),
-            ("reported", &self.reported),
-            ("assessed", &self.assessed),
-            ("closed", &self.closed),
-            ("inquiries", &self.inquiries),
-            ("other", &self.other),
-        ] {
-            out.extend(list.iter().map(|c| (name, c)));
+        for s in Section::ALL {
+            out.extend(self.section(*s).iter().map(|c| (s.name(), c)));
         }
         out
     }
@@ -1146,18 +1153,18 @@ pub fn briefing(h: &History, from: Point, to: Point) -> Briefing {
         new_commitments: ch
             .added
             .into_iter()
-            .filter(|c| c.kind != "commitment.accepted")
+            .filter(|c| c.kind != EventKind::CommitmentAccepted)
             .collect(),
         handovers: ch.handed_over,
         status_changes: ch
             .reported
             .into_iter()
-            .filter(|c| c.kind == "status.reported")
+            .filter(|c| c.kind == EventKind::StatusReported)
             .collect(),
         deadline_changes: ch
             .redated
             .into_iter()
-            .filter(|c| c.kind == "deadline.changed")
+            .filter(|c| c.kind == EventKind::DeadlineChanged)
             .collect(),
         newly_overdue,
         open_inquiries: h
@@ -1274,7 +1281,7 @@ pub fn data_quality(h: &History, p: Point) -> QualityView {
                     detail: format!(
                         "entry {}: {} claimed without evidence",
                         cl.seq,
-                        status_name(cl.status)
+                        cl.status.name()
                     ),
                 });
             }
