@@ -8,6 +8,7 @@ pub mod demo;
 pub mod export;
 pub mod fixture;
 pub mod ledger;
+pub mod migrate;
 pub mod projector;
 pub mod query;
 pub mod scenario;

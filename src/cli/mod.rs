@@ -6,6 +6,7 @@
 //! ledger refused).
 
 mod inspect;
+mod migrate;
 mod query;
 mod receipt;
 mod record;
@@ -116,6 +117,13 @@ pub enum Command {
     /// Exit code 0: valid. 1: an integrity failure, reported with the entry's sequence number
     /// and the reason. 2: the input could not be read.
     Verify(inspect::VerifyArgs),
+    /// Write a verified export into an empty ledger (ledger.redb here, or the store given with
+    /// --store): how a ledger moves between stores, redb to PostgreSQL and back. The data
+    /// directory needs the ledger's ledger.key; afterwards `kordon export` writes the same bytes.
+    ///
+    /// Example: cp old/ledger.key new/ && kordon import ledger.export --data new
+    ///   --store postgres://kordon@db1,db2,db3/kordon?target_session_attrs=read-write
+    Import(migrate::ImportArgs),
     /// Serve the HTTP API: signed submissions answered with receipts, entries, proofs,
     /// checkpoints, C2SP tlog-tiles, a live feed and /openapi.json.
     ///
@@ -156,6 +164,12 @@ pub struct InitArgs {
     /// How far ahead of the recording time an event may claim to be, in seconds.
     #[arg(long, default_value_t = 300)]
     pub max_future_seconds: u64,
+    /// Keep the ledger in this store instead of ledger.redb, e.g.
+    /// postgres://kordon@db1,db2,db3/kordon?target_session_attrs=read-write (an empty database;
+    /// kordon creates its tables). The data directory keeps ledger.key and remembers the URL in
+    /// store.url.
+    #[arg(long, env = "KORDON_STORE", value_name = "URL", hide_env_values = true)]
+    pub store: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -218,6 +232,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Proof(p) => inspect::proof(&data, p),
         Command::Export(a) => inspect::export(&data, a),
         Command::Verify(a) => inspect::verify(&data, a),
+        Command::Import(a) => migrate::import(&data, a),
         Command::Serve(a) => serve::serve(&data, a),
         Command::Receipt(c) => receipt::receipt(c),
     }

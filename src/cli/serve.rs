@@ -35,6 +35,11 @@ pub struct ServeArgs {
     /// Retry-After.
     #[arg(long, default_value_t = 1024)]
     pub max_pending: usize,
+    /// Serve the ledger in this store instead of the data directory's own (which then needs
+    /// only ledger.key), e.g. postgres://kordon@db1,db2,db3/kordon?target_session_attrs=read-write.
+    /// Several servers may serve one PostgreSQL ledger; each follows what the others write.
+    #[arg(long, env = "KORDON_STORE", value_name = "URL", hide_env_values = true)]
+    pub store: Option<String>,
     /// Seconds a read may take before it is answered 408.
     #[arg(long, default_value_t = 30)]
     pub request_timeout: u64,
@@ -77,7 +82,7 @@ pub fn serve(data: &Path, a: ServeArgs) -> Result<u8> {
     };
     server::init_logging();
     let ledger = Arc::new(
-        datadir::open(&dir, system_clock())
+        datadir::open_at(&dir, a.store.as_deref().filter(|_| !a.demo), system_clock())
             .with_context(|| format!("opening {}", dir.display()))?,
     );
     let config = Config {

@@ -220,3 +220,200 @@ fn a_commit_made_locally_but_not_acknowledged_is_never_reported() {
     assert_eq!(reading.join().unwrap().unwrap(), 7);
     assert_eq!(size(&*writer), 7);
 }
+
+fn kordon(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kordon"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("KORDON_DATA")
+        .env_remove("KORDON_STORE")
+        .env_remove("KORDON_KEY")
+        .output()
+        .unwrap()
+}
+
+fn ok(o: std::process::Output) -> String {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success(), "{text}");
+    text
+}
+
+#[test]
+fn a_ledger_moves_from_redb_into_postgres_and_back_with_identical_exports() {
+    let url = Postgres::shared().create_db();
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    ok(kordon(d, &["demo", "--dir", "redb"]));
+    ok(kordon(
+        d,
+        &["--data", "redb", "export", "--out", "a.export"],
+    ));
+    // Into PostgreSQL: the ledger's key, then the export.
+    std::fs::create_dir(d.join("pg")).unwrap();
+    std::fs::copy(d.join("redb/ledger.key"), d.join("pg/ledger.key")).unwrap();
+    let out = ok(kordon(
+        d,
+        &["--data", "pg", "import", "a.export", "--store", &url],
+    ));
+    assert!(out.contains("imported 170 entries"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(d.join("pg/store.url"))
+            .unwrap()
+            .trim(),
+        url,
+        "the directory remembers where its ledger lives"
+    );
+    assert!(!d.join("pg/ledger.redb").exists());
+    ok(kordon(d, &["--data", "pg", "export", "--out", "b.export"]));
+    assert!(
+        std::fs::read(d.join("a.export")).unwrap() == std::fs::read(d.join("b.export")).unwrap(),
+        "PostgreSQL exports the same bytes as redb did"
+    );
+    ok(kordon(d, &["--data", "pg", "verify"]));
+    // The ledger in PostgreSQL takes new entries, through the ordinary commands.
+    let out = ok(kordon(
+        d,
+        &[
+            "--data",
+            "pg",
+            "note",
+            "add",
+            "--text",
+            "recorded in PostgreSQL",
+            "--as",
+            "monitor",
+            "--key",
+            "redb/keys/monitor.pem",
+        ],
+    ));
+    assert!(out.contains("recorded entry 170"), "{out}");
+    ok(kordon(d, &["--data", "pg", "export", "--out", "c.export"]));
+    // And back into redb.
+    std::fs::create_dir(d.join("back")).unwrap();
+    std::fs::copy(d.join("redb/ledger.key"), d.join("back/ledger.key")).unwrap();
+    let out = ok(kordon(d, &["--data", "back", "import", "c.export"]));
+    assert!(out.contains("imported 171 entries"), "{out}");
+    ok(kordon(
+        d,
+        &["--data", "back", "export", "--out", "d.export"],
+    ));
+    assert!(
+        std::fs::read(d.join("c.export")).unwrap() == std::fs::read(d.join("d.export")).unwrap(),
+        "redb exports the same bytes as PostgreSQL did"
+    );
+    ok(kordon(d, &["verify", "d.export"]));
+}
+
+#[test]
+fn an_import_refuses_a_damaged_export_or_a_foreign_key_and_writes_nothing() {
+    let url = Postgres::shared().create_db();
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    ok(kordon(d, &["demo", "--dir", "redb"]));
+    ok(kordon(
+        d,
+        &["--data", "redb", "export", "--out", "a.export"],
+    ));
+    let mut bytes = std::fs::read(d.join("a.export")).unwrap();
+    let n = bytes.len();
+    bytes[n - 30] ^= 1;
+    std::fs::write(d.join("bad.export"), &bytes).unwrap();
+    std::fs::create_dir(d.join("pg")).unwrap();
+    std::fs::copy(d.join("redb/ledger.key"), d.join("pg/ledger.key")).unwrap();
+    let o = kordon(
+        d,
+        &["--data", "pg", "import", "bad.export", "--store", &url],
+    );
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nothing was imported"));
+    assert!(!d.join("pg/store.url").exists());
+    let store = PostgresStore::open(&url).unwrap();
+    assert_eq!(size(&store), 0, "nothing was written");
+    // Another ledger's key: refused before anything is written.
+    std::fs::create_dir(d.join("other")).unwrap();
+    ok(kordon(d, &["key", "new", "--out", "other/ledger.key"]));
+    let o = kordon(
+        d,
+        &["--data", "other", "import", "a.export", "--store", &url],
+    );
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("verifier key"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(size(&store), 0, "nothing was written");
+    // Without the ledger's key at all: told what to copy.
+    std::fs::create_dir(d.join("nokey")).unwrap();
+    let o = kordon(
+        d,
+        &["--data", "nokey", "import", "a.export", "--store", &url],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("copy there the ledger.key"));
+}
+
+/// A store that fails every append after the first `n`.
+struct FailAfter<S> {
+    inner: S,
+    left: std::sync::atomic::AtomicU64,
+}
+
+impl<S: Store> Store for FailAfter<S> {
+    fn append(&self, batch: Batch<'_>) -> Result<(), StoreError> {
+        use std::sync::atomic::Ordering;
+        if self
+            .left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_err()
+        {
+            return Err(StoreError::Backend("the disk is gone".into()));
+        }
+        self.inner.append(batch)
+    }
+    fn snapshot(&self) -> Result<Box<dyn kordon::store::Snapshot + '_>, StoreError> {
+        self.inner.snapshot()
+    }
+}
+
+#[test]
+fn an_import_stopped_half_way_continues_where_it_stopped() {
+    let params = kordon::synthetic::Params {
+        entries: 10_000,
+        commitments: 200,
+        ..Default::default()
+    };
+    let mut export = Vec::new();
+    kordon::synthetic::generate_export(&params, &mut export).unwrap();
+    let signer = kordon::synthetic::ledger_signer(&params).unwrap();
+    let url = Postgres::shared().create_db();
+    let stopping = FailAfter {
+        inner: PostgresStore::open(&url).unwrap(),
+        left: std::sync::atomic::AtomicU64::new(1),
+    };
+    let mut reader = kordon::export::ExportReader::open(&export[..]).unwrap();
+    let err = kordon::migrate::import(&mut reader, &stopping, &signer).unwrap_err();
+    assert!(err.to_string().contains("the disk is gone"), "{err}");
+    let store = PostgresStore::open(&url).unwrap();
+    let half = store.snapshot().unwrap();
+    assert_eq!(half.size(), kordon::migrate::IMPORT_BATCH as u64);
+    // What is there is a valid, shorter ledger, under a checkpoint signed by the ledger's key.
+    let cp = half.checkpoint().unwrap().unwrap();
+    let opened = kordon::core::checkpoint::open(cp.as_bytes(), &signer.verifier()).unwrap();
+    assert_eq!(opened.size, half.size());
+    drop(half);
+    let mut reader = kordon::export::ExportReader::open(&export[..]).unwrap();
+    let done = kordon::migrate::import(&mut reader, &store, &signer).unwrap();
+    assert_eq!(done.resumed_from, kordon::migrate::IMPORT_BATCH as u64);
+    assert_eq!(done.size, 10_000);
+    let mut again = Vec::new();
+    kordon::export::write(&store, &reader.vkey, &mut again).unwrap();
+    assert!(
+        again == export,
+        "the finished import exports the same bytes"
+    );
+}
