@@ -75,6 +75,18 @@ pub struct Batch<'a> {
 pub trait Store: Send + Sync {
     fn append(&self, batch: Batch<'_>) -> Result<(), StoreError>;
     fn snapshot(&self) -> Result<Box<dyn Snapshot + '_>, StoreError>;
+    /// For stores that other processes write too: blocks until the store may hold more than
+    /// `size` entries, or `timeout` passed, and returns the size it heard of (a wake-up, not a
+    /// promise: read a snapshot for the truth). `Ok(None)`, at once: no other process writes
+    /// this store, there is nothing to follow (the default).
+    fn wait_for_growth(
+        &self,
+        size: u64,
+        timeout: std::time::Duration,
+    ) -> Result<Option<u64>, StoreError> {
+        let _ = (size, timeout);
+        Ok(None)
+    }
 }
 
 /// A shared store is a store: `Arc<dyn Store>` goes wherever a `&dyn Store` does.
@@ -84,6 +96,13 @@ impl<S: Store + ?Sized> Store for Arc<S> {
     }
     fn snapshot(&self) -> Result<Box<dyn Snapshot + '_>, StoreError> {
         (**self).snapshot()
+    }
+    fn wait_for_growth(
+        &self,
+        size: u64,
+        timeout: std::time::Duration,
+    ) -> Result<Option<u64>, StoreError> {
+        (**self).wait_for_growth(size, timeout)
     }
 }
 

@@ -90,6 +90,9 @@ pub struct PostgresStore {
     pool: Pool,
     /// The connection appends use, opened on first use and dropped after any failure.
     writer: Mutex<Option<Conn>>,
+    /// The connection that listens for other writers' appends (`wait_for_growth`), and whether
+    /// it reaches a standby.
+    listener: Mutex<Option<(Conn, bool)>>,
     /// The largest size known to be acknowledged by the cluster (written by this process, or
     /// read and then confirmed by a barrier).
     acked: AtomicU64,
@@ -233,6 +236,7 @@ impl PostgresStore {
             options,
             pool,
             writer: Mutex::new(None),
+            listener: Mutex::new(None),
             acked: AtomicU64::new(0),
         };
         store.prepare_schema()?;
@@ -636,6 +640,22 @@ impl Store for PostgresStore {
         result
     }
 
+    /// Waits for a notification from an append's transaction (any server's), delivered by
+    /// PostgreSQL when it commits; after a reconnection the head is read once, so an append
+    /// made while no connection listened is not missed.
+    fn wait_for_growth(&self, size: u64, timeout: Duration) -> Result<Option<u64>, StoreError> {
+        let mut slot = self.listener.lock().unwrap_or_else(|p| p.into_inner());
+        let conn = slot.take();
+        let (conn, heard) = self.block(listen(
+            self.config.clone(),
+            conn,
+            to_i64(size, "size")?,
+            timeout,
+        ))?;
+        *slot = conn;
+        heard
+    }
+
     fn snapshot(&self) -> Result<Box<dyn Snapshot + '_>, StoreError> {
         let (size, checkpoint) = self.read_head()?;
         self.confirm(size)?;
@@ -646,6 +666,89 @@ impl Store for PostgresStore {
         }))
     }
 }
+
+/// Waits on a listening connection (opening it, and reading the head once, if it is new) for a
+/// notification of a size beyond `size`. A hot standby cannot LISTEN: there the head is read
+/// every `STANDBY_POLL` instead. The connection and the size heard of.
+async fn listen(
+    config: Config,
+    conn: Option<(Conn, bool)>,
+    size: i64,
+    timeout: Duration,
+) -> (Option<(Conn, bool)>, Result<Option<u64>, StoreError>) {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let (mut conn, standby) = match conn {
+        Some((c, standby)) if !c.client.is_closed() => (c, standby),
+        _ => {
+            let c = match connect(&config).await {
+                Ok(c) => c,
+                Err(e) => return (None, Err(pg(e))),
+            };
+            // Listen first, then read the head: an append between the two is seen either way.
+            let opened = async {
+                let standby: bool = c
+                    .client
+                    .query_one("SELECT pg_is_in_recovery()", &[])
+                    .await?
+                    .get(0);
+                if !standby {
+                    c.client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+                }
+                let row = c
+                    .client
+                    .query_one("SELECT size FROM kordon_head WHERE id = 0", &[])
+                    .await?;
+                Ok::<_, tokio_postgres::Error>((standby, row.get::<_, i64>(0)))
+            };
+            match opened.await {
+                Ok((standby, now)) if now > size => {
+                    return (Some((c, standby)), Ok(Some(now as u64)))
+                }
+                Ok((standby, _)) => (c, standby),
+                Err(e) => return (None, Err(pg(e))),
+            }
+        }
+    };
+    if standby {
+        loop {
+            let now = conn
+                .client
+                .query_one("SELECT size FROM kordon_head WHERE id = 0", &[])
+                .await;
+            match now {
+                Ok(row) => {
+                    let now: i64 = row.get(0);
+                    if now > size {
+                        return (Some((conn, true)), Ok(Some(now as u64)));
+                    }
+                }
+                Err(e) => return (None, Err(pg(e))),
+            }
+            if tokio::time::Instant::now() + STANDBY_POLL > deadline {
+                return (Some((conn, true)), Ok(Some(size.max(0) as u64)));
+            }
+            tokio::time::sleep(STANDBY_POLL).await;
+        }
+    }
+    loop {
+        match tokio::time::timeout_at(deadline, conn.messages.recv()).await {
+            Err(_) => return (Some((conn, false)), Ok(Some(size.max(0) as u64))),
+            // The connection ended: the next call opens a new one and reads the head.
+            Ok(None) => return (None, Err(be("the listening connection closed"))),
+            Ok(Some(AsyncMessage::Notification(n))) => {
+                if let Ok(heard) = n.payload().parse::<i64>() {
+                    if heard > size {
+                        return (Some((conn, false)), Ok(Some(heard as u64)));
+                    }
+                }
+            }
+            Ok(Some(_)) => {}
+        }
+    }
+}
+
+/// How often a server reading from a hot standby looks for new entries.
+pub const STANDBY_POLL: Duration = Duration::from_millis(200);
 
 impl Drop for PostgresStore {
     fn drop(&mut self) {

@@ -123,5 +123,7 @@ pub fn verify_bytes(export: &[u8], trusted: Option<&[u8]>) -> kordon::verify::Re
     )
 }
 
+/// A three-node Patroni cluster with etcd, started by the tests (see `common/patroni.rs`).
+pub mod patroni;
 /// PostgreSQL and Patroni started by the tests (see `common/pg.rs`).
 pub mod pg;

@@ -12,6 +12,7 @@ mod golden_vectors;
 mod ledger;
 mod merkle_vectors;
 mod postgres;
+mod postgres_cluster;
 mod projections;
 mod readme;
 mod server;

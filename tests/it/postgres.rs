@@ -417,3 +417,46 @@ fn an_import_stopped_half_way_continues_where_it_stopped() {
         "the finished import exports the same bytes"
     );
 }
+
+#[test]
+fn a_store_hears_of_appends_made_through_another_connection() {
+    let url = Postgres::shared().create_db();
+    let a = Arc::new(PostgresStore::open(&url).unwrap());
+    let b = PostgresStore::open(&url).unwrap();
+    let mut f = Frontier::new();
+    append(&b, &mut f, 3).unwrap();
+    // A first call reads the head: it already knows of the 3 entries.
+    assert_eq!(
+        a.wait_for_growth(0, Duration::from_secs(5)).unwrap(),
+        Some(3)
+    );
+    // Nothing new: the wait runs out and says the size it knows.
+    let t = Instant::now();
+    assert_eq!(
+        a.wait_for_growth(3, Duration::from_millis(300)).unwrap(),
+        Some(3)
+    );
+    assert!(t.elapsed() >= Duration::from_millis(300));
+    // An append elsewhere wakes the waiter at once, with the new size.
+    let waiter = {
+        let a = Arc::clone(&a);
+        std::thread::spawn(move || {
+            let t = Instant::now();
+            (
+                a.wait_for_growth(3, Duration::from_secs(30)).unwrap(),
+                t.elapsed(),
+            )
+        })
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    append(&b, &mut f, 2).unwrap();
+    let (heard, waited) = waiter.join().unwrap();
+    assert_eq!(heard, Some(5));
+    assert!(
+        waited < Duration::from_secs(10),
+        "woken by the notification: {waited:?}"
+    );
+    // Stores nobody else writes have nothing to follow.
+    let m = kordon::store::memory::MemoryStore::new();
+    assert_eq!(m.wait_for_growth(0, Duration::from_secs(60)).unwrap(), None);
+}

@@ -8,7 +8,7 @@
 //! as long as the process.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -125,6 +125,12 @@ pub fn scratch(label: &str) -> PathBuf {
             let pid = name.split('-').next().and_then(|p| p.parse::<i32>().ok());
             // SAFETY: signal 0 only checks that the process exists.
             if pid.is_some_and(|p| unsafe { libc::kill(p, 0) } != 0) {
+                // Servers a cluster's Patroni started outlive it: stop them first.
+                for node in std::fs::read_dir(d.path()).into_iter().flatten().flatten() {
+                    if let Some(pm) = postmaster_pid(&node.path().join("data")) {
+                        kill(pm, libc::SIGKILL);
+                    }
+                }
                 let _ = std::fs::remove_dir_all(d.path());
             }
         }
@@ -177,6 +183,45 @@ pub fn initdb(data: &Path) {
     run(c, "initdb");
 }
 
+/// Starts `c` from a thread that waits on it for as long as it runs: the parent-death signal
+/// follows the thread that started a process, so that thread must outlive the test that
+/// started it. The process id.
+pub fn spawn_kept(mut c: Command, log: &Path) -> u32 {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .unwrap();
+    c.stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("kept-process".into())
+        .spawn(move || match c.spawn() {
+            Ok(mut child) => {
+                tx.send(Ok(child.id())).unwrap();
+                let _ = child.wait();
+            }
+            Err(e) => tx.send(Err(e)).unwrap(),
+        })
+        .unwrap();
+    rx.recv()
+        .unwrap()
+        .unwrap_or_else(|e| panic!("cannot start a process: {e}"))
+}
+
+/// The postmaster's process id from a data directory's postmaster.pid.
+pub fn postmaster_pid(data: &Path) -> Option<u32> {
+    std::fs::read_to_string(data.join("postmaster.pid"))
+        .ok()?
+        .lines()
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// One PostgreSQL server.
 pub struct Postgres {
     pub dir: PathBuf,
@@ -192,29 +237,14 @@ impl Postgres {
         let data = dir.join("data");
         initdb(&data);
         let port = free_port();
-        let settings: Vec<String> = settings.iter().map(|s| s.to_string()).collect();
-        let (tx, rx) = std::sync::mpsc::channel();
-        let d = dir.clone();
-        // The keeper thread starts the server and waits on it: the parent-death signal follows
-        // the thread that started a process, so that thread must live as long as the server.
-        std::thread::Builder::new()
-            .name(format!("postgres-{port}"))
-            .spawn(move || {
-                let mut c = command(bin_dir().join("postgres"));
-                c.arg("-D").arg(d.join("data"));
-                c.args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1"]);
-                c.arg("-k").arg(&d);
-                for s in &settings {
-                    c.args(["-c", s]);
-                }
-                let log = std::fs::File::create(d.join("postgres.log")).unwrap();
-                c.stdout(Stdio::null()).stderr(log);
-                let mut child: Child = c.spawn().expect("start postgres");
-                tx.send(child.id()).unwrap();
-                let _ = child.wait();
-            })
-            .unwrap();
-        let pid = rx.recv().unwrap();
+        let mut c = command(bin_dir().join("postgres"));
+        c.arg("-D").arg(&data);
+        c.args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1"]);
+        c.arg("-k").arg(&dir);
+        for s in settings {
+            c.args(["-c", s]);
+        }
+        let pid = spawn_kept(c, &dir.join("postgres.log"));
         let pg = Postgres { dir, port, pid };
         pg.wait_ready(Duration::from_secs(60));
         pg
