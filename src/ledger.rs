@@ -1,29 +1,87 @@
-//! The appender: group-committed, durable appends of signed events to a store.
+//! The appender: one submission queue, two pipelined stages, durable group commits, and an
+//! immutable head published after each commit.
 //!
-//! Submissions queue to one writer thread. The writer takes everything queued (up to
-//! `MAX_BATCH`), checks formats, verifies the signatures together, applies the rules in order,
-//! assigns sequence numbers, writes the batch with its tree nodes and a fresh signed checkpoint
-//! in one durable store commit, and only then answers each submitter. One writer and the store's
-//! expected-size check mean concurrent submitters can never fork the chain.
+//! ```text
+//! submit / submit_async ──▶ queue ──▶ check thread ──▶ slot ──▶ writer thread ──▶ store
+//!   (a future per call)      (mpsc)    parse, keys,   (max-size,   judge (Chain::accept),
+//!                                      signatures     max-age)     sign, append (fsync),
+//!                                                                  publish Head, answer
+//!                                                                        │
+//!                         followers (projections, live feed) ◀── Head ──┘  off the write path
+//! ```
+//!
+//! A submission crosses one channel (the queue) and one hand-over (the slot) before its answer
+//! comes back on its own one-shot channel. The check stage parses and verifies what queued while
+//! the writer commits the previous batch, and keeps adding to the batch waiting in the slot
+//! until the writer takes it, so commits grow with the load. The writer never holds a lock that
+//! a reader takes across the fsync, and never runs a subscriber: it publishes an immutable
+//! `Head` (size, root, checkpoint, key state) and followers read it on their own threads.
+//!
+//! Guarantees:
+//! - a submitter hears `Ok` only after the batch holding its entry is durable in the store,
+//!   and only after the head that covers it is published (`head().size > seq`);
+//! - a store `Conflict` (another writer appended first) is routine: the writer catches up on the
+//!   entries it did not write, judging them with `Chain::accept` like any other, re-judges the
+//!   batch against the new state and tries again; only submissions that the new state refuses
+//!   are refused;
+//! - after any other storage error the writer rebuilds nothing from guesswork: it reopens the
+//!   store (`Store::recover`), catches up on what is durable, answers the batch with the truth
+//!   (written or not), and pauses writes for `Options::storage_retry`, answering
+//!   `AppendError::Unavailable` meanwhile; the head says so (`Head::writes`).
 
 use crate::core::chain::{self, Chain, EntryFault, Fault, KeyBook, Prepared, Sig};
-use crate::core::checkpoint::Checkpoint;
+use crate::core::checkpoint::{self, Checkpoint};
 use crate::core::entry::{self, EntryError, MAX_EVENT_LEN};
 use crate::core::event::{self, Body};
 use crate::core::hash::Hash;
-use crate::core::keys::{self, SigCheck};
-use crate::core::merkle::{self, NodeId};
+use crate::core::keys::{self, KeyId, SigCheck};
+use crate::core::merkle::{self, MissingNode, NodeId, NodeReader};
 use crate::core::note::NoteSigner;
-use crate::core::rules::State;
+use crate::core::rules::{KeyState, State};
 use crate::core::types::Millis;
 use crate::store::{Batch, NewEntry, Nodes, Store, StoreError};
 use rayon::prelude::*;
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
-/// The most submissions one store commit carries.
+/// The most submissions one store commit carries (the default max-size).
 pub const MAX_BATCH: usize = 8192;
+
+/// How long, at most, an idle writer waits for a batch to grow to the size of the last commit
+/// before it commits what it has (the default max-age). Clients that send one request at a time
+/// come back with about as many submissions as were just answered; without the wait the first
+/// of them would get a commit of their own and the rest the next one: twice the commits (each an
+/// fsync) for the same entries. A lone submitter never waits: the last commit held one entry.
+pub const MAX_AGE: Duration = Duration::from_millis(2);
+
+/// How the appender batches and recovers.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// max-size: the most submissions one commit carries.
+    pub max_batch: usize,
+    /// max-age: how long an idle writer waits for a batch to fill (see `MAX_AGE`).
+    pub max_age: Duration,
+    /// After a storage error, how long writes pause before the store is tried again.
+    pub storage_retry: Duration,
+    /// How many store conflicts in a row one batch survives (each is caught up on and the batch
+    /// re-judged) before its submitters are told the store is contended.
+    pub max_conflicts: u32,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            max_batch: MAX_BATCH,
+            max_age: MAX_AGE,
+            storage_retry: Duration::from_secs(1),
+            max_conflicts: 64,
+        }
+    }
+}
 
 /// A signed event as a body submits it: the canonical event bytes and the signature over
 /// `EVENT_CONTEXT ‖ event`.
@@ -39,8 +97,81 @@ pub struct Receipt {
     pub seq: u64,
     pub leaf: Hash,
     /// The signed checkpoint written with the entry; it covers it.
-    pub checkpoint: String,
+    pub checkpoint: Arc<str>,
+    /// The size of that checkpoint.
     pub size: u64,
+    commit: Arc<Commit>,
+    index: usize,
+}
+
+impl Receipt {
+    /// The entry's exact bytes.
+    pub fn entry(&self) -> &[u8] {
+        &self.commit.entries[self.index].bytes
+    }
+
+    /// The id of the event the entry carries.
+    pub fn event_id(&self) -> &str {
+        self.commit.entries[self.index].event.id.as_str()
+    }
+
+    /// The RFC 9162 inclusion proof of this entry in the tree of `size` entries, computed from
+    /// the commit's own nodes (no store read). The caller pays for it, not the writer.
+    pub fn inclusion_proof(&self) -> Result<Vec<Hash>, String> {
+        merkle::inclusion_proof(&MapNodes(self.commit.tree()), self.seq, self.size)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// One durable commit, shared by its receipts: its entries, and what the inclusion proofs of
+/// its entries need, the frontier before it (every left sibling that lies wholly before the
+/// commit is one of its nodes) and the nodes it completed. The map of nodes is built by the
+/// first receipt that asks for a proof, off the writer's thread.
+struct Commit {
+    size: u64,
+    entries: Arc<[Prepared]>,
+    frontier_before: Vec<(NodeId, Hash)>,
+    completed: Vec<(NodeId, Hash)>,
+    tree: std::sync::OnceLock<HashMap<NodeId, Hash>>,
+}
+
+impl Commit {
+    fn tree(&self) -> &HashMap<NodeId, Hash> {
+        self.tree.get_or_init(|| {
+            let mut nodes: HashMap<NodeId, Hash> = self.frontier_before.iter().copied().collect();
+            nodes.extend(self.completed.iter().copied());
+            nodes.extend(self.entries.iter().map(|p| {
+                (
+                    NodeId {
+                        level: 0,
+                        index: p.seq,
+                    },
+                    p.leaf,
+                )
+            }));
+            nodes
+        })
+    }
+}
+
+impl PartialEq for Commit {
+    fn eq(&self, other: &Commit) -> bool {
+        self.size == other.size
+            && self.entries.last().map(|p| p.leaf) == other.entries.last().map(|p| p.leaf)
+    }
+}
+
+impl Eq for Commit {}
+
+impl std::fmt::Debug for Commit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Commit(size {}, {} entries)",
+            self.size,
+            self.entries.len()
+        )
+    }
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -48,9 +179,15 @@ pub enum AppendError {
     /// The event broke a format, signature or ledger rule; nothing was written.
     #[error("refused: {0}")]
     Rejected(EntryFault),
-    /// The store failed; nothing of this batch was acknowledged.
-    #[error("storage failed, nothing was written: {0}")]
+    /// The store failed while this entry's batch was being written; it was not acknowledged.
+    #[error("storage failed, the entry was not written: {0}")]
     Storage(String),
+    /// Writes are paused after a storage error; nothing was written. Retry after the pause.
+    #[error("writes are paused after a storage error ({reason}); retry in {retry_after:?}")]
+    Unavailable {
+        reason: Arc<str>,
+        retry_after: Duration,
+    },
     #[error("the ledger is shutting down")]
     Closed,
 }
@@ -90,34 +227,229 @@ pub fn system_clock() -> Clock {
     })
 }
 
-type Reply = SyncSender<Vec<Result<Receipt, AppendError>>>;
+/// Whether the ledger takes writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Writes {
+    Open,
+    /// Paused after a storage error until `until`; then the next batch tries the store again.
+    Paused {
+        reason: Arc<str>,
+        until: Instant,
+    },
+}
 
-/// What a subscriber hears after each durable commit, in commit order, before the submitters
-/// are answered: so a submitter that reads after its `Ok` sees every subscriber's view updated.
+/// The ledger as of one durable commit. Immutable: the writer publishes a new one after each
+/// commit (and after catching up, or pausing); readers keep the one they were given, and name
+/// it (its size and root) in what they answer.
+#[derive(Debug, Clone)]
+pub struct Head {
+    pub size: u64,
+    pub root: Hash,
+    /// The latest signed checkpoint (a C2SP signed note); empty while the ledger is empty.
+    pub checkpoint: Arc<str>,
+    /// The ledger's origin, once the genesis is written.
+    pub origin: Option<Arc<str>>,
+    /// Every key registered so far, with its body and its revocation, as of `size`.
+    pub keys: Arc<HashMap<KeyId, KeyState>>,
+    pub writes: Writes,
+    /// The entries that took the previous head to this one, in order (they end at `size`);
+    /// followers that are up to date take them from here instead of reading the store.
+    pub recent: Arc<[Prepared]>,
+}
+
+impl Head {
+    fn empty() -> Head {
+        Head {
+            size: 0,
+            root: merkle::empty_root(),
+            checkpoint: Arc::from(""),
+            origin: None,
+            keys: Arc::new(HashMap::new()),
+            writes: Writes::Open,
+            recent: Arc::from(Vec::new()),
+        }
+    }
+
+    /// Whether writes are paused at `now`, and until when.
+    pub fn paused(&self, now: Instant) -> Option<(&Arc<str>, Duration)> {
+        match &self.writes {
+            Writes::Paused { reason, until } if *until > now => Some((reason, *until - now)),
+            _ => None,
+        }
+    }
+
+    /// Whether the last storage operation failed (writes are paused or about to be retried).
+    pub fn storage_failed(&self) -> Option<&Arc<str>> {
+        match &self.writes {
+            Writes::Paused { reason, .. } => Some(reason),
+            Writes::Open => None,
+        }
+    }
+}
+
+/// What a follower hears: a run of committed entries, in order, without gaps or repeats.
 pub struct Committed<'a> {
     /// The new entries, decoded and with their events parsed.
     pub entries: &'a [Prepared],
-    /// The signed checkpoint written with them.
+    /// The signed checkpoint of the head they belong to.
     pub checkpoint: &'a str,
-    /// The ledger's size after the commit.
+    /// The ledger's size after them.
     pub size: u64,
 }
 
-type Subscriber = Box<dyn Fn(&Committed<'_>) + Send + Sync>;
+/// The published head, and ways to wait for it to move.
+struct HeadCell {
+    now: Mutex<(Arc<Head>, bool)>,
+    changed: Condvar,
+    watch: tokio::sync::watch::Sender<Arc<Head>>,
+}
+
+impl HeadCell {
+    fn get(&self) -> Arc<Head> {
+        Arc::clone(&lock(&self.now).0)
+    }
+
+    fn publish(&self, head: Head) {
+        let head = Arc::new(head);
+        lock(&self.now).0 = Arc::clone(&head);
+        self.changed.notify_all();
+        self.watch.send_replace(head);
+    }
+
+    fn close(&self) {
+        lock(&self.now).1 = true;
+        self.changed.notify_all();
+    }
+
+    /// Waits until `ready(head)` or the ledger closes; `None` on time-out.
+    fn wait(&self, timeout: Duration, ready: impl Fn(&Head) -> bool) -> Option<(Arc<Head>, bool)> {
+        let deadline = Instant::now() + timeout;
+        let mut g = lock(&self.now);
+        loop {
+            if ready(&g.0) || g.1 {
+                return Some((Arc::clone(&g.0), g.1));
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return None;
+            }
+            g = self
+                .changed
+                .wait_timeout(g, deadline - now)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+    }
+}
+
+/// How a submitter waits for its answer: a thread blocks on a channel, a task awaits a
+/// one-shot.
+enum Reply {
+    Blocking(mpsc::SyncSender<Vec<Result<Receipt, AppendError>>>),
+    Async(tokio::sync::oneshot::Sender<Vec<Result<Receipt, AppendError>>>),
+}
+
+impl Reply {
+    fn send(self, answer: Vec<Result<Receipt, AppendError>>) {
+        match self {
+            Reply::Blocking(tx) => {
+                let _ = tx.send(answer);
+            }
+            Reply::Async(tx) => {
+                let _ = tx.send(answer);
+            }
+        }
+    }
+}
+
+struct Job {
+    subs: Vec<Submission>,
+    reply: Reply,
+    queued: Instant,
+}
+
+/// A batch that passed the checking stage, waiting in the slot for the writer.
+struct Checked {
+    subs: Vec<Submission>,
+    parsed: Vec<Result<event::Event, Fault>>,
+    sigs: Vec<Sig>,
+    /// Each waiting submitter and how many of the batch's submissions are its.
+    replies: Vec<(Reply, usize)>,
+    /// When the oldest submission of the batch was queued.
+    oldest: Instant,
+}
+
+impl Checked {
+    fn extend(&mut self, more: Checked) {
+        self.subs.extend(more.subs);
+        self.parsed.extend(more.parsed);
+        self.sigs.extend(more.sigs);
+        self.replies.extend(more.replies);
+        self.oldest = self.oldest.min(more.oldest);
+    }
+}
+
+/// The hand-over between the stages: at most one batch, which the checker grows until the
+/// writer takes it.
+struct Slot {
+    batch: Option<Checked>,
+    /// The checker has stopped: nothing more will come.
+    done: bool,
+}
+
+/// The chain as of the head, kept cheaply: a chain at some earlier size and the durable batches
+/// written since, applied only when someone needs the state (`with_state`, a failed or
+/// conflicting commit), or replaced by a copy of the writer's chain once they grow long. So the
+/// writer does not judge every entry twice.
+struct Durable {
+    chain: Chain,
+    pending: Vec<Arc<[Prepared]>>,
+    pending_len: usize,
+}
+
+/// Past this many pending entries the writer replaces the durable chain by a copy of its own.
+const PENDING_MAX: usize = 1 << 16;
+
+impl Durable {
+    /// Applies the pending batches and returns the chain as of the head.
+    fn current(&mut self) -> &mut Chain {
+        let mut scratch = Vec::new();
+        for batch in self.pending.drain(..) {
+            for p in batch.iter() {
+                scratch.clear();
+                // Judged and written in this order a moment ago: this cannot fail.
+                if let Err(f) = self.chain.accept(p, Sig::Valid, &mut scratch) {
+                    tracing::error!(fault = %f, "the durable chain refused a written entry");
+                }
+            }
+        }
+        self.pending_len = 0;
+        &mut self.chain
+    }
+}
 
 struct Shared {
     store: Arc<dyn Store>,
     signer: NoteSigner,
     clock: Clock,
-    chain: Mutex<Chain>,
-    subscribers: Mutex<Vec<Subscriber>>,
+    options: Options,
+    /// The rules' state as of the head: what `with_state` reads, and what the writer falls
+    /// back to when a commit fails. The writer holds it only while it applies a durable batch.
+    durable: Mutex<Durable>,
+    head: HeadCell,
+    /// Durable commits written by this ledger.
+    commits: std::sync::atomic::AtomicU64,
+    slot: Mutex<Slot>,
+    /// Signalled when the slot gets a batch (for the writer) or loses one (for the checker).
+    slot_changed: Condvar,
 }
 
 /// A ledger open for appending.
 pub struct Ledger {
     shared: Arc<Shared>,
-    queue: Option<Sender<(Vec<Submission>, Reply)>>,
-    threads: Vec<JoinHandle<()>>,
+    queue: Mutex<Option<Sender<Job>>>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    followers: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl Ledger {
@@ -126,6 +458,16 @@ impl Ledger {
         store: Arc<dyn Store>,
         signer: NoteSigner,
         clock: Clock,
+    ) -> Result<Ledger, OpenError> {
+        Ledger::open_with(store, signer, clock, Options::default())
+    }
+
+    /// `open` with batching and recovery options.
+    pub fn open_with(
+        store: Arc<dyn Store>,
+        signer: NoteSigner,
+        clock: Clock,
+        options: Options,
     ) -> Result<Ledger, OpenError> {
         let chain = load_chain(&*store)?;
         if let Some(g) = &chain.state.genesis {
@@ -137,36 +479,88 @@ impl Ledger {
                 });
             }
         }
+        let checkpoint = store.snapshot()?.checkpoint()?.unwrap_or_default();
+        let mut head = Head::empty();
+        head.size = chain.size();
+        head.root = chain.root();
+        head.checkpoint = Arc::from(checkpoint);
+        head.origin = chain.state.origin().map(Arc::from);
+        head.keys = Arc::new(chain.state.keys.clone());
+        let (watch, _) = tokio::sync::watch::channel(Arc::new(head.clone()));
+        let book = KeyBook::from_state(&chain.state);
+        let options = Options {
+            max_batch: options.max_batch.clamp(1, MAX_BATCH),
+            ..options
+        };
         let shared = Arc::new(Shared {
             store,
             signer,
             clock,
-            chain: Mutex::new(chain),
-            subscribers: Mutex::new(Vec::new()),
+            options,
+            durable: Mutex::new(Durable {
+                chain: chain.clone(),
+                pending: Vec::new(),
+                pending_len: 0,
+            }),
+            head: HeadCell {
+                now: Mutex::new((Arc::new(head), false)),
+                changed: Condvar::new(),
+                watch,
+            },
+            commits: std::sync::atomic::AtomicU64::new(0),
+            slot: Mutex::new(Slot {
+                batch: None,
+                done: false,
+            }),
+            slot_changed: Condvar::new(),
         });
         let (tx, rx) = mpsc::channel();
-        // The checking stage runs one batch ahead of the writing stage, so parsing and
-        // signature checks of the next batch overlap the durable commit of this one.
-        // A rendezvous: the checker hands a batch over only when the writer takes it, so what
-        // arrives meanwhile gathers into the next batch instead of many small ones.
-        let (checked_tx, checked_rx) = mpsc::sync_channel(0);
-        let book = KeyBook::from_state(&lock(&shared.chain).state);
         let spawn_err =
             |e: std::io::Error| StoreError::Backend(format!("cannot start a ledger thread: {e}"));
+        let s = Arc::clone(&shared);
         let checker = std::thread::Builder::new()
             .name("kordon-check".into())
-            .spawn(move || check_loop(rx, checked_tx, book))
+            .spawn(move || check_loop(&s, rx, book))
             .map_err(spawn_err)?;
-        let w = Arc::clone(&shared);
+        let s = Arc::clone(&shared);
         let writer = std::thread::Builder::new()
             .name("kordon-writer".into())
-            .spawn(move || write_loop(&w, checked_rx))
+            .spawn(move || {
+                Writer {
+                    shared: &s,
+                    chain,
+                    unsettled: false,
+                    needs_recovery: false,
+                }
+                .run()
+            })
             .map_err(spawn_err)?;
         Ok(Ledger {
             shared,
-            queue: Some(tx),
-            threads: vec![checker, writer],
+            queue: Mutex::new(Some(tx)),
+            threads: Mutex::new(vec![checker, writer]),
+            followers: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Queues submissions and returns at once; the future resolves, with one answer per
+    /// submission in order, only once every accepted one is durable (or refused). It needs no
+    /// particular async runtime. Refusing one submission does not refuse the others.
+    pub fn submit_async(
+        &self,
+        subs: Vec<Submission>,
+    ) -> impl Future<Output = Vec<Result<Receipt, AppendError>>> + Send + 'static {
+        let n = subs.len();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let queued = self.enqueue(subs, Reply::Async(tx));
+        async move {
+            match queued {
+                Err(e) => vec![Err(e); n],
+                Ok(()) => rx
+                    .await
+                    .unwrap_or_else(|_| vec![Err(AppendError::Closed); n]),
+            }
+        }
     }
 
     /// Submits one signed event and waits until it is durable (or refused).
@@ -176,28 +570,107 @@ impl Ledger {
             .unwrap_or(Err(AppendError::Closed))
     }
 
-    /// Submits several events; each gets its own answer, in order. Refusing one does not
-    /// refuse the others.
+    /// Submits several events and waits; each gets its own answer, in order. Refusing one does
+    /// not refuse the others. The same queue as `submit_async`, for callers that are threads.
     pub fn submit_many(&self, subs: Vec<Submission>) -> Vec<Result<Receipt, AppendError>> {
         let n = subs.len();
-        let closed = || (0..n).map(|_| Err(AppendError::Closed)).collect();
-        let Some(q) = &self.queue else {
-            return closed();
-        };
         let (tx, rx) = mpsc::sync_channel(1);
-        if q.send((subs, tx)).is_err() {
-            return closed();
+        if let Err(e) = self.enqueue(subs, Reply::Blocking(tx)) {
+            return vec![Err(e); n];
         }
-        rx.recv().unwrap_or_else(|_| closed())
+        rx.recv()
+            .unwrap_or_else(|_| vec![Err(AppendError::Closed); n])
     }
 
-    /// Calls `f` after every durable commit from now on (on the writer thread: keep it quick).
-    pub fn subscribe(&self, f: impl Fn(&Committed<'_>) + Send + Sync + 'static) {
+    fn enqueue(&self, subs: Vec<Submission>, reply: Reply) -> Result<(), AppendError> {
+        if subs.is_empty() {
+            reply.send(Vec::new());
+            return Ok(());
+        }
+        if let Some((reason, retry_after)) = self.shared.head.get().paused(Instant::now()) {
+            return Err(AppendError::Unavailable {
+                reason: Arc::clone(reason),
+                retry_after,
+            });
+        }
+        let q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let q = q.as_ref().ok_or(AppendError::Closed)?;
+        q.send(Job {
+            subs,
+            reply,
+            queued: Instant::now(),
+        })
+        .map_err(|_| AppendError::Closed)
+    }
+
+    /// How many durable commits this ledger has written since it opened (each one store
+    /// commit, an fsync for a durable store): entries divided by commits is the batch size.
+    pub fn commits(&self) -> u64 {
         self.shared
-            .subscribers
+            .commits
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The head: the ledger as of its latest durable commit.
+    pub fn head(&self) -> Arc<Head> {
+        self.shared.head.get()
+    }
+
+    /// A receiver of every new head, for async callers.
+    pub fn watch(&self) -> tokio::sync::watch::Receiver<Arc<Head>> {
+        self.shared.head.watch.subscribe()
+    }
+
+    /// Waits (at most `timeout`) until the ledger holds at least `size` entries: for callers
+    /// that need to read their own writes, or someone else's, from the head.
+    pub fn wait_for(&self, size: u64, timeout: Duration) -> Option<Arc<Head>> {
+        self.shared
+            .head
+            .wait(timeout, |h| h.size >= size)
+            .and_then(|(h, _)| (h.size >= size).then_some(h))
+    }
+
+    /// `wait_for` for async callers; resolves with `None` if the ledger closes first.
+    pub fn wait_for_async(
+        &self,
+        size: u64,
+    ) -> impl Future<Output = Option<Arc<Head>>> + Send + 'static {
+        let mut rx = self.watch();
+        async move {
+            rx.wait_for(|h| h.size >= size)
+                .await
+                .ok()
+                .map(|h| Arc::clone(&h))
+        }
+    }
+
+    /// Calls `f` with every entry committed from `from` on, in order, without gaps or repeats,
+    /// on a thread of its own: a slow follower delays nobody but itself. Entries it missed
+    /// while busy are read back from the store. It stops when the ledger is dropped, after the
+    /// last commit.
+    pub fn follow(
+        &self,
+        from: u64,
+        name: &str,
+        f: impl FnMut(&Committed<'_>) + Send + 'static,
+    ) -> std::io::Result<()> {
+        let shared = Arc::clone(&self.shared);
+        let t = std::thread::Builder::new()
+            .name(format!("kordon-follow-{name}"))
+            .spawn(move || follow_loop(&shared, from, f))?;
+        self.followers
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push(Box::new(f));
+            .push(t);
+        Ok(())
+    }
+
+    /// `follow` from the current head: `f` hears every commit after this call.
+    pub fn subscribe(&self, f: impl FnMut(&Committed<'_>) + Send + 'static) {
+        let from = self.head().size;
+        if let Err(e) = self.follow(from, "subscriber", f) {
+            tracing::error!(error = %e, "cannot start a follower thread");
+        }
     }
 
     /// The store, for reads.
@@ -205,22 +678,24 @@ impl Ledger {
         &*self.shared.store
     }
 
-    /// Runs `f` on the rules' state as of the last commit.
+    /// Runs `f` on the rules' state as of the head (it waits while the writer applies a
+    /// commit, never while it writes one).
     pub fn with_state<R>(&self, f: impl FnOnce(&State) -> R) -> R {
-        f(&lock(&self.shared.chain).state)
+        f(&lock(&self.shared.durable).current().state)
     }
 
     pub fn size(&self) -> u64 {
-        lock(&self.shared.chain).size()
+        self.head().size
     }
 
     pub fn verifier_key(&self) -> String {
         self.shared.signer.verifier().to_vkey()
     }
 
-    /// The latest signed checkpoint.
+    /// The latest signed checkpoint (the head's).
     pub fn checkpoint(&self) -> Result<Option<String>, StoreError> {
-        self.shared.store.snapshot()?.checkpoint()
+        let h = self.head();
+        Ok((!h.checkpoint.is_empty()).then(|| h.checkpoint.to_string()))
     }
 
     /// An RFC 9162 inclusion proof of entry `seq` in the tree of `size` entries.
@@ -286,17 +761,32 @@ impl ProofRequestError {
 
 impl Drop for Ledger {
     fn drop(&mut self) {
-        // Closing the queue lets both stages finish what they have and stop.
-        self.queue.take();
-        for t in self.threads.drain(..) {
+        // Closing the queue lets both stages finish what they hold and stop; then the
+        // followers hear the last commit and stop.
+        self.queue.lock().unwrap_or_else(|p| p.into_inner()).take();
+        for t in self
+            .threads
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
+            let _ = t.join();
+        }
+        self.shared.head.close();
+        for t in self
+            .followers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
             let _ = t.join();
         }
     }
 }
 
-fn lock(m: &Mutex<Chain>) -> MutexGuard<'_, Chain> {
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic in the writer cannot leave a half-applied state: `Chain::accept` mutates only
-    // after all checks pass. So a poisoned lock still guards a consistent chain.
+    // after all checks pass. So a poisoned lock still guards a consistent value.
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -329,65 +819,72 @@ pub fn load_chain(store: &dyn Store) -> Result<Chain, OpenError> {
     Ok(chain)
 }
 
-/// A batch that passed the checking stage.
-struct Checked {
-    subs: Vec<Submission>,
-    parsed: Vec<Result<event::Event, Fault>>,
-    sigs: Vec<Sig>,
-    /// Each waiting submitter and how many of the batch's submissions are its.
-    replies: Vec<(Reply, usize)>,
-}
+// ---------------------------------------------------------------------------------------------
+// Stage one: the check thread.
 
-/// Stage one: gathers everything queued (up to `MAX_BATCH`), parses it and checks its
-/// signatures on all cores, and hands it to the writer.
-fn check_loop(rx: Receiver<(Vec<Submission>, Reply)>, out: SyncSender<Checked>, mut book: KeyBook) {
+/// Takes everything queued (up to max-size), parses it and checks its signatures on all cores,
+/// and adds it to the batch waiting in the slot (or waits while that batch is full).
+fn check_loop(shared: &Shared, rx: Receiver<Job>, mut book: KeyBook) {
+    let max = shared.options.max_batch;
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
-        let mut count = jobs[0].0.len();
-        while count < MAX_BATCH {
+        let mut count = jobs[0].subs.len();
+        while count < max {
             match rx.try_recv() {
                 Ok(job) => {
-                    count += job.0.len();
+                    count += job.subs.len();
                     jobs.push(job);
                 }
                 Err(_) => break,
             }
         }
+        // Keys that the book has not seen may have come in entries another writer appended,
+        // which our writer caught up on: the head knows them.
+        let head_keys = Arc::clone(&shared.head.get().keys);
         let mut subs = Vec::with_capacity(count);
         let mut replies = Vec::with_capacity(jobs.len());
-        for (s, reply) in jobs {
-            replies.push((reply, s.len()));
-            subs.extend(s);
+        let mut oldest = jobs[0].queued;
+        for j in jobs {
+            oldest = oldest.min(j.queued);
+            replies.push((j.reply, j.subs.len()));
+            subs.extend(j.subs);
         }
-        let (parsed, sigs) = check(&subs, &mut book);
-        if out
-            .send(Checked {
-                subs,
-                parsed,
-                sigs,
-                replies,
-            })
-            .is_err()
+        let (parsed, sigs) = check(&subs, &mut book, &head_keys);
+        let checked = Checked {
+            subs,
+            parsed,
+            sigs,
+            replies,
+            oldest,
+        };
+        let mut slot = lock(&shared.slot);
+        while slot
+            .batch
+            .as_ref()
+            .is_some_and(|b| b.subs.len() + checked.subs.len() > max)
         {
-            return;
+            slot = shared
+                .slot_changed
+                .wait(slot)
+                .unwrap_or_else(|p| p.into_inner());
         }
-    }
-}
-
-/// Stage two: judges each checked batch in order, writes it and answers its submitters.
-fn write_loop(shared: &Shared, rx: Receiver<Checked>) {
-    while let Ok(c) = rx.recv() {
-        let mut results = commit(shared, c.subs, c.parsed, c.sigs).into_iter();
-        // Answer each submitter with its own slice of the results, in submission order.
-        for (reply, n) in c.replies {
-            let mine: Vec<_> = results.by_ref().take(n).collect();
-            let _ = reply.send(mine);
+        match &mut slot.batch {
+            Some(b) => b.extend(checked),
+            None => slot.batch = Some(checked),
         }
+        drop(slot);
+        shared.slot_changed.notify_all();
     }
+    lock(&shared.slot).done = true;
+    shared.slot_changed.notify_all();
 }
 
 /// Formats and signatures: parses every event and checks every signature it can, in parallel.
-fn check(subs: &[Submission], book: &mut KeyBook) -> (Vec<Result<event::Event, Fault>>, Vec<Sig>) {
+fn check(
+    subs: &[Submission],
+    book: &mut KeyBook,
+    known: &HashMap<KeyId, KeyState>,
+) -> (Vec<Result<event::Event, Fault>>, Vec<Sig>) {
     let parsed: Vec<Result<event::Event, Fault>> = subs
         .par_iter()
         .map(|s| {
@@ -399,190 +896,740 @@ fn check(subs: &[Submission], book: &mut KeyBook) -> (Vec<Result<event::Event, F
             event::parse(&s.event).map_err(Fault::from)
         })
         .collect();
+    let keys: Vec<Option<[u8; 32]>> = parsed
+        .iter()
+        .map(|p| {
+            p.as_ref()
+                .ok()
+                .and_then(|ev| book.resolve(ev, |id| known.get(id).map(|k| k.public_key)))
+        })
+        .collect();
+    let sigs = verify_sigs(
+        keys.iter()
+            .zip(subs)
+            .map(|(k, s)| k.map(|pk| (pk, &s.event[..], s.signature))),
+    );
+    (parsed, sigs)
+}
+
+/// Verifies, in parallel batches, the signatures whose key is known; `None` is `Sig::NoKey`.
+fn verify_sigs<'a>(
+    items: impl Iterator<Item = Option<([u8; 32], &'a [u8], [u8; 64])>>,
+) -> Vec<Sig> {
     let mut checks = Vec::new();
-    let mut check_of = vec![None; subs.len()];
-    for (i, p) in parsed.iter().enumerate() {
-        if let Ok(ev) = p {
-            if let Some(pk) = book.resolve(ev, |_| None) {
-                check_of[i] = Some(checks.len());
+    let check_of: Vec<Option<usize>> = items
+        .map(|item| {
+            item.map(|(public_key, event, signature)| {
                 checks.push(SigCheck {
-                    public_key: pk,
-                    event: &subs[i].event,
-                    signature: subs[i].signature,
+                    public_key,
+                    event,
+                    signature,
                 });
-            }
-        }
-    }
+                checks.len() - 1
+            })
+        })
+        .collect();
     let ok: Vec<bool> = checks
         .par_chunks(keys::batch_size(checks.len(), rayon::current_num_threads()))
         .flat_map_iter(|c| keys::verify_batch(c, rand_core::OsRng))
         .collect();
-    let sigs = check_of
+    check_of
         .iter()
         .map(|c| match c {
             Some(i) if ok[*i] => Sig::Valid,
             Some(_) => Sig::Invalid,
             None => Sig::NoKey,
         })
-        .collect();
-    (parsed, sigs)
+        .collect()
 }
 
-/// Judges, writes and acknowledges one checked batch. Returns one result per submission, in
-/// order.
-fn commit(
-    shared: &Shared,
-    subs: Vec<Submission>,
-    parsed: Vec<Result<event::Event, Fault>>,
-    sigs: Vec<Sig>,
-) -> Vec<Result<Receipt, AppendError>> {
-    let mut chain = lock(&shared.chain);
-    let base = chain.size();
-    let recorded_at = Millis((shared.clock)().0.max(chain.last_recorded.0));
-    let ledger_key = shared.signer.verifier().to_vkey();
+// ---------------------------------------------------------------------------------------------
+// Stage two: the writer thread.
 
-    // 4. Rules and chain, in order.
-    let mut results: Vec<Result<Receipt, AppendError>> = Vec::with_capacity(subs.len());
-    let mut entries = Vec::new();
-    let mut accepted: Vec<Prepared> = Vec::new();
-    let mut nodes: Vec<(NodeId, Hash)> = Vec::new();
-    for (i, (sub, p)) in subs.into_iter().zip(parsed).enumerate() {
-        let seq = chain.size();
-        let reject = |fault: Fault, id: Option<String>| {
-            Err(AppendError::Rejected(EntryFault {
-                seq,
-                event_id: id,
-                fault,
-            }))
-        };
-        let ev = match p {
-            Ok(ev) => ev,
-            Err(f) => {
-                results.push(reject(f, None));
-                continue;
-            }
-        };
-        if let Body::Genesis(g) = &ev.body {
-            if g.ledger_key != ledger_key {
-                results.push(reject(
-                    crate::core::rules::RuleError {
-                        rule: crate::core::rules::Rule::GenesisLedgerKey,
-                        msg: format!("this ledger signs checkpoints with {ledger_key}; the genesis must name it"),
+/// The writer: the only thread that changes the chain. `chain` is its working copy, ahead of
+/// `Shared::durable` only while a batch is being written.
+struct Writer<'a> {
+    shared: &'a Shared,
+    chain: Chain,
+    /// The durable chain, locked, and the batch it still has to apply (see `written`).
+    unsettled: bool,
+    /// The store failed and could not be reopened yet: try again before the next write, and
+    /// every `storage_retry` while idle (so reads work again without waiting for a write).
+    needs_recovery: bool,
+}
+
+/// One batch judged against the working chain.
+struct Judged {
+    base: u64,
+    results: Vec<Result<(), AppendError>>,
+    entries: Vec<NewEntry>,
+    accepted: Vec<Prepared>,
+    nodes: Vec<(NodeId, Hash)>,
+    frontier_before: Vec<(NodeId, Hash)>,
+}
+
+/// How one attempt to write a batch ended.
+enum Attempt {
+    Written(Arc<str>),
+    /// Another writer appended first; we caught up on its entries.
+    Conflict,
+    /// The store is still closed after an earlier failure; nothing was tried.
+    Paused,
+    /// The store failed; `landed` holds the batch's checkpoint if it is durable all the same.
+    Failed {
+        error: String,
+        landed: Option<Arc<str>>,
+    },
+}
+
+impl Writer<'_> {
+    fn run(mut self) {
+        let mut last = 1usize;
+        while let Some(batch) = self.next_batch(last) {
+            last = batch.subs.len().max(1);
+            self.commit(batch);
+        }
+    }
+
+    /// Takes the batch from the slot: at once if it holds at least as many submissions as the
+    /// last commit (or max-size), else once the oldest has waited max-age.
+    fn next_batch(&mut self, last: usize) -> Option<Checked> {
+        let s = self.shared;
+        let target = last.min(s.options.max_batch);
+        let mut slot = lock(&s.slot);
+        loop {
+            match &slot.batch {
+                None if slot.done => return None,
+                None if self.needs_recovery => {
+                    let (g, waited) = s
+                        .slot_changed
+                        .wait_timeout(slot, s.options.storage_retry)
+                        .unwrap_or_else(|p| p.into_inner());
+                    slot = g;
+                    if waited.timed_out() && slot.batch.is_none() {
+                        drop(slot);
+                        self.recover();
+                        slot = lock(&s.slot);
                     }
-                    .into(),
-                    Some(ev.id.to_string()),
-                ));
-                continue;
-            }
-        }
-        let sig = sigs[i];
-        let bytes = match entry::encode(
-            seq,
-            recorded_at,
-            &chain.last_leaf_or_zero(),
-            &sub.signature,
-            &sub.event,
-        ) {
-            Ok(b) => b,
-            Err(e) => {
-                results.push(reject(e.into(), Some(ev.id.to_string())));
-                continue;
-            }
-        };
-        let leaf = entry::entry_hash(&bytes);
-        let prepared = Prepared {
-            bytes,
-            leaf,
-            seq,
-            recorded_at,
-            prev: chain.last_leaf_or_zero(),
-            signature: sub.signature,
-            event: ev,
-        };
-        match chain.accept(&prepared, sig, &mut nodes) {
-            Ok(()) => {
-                entries.push(NewEntry {
-                    bytes: prepared.bytes.clone(),
-                    leaf,
-                    event_id: prepared.event.id.to_string(),
-                });
-                accepted.push(prepared);
-                results.push(Ok(Receipt {
-                    seq,
-                    leaf,
-                    checkpoint: String::new(),
-                    size: 0,
-                }));
-            }
-            Err(f) => results.push(Err(AppendError::Rejected(f))),
-        }
-    }
-    if entries.is_empty() {
-        return results;
-    }
-
-    // 5. One durable commit with the tree nodes and the new checkpoint.
-    let size = chain.size();
-    let written = chain
-        .state
-        .origin()
-        .ok_or_else(|| "no genesis".to_string())
-        .and_then(|origin| {
-            Checkpoint {
-                origin: origin.to_string(),
-                size,
-                root: chain.root(),
-                extensions: Vec::new(),
-            }
-            .sign(&shared.signer)
-            .map_err(|e| e.to_string())
-        })
-        .and_then(|cp| {
-            shared
-                .store
-                .append(Batch {
-                    expected_size: base,
-                    entries: &entries,
-                    nodes: &nodes,
-                    checkpoint: &cp,
-                })
-                .map(|()| cp)
-                .map_err(|e| e.to_string())
-        });
-    match written {
-        Ok(cp) => {
-            let done = Committed {
-                entries: &accepted,
-                checkpoint: &cp,
-                size,
-            };
-            for s in shared
-                .subscribers
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .iter()
-            {
-                s(&done);
-            }
-            for r in results.iter_mut().flatten() {
-                r.checkpoint = cp.clone();
-                r.size = size;
-            }
-        }
-        Err(e) => {
-            // The in-memory chain ran ahead of the store: rebuild it from what is durable.
-            match load_chain(&*shared.store) {
-                Ok(c) => *chain = c,
-                Err(_) => *chain = Chain::new(),
-            }
-            for r in results.iter_mut() {
-                if r.is_ok() {
-                    *r = Err(AppendError::Storage(e.clone()));
+                }
+                None => {
+                    slot = s.slot_changed.wait(slot).unwrap_or_else(|p| p.into_inner());
+                }
+                Some(b) => {
+                    let waited = b.oldest.elapsed();
+                    if slot.done || b.subs.len() >= target || waited >= s.options.max_age {
+                        let batch = slot.batch.take();
+                        drop(slot);
+                        s.slot_changed.notify_all();
+                        return batch;
+                    }
+                    slot = s
+                        .slot_changed
+                        .wait_timeout(slot, s.options.max_age - waited)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0;
                 }
             }
         }
     }
-    results
+
+    /// Judges, writes and answers one checked batch.
+    fn commit(&mut self, mut batch: Checked) {
+        let s = self.shared;
+        let n = batch.subs.len();
+        if let Some((reason, retry_after)) = s.head.get().paused(Instant::now()) {
+            let e = AppendError::Unavailable {
+                reason: Arc::clone(reason),
+                retry_after,
+            };
+            return answer(batch.replies, vec![Err(e); n]);
+        }
+        let mut conflicts = 0;
+        let results = loop {
+            let judged = self.judge(&batch);
+            if judged.entries.is_empty() {
+                // Every submission was refused. If another writer appended meanwhile, the
+                // refusals may come from a stale state (a key it registered): catch up and
+                // judge again. Otherwise they stand.
+                if conflicts < s.options.max_conflicts && self.stale() {
+                    conflicts += 1;
+                    match self.catch_up() {
+                        Ok(()) => {
+                            recheck_unknown_keys(&mut batch, &self.chain.state);
+                            continue;
+                        }
+                        Err(why) => self.pause(&why),
+                    }
+                }
+                break self.receipts(judged, Arc::from(""));
+            }
+            match self.write(&judged) {
+                Attempt::Written(cp) => break self.written(judged, cp),
+                Attempt::Conflict if conflicts < s.options.max_conflicts => {
+                    conflicts += 1;
+                    // Keys the caught-up entries introduced may sign our submissions.
+                    recheck_unknown_keys(&mut batch, &self.chain.state);
+                }
+                Attempt::Conflict => {
+                    let e = AppendError::Storage(format!(
+                        "the store changed under {conflicts} attempts in a row; retry"
+                    ));
+                    break judged
+                        .results
+                        .into_iter()
+                        .map(|r| r.and(Err(e.clone())))
+                        .collect();
+                }
+                Attempt::Failed {
+                    landed: Some(cp), ..
+                } => {
+                    // The store failed after our batch became durable: it stands, covered by
+                    // the checkpoint written with it.
+                    break self.receipts(judged, cp);
+                }
+                Attempt::Paused => {
+                    let head = s.head.get();
+                    let (reason, retry_after) = head
+                        .paused(Instant::now())
+                        .map(|(r, d)| (Arc::clone(r), d))
+                        .unwrap_or_else(|| {
+                            (Arc::from("the store is closed"), s.options.storage_retry)
+                        });
+                    let e = AppendError::Unavailable {
+                        reason,
+                        retry_after,
+                    };
+                    break judged
+                        .results
+                        .into_iter()
+                        .map(|r| r.and(Err(e.clone())))
+                        .collect();
+                }
+                Attempt::Failed { error, .. } => {
+                    let e = AppendError::Storage(error);
+                    break judged
+                        .results
+                        .into_iter()
+                        .map(|r| r.and(Err(e.clone())))
+                        .collect();
+                }
+            }
+        };
+        answer(batch.replies, results);
+        self.settle();
+    }
+
+    /// Step 4: rules and chain, in order, against the working chain (which moves ahead).
+    fn judge(&mut self, batch: &Checked) -> Judged {
+        let s = self.shared;
+        let chain = &mut self.chain;
+        let base = chain.size();
+        let frontier_before = chain.frontier.nodes();
+        let recorded_at = Millis((s.clock)().0.max(chain.last_recorded.0));
+        let ledger_key = s.signer.verifier().to_vkey();
+        let mut results = Vec::with_capacity(batch.subs.len());
+        let mut entries = Vec::new();
+        let mut accepted: Vec<Prepared> = Vec::new();
+        let mut nodes: Vec<(NodeId, Hash)> = Vec::new();
+        for (i, (sub, p)) in batch.subs.iter().zip(&batch.parsed).enumerate() {
+            let seq = chain.size();
+            let reject = |fault: Fault, id: Option<String>| {
+                Err(AppendError::Rejected(EntryFault {
+                    seq,
+                    event_id: id,
+                    fault,
+                }))
+            };
+            let ev = match p {
+                Ok(ev) => ev.clone(),
+                Err(f) => {
+                    results.push(reject(f.clone(), None));
+                    continue;
+                }
+            };
+            if let Body::Genesis(g) = &ev.body {
+                if g.ledger_key != ledger_key {
+                    results.push(reject(
+                        crate::core::rules::RuleError {
+                            rule: crate::core::rules::Rule::GenesisLedgerKey,
+                            msg: format!("this ledger signs checkpoints with {ledger_key}; the genesis must name it"),
+                        }
+                        .into(),
+                        Some(ev.id.to_string()),
+                    ));
+                    continue;
+                }
+            }
+            let prev = chain.last_leaf_or_zero();
+            let bytes = match entry::encode(seq, recorded_at, &prev, &sub.signature, &sub.event) {
+                Ok(b) => b,
+                Err(e) => {
+                    results.push(reject(e.into(), Some(ev.id.to_string())));
+                    continue;
+                }
+            };
+            let leaf = entry::entry_hash(&bytes);
+            let prepared = Prepared {
+                bytes,
+                leaf,
+                seq,
+                recorded_at,
+                prev,
+                signature: sub.signature,
+                event: ev,
+            };
+            match chain.accept(&prepared, batch.sigs[i], &mut nodes) {
+                Ok(()) => {
+                    entries.push(NewEntry {
+                        bytes: prepared.bytes.clone(),
+                        leaf,
+                        event_id: prepared.event.id.to_string(),
+                    });
+                    accepted.push(prepared);
+                    results.push(Ok(()));
+                }
+                Err(f) => results.push(Err(AppendError::Rejected(f))),
+            }
+        }
+        Judged {
+            base,
+            results,
+            entries,
+            accepted,
+            nodes,
+            frontier_before,
+        }
+    }
+
+    /// Reopens the store after a failure and catches up with it; on failure, writes stay
+    /// paused.
+    fn recover(&mut self) -> bool {
+        let s = self.shared;
+        let done = s
+            .store
+            .recover()
+            .map_err(|e| e.to_string())
+            .and_then(|()| self.catch_up());
+        match done {
+            Ok(()) => {
+                tracing::info!("the store is open again");
+                self.needs_recovery = false;
+                true
+            }
+            Err(why) => {
+                tracing::error!(%why, "the store cannot be reopened yet");
+                self.pause(&why);
+                false
+            }
+        }
+    }
+
+    /// Step 5: one durable commit with the tree nodes and the new checkpoint. On any failure
+    /// the working chain goes back to the durable one, caught up with the store.
+    fn write(&mut self, j: &Judged) -> Attempt {
+        let s = self.shared;
+        if self.needs_recovery && !self.recover() {
+            self.chain = lock(&s.durable).current().clone();
+            return Attempt::Paused;
+        }
+        let size = self.chain.size();
+        let signed = self
+            .chain
+            .state
+            .origin()
+            .ok_or_else(|| "no genesis".to_string())
+            .and_then(|origin| {
+                Checkpoint {
+                    origin: origin.to_string(),
+                    size,
+                    root: self.chain.root(),
+                    extensions: Vec::new(),
+                }
+                .sign(&s.signer)
+                .map_err(|e| e.to_string())
+            });
+        let cp = match signed {
+            Ok(cp) => cp,
+            Err(e) => {
+                self.chain = lock(&s.durable).current().clone();
+                return Attempt::Failed {
+                    error: format!("signing the checkpoint: {e}"),
+                    landed: None,
+                };
+            }
+        };
+        let appended = s.store.append(Batch {
+            expected_size: j.base,
+            entries: &j.entries,
+            nodes: &j.nodes,
+            checkpoint: &cp,
+        });
+        match appended {
+            Ok(()) => {
+                s.commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Attempt::Written(Arc::from(cp))
+            }
+            Err(StoreError::Conflict { .. }) => {
+                // `catch_up` replaces the working chain with the durable one, caught up.
+                match self.catch_up() {
+                    Ok(()) => Attempt::Conflict,
+                    Err(why) => {
+                        self.chain = lock(&s.durable).current().clone();
+                        self.pause(&why);
+                        Attempt::Failed {
+                            error: why,
+                            landed: None,
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                let error = e.to_string();
+                tracing::error!(%error, "the store failed to append a batch");
+                self.chain = lock(&s.durable).current().clone();
+                let recovered = s
+                    .store
+                    .recover()
+                    .map_err(|e| format!("{error}; reopening the store failed: {e}"))
+                    .and_then(|()| self.catch_up());
+                // Whether our own batch is what the store now holds after `base`.
+                let landed = recovered.is_ok()
+                    && self.chain.size() >= j.base + j.accepted.len() as u64
+                    && self.landed(j);
+                self.needs_recovery = recovered.is_err();
+                self.pause(&match recovered {
+                    Ok(()) => error.clone(),
+                    Err(why) => why,
+                });
+                Attempt::Failed {
+                    error,
+                    landed: landed.then(|| Arc::from(cp)),
+                }
+            }
+        }
+    }
+
+    /// Whether the store holds entries this ledger has not seen (another writer's).
+    fn stale(&self) -> bool {
+        self.shared
+            .store
+            .snapshot()
+            .is_ok_and(|snap| snap.size() != self.chain.size())
+    }
+
+    /// Whether the store's entries after `j.base` are the batch's own (same leaf hashes).
+    fn landed(&self, j: &Judged) -> bool {
+        let Ok(snap) = self.shared.store.snapshot() else {
+            return false;
+        };
+        let ids = (0..j.accepted.len() as u64).map(|i| NodeId {
+            level: 0,
+            index: j.base + i,
+        });
+        ids.zip(&j.accepted)
+            .all(|(id, p)| snap.node(id).is_ok_and(|h| h == p.leaf))
+    }
+
+    /// Pauses writes for `Options::storage_retry`, saying why.
+    fn pause(&self, why: &str) {
+        let s = self.shared;
+        let mut h = (*s.head.get()).clone();
+        h.writes = Writes::Paused {
+            reason: Arc::from(why),
+            until: Instant::now() + s.options.storage_retry,
+        };
+        h.recent = Arc::from(Vec::new());
+        s.head.publish(h);
+    }
+
+    /// Brings the durable chain (and the working chain with it) up to what the store holds,
+    /// judging every entry it did not write with `Chain::accept`, its signature verified, and
+    /// checking the store's checkpoint against the root; then publishes the head.
+    fn catch_up(&mut self) -> Result<(), String> {
+        let s = self.shared;
+        let snap = s.store.snapshot().map_err(|e| e.to_string())?;
+        let size = snap.size();
+        let mut guard = lock(&s.durable);
+        let durable = guard.current();
+        let have = durable.size();
+        if size < have {
+            return Err(format!(
+                "the store holds {size} entries, fewer than the {have} this ledger wrote"
+            ));
+        }
+        let mut caught = Vec::new();
+        let mut scratch = Vec::new();
+        let mut book = KeyBook::from_state(&durable.state);
+        let mut start = have;
+        while start < size {
+            let end = (start + 4096).min(size);
+            let prepared: Vec<Prepared> = snap
+                .entries(start, end)
+                .map_err(|e| e.to_string())?
+                .into_par_iter()
+                .enumerate()
+                .map(|(i, b)| chain::prepare(b, start + i as u64))
+                .collect::<Result<_, _>>()
+                .map_err(|f| format!("the store holds an invalid entry: {f}"))?;
+            let keys: Vec<Option<[u8; 32]>> = prepared
+                .iter()
+                .map(|p| book.resolve(&p.event, |_| None))
+                .collect();
+            let sigs = verify_sigs(
+                keys.iter()
+                    .zip(&prepared)
+                    .map(|(k, p)| k.map(|pk| (pk, p.event_bytes(), p.signature))),
+            );
+            for (p, sig) in prepared.into_iter().zip(sigs) {
+                scratch.clear();
+                durable
+                    .accept(&p, sig, &mut scratch)
+                    .map_err(|f| format!("the store holds an entry this ledger refuses: {f}"))?;
+                caught.push(p);
+            }
+            start = end;
+        }
+        let cp = snap
+            .checkpoint()
+            .map_err(|e| e.to_string())?
+            .unwrap_or_default();
+        if size > 0 {
+            let verifier = s.signer.verifier();
+            let opened = checkpoint::open(cp.as_bytes(), &verifier)
+                .map_err(|e| format!("the store's checkpoint does not verify: {e}"))?;
+            if opened.size != size || opened.root != durable.root() {
+                return Err(format!(
+                    "the store's checkpoint (size {}) does not match its {size} entries",
+                    opened.size
+                ));
+            }
+        }
+        self.chain = durable.clone();
+        if size > have || s.head.get().storage_failed().is_some() {
+            let head = head_of(durable, &s.head.get(), Arc::from(cp), Arc::from(caught));
+            s.head.publish(head);
+        }
+        Ok(())
+    }
+
+    /// The batch is durable: log it for the durable chain, publish the head and build the
+    /// answers. The log is pushed before the head moves, so `with_state` never sees a state
+    /// behind the head.
+    fn written(&mut self, mut j: Judged, cp: Arc<str>) -> Vec<Result<Receipt, AppendError>> {
+        let s = self.shared;
+        let recent: Arc<[Prepared]> = Arc::from(std::mem::take(&mut j.accepted));
+        {
+            let mut durable = lock(&s.durable);
+            durable.pending_len += recent.len();
+            durable.pending.push(Arc::clone(&recent));
+            self.unsettled = durable.pending_len > PENDING_MAX;
+            // The working chain is what the durable one becomes once it applies the log.
+            let head = head_of(
+                &self.chain,
+                &s.head.get(),
+                Arc::clone(&cp),
+                Arc::clone(&recent),
+            );
+            s.head.publish(head);
+        }
+        self.answers(j.base, j.results, recent, j.frontier_before, j.nodes, cp)
+    }
+
+    /// Once the log of durable batches is long, replaces the durable chain by a copy of the
+    /// writer's (which equals it with the log applied), after the submitters are answered.
+    fn settle(&mut self) {
+        if std::mem::take(&mut self.unsettled) {
+            let mut durable = lock(&self.shared.durable);
+            durable.chain = self.chain.clone();
+            durable.pending.clear();
+            durable.pending_len = 0;
+        }
+    }
+
+    /// The answers of a durable batch, in submission order.
+    fn receipts(&self, j: Judged, cp: Arc<str>) -> Vec<Result<Receipt, AppendError>> {
+        self.answers(
+            j.base,
+            j.results,
+            Arc::from(j.accepted),
+            j.frontier_before,
+            j.nodes,
+            cp,
+        )
+    }
+
+    fn answers(
+        &self,
+        base: u64,
+        results: Vec<Result<(), AppendError>>,
+        entries: Arc<[Prepared]>,
+        frontier_before: Vec<(NodeId, Hash)>,
+        completed: Vec<(NodeId, Hash)>,
+        cp: Arc<str>,
+    ) -> Vec<Result<Receipt, AppendError>> {
+        let size = base + entries.len() as u64;
+        let n = entries.len();
+        let commit = Arc::new(Commit {
+            size,
+            entries,
+            frontier_before,
+            completed,
+            tree: std::sync::OnceLock::new(),
+        });
+        let mut next = 0;
+        results
+            .into_iter()
+            .map(|r| {
+                r?;
+                // One accepted entry per `Ok`, in order.
+                if next >= n {
+                    return Err(AppendError::Storage("an answer lost its entry".into()));
+                }
+                let p = &commit.entries[next];
+                next += 1;
+                Ok(Receipt {
+                    seq: p.seq,
+                    leaf: p.leaf,
+                    checkpoint: Arc::clone(&cp),
+                    size,
+                    commit: Arc::clone(&commit),
+                    index: next - 1,
+                })
+            })
+            .collect()
+    }
+}
+
+struct MapNodes<'a>(&'a HashMap<NodeId, Hash>);
+
+impl NodeReader for MapNodes<'_> {
+    type Error = MissingNode;
+    fn node(&self, id: NodeId) -> Result<Hash, MissingNode> {
+        self.0.get(&id).copied().ok_or(MissingNode(id))
+    }
+}
+
+/// The head after `chain`, which `recent` extended from `prev`.
+fn head_of(chain: &Chain, prev: &Head, checkpoint: Arc<str>, recent: Arc<[Prepared]>) -> Head {
+    let keys = &chain.state.keys;
+    let changed = keys.len() != prev.keys.len()
+        || keys.iter().any(|(id, k)| {
+            prev.keys
+                .get(id)
+                .is_none_or(|p| p.revoked_at != k.revoked_at)
+        });
+    Head {
+        size: chain.size(),
+        root: chain.root(),
+        checkpoint,
+        origin: prev
+            .origin
+            .clone()
+            .or_else(|| chain.state.origin().map(Arc::from)),
+        keys: if changed {
+            Arc::new(keys.clone())
+        } else {
+            Arc::clone(&prev.keys)
+        },
+        writes: Writes::Open,
+        recent,
+    }
+}
+
+/// After catching up, submissions whose key was unknown may name a key that the caught-up
+/// entries (or earlier submissions of the batch) introduced: resolve and verify them again.
+fn recheck_unknown_keys(batch: &mut Checked, state: &State) {
+    if !batch.sigs.contains(&Sig::NoKey) {
+        return;
+    }
+    let mut book = KeyBook::default();
+    let keys: Vec<Option<[u8; 32]>> = batch
+        .parsed
+        .iter()
+        .map(|p| {
+            p.as_ref()
+                .ok()
+                .and_then(|ev| book.resolve(ev, |id| state.public_key(id)))
+        })
+        .collect();
+    let redo: Vec<usize> = (0..batch.sigs.len())
+        .filter(|&i| batch.sigs[i] == Sig::NoKey && keys[i].is_some())
+        .collect();
+    let sigs = verify_sigs(
+        redo.iter()
+            .map(|&i| keys[i].map(|pk| (pk, &batch.subs[i].event[..], batch.subs[i].signature))),
+    );
+    for (i, sig) in redo.into_iter().zip(sigs) {
+        batch.sigs[i] = sig;
+    }
+}
+
+/// Answers each submitter with its own slice of the results, in submission order.
+fn answer(replies: Vec<(Reply, usize)>, results: Vec<Result<Receipt, AppendError>>) {
+    let mut results = results.into_iter();
+    for (reply, n) in replies {
+        reply.send(results.by_ref().take(n).collect());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Followers.
+
+fn follow_loop(shared: &Shared, mut next: u64, mut f: impl FnMut(&Committed<'_>)) {
+    loop {
+        let Some((head, closed)) = shared
+            .head
+            .wait(Duration::from_secs(3600), |h| h.size > next)
+        else {
+            continue;
+        };
+        if head.size <= next {
+            if closed {
+                return;
+            }
+            continue;
+        }
+        let first = head.size - head.recent.len() as u64;
+        if first <= next {
+            let skip = (next - first) as usize;
+            f(&Committed {
+                entries: &head.recent[skip..],
+                checkpoint: &head.checkpoint,
+                size: head.size,
+            });
+            next = head.size;
+            continue;
+        }
+        // Behind by more than the last commit: read what was missed from the store.
+        match read_range(shared, next, first.min(next + 4096)) {
+            Ok(entries) => {
+                let end = next + entries.len() as u64;
+                f(&Committed {
+                    entries: &entries,
+                    checkpoint: &head.checkpoint,
+                    size: end,
+                });
+                next = end;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, from = next, "a follower cannot read the store");
+                if closed {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+    }
+}
+
+fn read_range(shared: &Shared, start: u64, end: u64) -> Result<Vec<Prepared>, String> {
+    let snap = shared.store.snapshot().map_err(|e| e.to_string())?;
+    snap.entries(start, end)
+        .map_err(|e| e.to_string())?
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, b)| chain::prepare(b, start + i as u64).map_err(|f| f.to_string()))
+        .collect()
 }
 
 trait LastLeaf {

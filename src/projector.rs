@@ -1,5 +1,7 @@
 //! Keeps the projections current: rebuilt from the store at start (or loaded from a snapshot
-//! that matches the ledger), then fed every commit by `Ledger::subscribe`.
+//! that matches the ledger), then following the ledger's head on a thread of its own
+//! (`Ledger::follow`), so the history's write lock is never taken on the writer's thread and a
+//! slow page delays no commit.
 
 use crate::core::entry::EntryRef;
 use crate::core::event;
@@ -9,7 +11,8 @@ use crate::core::projection::History;
 use crate::ledger::Ledger;
 use crate::store::{Nodes, Snapshot, Store, StoreError};
 use rayon::prelude::*;
-use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Condvar, Mutex, RwLock, RwLockReadGuard};
+use std::time::{Duration, Instant};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectError {
@@ -108,33 +111,61 @@ pub fn at(snap: &dyn Snapshot, size: u64) -> Result<At, StoreError> {
     })
 }
 
+/// How long `Projector::read` waits for the projections to reach the ledger's head before it
+/// answers from what it has (each answer names the size it was computed at).
+pub const CATCH_UP_WAIT: Duration = Duration::from_secs(5);
+
 /// Live projections over a ledger.
 #[derive(Clone)]
 pub struct Projector {
     history: Arc<RwLock<History>>,
+    /// The ledger's head and the follower's progress, when following one.
+    follow: Option<Arc<Following>>,
+}
+
+struct Following {
+    head: tokio::sync::watch::Receiver<Arc<crate::ledger::Head>>,
+    /// The size folded so far, and a signal for those waiting on it.
+    folded: Mutex<u64>,
+    moved: Condvar,
 }
 
 impl Projector {
-    /// Rebuilds from the ledger's store and follows its commits.
+    /// Rebuilds from the ledger's store, then follows its head on a thread of its own.
     pub fn follow(ledger: &Ledger) -> Result<Projector, ProjectError> {
-        let p = Projector {
-            history: Arc::new(RwLock::new(History::new())),
-        };
-        // Hold the history while subscribing and catching up: a commit that lands meanwhile
-        // waits for the lock, then applies only the entries the catch-up did not fold.
-        let mut h = p.history.write().unwrap_or_else(|e| e.into_inner());
-        let h2 = p.history.clone();
-        ledger.subscribe(move |c| {
-            let mut h = h2.write().unwrap_or_else(|e| e.into_inner());
-            for e in c.entries {
-                if e.seq == h.size() {
-                    h.apply(e.recorded_at, &e.event);
-                }
-            }
-        });
         let snap = ledger.store().snapshot()?;
+        let mut h = History::new();
         extend(&mut h, &*snap, snap.size())?;
-        drop(h);
+        let from = h.size();
+        drop(snap);
+        let following = Arc::new(Following {
+            head: ledger.watch(),
+            folded: Mutex::new(from),
+            moved: Condvar::new(),
+        });
+        let p = Projector {
+            history: Arc::new(RwLock::new(h)),
+            follow: Some(Arc::clone(&following)),
+        };
+        let history = p.history.clone();
+        ledger
+            .follow(from, "projections", move |c| {
+                let size = {
+                    let mut h = history.write().unwrap_or_else(|e| e.into_inner());
+                    for e in c.entries {
+                        if e.seq == h.size() {
+                            h.apply(e.recorded_at, &e.event);
+                        }
+                    }
+                    h.size()
+                };
+                *following.folded.lock().unwrap_or_else(|e| e.into_inner()) = size;
+                following.moved.notify_all();
+            })
+            .map_err(|e| ProjectError::Entry {
+                seq: from,
+                msg: format!("cannot start the projections' follower: {e}"),
+            })?;
         Ok(p)
     }
 
@@ -165,11 +196,45 @@ impl Projector {
     pub fn from_history(h: History) -> Projector {
         Projector {
             history: Arc::new(RwLock::new(h)),
+            follow: None,
         }
     }
 
+    /// The projections, as of at least the ledger's head when this is called: a reader sees
+    /// every entry acknowledged before it asked. It waits for the follower if it lags (at most
+    /// `CATCH_UP_WAIT`, then answers from what it has: `History::size` says how far that is).
     pub fn read(&self) -> RwLockReadGuard<'_, History> {
+        if let Some(f) = &self.follow {
+            let target = f.head.borrow().size;
+            self.wait_for(target, CATCH_UP_WAIT);
+        }
         self.history.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits until the projections hold at least `size` entries; false on time-out.
+    pub fn wait_for(&self, size: u64, timeout: Duration) -> bool {
+        let Some(f) = &self.follow else {
+            return self
+                .history
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .size()
+                >= size;
+        };
+        let deadline = Instant::now() + timeout;
+        let mut folded = f.folded.lock().unwrap_or_else(|e| e.into_inner());
+        while *folded < size {
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            folded = f
+                .moved
+                .wait_timeout(folded, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        true
     }
 }
 

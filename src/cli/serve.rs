@@ -31,8 +31,8 @@ pub struct ServeArgs {
     /// Where the demo ledger lives.
     #[arg(long, default_value = "kordon-demo")]
     pub demo_dir: PathBuf,
-    /// Submissions accepted at once (read, queued or committing); more are answered 503 with
-    /// Retry-After.
+    /// Submissions accepted at once (queued or committing, once their body is read); more are
+    /// answered 503 with Retry-After. A batch of more than this is answered 413.
     #[arg(long, default_value_t = 1024)]
     pub max_pending: usize,
     /// Serve the ledger in this store instead of the data directory's own (which then needs
@@ -43,6 +43,21 @@ pub struct ServeArgs {
     /// Seconds a read may take before it is answered 408.
     #[arg(long, default_value_t = 30)]
     pub request_timeout: u64,
+    /// Seconds a client may take to send a submission's body; slower ones are answered 408.
+    #[arg(long, default_value_t = 10)]
+    pub body_timeout: u64,
+    /// MiB of submission bodies held at once while they arrive and wait for their answer;
+    /// beyond it submissions are answered 503 with Retry-After.
+    #[arg(long, default_value_t = 64, value_name = "MIB")]
+    pub body_budget: usize,
+    /// Entries each signing key may add per day (the sustained rate of its quota); beyond it
+    /// they are answered 429 with Retry-After. Only accepted entries count. 0 turns quotas off
+    /// (for a bulk import, e.g. `--quota-per-day 0`, then restart without it).
+    #[arg(long, default_value_t = 2000, value_name = "N")]
+    pub quota_per_day: u64,
+    /// Entries a signing key may add at once before the daily rate applies (the quota's burst).
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub quota_burst: u64,
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -89,7 +104,12 @@ pub fn serve(data: &Path, a: ServeArgs) -> Result<u8> {
         read_token: a.read_token.clone().filter(|t| !t.is_empty()),
         max_pending: a.max_pending.max(1),
         request_timeout: Duration::from_secs(a.request_timeout.max(1)),
-        ..Config::default()
+        body_timeout: Duration::from_secs(a.body_timeout.max(1)),
+        body_budget: a.body_budget.max(1).saturating_mul(1 << 20),
+        quota: (a.quota_per_day > 0).then_some(server::Quota {
+            per_day: a.quota_per_day,
+            burst: a.quota_burst.max(1),
+        }),
     };
     let state = AppState::new(Arc::clone(&ledger), config)?;
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -128,6 +128,18 @@ server_codes! {
         "Too many submissions in flight",
         "retry after the number of seconds in Retry-After; nothing was written",
         "too many submissions in flight; Retry-After says when to retry";
+    RequestBatchTooLarge = "request.batch-too-large", PAYLOAD_TOO_LARGE,
+        "The batch holds more submissions than can be admitted at once",
+        "split the batch into batches of at most max_submissions; retrying it unchanged cannot succeed",
+        "a batch of more submissions than --max-pending, or than a key's --quota-burst";
+    RequestQuota = "request.quota", TOO_MANY_REQUESTS,
+        "This key's quota of entries is spent",
+        "retry after the number of seconds in Retry-After; for a bulk import ask the operator to raise --quota-per-day and --quota-burst",
+        "the signing key's quota is spent; Retry-After says when to retry";
+    ServerStorageUnavailable = "server.storage-unavailable", SERVICE_UNAVAILABLE,
+        "The ledger's storage failed; writes are paused",
+        "retry after the number of seconds in Retry-After; nothing was written",
+        "writes are paused after a storage error; Retry-After says when to retry";
     ServerShuttingDown = "server.shutting-down", SERVICE_UNAVAILABLE,
         "The ledger is shutting down",
         "retry against the restarted server",
@@ -327,6 +339,57 @@ impl ApiError {
         .retry_after(retry)
     }
 
+    /// The bodies being read already hold the server's memory budget.
+    pub fn budget() -> ApiError {
+        let c = ServerCode::ServerBusy;
+        ApiError::new(
+            c.status(),
+            c.code(),
+            "Too many request bodies held",
+            "the request bodies being received hold all the memory this server gives them",
+            c.hint(),
+        )
+        .retry_after(1)
+    }
+
+    /// A batch of more submissions than the server ever admits at once.
+    pub fn batch_too_large(n: usize, max: usize) -> ApiError {
+        ApiError::server(
+            ServerCode::RequestBatchTooLarge,
+            format!("this server admits at most {max} submissions at once (--max-pending); the batch holds {n}"),
+        )
+        .with("max_submissions", max)
+    }
+
+    /// A batch that needs more of one key's quota than the quota's burst.
+    pub fn quota_batch(key: &str, burst: u64) -> ApiError {
+        ApiError::server(
+            ServerCode::RequestBatchTooLarge,
+            format!("key {key} may add at most {burst} entries at once (--quota-burst); split the batch, or ask the operator to raise the quota for a bulk import"),
+        )
+        .with("max_submissions", burst)
+    }
+
+    /// The signing key's quota is spent.
+    pub fn quota(per_day: u64, burst: u64, retry: u64) -> ApiError {
+        ApiError::server(
+            ServerCode::RequestQuota,
+            format!("each key may add {per_day} entries a day, at most {burst} at once; this one has used its share"),
+        )
+        .with("per_day", per_day)
+        .with("burst", burst)
+        .retry_after(retry.max(1))
+    }
+
+    /// Writes are paused after a storage error.
+    pub fn storage_unavailable(reason: &str, wait: std::time::Duration) -> ApiError {
+        ApiError::server(
+            ServerCode::ServerStorageUnavailable,
+            format!("the last write to the ledger's storage failed ({reason}); nothing more is accepted until it works again"),
+        )
+        .retry_after(wait.as_secs_f64().ceil().max(1.0) as u64)
+    }
+
     pub fn closed() -> ApiError {
         ApiError::server(
             ServerCode::ServerShuttingDown,
@@ -407,6 +470,10 @@ impl From<AppendError> for ApiError {
         match e {
             AppendError::Rejected(f) => ApiError::refused(&f),
             AppendError::Storage(s) => ApiError::storage(s),
+            AppendError::Unavailable {
+                reason,
+                retry_after,
+            } => ApiError::storage_unavailable(&reason, retry_after),
             AppendError::Closed => ApiError::closed(),
         }
     }

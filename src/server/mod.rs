@@ -45,12 +45,19 @@ use tokio::sync::{broadcast, watch, Semaphore};
 pub struct Config {
     /// If set, every read needs `Authorization: Bearer <token>` (health checks excepted).
     pub read_token: Option<String>,
-    /// Submissions accepted at once (being read, queued or committing); more get `503`.
+    /// Submissions accepted at once (queued or committing, once their bodies are read); more
+    /// get `503`. A batch of more submissions than this is a client error (`413`).
     pub max_pending: usize,
     /// How long a request may take to produce its answer (streamed bodies excepted).
     pub request_timeout: Duration,
     /// How long a client may take to send a submission's body.
     pub body_timeout: Duration,
+    /// Bytes of submission bodies the server holds at once while they arrive and wait for their
+    /// answer; a body that would go beyond it is answered `503` with `Retry-After`.
+    pub body_budget: usize,
+    /// How many entries each signing key may add (an admission policy of this server, not a
+    /// ledger rule); `None` turns quotas off.
+    pub quota: Option<Quota>,
 }
 
 impl Default for Config {
@@ -60,6 +67,27 @@ impl Default for Config {
             max_pending: 1024,
             request_timeout: Duration::from_secs(30),
             body_timeout: Duration::from_secs(10),
+            body_budget: 64 << 20,
+            quota: Some(Quota::default()),
+        }
+    }
+}
+
+/// A per-key quota: a bucket of `burst` entries that refills at `per_day` entries a day. Only
+/// entries the ledger accepts spend it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub per_day: u64,
+    pub burst: u64,
+}
+
+impl Default for Quota {
+    /// A ministry records hundreds of entries a day: 2,000 a day with bursts of 1,000 leaves
+    /// room for a busy reporting day and stops a flood after minutes, not hours.
+    fn default() -> Quota {
+        Quota {
+            per_day: 2_000,
+            burst: 1_000,
         }
     }
 }
@@ -68,13 +96,8 @@ impl Default for Config {
 /// a signature, in JSON, is about 87 KiB.
 pub const MAX_BODY: usize = 128 * 1024;
 
-/// The ledger's latest state as the server last heard it.
-#[derive(Debug, Clone)]
-pub struct Head {
-    pub size: u64,
-    /// The latest signed checkpoint (C2SP signed note); empty while the ledger is empty.
-    pub checkpoint: Arc<str>,
-}
+/// The ledger's head, as handlers read it: an immutable view of one durable commit.
+pub use crate::ledger::Head;
 
 /// One durable commit as the live feed passes it on.
 #[derive(Debug)]
@@ -97,37 +120,28 @@ struct Inner {
     origin: String,
     vkey: String,
     slots: Arc<Semaphore>,
-    head: Arc<RwLock<Head>>,
+    budget: Arc<Semaphore>,
+    quotas: write::Quotas,
     feed: broadcast::Sender<Arc<FeedBatch>>,
     stopping: watch::Sender<bool>,
-    submitter: write::Submitter,
     nodes: NodeCache,
     projector: crate::projector::Projector,
 }
 
 impl AppState {
-    /// Serves `ledger`. Registers a subscriber that keeps the head and the live feed current.
+    /// Serves `ledger`. Starts a follower that passes commits on to the live feed.
     pub fn new(ledger: Arc<Ledger>, config: Config) -> Result<AppState, StoreError> {
-        let head = Arc::new(RwLock::new(Head {
-            size: 0,
-            checkpoint: Arc::from(""),
-        }));
-        let origin = ledger.with_state(|s| s.origin().unwrap_or_default().to_string());
+        let origin = ledger
+            .head()
+            .origin
+            .as_deref()
+            .unwrap_or_default()
+            .to_string();
         let (feed, _) = broadcast::channel(4096);
         let (stopping, _) = watch::channel(false);
-        // Subscribe first, then read the store: a commit in between is seen either way, and
-        // the head only moves forward.
         {
-            let head = Arc::clone(&head);
             let feed = feed.clone();
             ledger.subscribe(move |c: &Committed<'_>| {
-                {
-                    let mut h = head.write().unwrap_or_else(|p| p.into_inner());
-                    if c.size >= h.size {
-                        h.size = c.size;
-                        h.checkpoint = c.checkpoint.into();
-                    }
-                }
                 if feed.receiver_count() > 0 {
                     if let Some(first) = c.entries.first() {
                         let _ = feed.send(Arc::new(FeedBatch {
@@ -138,37 +152,22 @@ impl AppState {
                 }
             });
         }
-        {
-            let snap = ledger.store().snapshot()?;
-            let cp = snap.checkpoint()?.unwrap_or_default();
-            let mut h = head.write().unwrap_or_else(|p| p.into_inner());
-            if snap.size() > h.size || h.checkpoint.is_empty() {
-                h.size = snap.size();
-                h.checkpoint = cp.into();
-            }
-        }
-        // The oversight views follow the ledger from here on.
+        // The oversight views follow the ledger's head from here on.
         let projector = crate::projector::Projector::follow(&ledger)
             .map_err(|e| StoreError::Backend(format!("cannot build the projections: {e}")))?;
         let slots = Arc::new(Semaphore::new(config.max_pending.max(1)));
-        let submitter = write::Submitter::start(
-            Arc::clone(&ledger),
-            ledger.verifier_key(),
-            Arc::clone(&slots),
-            config.max_pending.max(1),
-        )
-        .map_err(|e| StoreError::Backend(format!("cannot start the submission threads: {e}")))?;
+        let budget = Arc::new(Semaphore::new(write::budget_units(config.body_budget)));
         Ok(AppState {
             inner: Arc::new(Inner {
-                submitter,
+                quotas: write::Quotas::new(config.quota),
                 projector,
                 nodes: NodeCache::default(),
                 vkey: ledger.verifier_key(),
                 ledger,
                 slots,
+                budget,
                 config,
                 origin,
-                head,
                 feed,
                 stopping,
             }),
@@ -200,7 +199,11 @@ impl AppState {
         // The genesis may have been written after the server started.
         self.inner
             .ledger
-            .with_state(|s| s.origin().unwrap_or_default().to_string())
+            .head()
+            .origin
+            .as_deref()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// The ledger's verifier key (C2SP vkey).
@@ -208,17 +211,30 @@ impl AppState {
         &self.inner.vkey
     }
 
-    /// The latest size and signed checkpoint.
-    pub fn head(&self) -> Head {
-        self.inner
-            .head
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+    /// The ledger's head: size, root, signed checkpoint and whether it takes writes. A handler
+    /// reads it once and answers from it.
+    pub fn head(&self) -> Arc<Head> {
+        self.inner.ledger.head()
     }
 
     pub(crate) fn slots(&self) -> &Arc<Semaphore> {
         &self.inner.slots
+    }
+
+    /// Request-body bytes (in `write::BUDGET_UNIT`s) that may be held at once.
+    pub(crate) fn budget(&self) -> &Arc<Semaphore> {
+        &self.inner.budget
+    }
+
+    /// Bytes of request bodies held now (in whole `write::BUDGET_UNIT`s), against
+    /// `Config::body_budget`.
+    pub fn bodies_held(&self) -> usize {
+        let total = write::budget_units(self.inner.config.body_budget);
+        (total - self.inner.budget.available_permits().min(total)) * write::BUDGET_UNIT
+    }
+
+    pub(crate) fn quotas(&self) -> &write::Quotas {
+        &self.inner.quotas
     }
 
     /// Reads tree nodes through the shared cache of upper nodes.
@@ -227,10 +243,6 @@ impl AppState {
             snap,
             cache: &self.inner.nodes,
         }
-    }
-
-    pub(crate) fn submitter(&self) -> &write::Submitter {
-        &self.inner.submitter
     }
 
     pub(crate) fn subscribe_feed(&self) -> broadcast::Receiver<Arc<FeedBatch>> {
@@ -252,7 +264,7 @@ impl AppState {
         self.inner.stopping.send_replace(true);
     }
 
-    /// Runs blocking work (store reads, the append) off the async workers.
+    /// Runs blocking work (store reads) off the async workers.
     pub async fn blocking<T: Send + 'static>(
         &self,
         f: impl FnOnce(&AppState) -> Result<T, ApiError> + Send + 'static,

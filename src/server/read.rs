@@ -506,6 +506,18 @@ pub async fn export(State(st): State<AppState>) -> Result<Response, ApiError> {
             "the ledger is empty; there is nothing to export",
         ));
     }
+    // The status line goes out before the first byte of the bundle: make sure the store can be
+    // read at all, so a broken store is a problem, never a 200 with an empty body.
+    st.blocking(|st| {
+        let snap = st.store().snapshot()?;
+        snap.checkpoint()?;
+        Ok(())
+    })
+    .await
+    .map_err(|e| match st.head().storage_failed() {
+        Some(reason) => ApiError::storage_unavailable(reason, std::time::Duration::from_secs(1)),
+        None => e,
+    })?;
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(8);
     let task = st.clone();
     tokio::task::spawn_blocking(move || {
@@ -554,15 +566,18 @@ pub async fn healthz() -> axum::Json<serde_json::Value> {
     axum::Json(json!({"status": "ok"}))
 }
 
-/// Readiness: the ledger is open and the server is not shutting down.
+/// Readiness: the ledger is open, takes writes, and the server is not shutting down.
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses(
         (status = 200, description = "Ready, with the ledger's size", body = Object),
-        (status = 503, description = "Shutting down (server.shutting-down)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Shutting down (server.shutting-down), or writes paused after a storage error (server.storage-unavailable)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn readyz(State(st): State<AppState>) -> Result<Response, ApiError> {
     if st.is_stopping() {
         return Err(ApiError::closed());
+    }
+    if let Some((reason, wait)) = st.head().paused(std::time::Instant::now()) {
+        return Err(ApiError::storage_unavailable(reason, wait));
     }
     Ok((
         StatusCode::OK,

@@ -80,6 +80,29 @@ pub fn build_parsed(
     })
 }
 
+/// The receipt of an entry the ledger has just recorded, from its answer alone: the entry's
+/// bytes, and the inclusion proof computed from the commit's own tree nodes (no store read).
+pub fn from_ledger(r: &crate::ledger::Receipt, vkey: &str) -> Result<Receipt, String> {
+    // A checkpoint's first line is its origin (C2SP tlog-checkpoint).
+    let origin = r.checkpoint.lines().next().unwrap_or_default().to_string();
+    Ok(Receipt {
+        receipt: FORMAT.into(),
+        origin,
+        seq: r.seq,
+        event_id: r.event_id().to_string(),
+        leaf_hash: r.leaf.to_hex(),
+        entry: BASE64.encode(r.entry()),
+        verifier_key: vkey.to_string(),
+        tlog_proof: TlogProof {
+            extra: None,
+            index: r.seq,
+            proof: r.inclusion_proof()?,
+            checkpoint: r.checkpoint.to_string(),
+        }
+        .to_text(),
+    })
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ReceiptBuildError {
     #[error(transparent)]

@@ -11,20 +11,24 @@
 //! base64 rather than a JSON string so that no JSON library on the way can change a byte: the
 //! decoded bytes are what the ledger checks, stores and hashes, never re-serialized.
 //!
-//! Handlers hand their submissions to one `Submitter` thread, which passes everything that
-//! queued up while the previous commit ran to `Ledger::submit_many` at once (one durable commit),
-//! and a second thread builds the receipts of a commit from one snapshot while the next commit
-//! runs. So no request holds a thread while it waits, and receipts of one commit share their
-//! proof's upper nodes.
+//! Admission, in this order, so that what a client holds is bounded before it costs anything:
+//!
+//! 1. the declared length, and whether the ledger takes writes at all (`503` while writes are
+//!    paused after a storage error);
+//! 2. the body, read within `Config::body_timeout` under a global memory budget
+//!    (`Config::body_budget`): a body reserves bytes as they arrive, so a thousand clients that
+//!    send `{` and wait hold a thousand bytes' worth, not a thousand slots;
+//! 3. a `--max-pending` slot per submission, only once the body is complete and parsed; a batch
+//!    larger than `--max-pending` can never be admitted and is a client error (`413`);
+//! 4. the signing key's quota (`Config::quota`), reserved for the submissions and given back for
+//!    every one the ledger refuses, so only accepted entries spend it;
+//! 5. `Ledger::submit_async`: the handler's task awaits the durable commit; no thread waits.
+//!    The receipt's inclusion proof is computed here from the commit's own tree nodes.
 
 use super::errors::Problem;
-use super::receipt::{self, Receipt, ReceiptBuildError};
-use super::{ApiError, AppState, MAX_BODY};
-use crate::core::checkpoint::{self, Checkpoint};
-use crate::core::hash::Hash;
-use crate::core::merkle::NodeId;
-use crate::ledger::{self, AppendError, Ledger, Submission};
-use crate::store::{Snapshot, StoreError};
+use super::receipt::{self, Receipt};
+use super::{ApiError, AppState, Quota, MAX_BODY};
+use crate::ledger::Submission;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -33,13 +37,10 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
-use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::mpsc;
-use std::sync::Arc;
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The most submissions one `POST /entries/batch` carries.
 pub const MAX_BATCH_ITEMS: usize = 1000;
@@ -83,282 +84,203 @@ pub struct BatchResponse {
     pub results: Vec<BatchItem>,
 }
 
-type Reply = tokio::sync::oneshot::Sender<Vec<Result<Receipt, ApiError>>>;
+// ---------------------------------------------------------------------------------------------
+// The body budget.
 
-struct Job {
-    subs: Vec<Submission>,
-    reply: Reply,
+/// The budget counts bytes in units of this many (a semaphore permit each).
+pub const BUDGET_UNIT: usize = 1024;
+
+/// The number of units in a budget of `bytes`.
+pub(crate) fn budget_units(bytes: usize) -> usize {
+    bytes.div_ceil(BUDGET_UNIT).clamp(1, Semaphore::MAX_PERMITS)
 }
 
-/// The two threads between the handlers and the ledger.
-pub(crate) struct Submitter {
-    tx: Option<mpsc::Sender<Job>>,
-    threads: Vec<JoinHandle<()>>,
+/// A body read in full, and the share of the budget it holds until the answer is sent.
+struct ReadBody {
+    bytes: Vec<u8>,
+    _held: Option<OwnedSemaphorePermit>,
 }
 
-impl Submitter {
-    /// `slots` is the bound on submissions in flight: the submit thread waits (briefly) for
-    /// those already admitted to arrive, so one commit carries them all.
-    pub(crate) fn start(
-        ledger: Arc<Ledger>,
-        vkey: String,
-        slots: Arc<Semaphore>,
-        max_pending: usize,
-    ) -> std::io::Result<Submitter> {
-        let (tx, rx) = mpsc::channel::<Job>();
-        let (done_tx, done_rx) = mpsc::channel::<Committed>();
-        let l = Arc::clone(&ledger);
-        let submit = std::thread::Builder::new()
-            .name("kordon-http-submit".into())
-            .spawn(move || submit_loop(&l, rx, done_tx, &slots, max_pending))?;
-        let receipts = std::thread::Builder::new()
-            .name("kordon-http-receipts".into())
-            .spawn(move || receipt_loop(&ledger, &vkey, done_rx))?;
-        Ok(Submitter {
-            tx: Some(tx),
-            threads: vec![submit, receipts],
-        })
-    }
-
-    /// Queues submissions; the answer arrives once they are durable (or refused).
-    pub(crate) async fn submit(
-        &self,
-        subs: Vec<Submission>,
-    ) -> Result<Vec<Result<Receipt, ApiError>>, ApiError> {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        self.tx
-            .as_ref()
-            .ok_or_else(ApiError::closed)?
-            .send(Job { subs, reply })
-            .map_err(|_| ApiError::closed())?;
-        answer
-            .await
-            .map_err(|_| ApiError::internal("the submission thread stopped"))
-    }
+/// Reads a body of at most `max` bytes within the body timeout, reserving budget as the bytes
+/// arrive: a client pays for what it sent, not for what it announced.
+///
+/// Batch bodies leave a quarter of the budget to single submissions, so that bulk uploads, or
+/// a crowd of unfinished ones, cannot turn away the body that records one event.
+async fn read_body(st: &AppState, body: Body, max: usize) -> Result<ReadBody, ApiError> {
+    let limit = st.config().body_timeout;
+    let budget = Arc::clone(st.budget());
+    let reserve = if max > MAX_BODY {
+        budget_units(st.config().body_budget) / 4
+    } else {
+        0
+    };
+    tokio::time::timeout(limit, read_limited(body, max, budget, reserve))
+        .await
+        .map_err(|_| ApiError::timeout(limit.as_secs().max(1)))?
 }
 
-impl Drop for Submitter {
-    fn drop(&mut self) {
-        // Closing the queue lets both threads finish what they hold and stop.
-        self.tx.take();
-        for t in self.threads.drain(..) {
-            let _ = t.join();
+async fn read_limited(
+    body: Body,
+    max: usize,
+    budget: Arc<Semaphore>,
+    reserve: usize,
+) -> Result<ReadBody, ApiError> {
+    let mut out = Vec::new();
+    let mut held: Option<OwnedSemaphorePermit> = None;
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| ApiError::malformed(format!("reading the body: {e}")))?;
+        if out.len() + chunk.len() > max {
+            return Err(ApiError::too_large(max));
         }
-    }
-}
-
-/// One commit's results, on their way to the receipt thread.
-struct Committed {
-    jobs: Vec<(usize, Reply)>,
-    results: Vec<Result<ledger::Receipt, AppendError>>,
-}
-
-/// How long the submit thread waits, at most, for as many submissions as the last commit
-/// carried (or as hold a slot) before it commits what it has. Without it, the first clients to
-/// come back after a commit would get a commit of their own and the others the next one: twice
-/// the commits (each an fsync) for the same entries. A lone client never waits.
-pub const LINGER: Duration = Duration::from_millis(2);
-
-fn submit_loop(
-    ledger: &Ledger,
-    rx: mpsc::Receiver<Job>,
-    done: mpsc::Sender<Committed>,
-    slots: &Semaphore,
-    max_pending: usize,
-) {
-    // The size of the last commit: clients that send one request at a time come back with
-    // about as many submissions as they were just answered for.
-    let mut expect = 1usize;
-    while let Ok(first) = rx.recv() {
-        let mut jobs = vec![first];
-        let mut count = jobs[0].subs.len();
-        let deadline = Instant::now() + LINGER;
-        while count < ledger::MAX_BATCH {
-            let job = match rx.try_recv() {
-                Ok(j) => Some(j),
-                Err(mpsc::TryRecvError::Disconnected) => None,
-                Err(mpsc::TryRecvError::Empty) => {
-                    // As many as the last commit, or every admitted one, is here: commit now.
-                    let admitted = max_pending.saturating_sub(slots.available_permits());
-                    let now = Instant::now();
-                    if count >= expect.max(admitted) || now >= deadline {
-                        None
-                    } else {
-                        rx.recv_timeout(deadline - now).ok()
-                    }
-                }
-            };
-            match job {
-                Some(j) => {
-                    count += j.subs.len();
-                    jobs.push(j);
-                }
-                None => break,
+        let have = held.as_ref().map_or(0, |p| p.num_permits());
+        let need = (out.len() + chunk.len()).div_ceil(BUDGET_UNIT);
+        if need > have {
+            if budget.available_permits() < reserve + (need - have) {
+                return Err(ApiError::budget());
+            }
+            let more = Arc::clone(&budget)
+                .try_acquire_many_owned((need - have) as u32)
+                .map_err(|_| ApiError::budget())?;
+            match &mut held {
+                Some(p) => p.merge(more),
+                None => held = Some(more),
             }
         }
-        expect = count;
-        let mut subs = Vec::with_capacity(count);
-        let mut replies = Vec::with_capacity(jobs.len());
-        for j in jobs {
-            replies.push((j.subs.len(), j.reply));
-            subs.extend(j.subs);
-        }
-        let results = ledger.submit_many(subs);
-        if done
-            .send(Committed {
-                jobs: replies,
-                results,
-            })
-            .is_err()
-        {
-            return;
+        out.extend_from_slice(&chunk);
+    }
+    Ok(ReadBody {
+        bytes: out,
+        _held: held,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-key quotas.
+
+/// One key's bucket: `tokens` entries may be added now; it refills continuously.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+/// The per-key quotas: a token bucket per signing key (the event's `key`), spent only by
+/// entries the ledger accepts. It is this server's admission policy: nothing of it is in the
+/// ledger, and `kordon verify` knows nothing of it.
+pub(crate) struct Quotas {
+    quota: Option<Quota>,
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+/// Above this many buckets, full ones (the same as no bucket) are dropped.
+const MAX_BUCKETS: usize = 10_000;
+
+/// What a request reserved, to be settled once the ledger has answered.
+pub(crate) struct Reservation {
+    keys: Vec<Option<String>>,
+}
+
+impl Quotas {
+    pub(crate) fn new(quota: Option<Quota>) -> Quotas {
+        Quotas {
+            quota,
+            buckets: Mutex::new(HashMap::new()),
         }
     }
-}
 
-fn receipt_loop(ledger: &Ledger, vkey: &str, rx: mpsc::Receiver<Committed>) {
-    while let Ok(c) = rx.recv() {
-        let mut b = Builder::new(ledger, vkey, &c.results);
-        let mut results = c.results.into_iter();
-        // Answer each request as soon as its own receipts are ready.
-        for (n, reply) in c.jobs {
-            let mine = results.by_ref().take(n).map(|r| b.receipt(r)).collect();
-            let _ = reply.send(mine);
-        }
+    fn refill(q: &Quota, b: &mut Bucket, now: Instant) {
+        let per_sec = q.per_day as f64 / 86_400.0;
+        let dt = now.saturating_duration_since(b.at).as_secs_f64();
+        b.tokens = (b.tokens + dt * per_sec).min(q.burst as f64);
+        b.at = now;
     }
-}
 
-/// Builds the receipts of one commit from one snapshot, parsing its checkpoint once.
-struct Builder<'a> {
-    vkey: &'a str,
-    snap: Result<Box<dyn Snapshot + 'a>, ApiError>,
-    seqs: Vec<u64>,
-    /// The commit's signed checkpoint, parsed (all receipts of a commit share it).
-    checkpoint: Option<(String, Checkpoint)>,
-    cached: Option<HashMap<u64, Vec<u8>>>,
-    nodes: RefCell<HashMap<NodeId, Hash>>,
-}
-
-impl<'a> Builder<'a> {
-    fn new(
-        ledger: &'a Ledger,
-        vkey: &'a str,
-        results: &[Result<ledger::Receipt, AppendError>],
-    ) -> Builder<'a> {
-        let seqs: Vec<u64> = results.iter().flatten().map(|r| r.seq).collect();
-        let snap = if seqs.is_empty() {
-            Err(ApiError::internal("nothing was recorded"))
-        } else {
-            ledger.store().snapshot().map_err(ApiError::from)
+    /// Reserves one entry of quota for each submission (by the key its event names), all or
+    /// none. Submissions whose key cannot be read reserve nothing: the ledger refuses them.
+    pub(crate) fn reserve(&self, subs: &[Submission]) -> Result<Reservation, ApiError> {
+        let keys: Vec<Option<String>> = subs.iter().map(|s| key_of(&s.event)).collect();
+        let Some(q) = self.quota else {
+            return Ok(Reservation { keys: Vec::new() });
         };
-        Builder {
-            vkey,
-            snap,
-            seqs,
-            checkpoint: None,
-            cached: None,
-            // The commit's own leaf hashes are known: its proofs need not read them.
-            nodes: RefCell::new(
-                results
-                    .iter()
-                    .flatten()
-                    .map(|r| {
-                        (
-                            NodeId {
-                                level: 0,
-                                index: r.seq,
-                            },
-                            r.leaf,
-                        )
-                    })
-                    .collect(),
-            ),
+        let mut want: HashMap<&str, u64> = HashMap::new();
+        for k in keys.iter().flatten() {
+            *want.entry(k.as_str()).or_default() += 1;
         }
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let mut wait = 0f64;
+        for (k, n) in &want {
+            if *n > q.burst {
+                return Err(ApiError::quota_batch(k, q.burst));
+            }
+            let mut b = buckets.get(*k).copied().unwrap_or(Bucket {
+                tokens: q.burst as f64,
+                at: now,
+            });
+            Quotas::refill(&q, &mut b, now);
+            if b.tokens < *n as f64 {
+                let per_sec = (q.per_day as f64 / 86_400.0).max(f64::MIN_POSITIVE);
+                wait = wait.max((*n as f64 - b.tokens) / per_sec);
+            }
+        }
+        if wait > 0.0 {
+            return Err(ApiError::quota(q.per_day, q.burst, wait.ceil() as u64));
+        }
+        if buckets.len() > MAX_BUCKETS {
+            buckets.retain(|_, b| {
+                Quotas::refill(&q, b, now);
+                b.tokens < q.burst as f64
+            });
+        }
+        for (k, n) in want {
+            let b = buckets.entry(k.to_string()).or_insert(Bucket {
+                tokens: q.burst as f64,
+                at: now,
+            });
+            Quotas::refill(&q, b, now);
+            b.tokens -= n as f64;
+        }
+        Ok(Reservation { keys })
     }
 
-    fn receipt(&mut self, r: Result<ledger::Receipt, AppendError>) -> Result<Receipt, ApiError> {
-        let r = r?;
-        let snap = self.snap.as_ref().map_err(|e| e.clone())?;
-        if self.cached.is_none() {
-            self.cached = Some(preload(&**snap, &self.seqs));
-        }
-        if self.checkpoint.as_ref().map(|c| c.0.as_str()) != Some(r.checkpoint.as_str()) {
-            let parsed = checkpoint::parse_unverified(r.checkpoint.as_bytes())
-                .map_err(|e| ApiError::internal(format!("the new checkpoint: {e}")))?;
-            self.checkpoint = Some((r.checkpoint.clone(), parsed));
-        }
-        let (cp, parsed) = self
-            .checkpoint
-            .as_ref()
-            .ok_or_else(|| ApiError::internal("no checkpoint"))?;
-        let view = Cached {
-            inner: &**snap,
-            entries: self.cached.as_ref(),
-            nodes: &self.nodes,
-        };
-        receipt::build_parsed(&view, r.seq, cp, parsed, self.vkey).map_err(|e| match e {
-            ReceiptBuildError::Store(s) => ApiError::from(s),
-            other => ApiError::internal(other.to_string()),
-        })
-    }
-}
-
-/// The entries of a commit, read in one range.
-fn preload(snap: &dyn Snapshot, seqs: &[u64]) -> HashMap<u64, Vec<u8>> {
-    let mut entries = HashMap::new();
-    if let (Some(&lo), Some(&hi)) = (seqs.iter().min(), seqs.iter().max()) {
-        if hi - lo < 1 << 16 {
-            if let Ok(all) = snap.entries(lo, hi + 1) {
-                entries.extend((lo..).zip(all));
+    /// Gives back the quota of every submission the ledger did not record.
+    pub(crate) fn settle<T, E>(&self, r: Reservation, answers: &[Result<T, E>]) {
+        let Some(q) = self.quota else { return };
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        for (key, a) in r.keys.iter().zip(answers) {
+            if let (Some(k), Err(_)) = (key, a) {
+                if let Some(b) = buckets.get_mut(k) {
+                    b.tokens = (b.tokens + 1.0).min(q.burst as f64);
+                }
             }
         }
     }
-    entries
 }
 
-/// A snapshot that serves the commit's preloaded entries and remembers the tree nodes it read,
-/// which the receipts of one commit mostly share.
-struct Cached<'a> {
-    inner: &'a dyn Snapshot,
-    entries: Option<&'a HashMap<u64, Vec<u8>>>,
-    nodes: &'a RefCell<HashMap<NodeId, Hash>>,
-}
-
-impl Snapshot for Cached<'_> {
-    fn size(&self) -> u64 {
-        self.inner.size()
+/// The key id an event names, read without judging the event (the ledger does that).
+fn key_of(event: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Key<'a> {
+        #[serde(borrow)]
+        key: std::borrow::Cow<'a, str>,
     }
-    fn entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError> {
-        if end == start + 1 {
-            if let Some(e) = self.entries.and_then(|m| m.get(&start)) {
-                return Ok(vec![e.clone()]);
-            }
-        }
-        self.inner.entries(start, end)
-    }
-    fn node(&self, id: NodeId) -> Result<Hash, StoreError> {
-        if let Some(h) = self.nodes.borrow().get(&id) {
-            return Ok(*h);
-        }
-        let h = self.inner.node(id)?;
-        self.nodes.borrow_mut().insert(id, h);
-        Ok(h)
-    }
-    fn seq_of_event(&self, id: &str) -> Result<Option<u64>, StoreError> {
-        self.inner.seq_of_event(id)
-    }
-    fn checkpoint(&self) -> Result<Option<String>, StoreError> {
-        self.inner.checkpoint()
-    }
+    serde_json::from_slice::<Key<'_>>(event)
+        .ok()
+        .map(|k| k.key.into_owned())
 }
 
 // ---------------------------------------------------------------------------------------------
 // Handlers.
 
-/// Checks what can be checked before reading a body: not stopping, JSON, declared length.
+/// Checks what can be checked before reading a body: not stopping, the ledger takes writes,
+/// JSON, declared length.
 fn precheck(st: &AppState, headers: &HeaderMap, max: usize) -> Result<(), ApiError> {
     if st.is_stopping() {
         return Err(ApiError::closed());
+    }
+    if let Some((reason, wait)) = st.head().paused(Instant::now()) {
+        return Err(ApiError::storage_unavailable(reason, wait));
     }
     if let Some(ct) = headers.get(header::CONTENT_TYPE) {
         let ct = ct.to_str().unwrap_or("");
@@ -377,11 +299,33 @@ fn precheck(st: &AppState, headers: &HeaderMap, max: usize) -> Result<(), ApiErr
     Ok(())
 }
 
-async fn read_body(st: &AppState, body: Body, max: usize) -> Result<Vec<u8>, ApiError> {
-    let limit = st.config().body_timeout;
-    tokio::time::timeout(limit, read_limited(body, max))
-        .await
-        .map_err(|_| ApiError::timeout(limit.as_secs()))?
+/// Submits admitted submissions and turns the ledger's answers into receipts or problems,
+/// settling the quota. The wait runs in a task of its own that holds the slots until the ledger
+/// answers: a client that hangs up cannot free its slot while its submission is still queued.
+async fn record(
+    st: &AppState,
+    subs: Vec<Submission>,
+    slots: OwnedSemaphorePermit,
+) -> Result<Vec<Result<Receipt, ApiError>>, ApiError> {
+    let reserved = st.quotas().reserve(&subs)?;
+    let pending = st.ledger().submit_async(subs);
+    let task = st.clone();
+    let answers = tokio::spawn(async move {
+        let answers = pending.await;
+        task.quotas().settle(reserved, &answers);
+        drop(slots);
+        answers
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("a submission task failed: {e}")))?;
+    let vkey = st.verifier_key();
+    Ok(answers
+        .into_iter()
+        .map(|a| {
+            let r = a?;
+            receipt::from_ledger(&r, vkey).map_err(ApiError::internal)
+        })
+        .collect())
 }
 
 /// Submit a signed event.
@@ -403,7 +347,9 @@ async fn read_body(st: &AppState, body: Body, max: usize) -> Result<Vec<u8>, Api
         (status = 413, description = "The body (request.too-large) or the event (entry.format) is too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not application/json (request.media-type)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Refused by a rule: signature.invalid, key.unknown, ledger.origin, status.lead-only, ...", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Too many submissions in flight (server.busy) or shutting down; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The signing key's quota is spent (request.quota); see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "The storage failed while writing; the entry was not recorded (server.storage)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many submissions in flight or bodies held (server.busy), writes paused after a storage error (server.storage-unavailable), or shutting down; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn submit(
@@ -412,17 +358,15 @@ pub async fn submit(
     body: Body,
 ) -> Result<Response, ApiError> {
     precheck(&st, &headers, MAX_BODY)?;
-    // Bound what is held at once: reading, queued and committing.
-    let _permit = st
+    let body = read_body(&st, body, MAX_BODY).await?;
+    let sub = parse_submission(&body.bytes)?;
+    // Bound what is queued and committing; the body is already here.
+    let slot = st
         .slots()
         .clone()
         .try_acquire_owned()
         .map_err(|_| ApiError::busy(1))?;
-    let bytes = read_body(&st, body, MAX_BODY).await?;
-    let sub = parse_submission(&bytes)?;
-    let receipt = st
-        .submitter()
-        .submit(vec![sub])
+    let receipt = record(&st, vec![sub], slot)
         .await?
         .pop()
         .unwrap_or_else(|| Err(ApiError::internal("no answer")))?;
@@ -449,9 +393,10 @@ pub async fn submit(
         (status = 200, description = "One result per submission, in order", body = BatchResponse),
         (status = 400, description = "Not a batch (request.malformed), or more than 1000 submissions", body = Problem, content_type = "application/problem+json"),
         (status = 408, description = "The body did not arrive in time (request.timeout)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than 4 MiB (request.too-large)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 4 MiB (request.too-large), or the batch holds more submissions than the server admits at once or than a key's quota allows (request.batch-too-large)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not application/json (request.media-type)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Too many submissions in flight (server.busy) or shutting down; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "A signing key's quota is spent (request.quota); see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many submissions in flight or bodies held (server.busy), writes paused after a storage error (server.storage-unavailable), or shutting down; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn submit_batch(
@@ -460,8 +405,8 @@ pub async fn submit_batch(
     body: Body,
 ) -> Result<Response, ApiError> {
     precheck(&st, &headers, MAX_BATCH_BODY)?;
-    let bytes = read_body(&st, body, MAX_BATCH_BODY).await?;
-    let req: BatchRequest = serde_json::from_slice(&bytes)
+    let body = read_body(&st, body, MAX_BATCH_BODY).await?;
+    let req: BatchRequest = serde_json::from_slice(&body.bytes)
         .map_err(|e| ApiError::malformed(format!("the body is not a batch: {e}")))?;
     if req.submissions.len() > MAX_BATCH_ITEMS {
         return Err(ApiError::malformed(format!(
@@ -469,8 +414,15 @@ pub async fn submit_batch(
             req.submissions.len()
         )));
     }
+    let max_pending = st.config().max_pending.max(1);
+    if req.submissions.len() > max_pending {
+        return Err(ApiError::batch_too_large(
+            req.submissions.len(),
+            max_pending,
+        ));
+    }
     let n = req.submissions.len().max(1) as u32;
-    let _permits = st
+    let slots = st
         .slots()
         .clone()
         .try_acquire_many_owned(n)
@@ -481,7 +433,7 @@ pub async fn submit_batch(
     let mut answers = if subs.is_empty() {
         Vec::new()
     } else {
-        st.submitter().submit(subs).await?
+        record(&st, subs, slots).await?
     }
     .into_iter();
     let results = decoded
@@ -507,20 +459,6 @@ pub async fn submit_batch(
         })
         .collect();
     Ok(axum::Json(BatchResponse { results }).into_response())
-}
-
-/// Reads a body of at most `max` bytes.
-async fn read_limited(body: Body, max: usize) -> Result<Vec<u8>, ApiError> {
-    let mut out = Vec::new();
-    let mut stream = body.into_data_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| ApiError::malformed(format!("reading the body: {e}")))?;
-        if out.len() + chunk.len() > max {
-            return Err(ApiError::too_large(max));
-        }
-        out.extend_from_slice(&chunk);
-    }
-    Ok(out)
 }
 
 fn decode(req: &SubmitRequest) -> Result<Submission, ApiError> {

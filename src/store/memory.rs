@@ -46,10 +46,7 @@ impl Store for MemoryStore {
         let mut fresh = std::collections::HashSet::new();
         for e in batch.entries {
             if g.ids.contains_key(&e.event_id) || !fresh.insert(e.event_id.as_str()) {
-                return Err(StoreError::Backend(format!(
-                    "event id {} is already stored",
-                    e.event_id
-                )));
+                return Err(StoreError::DuplicateEvent(e.event_id.clone()));
             }
         }
         for e in batch.entries {

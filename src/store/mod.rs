@@ -41,6 +41,10 @@ pub enum StoreError {
     Missing(u64),
     #[error("tree node {0:?} is not stored")]
     MissingNode(NodeId),
+    /// The batch carries an event id the store already holds (or holds twice); nothing was
+    /// written. The appender's rules refuse replays first, so this is a last line of defence.
+    #[error("event id {0} is already stored")]
+    DuplicateEvent(String),
     #[error("storage: {0}")]
     Backend(String),
     #[error("stored data is corrupt: {0}")]
@@ -72,9 +76,16 @@ pub struct Batch<'a> {
 /// - `append` refuses a batch unless the store holds exactly `expected_size` entries, so two
 ///   writers can never fork the chain.
 /// - A snapshot is a consistent, immutable view: appends after it was taken are invisible to it.
+/// - After `append` failed for any reason but `Conflict`, the store may refuse everything until
+///   `recover` has succeeded; `recover` brings it back to what is durable (reopening files),
+///   without losing or inventing an entry. The appender calls it after every failed append.
 pub trait Store: Send + Sync {
     fn append(&self, batch: Batch<'_>) -> Result<(), StoreError>;
     fn snapshot(&self) -> Result<Box<dyn Snapshot + '_>, StoreError>;
+    /// Makes the store usable again after a failed append (default: nothing to do).
+    fn recover(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// For stores that other processes write too: blocks until the store may hold more than
     /// `size` entries, or `timeout` passed, and returns the size it heard of (a wake-up, not a
     /// promise: read a snapshot for the truth). `Ok(None)`, at once: no other process writes
@@ -96,6 +107,9 @@ impl<S: Store + ?Sized> Store for Arc<S> {
     }
     fn snapshot(&self) -> Result<Box<dyn Snapshot + '_>, StoreError> {
         (**self).snapshot()
+    }
+    fn recover(&self) -> Result<(), StoreError> {
+        (**self).recover()
     }
     fn wait_for_growth(
         &self,

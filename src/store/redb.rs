@@ -10,7 +10,7 @@ use ::redb::{
     Database, Durability, ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinition,
 };
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 /// Event id fingerprint (first 16 bytes of its SHA-256) → sequence number. A fingerprint match
@@ -49,39 +49,52 @@ fn begin(db: &Database) -> Result<::redb::WriteTransaction, StoreError> {
 }
 
 pub struct RedbStore {
-    db: Database,
+    path: PathBuf,
+    /// `None` after a failure closed the file, until `recover` reopens it. redb refuses every
+    /// operation after an I/O error ("close and re-open the database").
+    db: RwLock<Option<Arc<Database>>>,
     ids: Index,
+}
+
+fn open_db(path: &Path) -> Result<Database, StoreError> {
+    let mut builder = Database::builder();
+    // The v3 file format is the one later redb releases read.
+    builder.create_with_file_format_v3(true);
+    let db = builder
+        .create(path)
+        .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
+    // Create the tables so read transactions never meet a missing table.
+    let tx = begin(&db)?;
+    {
+        tx.open_table(ENTRIES).map_err(be)?;
+        tx.open_table(NODES).map_err(be)?;
+        tx.open_table(EVENT_IDS).map_err(be)?;
+        tx.open_table(META).map_err(be)?;
+    }
+    tx.commit().map_err(be)?;
+    Ok(db)
+}
+
+/// Adds to `index` the event ids of entries `from..`.
+fn load_index(db: &Database, index: &mut HashMap<u128, u64>, from: u64) -> Result<(), StoreError> {
+    let rtx = db.begin_read().map_err(be)?;
+    let t = rtx.open_table(EVENT_IDS).map_err(be)?;
+    for row in t.range(from..).map_err(be)? {
+        let (k, v) = row.map_err(be)?;
+        index.insert(fingerprint(v.value()), k.value());
+    }
+    Ok(())
 }
 
 impl RedbStore {
     /// Opens the store at `path`, creating it if it does not exist.
     pub fn open(path: &Path) -> Result<RedbStore, StoreError> {
-        let mut builder = Database::builder();
-        // The v3 file format is the one later redb releases read.
-        builder.create_with_file_format_v3(true);
-        let db = builder
-            .create(path)
-            .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
-        // Create the tables so read transactions never meet a missing table.
-        let tx = begin(&db)?;
-        {
-            tx.open_table(ENTRIES).map_err(be)?;
-            tx.open_table(NODES).map_err(be)?;
-            tx.open_table(EVENT_IDS).map_err(be)?;
-            tx.open_table(META).map_err(be)?;
-        }
-        tx.commit().map_err(be)?;
+        let db = open_db(path)?;
         let mut index = HashMap::new();
-        {
-            let rtx = db.begin_read().map_err(be)?;
-            let t = rtx.open_table(EVENT_IDS).map_err(be)?;
-            for row in t.iter().map_err(be)? {
-                let (k, v) = row.map_err(be)?;
-                index.insert(fingerprint(v.value()), k.value());
-            }
-        }
+        load_index(&db, &mut index, 0)?;
         Ok(RedbStore {
-            db,
+            path: path.to_path_buf(),
+            db: RwLock::new(Some(Arc::new(db))),
             ids: Arc::new(RwLock::new(index)),
         })
     }
@@ -89,11 +102,68 @@ impl RedbStore {
     fn index(&self) -> std::sync::RwLockReadGuard<'_, HashMap<u128, u64>> {
         self.ids.read().unwrap_or_else(|p| p.into_inner())
     }
+
+    fn db(&self) -> Result<Arc<Database>, StoreError> {
+        self.db
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| {
+                StoreError::Backend(format!(
+                    "{} is closed after a storage error and not reopened yet",
+                    self.path.display()
+                ))
+            })
+    }
+
+    /// Closes the file after a failed write: redb accepts nothing more until it is reopened.
+    fn close_after(&self, e: StoreError) -> StoreError {
+        self.db.write().unwrap_or_else(|p| p.into_inner()).take();
+        e
+    }
 }
 
 impl Store for RedbStore {
     fn append(&self, batch: Batch<'_>) -> Result<(), StoreError> {
-        let tx = begin(&self.db)?;
+        let db = self.db()?;
+        self.append_to(&db, batch).map_err(|e| match e {
+            StoreError::Conflict { .. } | StoreError::DuplicateEvent(_) => e,
+            other => self.close_after(other),
+        })
+    }
+
+    fn snapshot(&self) -> Result<Box<dyn Snapshot + '_>, StoreError> {
+        let tx = self.db()?.begin_read().map_err(be)?;
+        let size = tx.open_table(ENTRIES).map_err(be)?.len().map_err(be)?;
+        Ok(Box::new(RedbSnapshot {
+            tx,
+            size,
+            ids: self.ids.clone(),
+        }))
+    }
+
+    /// Reopens the file (redb repairs a torn commit on open) and adds the ids of entries that
+    /// are durable but were not indexed (a commit that reported an error and still landed).
+    fn recover(&self) -> Result<(), StoreError> {
+        let mut slot = self.db.write().unwrap_or_else(|p| p.into_inner());
+        // Our handle goes first: redb locks the file while any handle, or a snapshot taken
+        // from one, is alive; a reader still holding an old snapshot makes this fail, and the
+        // caller tries again later.
+        slot.take();
+        let db = open_db(&self.path)?;
+        {
+            let mut index = self.ids.write().unwrap_or_else(|p| p.into_inner());
+            let known = index.len() as u64;
+            load_index(&db, &mut index, known)?;
+        }
+        *slot = Some(Arc::new(db));
+        Ok(())
+    }
+}
+
+impl RedbStore {
+    fn append_to(&self, db: &Database, batch: Batch<'_>) -> Result<(), StoreError> {
+        let tx = begin(db)?;
         {
             let mut entries = tx.open_table(ENTRIES).map_err(be)?;
             let actual = entries.len().map_err(be)?;
@@ -124,10 +194,7 @@ impl Store for RedbStore {
                     .is_some_and(|o| o == e.event_id);
                 if stored == Some(true) || in_batch {
                     // Dropping the transaction without commit writes nothing.
-                    return Err(StoreError::Backend(format!(
-                        "event id {} is already stored",
-                        e.event_id
-                    )));
+                    return Err(StoreError::DuplicateEvent(e.event_id.clone()));
                 }
             }
             let mut nodes = tx.open_table(NODES).map_err(be)?;
@@ -144,16 +211,6 @@ impl Store for RedbStore {
             index.insert(fingerprint(&e.event_id), batch.expected_size + i as u64);
         }
         Ok(())
-    }
-
-    fn snapshot(&self) -> Result<Box<dyn Snapshot + '_>, StoreError> {
-        let tx = self.db.begin_read().map_err(be)?;
-        let size = tx.open_table(ENTRIES).map_err(be)?.len().map_err(be)?;
-        Ok(Box::new(RedbSnapshot {
-            tx,
-            size,
-            ids: self.ids.clone(),
-        }))
     }
 }
 

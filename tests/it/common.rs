@@ -123,6 +123,154 @@ pub fn verify_bytes(export: &[u8], trusted: Option<&[u8]>) -> kordon::verify::Re
     )
 }
 
+/// A store wrapper for fault tests: it can hold appends at a gate, fail the next appends
+/// (before or after writing them), and records the entry ranges read from it.
+pub struct FaultStore {
+    pub inner: Arc<dyn Store>,
+    gate: std::sync::Mutex<bool>,
+    gate_moved: std::sync::Condvar,
+    /// Appends waiting at the closed gate.
+    pub waiting: std::sync::atomic::AtomicUsize,
+    /// Fail this many appends before writing them.
+    pub fail_before: std::sync::atomic::AtomicUsize,
+    /// Fail this many appends after writing them (the batch lands, the caller hears an error).
+    pub fail_after: std::sync::atomic::AtomicUsize,
+    pub recovered: std::sync::atomic::AtomicUsize,
+    /// While set, every operation fails (the disk is gone): appends, snapshots, reopening.
+    pub broken: std::sync::atomic::AtomicBool,
+    /// The number of entries of every append that was written, in order.
+    pub appends: std::sync::Mutex<Vec<usize>>,
+    /// Every `entries(start, end)` read, in order.
+    pub reads: std::sync::Mutex<Vec<(u64, u64)>>,
+}
+
+impl FaultStore {
+    pub fn new(inner: Arc<dyn Store>) -> Arc<FaultStore> {
+        Arc::new(FaultStore {
+            inner,
+            gate: std::sync::Mutex::new(true),
+            gate_moved: std::sync::Condvar::new(),
+            waiting: Default::default(),
+            fail_before: Default::default(),
+            fail_after: Default::default(),
+            recovered: Default::default(),
+            broken: Default::default(),
+            appends: Default::default(),
+            reads: Default::default(),
+        })
+    }
+
+    /// Closes (false) or opens (true) the gate appends wait at.
+    pub fn set_gate(&self, open: bool) {
+        *self.gate.lock().unwrap() = open;
+        self.gate_moved.notify_all();
+    }
+
+    /// Waits until `n` appends wait at the gate.
+    pub fn wait_for_waiting(&self, n: usize) {
+        let start = std::time::Instant::now();
+        while self.waiting.load(std::sync::atomic::Ordering::SeqCst) < n {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(20),
+                "no append reached the gate"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    }
+
+    fn take(counter: &std::sync::atomic::AtomicUsize) -> bool {
+        counter
+            .fetch_update(
+                std::sync::atomic::Ordering::SeqCst,
+                std::sync::atomic::Ordering::SeqCst,
+                |n| n.checked_sub(1),
+            )
+            .is_ok()
+    }
+}
+
+impl Store for FaultStore {
+    fn append(&self, batch: kordon::store::Batch<'_>) -> Result<(), kordon::store::StoreError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        {
+            let mut open = self.gate.lock().unwrap();
+            self.waiting.fetch_add(1, SeqCst);
+            while !*open {
+                open = self.gate_moved.wait(open).unwrap();
+            }
+            self.waiting.fetch_sub(1, SeqCst);
+        }
+        if self.broken.load(SeqCst) {
+            return Err(kordon::store::StoreError::Backend(
+                "injected: input/output error".into(),
+            ));
+        }
+        if FaultStore::take(&self.fail_before) {
+            return Err(kordon::store::StoreError::Backend(
+                "injected: no space left on device".into(),
+            ));
+        }
+        self.inner.append(batch)?;
+        self.appends.lock().unwrap().push(batch.entries.len());
+        if FaultStore::take(&self.fail_after) {
+            return Err(kordon::store::StoreError::Backend(
+                "injected: the commit's last fsync failed".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn snapshot(&self) -> Result<Box<dyn kordon::store::Snapshot + '_>, kordon::store::StoreError> {
+        if self.broken.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(kordon::store::StoreError::Backend(
+                "injected: input/output error".into(),
+            ));
+        }
+        Ok(Box::new(Recording {
+            inner: self.inner.snapshot()?,
+            reads: &self.reads,
+        }))
+    }
+
+    fn recover(&self) -> Result<(), kordon::store::StoreError> {
+        self.recovered
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if self.broken.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(kordon::store::StoreError::Backend(
+                "injected: cannot reopen".into(),
+            ));
+        }
+        self.inner.recover()
+    }
+}
+
+struct Recording<'a> {
+    inner: Box<dyn kordon::store::Snapshot + 'a>,
+    reads: &'a std::sync::Mutex<Vec<(u64, u64)>>,
+}
+
+impl kordon::store::Snapshot for Recording<'_> {
+    fn size(&self) -> u64 {
+        self.inner.size()
+    }
+    fn entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, kordon::store::StoreError> {
+        self.reads.lock().unwrap().push((start, end));
+        self.inner.entries(start, end)
+    }
+    fn node(
+        &self,
+        id: kordon::core::merkle::NodeId,
+    ) -> Result<kordon::core::hash::Hash, kordon::store::StoreError> {
+        self.inner.node(id)
+    }
+    fn seq_of_event(&self, id: &str) -> Result<Option<u64>, kordon::store::StoreError> {
+        self.inner.seq_of_event(id)
+    }
+    fn checkpoint(&self) -> Result<Option<String>, kordon::store::StoreError> {
+        self.inner.checkpoint()
+    }
+}
+
 /// A three-node Patroni cluster with etcd, started by the tests (see `common/patroni.rs`).
 pub mod patroni;
 /// PostgreSQL and Patroni started by the tests (see `common/pg.rs`).

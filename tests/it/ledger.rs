@@ -442,43 +442,6 @@ fn concurrent_submitters_never_fork_the_chain() {
 }
 
 #[test]
-fn subscribers_hear_each_commit_once_in_order_before_the_submitter() {
-    let w = World::new();
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let s2 = seen.clone();
-    w.ledger.subscribe(move |c| {
-        let mut v = s2.lock().unwrap();
-        for e in c.entries {
-            v.push(e.seq);
-        }
-        assert_eq!(c.size, e_last(c.entries) + 1);
-    });
-    fn e_last(es: &[kordon::core::chain::Prepared]) -> u64 {
-        es.last().unwrap().seq
-    }
-    let start = w.ledger.size();
-    for i in 0..5 {
-        let r = w.ok(w.sign(
-            "monitor",
-            Body::NoteAdded(NoteAdded {
-                commitment: None,
-                about: None,
-                text: format!("n{i}"),
-                evidence: vec![],
-            }),
-        ));
-        assert!(
-            seen.lock().unwrap().contains(&r.seq),
-            "heard before the submitter got Ok"
-        );
-    }
-    assert_eq!(
-        *seen.lock().unwrap(),
-        (start..start + 5).collect::<Vec<_>>()
-    );
-}
-
-#[test]
 fn reassigning_to_the_assignee_cannot_skip_its_acceptance() {
     let w = World::new();
     w.ok(w.sign(

@@ -21,3 +21,5 @@ mod server_views;
 mod spec;
 mod store_conformance;
 mod tamper;
+mod write_http;
+mod write_path;

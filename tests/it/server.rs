@@ -621,16 +621,17 @@ async fn a_read_token_protects_every_read_but_not_health_or_submissions() {
     assert_eq!(post(&app, &sub).await.status, StatusCode::CREATED);
 }
 
-#[tokio::test]
-async fn submissions_beyond_the_bound_get_503_with_retry_after() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_body_holds_no_slot_and_a_full_server_answers_503_with_retry_after() {
     let config = Config {
         max_pending: 1,
         body_timeout: Duration::from_secs(2),
         ..Config::default()
     };
-    let w = world_on(Arc::new(MemoryStore::new()), config);
+    let store = crate::common::FaultStore::new(Arc::new(MemoryStore::new()));
+    let w = world_on(store.clone(), config);
     let app = w.router();
-    // A submission whose body never arrives holds the only slot...
+    // A submission whose body never arrives...
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<axum::body::Bytes, std::io::Error>>(1);
     tx.send(Ok(axum::body::Bytes::from_static(b"{\"event\":")))
         .await
@@ -641,31 +642,43 @@ async fn submissions_beyond_the_bound_get_503_with_retry_after() {
         let app = app.clone();
         async move { post_raw(&app, HttpBody::from_stream(stream)).await }
     });
-    // Wait until it holds the slot: a malformed probe is turned away before its body is read
-    // while the slot is taken, and answered 400 (writing nothing) while it is free.
     let start = std::time::Instant::now();
-    loop {
-        let probe = post_raw(&app, "{not json").await;
-        if probe.status == StatusCode::SERVICE_UNAVAILABLE {
-            break;
-        }
-        assert_eq!(probe.status, StatusCode::BAD_REQUEST);
+    while w.state.bodies_held() == 0 {
         assert!(
             start.elapsed() < Duration::from_secs(10),
-            "the slow submission never started"
+            "the slow body never started"
         );
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    // ...so the next one is turned away, and told when to come back.
+    // ...holds no slot: a real writer is answered meanwhile.
     let sub = w.f.sign("sbgs", report(Status::AtRisk));
-    let a = post(&app, &sub).await;
+    assert_eq!(post(&app, &sub).await.status, StatusCode::CREATED);
+    // A submission whose commit is held at the store holds the only slot...
+    store.set_gate(false);
+    let held = tokio::spawn({
+        let app = app.clone();
+        let sub = w.f.sign("monitor", note("held"));
+        async move { post(&app, &sub).await }
+    });
+    let waiting = store.clone();
+    tokio::task::spawn_blocking(move || waiting.wait_for_waiting(1))
+        .await
+        .unwrap();
+    // ...so the next one is turned away, told when to come back, and nothing is written.
+    let size = w.ledger.size();
+    let next = w.f.sign("sbgs", report(Status::InProgress));
+    let a = post(&app, &next).await;
     assert_problem(&a, 503, "server.busy");
     assert_eq!(a.headers[header::RETRY_AFTER], "1");
-    // The slow one times out (a client's fault: 408), which frees the slot.
+    assert_eq!(w.ledger.size(), size);
+    store.set_gate(true);
+    assert_eq!(held.await.unwrap().status, StatusCode::CREATED);
+    // The slow one times out (a client's fault: 408) and gives back what it held.
     let slow = slow.await.unwrap();
     assert_problem(&slow, 408, "request.timeout");
     drop(tx);
-    assert_eq!(post(&app, &sub).await.status, StatusCode::CREATED);
+    assert_eq!(w.state.bodies_held(), 0);
+    assert_eq!(post(&app, &next).await.status, StatusCode::CREATED);
 }
 
 // ---------------------------------------------------------------------------------------------

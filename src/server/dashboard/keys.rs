@@ -45,7 +45,8 @@ pub async fn key(State(st): State<AppState>, P(id): P<String>) -> Result<Json<Ke
     let key_id = KeyId::try_from(id.clone()).map_err(|_| {
         ApiError::bad_parameter(format!("{id:?} is not a key id (16 lowercase hex digits)"))
     })?;
-    let found = st.ledger().with_state(|s| s.keys.get(&key_id).cloned());
+    // The key state of the head: no lock, and the same head the page names.
+    let found = st.head().keys.get(&key_id).cloned();
     let Some(k) = found else {
         return Err(ApiError::not_found(
             ServerCode::NotFoundKey,

@@ -791,7 +791,7 @@ fn ledger_json(
         small_root,
         node_hash(&node_hash(&leaves[0], &leaves[1]), &leaves[2])
     );
-    let small_cp = l.receipts[small - 1].checkpoint.clone();
+    let small_cp = l.receipts[small - 1].checkpoint.to_string();
     assert_eq!(l.receipts[small - 1].size, small as u64);
 
     let inclusion = [(0u64, size), (8, size), (size - 1, size), (2, 3)]
@@ -1888,7 +1888,7 @@ fn must_fail_cases(
     }
     cases.push(Case {
         base_entries: n - 1,
-        checkpoint: Some(l.receipts[n - 2].checkpoint.clone()),
+        checkpoint: Some(l.receipts[n - 2].checkpoint.to_string()),
         trusted: Some(checkpoint.to_string()),
         ..Case::new(
             "trusted-truncated",

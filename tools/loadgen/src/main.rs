@@ -185,16 +185,6 @@ impl Workload {
             .collect()
     }
 
-    /// Counts the ledger's commits from now on.
-    fn count_commits(ledger: &Ledger) -> Arc<std::sync::atomic::AtomicU64> {
-        let n = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let c = Arc::clone(&n);
-        ledger.subscribe(move |_| {
-            c.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        });
-        n
-    }
-
     /// A ledger at `path` (created with the setup events if new).
     fn open(&self, path: &Path) -> Result<Arc<Ledger>> {
         let fresh = !path.exists();
@@ -397,7 +387,11 @@ struct Served {
 
 impl Served {
     fn start(ledger: Arc<Ledger>) -> Result<Served> {
-        let config = Config::default();
+        // A load test is a bulk import: the per-key quotas would stop it within a second.
+        let config = Config {
+            quota: None,
+            ..Config::default()
+        };
         let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .max_blocking_threads(config.max_pending + 64)
@@ -671,9 +665,9 @@ fn main() -> Result<()> {
         let path = dir.join("library.redb");
         let _ = std::fs::remove_file(&path);
         let ledger = w.open(&path)?;
-        let commits = Workload::count_commits(&ledger);
+        let commits = ledger.commits();
         let mut lib = library_appends(&ledger, &subs, clients, batch);
-        lib.commits = commits.load(std::sync::atomic::Ordering::Relaxed);
+        lib.commits = ledger.commits() - commits;
         drop(ledger);
         let _ = std::fs::remove_file(&path);
 
@@ -681,7 +675,7 @@ fn main() -> Result<()> {
         let path = dir.join("http.redb");
         let _ = std::fs::remove_file(&path);
         let ledger = w.open(&path)?;
-        let commits = Workload::count_commits(&ledger);
+        let commits = ledger.commits();
         let srv = Served::start(Arc::clone(&ledger))?;
         let requests: Vec<Vec<u8>> = if batch == 1 {
             subs.iter()
@@ -695,7 +689,7 @@ fn main() -> Result<()> {
                 .collect()
         };
         let mut http = http_writes(srv.addr, requests, clients, batch)?;
-        http.commits = commits.load(std::sync::atomic::Ordering::Relaxed);
+        http.commits = ledger.commits() - commits;
         srv.stop()?;
         let size = ledger.size();
         drop(ledger);
