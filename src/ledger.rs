@@ -395,6 +395,9 @@ struct Slot {
     batch: Option<Checked>,
     /// The checker has stopped: nothing more will come.
     done: bool,
+    /// Another writer appended to the store (`Store::wait_for_growth` heard of it): the
+    /// writer catches up when it is idle, so the head follows the store.
+    behind: bool,
 }
 
 /// The chain as of the head, kept cheaply: a chain at some earlier size and the durable batches
@@ -511,6 +514,7 @@ impl Ledger {
             slot: Mutex::new(Slot {
                 batch: None,
                 done: false,
+                behind: false,
             }),
             slot_changed: Condvar::new(),
         });
@@ -535,11 +539,17 @@ impl Ledger {
                 .run()
             })
             .map_err(spawn_err)?;
+        // Stores that other servers write too tell when they grow; the writer then catches up.
+        let s = Arc::clone(&shared);
+        let watcher = std::thread::Builder::new()
+            .name("kordon-store-watch".into())
+            .spawn(move || watch_store(&s))
+            .map_err(spawn_err)?;
         Ok(Ledger {
             shared,
             queue: Mutex::new(Some(tx)),
             threads: Mutex::new(vec![checker, writer]),
-            followers: Mutex::new(Vec::new()),
+            followers: Mutex::new(vec![watcher]),
         })
     }
 
@@ -784,6 +794,35 @@ impl Drop for Ledger {
     }
 }
 
+/// How long one wait for the store's growth lasts: also how long a dropped ledger may wait for
+/// its watcher to stop.
+const WATCH_WAIT: Duration = Duration::from_secs(1);
+
+/// Wakes the writer whenever the store holds entries beyond the head (another server wrote
+/// them), until the ledger closes. Returns at once for stores nobody else writes.
+fn watch_store(s: &Shared) {
+    loop {
+        if lock(&s.head.now).1 {
+            return;
+        }
+        let size = s.head.get().size;
+        match s.store.wait_for_growth(size, WATCH_WAIT) {
+            Ok(None) => return,
+            Ok(Some(heard)) if heard > s.head.get().size => {
+                lock(&s.slot).behind = true;
+                s.slot_changed.notify_all();
+                // Give the writer the time to catch up before asking again.
+                let _ = s.head.wait(WATCH_WAIT, |h| h.size >= heard);
+            }
+            Ok(Some(_)) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch the store for other writers");
+                let _ = s.head.wait(WATCH_WAIT, |_| false);
+            }
+        }
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic in the writer cannot leave a half-applied state: `Chain::accept` mutates only
     // after all checks pass. So a poisoned lock still guards a consistent value.
@@ -1011,6 +1050,14 @@ impl Writer<'_> {
                         self.recover();
                         slot = lock(&s.slot);
                     }
+                }
+                None if slot.behind => {
+                    slot.behind = false;
+                    drop(slot);
+                    if let Err(why) = self.catch_up() {
+                        tracing::warn!(%why, "cannot follow the store's new entries yet");
+                    }
+                    slot = lock(&s.slot);
                 }
                 None => {
                     slot = s.slot_changed.wait(slot).unwrap_or_else(|p| p.into_inner());

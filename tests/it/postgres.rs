@@ -460,3 +460,113 @@ fn a_store_hears_of_appends_made_through_another_connection() {
     let m = kordon::store::memory::MemoryStore::new();
     assert_eq!(m.wait_for_growth(0, Duration::from_secs(60)).unwrap(), None);
 }
+
+/// A note by `author`, numbered `n`.
+fn note(f: &kordon::fixture::Fixture, author: &str, n: u64) -> kordon::ledger::Submission {
+    use kordon::core::event::{Body, NoteAdded};
+    f.sign(
+        author,
+        Body::NoteAdded(NoteAdded {
+            commitment: None,
+            about: None,
+            text: format!("note {n} from {author}"),
+            evidence: vec![],
+        }),
+    )
+}
+
+#[test]
+fn two_ledgers_on_one_database_follow_each_other_and_write_side_by_side() {
+    use kordon::core::event::Role;
+    use kordon::ledger::Ledger;
+    let url = Postgres::shared().create_db();
+    let mut f = kordon::fixture::Fixture::new("kordon.pg-test/ibm");
+    let open = |f: &kordon::fixture::Fixture| {
+        Ledger::open(
+            Arc::new(PostgresStore::open(&url).unwrap()),
+            f.ledger_signer.clone(),
+            f.clock.clock(),
+        )
+        .unwrap()
+    };
+    let a = open(&f);
+    let subs = vec![
+        f.genesis(),
+        f.register("sbgs", &[Role::Executor]),
+        f.register("customs", &[Role::Executor]),
+    ];
+    for r in a.submit_many(subs) {
+        r.unwrap();
+    }
+    let b = open(&f);
+    assert_eq!(
+        b.head().size,
+        3,
+        "a second server opens on what the first wrote"
+    );
+    // B hears of what A writes without writing anything itself: its head and its followers.
+    let heard = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    {
+        let heard = Arc::clone(&heard);
+        b.follow(3, "test", move |c| {
+            heard.fetch_add(c.entries.len() as u64, std::sync::atomic::Ordering::SeqCst);
+        })
+        .unwrap();
+    }
+    let r = a.submit(note(&f, "sbgs", 0)).unwrap();
+    let head = b
+        .wait_for(r.seq + 1, Duration::from_secs(10))
+        .expect("B follows A's entry within seconds");
+    assert_eq!(head.size, 4);
+    assert_eq!(
+        &*head.checkpoint,
+        &*a.head().checkpoint,
+        "the same signed checkpoint"
+    );
+    let until = Instant::now() + Duration::from_secs(5);
+    while heard.load(std::sync::atomic::Ordering::SeqCst) < 1 {
+        assert!(Instant::now() < until, "B's followers hear A's entry");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Both write at once: conflicts are routine, every submission is recorded once.
+    let (a, b) = (Arc::new(a), Arc::new(b));
+    let f = Arc::new(f);
+    let writers: Vec<_> = [(Arc::clone(&a), "sbgs"), (Arc::clone(&b), "customs")]
+        .into_iter()
+        .map(|(l, who)| {
+            let f = Arc::clone(&f);
+            std::thread::spawn(move || {
+                let mut seqs = Vec::new();
+                for n in 0..40u64 {
+                    let r = l.submit(note(&f, who, n + 1));
+                    seqs.push(
+                        r.unwrap_or_else(|e| panic!("{who}'s note {n} was refused: {e}"))
+                            .seq,
+                    );
+                }
+                seqs
+            })
+        })
+        .collect();
+    let mut all: Vec<u64> = writers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    all.sort();
+    all.dedup();
+    assert_eq!(
+        all.len(),
+        80,
+        "every entry has a sequence number of its own"
+    );
+    // They settle on the same head.
+    let size = 4 + 80;
+    let ha = a
+        .wait_for(size, Duration::from_secs(10))
+        .expect("A settles");
+    let hb = b
+        .wait_for(size, Duration::from_secs(10))
+        .expect("B settles");
+    assert_eq!((ha.size, ha.root), (hb.size, hb.root));
+    assert_eq!(ha.checkpoint, hb.checkpoint);
+}
