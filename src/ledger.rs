@@ -182,6 +182,11 @@ pub enum AppendError {
     /// The store failed while this entry's batch was being written; it was not acknowledged.
     #[error("storage failed, the entry was not written: {0}")]
     Storage(String),
+    /// The store failed during the commit and could not be asked afterwards whether the batch
+    /// landed: the entry may be in the ledger or not. Look its event id up before submitting it
+    /// again (a second submission of a recorded event is refused as a replay).
+    #[error("the storage failed during the commit, and whether the entry was written is not known yet: {0}")]
+    Unknown(String),
     /// Writes are paused after a storage error; nothing was written. Retry after the pause.
     #[error("writes are paused after a storage error ({reason}); retry in {retry_after:?}")]
     Unavailable {
@@ -1018,6 +1023,8 @@ enum Attempt {
     Failed {
         error: String,
         landed: Option<Arc<str>>,
+        /// Whether the store could be asked afterwards, so that "not landed" is the truth.
+        known: bool,
     },
 }
 
@@ -1146,6 +1153,18 @@ impl Writer<'_> {
                         reason,
                         retry_after,
                     };
+                    break judged
+                        .results
+                        .into_iter()
+                        .map(|r| r.and(Err(e.clone())))
+                        .collect();
+                }
+                Attempt::Failed {
+                    error,
+                    known: false,
+                    ..
+                } => {
+                    let e = AppendError::Unknown(error);
                     break judged
                         .results
                         .into_iter()
@@ -1302,6 +1321,7 @@ impl Writer<'_> {
                 return Attempt::Failed {
                     error: format!("signing the checkpoint: {e}"),
                     landed: None,
+                    known: true,
                 };
             }
         };
@@ -1326,12 +1346,15 @@ impl Writer<'_> {
                         Attempt::Failed {
                             error: why,
                             landed: None,
+                            known: true,
                         }
                     }
                 }
             }
             Err(e) => {
                 let error = e.to_string();
+                // The store itself could not find out whether the batch landed.
+                let unknown = matches!(e, StoreError::Unknown(_));
                 tracing::error!(%error, "the store failed to append a batch");
                 self.chain = lock(&s.durable).current().clone();
                 let recovered = s
@@ -1344,6 +1367,7 @@ impl Writer<'_> {
                     && self.chain.size() >= j.base + j.accepted.len() as u64
                     && self.landed(j);
                 self.needs_recovery = recovered.is_err();
+                let known = recovered.is_ok() && !unknown;
                 self.pause(&match recovered {
                     Ok(()) => error.clone(),
                     Err(why) => why,
@@ -1351,6 +1375,7 @@ impl Writer<'_> {
                 Attempt::Failed {
                     error,
                     landed: landed.then(|| Arc::from(cp)),
+                    known,
                 }
             }
         }

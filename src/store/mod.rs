@@ -47,6 +47,10 @@ pub enum StoreError {
     DuplicateEvent(String),
     #[error("storage: {0}")]
     Backend(String),
+    /// The append's commit got no clear answer and the store could not find out whether it
+    /// landed: the batch may be durable or not. Only stores reached over a network say this.
+    #[error("the outcome of the append is unknown: {0}")]
+    Unknown(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }

@@ -619,10 +619,9 @@ impl Store for PostgresStore {
                         if Instant::now() >= deadline {
                             return (
                                 None,
-                                Err(StoreError::Backend(format!(
-                                    "the outcome of the append is unknown: the commit got no \
-                                     clear answer ({why}), and finding out failed for {}s \
-                                     (last: {last})",
+                                Err(StoreError::Unknown(format!(
+                                    "the commit got no clear answer ({why}), and finding out \
+                                     failed for {}s (last: {last})",
                                     timeout.as_secs()
                                 ))),
                             );

@@ -2,6 +2,7 @@
 //! mode: primaries killed with SIGKILL while writers append lose no acknowledged entry.
 
 use crate::common::patroni::Cluster;
+use crate::common::pg;
 use kordon::core::hash::Hash;
 use kordon::core::merkle::Frontier;
 use kordon::store::postgres::{Options, PostgresStore};
@@ -191,6 +192,371 @@ fn killing_primaries_loses_no_acknowledged_append_and_never_forks() {
             assert!(
                 Instant::now() < until,
                 "node {i} never caught up: {s} of {size}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+/// What a client heard for one submission.
+#[derive(Debug)]
+enum Heard {
+    /// 201 with a receipt: the entry at `seq` with this leaf hash.
+    Recorded { id: String, seq: u64, leaf: String },
+    /// A problem that says nothing was written.
+    NotWritten { id: String, code: String },
+    /// No answer, or an answer that says the outcome is unknown.
+    Unknown,
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(120)))
+        .http_status_as_error(false)
+        .build()
+        .new_agent()
+}
+
+fn submit(agent: &ureq::Agent, port: u16, sub: &kordon::ledger::Submission, id: &str) -> Heard {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let body = serde_json::json!({
+        "event": b64.encode(&sub.event),
+        "signature": b64.encode(sub.signature),
+    })
+    .to_string();
+    let resp = agent
+        .post(&format!("http://127.0.0.1:{port}/entries"))
+        .header("content-type", "application/json")
+        .send(body.as_bytes());
+    let Ok(mut resp) = resp else {
+        return Heard::Unknown;
+    };
+    let status = resp.status().as_u16();
+    let Ok(text) = resp.body_mut().read_to_string() else {
+        return Heard::Unknown;
+    };
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    if status == 201 {
+        return Heard::Recorded {
+            id: id.to_string(),
+            seq: v["seq"].as_u64().expect("a receipt names its entry"),
+            leaf: v["leaf_hash"]
+                .as_str()
+                .expect("and its leaf hash")
+                .to_string(),
+        };
+    }
+    let code = v["code"].as_str().unwrap_or("").to_string();
+    if code == "server.outcome-unknown" || code.is_empty() {
+        return Heard::Unknown;
+    }
+    Heard::NotWritten {
+        id: id.to_string(),
+        code,
+    }
+}
+
+/// A kordon server on the cluster, started from the binary.
+struct Server {
+    dir: std::path::PathBuf,
+    port: u16,
+    url: String,
+    pid: Option<u32>,
+}
+
+impl Server {
+    fn start(&mut self) {
+        use std::os::unix::process::CommandExt;
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_kordon"));
+        c.arg("--data")
+            .arg(&self.dir)
+            .args(["serve", "--store", &self.url])
+            .args(["--listen", &format!("127.0.0.1:{}", self.port)])
+            .env_remove("KORDON_DATA")
+            .env("RUST_LOG", "warn");
+        // SAFETY: only prctl between fork and exec.
+        unsafe {
+            c.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        self.pid = Some(pg::spawn_kept(c, &self.dir.join("serve.log")));
+        let until = Instant::now() + Duration::from_secs(60);
+        loop {
+            let ok = agent()
+                .get(&format!("http://127.0.0.1:{}/readyz", self.port))
+                .call()
+                .is_ok_and(|r| r.status() == 200);
+            if ok {
+                return;
+            }
+            assert!(
+                Instant::now() < until,
+                "kordon serve did not become ready: {}",
+                std::fs::read_to_string(self.dir.join("serve.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn kill(&mut self) {
+        if let Some(p) = self.pid.take() {
+            pg::kill(p, libc::SIGKILL);
+        }
+    }
+
+    fn get(&self, path: &str) -> Option<String> {
+        let mut r = agent()
+            .get(&format!("http://127.0.0.1:{}{path}", self.port))
+            .call()
+            .ok()?;
+        (r.status() == 200).then(|| r.body_mut().read_to_string().ok())?
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+#[test]
+fn two_kordon_servers_on_a_patroni_cluster_lose_no_acknowledged_entry() {
+    use kordon::core::event::{Body, NoteAdded, Role};
+    const ORIGIN: &str = "kordon.cluster-test/ibm";
+    let mut cluster = Cluster::start(3);
+    let db = cluster.create_db("kordon_servers");
+    let url = cluster.url(&db);
+
+    // The ledger: a genesis and four bodies, signed with the fixture's demo keys, at today's time.
+    let mut f = kordon::fixture::Fixture::new(ORIGIN);
+    f.clock
+        .0
+        .store(kordon::ledger::system_clock()().0, Ordering::SeqCst);
+    let bodies = ["sbgs", "customs", "police", "monitor"];
+    {
+        let ledger = kordon::ledger::Ledger::open(
+            Arc::new(PostgresStore::open(&url).unwrap()),
+            f.ledger_signer.clone(),
+            kordon::ledger::system_clock(),
+        )
+        .unwrap();
+        let mut subs = vec![f.genesis()];
+        for b in bodies {
+            subs.push(f.register(b, &[Role::Executor]));
+        }
+        for r in ledger.submit_many(subs) {
+            r.unwrap();
+        }
+    }
+    let key = kordon::core::keys::private_key_pem(&kordon::fixture::demo_key(&format!(
+        "ledger:{ORIGIN}"
+    )));
+    let mut servers: Vec<Server> = (0..2)
+        .map(|i| {
+            let dir = cluster.dir.join(format!("kordon{i}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            kordon::datadir::write_private(&dir.join("ledger.key"), &key).unwrap();
+            let mut s = Server {
+                dir,
+                port: pg::free_port(),
+                url: url.clone(),
+                pid: None,
+            };
+            s.start();
+            s
+        })
+        .collect();
+    let ports: Vec<u16> = servers.iter().map(|s| s.port).collect();
+
+    // Four clients, two on each server, each submitting signed notes one at a time.
+    let stop = Arc::new(AtomicBool::new(false));
+    let heard = Arc::new(Mutex::new(Vec::<Heard>::new()));
+    let recorded = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let f = Arc::new(f);
+    let clients: Vec<_> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, who)| {
+            let (stop, heard, recorded, f) = (
+                Arc::clone(&stop),
+                Arc::clone(&heard),
+                Arc::clone(&recorded),
+                Arc::clone(&f),
+            );
+            let (port, who) = (ports[i % 2], who.to_string());
+            std::thread::spawn(move || {
+                let agent = agent();
+                let mut n = 0u64;
+                while !stop.load(Ordering::SeqCst) {
+                    n += 1;
+                    let sub = f
+                        .author(&who)
+                        .sign(
+                            ORIGIN,
+                            kordon::ledger::system_clock()(),
+                            &Body::NoteAdded(NoteAdded {
+                                commitment: None,
+                                about: None,
+                                text: format!("{who} note {n}"),
+                                evidence: vec![],
+                            }),
+                        )
+                        .unwrap();
+                    let id = kordon::core::event::parse(&sub.event)
+                        .unwrap()
+                        .id
+                        .to_string();
+                    let h = submit(&agent, port, &sub, &id);
+                    match &h {
+                        Heard::Recorded { .. } => {
+                            recorded.fetch_add(1, Ordering::SeqCst);
+                        }
+                        _ => std::thread::sleep(Duration::from_millis(200)),
+                    }
+                    heard.lock().unwrap().push(h);
+                }
+            })
+        })
+        .collect();
+    let logs = cluster.dir.clone();
+    let wait_for_writes = |what: &str, more: u64| -> Duration {
+        let t = Instant::now();
+        let target = recorded.load(Ordering::SeqCst) + more;
+        while recorded.load(Ordering::SeqCst) < target {
+            assert!(
+                t.elapsed() < Duration::from_secs(120),
+                "{what}: writes did not resume (logs in {})",
+                logs.display()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        t.elapsed()
+    };
+    wait_for_writes("start", 100);
+    let mut failovers = Vec::new();
+    for round in 0..3 {
+        let leader = cluster.leader().expect("a leader");
+        if round == 2 {
+            // A kordon server dies too, right before the primary.
+            servers[1].kill();
+        }
+        if round == 1 {
+            cluster.kill_postgres(leader);
+        } else {
+            cluster.kill_node(leader);
+        }
+        failovers.push(wait_for_writes("after killing the primary", 1));
+        if round != 1 {
+            cluster.replace_node(leader);
+        }
+        cluster.wait_healthy(Duration::from_secs(120));
+        if round == 2 {
+            servers[1].start();
+        }
+        wait_for_writes("between rounds", 50);
+    }
+    // Writes go on through both servers after everything.
+    wait_for_writes("at the end", 50);
+    stop.store(true, Ordering::SeqCst);
+    for c in clients {
+        c.join().unwrap();
+    }
+    eprintln!("kill of the primary to the first acknowledged write: {failovers:?}");
+
+    // Both servers settle on the same signed checkpoint.
+    let until = Instant::now() + Duration::from_secs(30);
+    let checkpoint = loop {
+        let a = servers[0].get("/checkpoint");
+        let b = servers[1].get("/checkpoint");
+        if a.is_some() && a == b {
+            break a.unwrap();
+        }
+        assert!(
+            Instant::now() < until,
+            "the servers never agreed: {a:?} / {b:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    // The export verifies offline with the ledger's key: every link, signature and rule.
+    let export_path = cluster.dir.join("final.export");
+    let mut resp = agent()
+        .get(&format!("http://127.0.0.1:{}/export", servers[0].port))
+        .call()
+        .unwrap();
+    let export = resp
+        .body_mut()
+        .with_config()
+        .limit(1 << 30)
+        .read_to_vec()
+        .unwrap();
+    std::fs::write(&export_path, &export).unwrap();
+    let vkey = f.ledger_signer.verifier().to_vkey();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kordon"))
+        .arg("verify")
+        .arg(&export_path)
+        .args(["--key", &vkey])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "kordon verify: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let mut reader = kordon::export::ExportReader::open(&export[..]).unwrap();
+    assert_eq!(
+        reader.checkpoint,
+        checkpoint.as_bytes(),
+        "the export is of the checkpoint both serve"
+    );
+    let mut by_id = std::collections::HashMap::new();
+    let mut seq = 0u64;
+    while let Some(bytes) = reader.next_entry().unwrap() {
+        let p = kordon::core::chain::prepare(bytes, seq).unwrap();
+        by_id.insert(p.event.id.to_string(), (seq, p.leaf.to_hex()));
+        seq += 1;
+    }
+    // Every acknowledged entry is there with its leaf hash; nothing said "not written" was.
+    let heard = heard.lock().unwrap();
+    let (mut acked, mut refused, mut unknown) = (0, 0, 0);
+    for h in heard.iter() {
+        match h {
+            Heard::Recorded { id, seq, leaf } => {
+                acked += 1;
+                assert_eq!(
+                    by_id.get(id),
+                    Some(&(*seq, leaf.clone())),
+                    "acknowledged event {id} (entry {seq}) is missing or moved"
+                );
+            }
+            Heard::NotWritten { id, code } => {
+                refused += 1;
+                assert!(
+                    !by_id.contains_key(id),
+                    "event {id} was answered {code} (not written), but it is entry {}",
+                    by_id[id].0
+                );
+            }
+            Heard::Unknown => unknown += 1,
+        }
+    }
+    eprintln!("{acked} recorded, {refused} not written, {unknown} unknown; ledger size {seq}");
+    assert!(acked >= 300, "the clients made progress: {acked}");
+    // Every node holds the same ledger.
+    for i in 0..cluster.nodes.len() {
+        let until = Instant::now() + Duration::from_secs(30);
+        loop {
+            let s = cluster
+                .psql(i, &db, "SELECT size FROM kordon_head")
+                .unwrap_or_default();
+            if s == seq.to_string() {
+                break;
+            }
+            assert!(
+                Instant::now() < until,
+                "node {i} holds {s} entries, not {seq}"
             );
             std::thread::sleep(Duration::from_millis(200));
         }
