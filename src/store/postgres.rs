@@ -356,7 +356,16 @@ fn describe(c: &Config) -> String {
 
 /// One append transaction on `conn`.
 async fn try_append(conn: &mut Conn, rows: &Rows) -> Commit {
-    let refused = |e: tokio_postgres::Error| Commit::Refused(pg(e));
+    let refused = |e: tokio_postgres::Error| {
+        Commit::Refused(match e.code() {
+            Some(&SqlState::READ_ONLY_SQL_TRANSACTION) => StoreError::Backend(
+                "this server's store is a read-only standby: it serves reads, and takes writes \
+                 only through a server connected to the primary"
+                    .into(),
+            ),
+            _ => pg(e),
+        })
+    };
     let tx = match conn.client.transaction().await {
         Ok(tx) => tx,
         Err(e) => return refused(e),
