@@ -34,7 +34,36 @@ pub enum ExportError {
 pub fn write(store: &dyn Store, vkey: &str, out: &mut dyn Write) -> Result<u64, ExportError> {
     let snap = store.snapshot()?;
     let checkpoint = snap.checkpoint()?.ok_or(ExportError::Empty)?;
-    let size = snap.size();
+    write_entries(&*snap, vkey, &checkpoint, out)
+}
+
+/// Writes an export carrying `checkpoint` (a signed note of the ledger, for example with
+/// witness cosignatures) and the entries it covers; returns the number of entries written.
+pub fn write_at(
+    store: &dyn Store,
+    vkey: &str,
+    checkpoint: &str,
+    out: &mut dyn Write,
+) -> Result<u64, ExportError> {
+    let snap = store.snapshot()?;
+    write_entries(&*snap, vkey, checkpoint, out)
+}
+
+fn write_entries(
+    snap: &dyn crate::store::Snapshot,
+    vkey: &str,
+    checkpoint: &str,
+    out: &mut dyn Write,
+) -> Result<u64, ExportError> {
+    let size = crate::core::checkpoint::parse_unverified(checkpoint.as_bytes())
+        .map_err(|e| ExportError::Format(format!("the checkpoint: {e}")))?
+        .size;
+    if size > snap.size() {
+        return Err(ExportError::Format(format!(
+            "the checkpoint covers {size} entries; the store holds {}",
+            snap.size()
+        )));
+    }
     write!(out, "{MAGIC}\n{vkey}\n{}\n", checkpoint.len())?;
     out.write_all(checkpoint.as_bytes())?;
     let mut start = 0;

@@ -7,10 +7,12 @@
 
 mod inspect;
 mod migrate;
+mod monitor;
 mod query;
 mod receipt;
 mod record;
 mod serve;
+mod witness;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -129,9 +131,27 @@ pub enum Command {
     ///
     /// Example: kordon serve --demo   (the demo ledger on http://127.0.0.1:8080/)
     Serve(serve::ServeArgs),
-    /// Check a receipt from a server offline.
+    /// Check a receipt from a server offline, or fetch its upgrade (a witnessed checkpoint).
     #[command(subcommand)]
     Receipt(receipt::ReceiptCommand),
+    /// Run a witness: cosign the checkpoints of ledgers (any C2SP log) after checking that
+    /// each extends the last, and keep evidence of any fork it is shown.
+    ///
+    /// Example: kordon witness init --name committee.example/witness &&
+    ///   kordon witness add-log "$LEDGER_VKEY" && kordon witness serve
+    #[command(subcommand)]
+    Witness(witness::WitnessCommand),
+    /// Watch a ledger for a body: report every entry signed with its keys that none of its
+    /// receipts holds (a stolen or misused key), every key added to or revoked from it, and
+    /// any inconsistency between the checkpoints the ledger showed (with evidence).
+    ///
+    /// Reads only the ledger's tlog-tiles API and checks that every new checkpoint extends the
+    /// tree it verified before. Exit code 0: nothing alarming; 1: an entry the body did not
+    /// make, or an inconsistency; 2: the ledger could not be read.
+    ///
+    /// Example (from cron): kordon monitor --server http://ledger:8080 --body sbgs
+    ///   --key "$LEDGER_VKEY" --receipts receipts/
+    Monitor(monitor::MonitorArgs),
 }
 
 #[derive(Debug, Args)]
@@ -235,5 +255,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Import(a) => migrate::import(&data, a),
         Command::Serve(a) => serve::serve(&data, a),
         Command::Receipt(c) => receipt::receipt(c),
+        Command::Witness(c) => witness::witness(c),
+        Command::Monitor(a) => monitor::monitor(a),
     }
 }

@@ -4,7 +4,10 @@ use super::EXIT_OK;
 use crate::datadir::{self, STORE_FILE};
 use crate::ledger::system_clock;
 use crate::server::{self, AppState, Config};
-use anyhow::{anyhow, Context, Result};
+use crate::witness::cosigning::{
+    self, policy_of, Cosigning, Options, ProofSource, WitnessEndpoint,
+};
+use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -43,6 +46,16 @@ pub struct ServeArgs {
     /// Seconds a read may take before it is answered 408.
     #[arg(long, default_value_t = 30)]
     pub request_timeout: u64,
+    /// Ask this witness to cosign checkpoints after commits: NAME=VKEY@URL, its label, verifier
+    /// key (from `kordon witness init`) and URL. Repeat for each. Witnesses are asked off the
+    /// write path: a slow or dead witness never delays an append. With --demo and no
+    /// --witness, the demo's two witnesses run in this process.
+    #[arg(long = "witness", value_name = "NAME=VKEY@URL")]
+    pub witnesses: Vec<String>,
+    /// How many witnesses must cosign a checkpoint before receipts carry it (default: a
+    /// majority of the --witness given).
+    #[arg(long, value_name = "K")]
+    pub witness_quorum: Option<usize>,
     /// Seconds a client may take to send a submission's body; slower ones are answered 408.
     #[arg(long, default_value_t = 10)]
     pub body_timeout: u64,
@@ -61,7 +74,7 @@ pub struct ServeArgs {
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -100,6 +113,45 @@ pub fn serve(data: &Path, a: ServeArgs) -> Result<u8> {
         datadir::open_at(&dir, a.store.as_deref().filter(|_| !a.demo), system_clock())
             .with_context(|| format!("opening {}", dir.display()))?,
     );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(a.max_pending.max(1) + 64)
+        .thread_name("kordon-http")
+        .build()
+        .context("starting the runtime")?;
+    let mut endpoints = a
+        .witnesses
+        .iter()
+        .map(|w| WitnessEndpoint::parse(w).map_err(|e| anyhow!("--witness {e}")))
+        .collect::<Result<Vec<_>>>()?;
+    if a.demo && endpoints.is_empty() {
+        endpoints = rt.block_on(demo_witnesses(&dir, &ledger.verifier_key()))?;
+    }
+    let witnessing = if endpoints.is_empty() {
+        if a.witness_quorum.is_some() {
+            bail!("--witness-quorum needs witnesses: give --witness NAME=VKEY@URL for each");
+        }
+        None
+    } else {
+        let quorum = a.witness_quorum.unwrap_or(endpoints.len() / 2 + 1);
+        let policy = policy_of(&endpoints, quorum).map_err(|e| anyhow!("{e}"))?;
+        for e in &endpoints {
+            println!("witness {} ({}) at {}", e.label, e.key.algorithm(), e.url);
+        }
+        println!("witness policy: {}", policy.describe());
+        Some(Arc::new(
+            Cosigning::start(
+                endpoints,
+                policy,
+                Arc::clone(&ledger) as Arc<dyn ProofSource>,
+                Options {
+                    state: Some(dir.join(cosigning::STATE_FILE)),
+                    ..Options::default()
+                },
+            )
+            .map_err(|e| anyhow!("{e}"))?,
+        ))
+    };
     let config = Config {
         read_token: a.read_token.clone().filter(|t| !t.is_empty()),
         max_pending: a.max_pending.max(1),
@@ -110,14 +162,9 @@ pub fn serve(data: &Path, a: ServeArgs) -> Result<u8> {
             per_day: a.quota_per_day,
             burst: a.quota_burst.max(1),
         }),
+        witnessing: witnessing.clone(),
     };
     let state = AppState::new(Arc::clone(&ledger), config)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .max_blocking_threads(a.max_pending.max(1) + 64)
-        .thread_name("kordon-http")
-        .build()
-        .context("starting the runtime")?;
     let served = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(&a.listen)
             .await
@@ -150,9 +197,33 @@ pub fn serve(data: &Path, a: ServeArgs) -> Result<u8> {
     });
     // Let submissions still running finish before the writer stops.
     drop(state);
+    drop(witnessing);
     rt.shutdown_timeout(Duration::from_secs(30));
     drop(ledger);
     served?;
     println!("stopped");
     Ok(EXIT_OK)
+}
+
+/// Starts the demo's witnesses in this process (on loopback ports of their own), following
+/// the demo ledger; returns how the ledger reaches them.
+async fn demo_witnesses(dir: &Path, ledger_vkey: &str) -> Result<Vec<WitnessEndpoint>> {
+    use crate::witness::{dir as wdir, server as wserver};
+    let mut out = Vec::new();
+    for (label, name, alg, seed) in crate::demo::witnesses() {
+        let wd = dir.join("witnesses").join(label);
+        if !wd.join(wdir::KEY_FILE).exists() {
+            wdir::init(&wd, name, alg, seed)?;
+        }
+        let w = Arc::new(wserver::Witness::open(&wd, &[ledger_vkey.to_string()])?);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        out.push(WitnessEndpoint {
+            label: label.to_string(),
+            key: w.cosigner().verifier().clone(),
+            url,
+        });
+        tokio::spawn(wserver::serve(listener, w, std::future::pending()));
+    }
+    Ok(out)
 }

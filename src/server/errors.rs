@@ -124,6 +124,10 @@ server_codes! {
         "no such view, or the commitment or body it names does not exist at that point";
     NotFoundKey = "not-found.key", NOT_FOUND, NOT_IN_LEDGER, SEE_CHECKPOINT,
         "no key with that key id is registered";
+    NotFoundWitnesses = "not-found.witnesses", NOT_FOUND,
+        "This ledger asks no witnesses",
+        "its operator configures them with kordon serve --witness; GET /witnesses says which it asks",
+        "no witnesses are configured";
     ServerBusy = "server.busy", SERVICE_UNAVAILABLE,
         "Too many submissions in flight",
         "retry after the number of seconds in Retry-After; nothing was written",

@@ -52,6 +52,9 @@ pub struct Config {
     pub request_timeout: Duration,
     /// How long a client may take to send a submission's body.
     pub body_timeout: Duration,
+    /// Witnesses to ask for cosignatures after commits (`kordon serve --witness`): `/checkpoint`
+    /// then carries the cosignatures held, and receipts the newest witnessed checkpoint.
+    pub witnessing: Option<Arc<crate::witness::cosigning::Cosigning>>,
     /// Bytes of submission bodies the server holds at once while they arrive and wait for their
     /// answer; a body that would go beyond it is answered `503` with `Retry-After`.
     pub body_budget: usize,
@@ -67,6 +70,7 @@ impl Default for Config {
             max_pending: 1024,
             request_timeout: Duration::from_secs(30),
             body_timeout: Duration::from_secs(10),
+            witnessing: None,
             body_budget: 64 << 20,
             quota: Some(Quota::default()),
         }
@@ -106,6 +110,14 @@ pub struct FeedBatch {
     pub first: u64,
     /// Each entry's bytes, in order.
     pub entries: Vec<Vec<u8>>,
+}
+
+/// A checkpoint an answer cites: its size and its signed note, with whatever witness
+/// cosignatures are held for that size.
+#[derive(Debug, Clone)]
+pub struct Cited {
+    pub size: u64,
+    pub checkpoint: Arc<str>,
 }
 
 /// What every handler shares.
@@ -151,6 +163,14 @@ impl AppState {
                     }
                 }
             });
+        }
+        // Witnesses hear of every commit (off the write path: the hook only swaps the newest
+        // checkpoint), and of the checkpoint the ledger already has.
+        if let Some(w) = &config.witnessing {
+            let hook = w.hook();
+            ledger.subscribe(move |c: &Committed<'_>| hook(c.size, c.checkpoint));
+            let h = ledger.head();
+            w.offer(h.size, &h.checkpoint);
         }
         // The oversight views follow the ledger's head from here on.
         let projector = crate::projector::Projector::follow(&ledger)
@@ -215,6 +235,46 @@ impl AppState {
     /// reads it once and answers from it.
     pub fn head(&self) -> Arc<Head> {
         self.inner.ledger.head()
+    }
+
+    /// The latest size and checkpoint with every witness cosignature held for that size.
+    pub fn cosigned_head(&self) -> Cited {
+        let h = self.head();
+        let mut c = Cited {
+            size: h.size,
+            checkpoint: Arc::clone(&h.checkpoint),
+        };
+        if let Some(w) = &self.inner.config.witnessing {
+            if !c.checkpoint.is_empty() {
+                c.checkpoint = w.cosigned(c.size, &c.checkpoint).into();
+            }
+        }
+        c
+    }
+
+    /// The checkpoint a receipt for entry `seq` is best given against: the newest one the
+    /// witness policy accepted, if it covers the entry, else the latest with the cosignatures
+    /// held for it.
+    pub fn receipt_checkpoint(&self, seq: u64) -> Cited {
+        if let Some(w) = self
+            .inner
+            .config
+            .witnessing
+            .as_ref()
+            .and_then(|w| w.witnessed())
+            .filter(|w| w.size > seq)
+        {
+            return Cited {
+                size: w.size,
+                checkpoint: w.note.into(),
+            };
+        }
+        self.cosigned_head()
+    }
+
+    /// The witnessing configured, if any.
+    pub fn witnessing(&self) -> Option<&Arc<crate::witness::cosigning::Cosigning>> {
+        self.inner.config.witnessing.as_ref()
     }
 
     pub(crate) fn slots(&self) -> &Arc<Semaphore> {
@@ -405,6 +465,8 @@ pub fn routes() -> Routes {
         .get("/verifier-key", read::verifier_key)
         .get("/export", read::export)
         .get("/checkpoint", tiles::checkpoint)
+        .get("/witnesses", read::witnesses)
+        .get("/witnesses/policy", read::witness_policy)
         .get_as(
             "/tile/{*path}",
             &["/tile/{level}/{index}", "/tile/entries/{index}"],

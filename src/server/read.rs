@@ -271,10 +271,12 @@ pub async fn event(State(st): State<AppState>, P(id): P<String>) -> Result<Respo
     Ok(json_response(render(&bytes, seq)?))
 }
 
-/// A receipt for any entry, against the latest checkpoint.
+/// A receipt for any entry, against the newest witnessed checkpoint that covers it (else the
+/// latest, with the cosignatures held for it).
 ///
 /// The same receipt a submission is answered with, for a submitter that lost its answer or
-/// wants one against a later checkpoint.
+/// wants one against a later checkpoint: a receipt issued before the witnesses cosigned is
+/// upgraded by fetching it again (`kordon receipt upgrade`).
 #[utoipa::path(get, path = "/entries/{seq}/receipt", tag = "read",
     params(("seq" = u64, Path, description = "The entry's sequence number")),
     responses(
@@ -296,12 +298,58 @@ pub async fn receipt(
         ));
     }
     let snap = st.store().snapshot()?;
+    let cp = st.receipt_checkpoint(seq);
     let r =
-        receipt::build(&*snap, seq, &head.checkpoint, st.verifier_key()).map_err(|e| match e {
+        receipt::build(&*snap, seq, &cp.checkpoint, st.verifier_key()).map_err(|e| match e {
             ReceiptBuildError::Store(s) => ApiError::from(s),
             other => ApiError::internal(other.to_string()),
         })?;
     Ok(axum::Json(r).into_response())
+}
+
+/// The witnesses this ledger asks for cosignatures, the policy, and what each did lately.
+#[utoipa::path(get, path = "/witnesses", tag = "read",
+    responses(
+        (status = 200, description = "The policy (quorum), the newest witnessed checkpoint's size, and per witness its name, key, algorithm, URL, latest cosignature (size, root, time) and recent failures", body = Object),
+    ))]
+pub async fn witnesses(State(st): State<AppState>) -> Result<Response, ApiError> {
+    let Some(w) = st.witnessing() else {
+        return Ok(axum::Json(serde_json::json!({
+            "policy": "no witnesses configured",
+            "witnesses": [],
+            "witnessed": null,
+        }))
+        .into_response());
+    };
+    Ok(axum::Json(serde_json::json!({
+        "policy": w.policy().describe(),
+        "witnesses": w.status(),
+        "witnessed": w.witnessed().map(|x| serde_json::json!({"size": x.size, "checkpoint": x.note})),
+    }))
+    .into_response())
+}
+
+/// The witness policy as a C2SP tlog-policy file, for `kordon verify --witness-policy`.
+#[utoipa::path(get, path = "/witnesses/policy", tag = "read",
+    responses(
+        (status = 200, description = "log, witness, group and quorum lines (C2SP tlog-policy)", body = String, content_type = "text/plain; charset=utf-8"),
+        (status = 404, description = "No witnesses are configured (not-found.witnesses)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn witness_policy(State(st): State<AppState>) -> Result<Response, ApiError> {
+    let w = st.witnessing().ok_or_else(|| {
+        ApiError::not_found(
+            crate::server::errors::ServerCode::NotFoundWitnesses,
+            "this ledger asks no witnesses (kordon serve --witness)",
+        )
+    })?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
+        w.policy_file(st.verifier_key()),
+    )
+        .into_response())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -525,7 +573,10 @@ pub async fn export(State(st): State<AppState>) -> Result<Response, ApiError> {
             tx: tx.clone(),
             buf: Vec::with_capacity(ChunkWriter::CHUNK),
         };
-        if let Err(e) = crate::export::write(task.store(), task.verifier_key(), &mut w) {
+        let head = task.cosigned_head();
+        if let Err(e) =
+            crate::export::write_at(task.store(), task.verifier_key(), &head.checkpoint, &mut w)
+        {
             // Cut the body short so the client sees an incomplete download, never a short
             // file that looks whole.
             tracing::warn!(error = %e, "export failed");

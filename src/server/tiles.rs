@@ -41,11 +41,12 @@ fn octets(body: Vec<u8>, private: bool) -> Response {
 /// The latest signed checkpoint (C2SP tlog-checkpoint signed note).
 #[utoipa::path(get, path = "/checkpoint", tag = "tlog-tiles",
     responses(
-        (status = 200, description = "The checkpoint: origin, size, base64 root hash, then the ledger's signature", body = String, content_type = "text/plain; charset=utf-8"),
+        (status = 200, description = "The checkpoint: origin, size, base64 root hash, then the ledger's signature and every witness cosignature held for this size", body = String, content_type = "text/plain; charset=utf-8"),
         (status = 404, description = "The ledger is empty (not-found.checkpoint)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn checkpoint(State(st): State<AppState>) -> Result<Response, ApiError> {
-    let head = st.head();
+    // A note carries only signatures over its own text: the cosignatures of this size.
+    let head = st.cosigned_head();
     if head.checkpoint.is_empty() {
         return Err(ApiError::not_found(
             ServerCode::NotFoundCheckpoint,
