@@ -319,6 +319,7 @@ fn main() {
             .collect();
         for round in 0..2 {
             std::thread::sleep(Duration::from_secs(2));
+            cluster.wait_settled(Duration::from_secs(120));
             let leader = cluster.leader().unwrap();
             let before = acked.load(Ordering::SeqCst);
             let t = Instant::now();

@@ -57,6 +57,13 @@ const BARRIER: &str = "BEGIN; SET LOCAL statement_timeout = 0; \
     DO $$ BEGIN IF NOT pg_is_in_recovery() THEN \
     UPDATE kordon_barrier SET n = n + 1 WHERE id = 0; END IF; END $$; COMMIT";
 
+/// Why opening failed: no primary reached yet (worth waiting for), or anything else.
+enum Opening {
+    Unreachable(StoreError),
+    Refused(StoreError),
+}
+use Opening::{Refused, Unreachable};
+
 /// How the store talks to the cluster.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -66,6 +73,8 @@ pub struct Options {
     pub outcome_timeout: Duration,
     /// Connections for reads.
     pub read_connections: usize,
+    /// How long opening waits for a reachable server (a failover in progress) before it fails.
+    pub open_timeout: Duration,
 }
 
 impl Default for Options {
@@ -73,6 +82,7 @@ impl Default for Options {
         Options {
             outcome_timeout: Duration::from_secs(60),
             read_connections: 4,
+            open_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -239,7 +249,18 @@ impl PostgresStore {
             listener: Mutex::new(None),
             acked: AtomicU64::new(0),
         };
-        store.prepare_schema()?;
+        // A server that starts while the cluster fails over waits for a primary a little.
+        let until = Instant::now() + store.options.open_timeout;
+        loop {
+            match store.prepare_schema() {
+                Err(Unreachable(e)) if Instant::now() < until => {
+                    tracing::warn!(error = %e, "waiting for PostgreSQL");
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+                Err(Unreachable(e)) | Err(Refused(e)) => return Err(e),
+                Ok(()) => break,
+            }
+        }
         Ok(store)
     }
 
@@ -261,11 +282,20 @@ impl PostgresStore {
     }
 
     /// Creates the schema (on a primary) and checks its version (anywhere).
-    fn prepare_schema(&self) -> Result<(), StoreError> {
+    fn prepare_schema(&self) -> Result<(), Opening> {
         let pool = self.pool.clone();
         let place = self.place.clone();
+        let c = self
+            .block(async move { pool.get().await })
+            .map_err(Refused)?
+            .map_err(|e| {
+                Unreachable(StoreError::Backend(format!(
+                    "cannot reach PostgreSQL at {}: {e}",
+                    self.place
+                )))
+            })?;
         self.block(async move {
-            let mut c = pool.get().await.map_err(|e| be(format!("cannot reach PostgreSQL at {place}: {e}")))?;
+            let mut c = c;
             let standby: bool = c
                 .query_one("SELECT pg_is_in_recovery()", &[])
                 .await
@@ -297,7 +327,9 @@ impl PostgresStore {
                 ))),
                 None => Err(StoreError::Corrupt(format!("{place}: kordon_schema has no row"))),
             }
-        })?
+        })
+        .and_then(|r| r)
+        .map_err(Refused)
     }
 
     /// Makes sure `size` is acknowledged by the cluster before anyone is told of it.

@@ -105,6 +105,7 @@ fn killing_primaries_loses_no_acknowledged_append_and_never_forks() {
             assert!(Instant::now() < until, "writes did not resume");
             std::thread::sleep(Duration::from_millis(500));
         }
+        cluster.wait_settled(Duration::from_secs(120));
         let leader = cluster.leader().expect("a leader");
         let t = Instant::now();
         // Twice a machine dies; once only PostgreSQL does, and Patroni restarts it in place
@@ -485,6 +486,7 @@ fn two_kordon_servers_on_a_patroni_cluster_lose_no_acknowledged_entry() {
     wait_for_writes("start", 100);
     let mut failovers = Vec::new();
     for round in 0..3 {
+        cluster.wait_settled(Duration::from_secs(120));
         let leader = cluster.leader().expect("a leader");
         if round == 2 {
             // A kordon server dies too, right before the primary.

@@ -35,6 +35,8 @@ pub struct Member {
     pub role: String,
     pub state: String,
     pub timeline: Option<u64>,
+    /// Bytes of WAL a replica is behind the leader (`None` for the leader, or unknown).
+    pub lag: Option<u64>,
 }
 
 impl Cluster {
@@ -237,6 +239,7 @@ tags:
                         role: m["role"].as_str().unwrap_or("").to_string(),
                         state: m["state"].as_str().unwrap_or("").to_string(),
                         timeline: m["timeline"].as_u64(),
+                        lag: m["lag"].as_u64(),
                     })
                     .collect(),
             );
@@ -280,6 +283,22 @@ tags:
         })
     }
 
+    /// Waits until every node runs and every replica is within the failover lag limit. Kill a
+    /// primary only then: Patroni 3.0 promotes only the synchronous standby, and that one defers
+    /// to any replica whose WAL position is ahead of its own, so a replica still being cloned
+    /// (or lagging oddly) could leave the cluster without a leader.
+    pub fn wait_settled(&self, timeout: Duration) -> Vec<Member> {
+        self.wait(timeout, "every node running, no replica lagging", |m| {
+            m.len() == self.nodes.len()
+                && m.iter().any(|m| m.role == "leader" && m.state == "running")
+                && m.iter().any(|m| m.role == "sync_standby")
+                && m.iter().filter(|m| m.role != "leader").all(|m| {
+                    (m.state == "running" || m.state == "streaming")
+                        && m.lag.is_some_and(|l| l < 1 << 20)
+                })
+        })
+    }
+
     /// The index of the node that leads now.
     pub fn leader(&self) -> Option<usize> {
         let m = self.members()?;
@@ -302,7 +321,7 @@ tags:
             .map(|n| format!("127.0.0.1:{}", n.pg_port))
             .collect();
         format!(
-            "postgres://{}:{PASSWORD}@{}/{db}?target_session_attrs=read-write&connect_timeout=2",
+            "postgres://{}:{PASSWORD}@{}/{db}?target_session_attrs=read-write&connect_timeout=5",
             pg::SUPERUSER,
             hosts.join(",")
         )
@@ -311,7 +330,7 @@ tags:
     /// A URL for node `i` alone (a hot standby, for read-only servers).
     pub fn node_url(&self, i: usize, db: &str) -> String {
         format!(
-            "postgres://{}:{PASSWORD}@127.0.0.1:{}/{db}?connect_timeout=2",
+            "postgres://{}:{PASSWORD}@127.0.0.1:{}/{db}?connect_timeout=5",
             pg::SUPERUSER,
             self.nodes[i].pg_port
         )
