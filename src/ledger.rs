@@ -216,6 +216,10 @@ pub enum OpenError {
         "this ledger's genesis names checkpoint key {genesis}, but the key given signs as {given}"
     )]
     WrongLedgerKey { genesis: String, given: String },
+    /// The store's checkpoint is not the ledger key's signature over its entries (a restored or
+    /// damaged store).
+    #[error("the stored checkpoint does not cover the stored entries: {0}; run `kordon verify` on the ledger")]
+    Checkpoint(String),
 }
 
 /// Where the writer gets `recorded_at` from. Tools that build a ledger with a simulated history
@@ -477,7 +481,10 @@ impl Ledger {
         clock: Clock,
         options: Options,
     ) -> Result<Ledger, OpenError> {
-        let chain = load_chain(&*store)?;
+        let snap = store.snapshot()?;
+        let chain = load_chain_from(&*snap)?;
+        let checkpoint = snap.checkpoint()?.unwrap_or_default();
+        drop(snap);
         if let Some(g) = &chain.state.genesis {
             let given = signer.verifier().to_vkey();
             if g.ledger_key != given {
@@ -487,7 +494,25 @@ impl Ledger {
                 });
             }
         }
-        let checkpoint = store.snapshot()?.checkpoint()?.unwrap_or_default();
+        // What was restored or reopened is what the ledger key signed: the checkpoint verifies
+        // and names the entries' size and root.
+        if chain.size() > 0 {
+            let opened =
+                checkpoint::open(checkpoint.as_bytes(), &signer.verifier()).map_err(|e| {
+                    OpenError::Checkpoint(format!("its signature does not verify ({e})"))
+                })?;
+            if opened.size < chain.size()
+                || (opened.size == chain.size() && opened.root != chain.root())
+            {
+                return Err(OpenError::Checkpoint(format!(
+                    "it names {} entries and root {}, the store holds {} with root {}",
+                    opened.size,
+                    opened.root.to_base64(),
+                    chain.size(),
+                    chain.root().to_base64()
+                )));
+            }
+        }
         let mut head = Head::empty();
         head.size = chain.size();
         head.root = chain.root();
@@ -838,7 +863,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// appender ran when it wrote them. Signatures were verified before they were written; the
 /// full offline check, signatures included, is `kordon verify`.
 pub fn load_chain(store: &dyn Store) -> Result<Chain, OpenError> {
-    let snap = store.snapshot()?;
+    load_chain_from(&*store.snapshot()?)
+}
+
+/// `load_chain` over one snapshot.
+pub fn load_chain_from(snap: &dyn crate::store::Snapshot) -> Result<Chain, OpenError> {
     let size = snap.size();
     let mut chain = Chain::new();
     let mut scratch = Vec::new();

@@ -570,3 +570,45 @@ fn two_ledgers_on_one_database_follow_each_other_and_write_side_by_side() {
     assert_eq!((ha.size, ha.root), (hb.size, hb.root));
     assert_eq!(ha.checkpoint, hb.checkpoint);
 }
+
+#[test]
+fn a_restored_database_whose_checkpoint_does_not_cover_its_entries_is_refused() {
+    use kordon::core::event::Role;
+    use kordon::ledger::{Ledger, OpenError};
+    let pg = Postgres::shared();
+    let url = pg.create_db();
+    let db = url.rsplit('/').next().unwrap().to_string();
+    let mut f = kordon::fixture::Fixture::new("kordon.pg-restore/ibm");
+    let open = |f: &kordon::fixture::Fixture| {
+        Ledger::open(
+            Arc::new(PostgresStore::open(&url).unwrap()),
+            f.ledger_signer.clone(),
+            f.clock.clock(),
+        )
+    };
+    let l = open(&f).unwrap();
+    let subs = vec![f.genesis(), f.register("sbgs", &[Role::Executor])];
+    for r in l.submit_many(subs) {
+        r.unwrap();
+    }
+    l.submit(note(&f, "sbgs", 1)).unwrap();
+    drop(l);
+    open(&f).expect("an intact database opens");
+    // A restore that brought back the head of another moment than the entries'.
+    pg.psql(&db, "UPDATE kordon_head SET size = size - 1")
+        .unwrap();
+    let err = open(&f).err().expect("refused");
+    assert!(matches!(err, OpenError::Checkpoint(_)), "{err}");
+    assert!(err.to_string().contains("names 3 entries"), "{err}");
+    // A checkpoint not signed by the ledger's key.
+    pg.psql(
+        &db,
+        "UPDATE kordon_head SET size = size + 1, checkpoint = replace(checkpoint, 'kordon.pg-restore', 'kordon.pg-restorf')",
+    )
+    .unwrap();
+    let err = open(&f).err().expect("refused");
+    assert!(
+        err.to_string().contains("signature does not verify"),
+        "{err}"
+    );
+}
