@@ -501,9 +501,7 @@ impl Ledger {
                 checkpoint::open(checkpoint.as_bytes(), &signer.verifier()).map_err(|e| {
                     OpenError::Checkpoint(format!("its signature does not verify ({e})"))
                 })?;
-            if opened.size < chain.size()
-                || (opened.size == chain.size() && opened.root != chain.root())
-            {
+            if opened.size != chain.size() || opened.root != chain.root() {
                 return Err(OpenError::Checkpoint(format!(
                     "it names {} entries and root {}, the store holds {} with root {}",
                     opened.size,
