@@ -169,7 +169,7 @@ pub fn has_ledger(dir: &Path) -> bool {
 /// The URL in the directory's `store.url`, if it has one.
 pub fn store_url(dir: &Path) -> Result<Option<String>, DataDirError> {
     let path = dir.join(STORE_URL_FILE);
-    match std::fs::read_to_string(&path) {
+    match read_small(&path, 64 * 1024) {
         Ok(s) => Ok(Some(s.trim().to_string())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(io(&path, e)),
@@ -177,31 +177,78 @@ pub fn store_url(dir: &Path) -> Result<Option<String>, DataDirError> {
 }
 
 /// Opens the store of a data directory without the writer: for reads and verification.
+///
+/// The stored checkpoint is checked on open (its signature, with the ledger key the genesis
+/// names, and that the stored tree leads to its root: `integrity::check_head`), so nothing is
+/// read from a store whose head is not the ledger's own. A damaged file is an error naming it.
 pub fn open_store(dir: &Path) -> Result<Arc<dyn Store>, DataDirError> {
     open_store_at(dir, None)
 }
 
-/// The store at `store` (a URL) if given, else the directory's own.
+/// The store at `store` (a URL) if given, else the directory's own (its `store.url`, or
+/// ledger.redb), its head checked as `open_store` says.
 pub fn open_store_at(dir: &Path, store: Option<&str>) -> Result<Arc<dyn Store>, DataDirError> {
-    if let Some(url) = store {
-        return Ok(crate::store::open(url)?);
-    }
-    if let Some(url) = store_url(dir)? {
-        return Ok(crate::store::open(&url)?);
+    let url = match store {
+        Some(u) => Some(u.to_string()),
+        None => store_url(dir)?,
+    };
+    if let Some(url) = url {
+        let store = crate::store::open(&url)?;
+        // A store elsewhere names no file: its errors say what they are.
+        check_opened(&*store, DataDirError::Store)?;
+        return Ok(store);
     }
     let path = dir.join(STORE_FILE);
     if !path.exists() {
         return Err(DataDirError::NoLedger(dir.to_path_buf()));
     }
-    Ok(Arc::new(RedbStore::open(&path)?))
+    let damaged = |e: StoreError| {
+        let msg = e.to_string();
+        if msg.contains(&*path.to_string_lossy()) {
+            DataDirError::Input(msg)
+        } else {
+            DataDirError::Io {
+                path: path.clone(),
+                msg,
+            }
+        }
+    };
+    let store = RedbStore::open(&path).map_err(damaged)?;
+    check_opened(&store, damaged)?;
+    Ok(Arc::new(store))
+}
+
+/// Checks an opened store's head (`integrity::check_head`) with the key its genesis names.
+fn check_opened(
+    store: &dyn Store,
+    damaged: impl Fn(StoreError) -> DataDirError,
+) -> Result<(), DataDirError> {
+    let snap = store.snapshot().map_err(&damaged)?;
+    if snap.size() > 0 {
+        let vkey = genesis_key(&*snap).map_err(|e| damaged(StoreError::Corrupt(e.to_string())))?;
+        crate::integrity::check_head(&*snap, &vkey).map_err(&damaged)?;
+    }
+    Ok(())
 }
 
 /// The key that signs the checkpoints of the ledger in `dir`.
 pub fn ledger_signer(dir: &Path, origin: &str) -> Result<NoteSigner, DataDirError> {
     let key_path = dir.join(KEY_FILE);
-    let pem = std::fs::read_to_string(&key_path).map_err(|e| io(&key_path, e))?;
+    let pem = read_small(&key_path, 64 * 1024).map_err(|e| io(&key_path, e))?;
     let key = keys::parse_private_key_pem(&pem).map_err(|e| io(&key_path, e))?;
     NoteSigner::new(origin, key).map_err(|e| DataDirError::Input(e.to_string()))
+}
+
+/// The ledger key (C2SP vkey) named by the genesis entry of a non-empty snapshot.
+fn genesis_key(snap: &dyn crate::store::Snapshot) -> Result<String, DataDirError> {
+    let first = snap.entries(0, 1)?.pop().unwrap_or_default();
+    match chain::prepare(first, 0) {
+        Ok(p) => match p.event.body {
+            Body::Genesis(g) => Ok(g.ledger_key),
+            _ => Err(DataDirError::Input("entry 0 is not a genesis".into())),
+        },
+        Err(f) => Err(DataDirError::Input(f.to_string())),
+    }
 }
 
 /// The origin named by the genesis entry of a store.
@@ -233,9 +280,25 @@ pub fn open_at(dir: &Path, store: Option<&str>, clock: Clock) -> Result<Ledger, 
     Ok(Ledger::open(store, signer, clock)?)
 }
 
-/// Reads a body's private key file.
+/// Reads a small text file a flag names, refusing one larger than `max` bytes (a flag that
+/// names the wrong file, or a device, must not fill the memory).
+pub fn read_small(path: &std::path::Path, max: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)?;
+    let mut text = String::new();
+    f.take(max + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > max {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("it is larger than {max} bytes, more than such a file ever holds"),
+        ));
+    }
+    Ok(text)
+}
+
+/// Reads a body's private key file (a PEM of about 120 bytes; a larger file is refused).
 pub fn read_key(path: &Path) -> Result<ed25519_dalek::SigningKey, DataDirError> {
-    let pem = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
+    let pem = read_small(path, 64 * 1024).map_err(|e| io(path, e))?;
     keys::parse_private_key_pem(&pem).map_err(|e| io(path, e))
 }
 

@@ -7,6 +7,7 @@ pub mod datadir;
 pub mod demo;
 pub mod export;
 pub mod fixture;
+pub mod integrity;
 pub mod ledger;
 pub mod migrate;
 pub mod monitor;

@@ -66,7 +66,9 @@
      would read as a formula gets a leading apostrophe, as the server's CSV does. */
   function csvCell(s) {
     s = String(s);
-    if (s !== '' && isNaN(Number(s)) && /^[=+\-@\t\r]/.test(s)) s = "'" + s;
+    /* Also after leading white space, and the full-width forms a spreadsheet folds to ASCII. */
+    if (s.trim() !== '' && isNaN(Number(s)) &&
+        /^[^\S\t\r]*[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/.test(s)) s = "'" + s;
     if (/[",\r\n]/.test(s) || s !== s.trim()) s = '"' + s.replace(/"/g, '""') + '"';
     return s;
   }

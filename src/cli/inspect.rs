@@ -57,13 +57,14 @@ pub fn log(data: &Path, a: LogArgs) -> Result<u8> {
             });
             println!("{line}");
         } else {
+            // The summary is the author's text: escaped for the terminal.
             println!(
                 "{:>6}  {}  {:<28} {:<12} {}",
                 p.seq,
                 p.recorded_at.to_rfc3339(),
                 p.event.kind(),
                 p.event.author.as_str(),
-                summary(&p.event.body)
+                crate::query::terminal_safe(&summary(&p.event.body))
             );
         }
     }
@@ -194,29 +195,33 @@ pub struct ExportArgs {
 pub fn export(data: &Path, a: ExportArgs) -> Result<u8> {
     let store = datadir::open_store(data)?;
     let vkey = genesis_vkey(&*store.snapshot()?)?.ok_or_else(|| anyhow!("the ledger is empty"))?;
+    let snap = store.snapshot()?;
+    let latest = snap
+        .checkpoint()?
+        .ok_or_else(|| anyhow!("the ledger is empty"))?;
+    let note = if a.witnessed {
+        crate::witness::cosigning::saved_witnessed(data)
+            .ok_or_else(|| anyhow!("no checkpoint of this ledger has been witnessed by a quorum yet (run `kordon serve --witness ...`)"))?
+            .note
+    } else {
+        crate::witness::cosigning::saved_cosigned(data, snap.size(), &latest)
+    };
+    drop(snap);
     let file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(&a.out)
         .with_context(|| format!("cannot create {}", a.out.display()))?;
     let mut w = std::io::BufWriter::new(file);
-    let snap = store.snapshot()?;
-    let latest = snap
-        .checkpoint()?
-        .ok_or_else(|| anyhow!("the ledger is empty"))?;
-    let note = if a.witnessed {
-        match crate::witness::cosigning::saved_witnessed(data) {
-            Some(w) => w.note,
-            None => {
-                let _ = std::fs::remove_file(&a.out);
-                bail!("no checkpoint of this ledger has been witnessed by a quorum yet (run `kordon serve --witness ...`)")
-            }
+    let n = match export::write_at(&store, &vkey, &note, &mut w) {
+        Ok(n) => n,
+        Err(e) => {
+            // Leave no partial export behind that could pass for a whole one.
+            drop(w);
+            let _ = std::fs::remove_file(&a.out);
+            bail!("{e}; nothing was exported");
         }
-    } else {
-        crate::witness::cosigning::saved_cosigned(data, snap.size(), &latest)
     };
-    drop(snap);
-    let n = export::write_at(&store, &vkey, &note, &mut w)?;
     w.into_inner()
         .map_err(|e| anyhow!("{e}"))?
         .sync_all()
@@ -253,10 +258,15 @@ pub fn verify(data: &Path, a: VerifyArgs) -> Result<u8> {
         return super::witness::verify_evidence(ev, a.key.as_deref(), a.json);
     }
     let policy = a.policy.policy()?;
+    // A checkpoint is a few hundred bytes (at most 100 signatures).
     let trusted = a
         .trusted
         .as_ref()
-        .map(|p| std::fs::read(p).with_context(|| format!("reading {}", p.display())))
+        .map(|p| {
+            crate::datadir::read_small(p, 64 * 1024)
+                .map(String::into_bytes)
+                .with_context(|| format!("reading {}", p.display()))
+        })
         .transpose()?;
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(

@@ -212,14 +212,19 @@ pub enum KeyCommand {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
-    // Like other Unix tools, stop quietly when the reader of our output goes away
-    // (`kordon log | head`), instead of failing on a broken pipe.
-    #[cfg(unix)]
-    // SAFETY: setting a signal's disposition to its default before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
     let cli = Cli::parse();
+    // Like other Unix tools, the commands that print stop quietly when the reader of their
+    // output goes away (`kordon log | head`), instead of failing on a broken pipe. `serve`
+    // keeps the signal ignored: a client that closes its connection while the server writes
+    // to it must cost an EPIPE on that socket, never the process.
+    #[cfg(unix)]
+    if !matches!(cli.command, Command::Serve(_)) {
+        // SAFETY: setting a signal's disposition to its default before any thread starts
+        // (argument parsing starts none).
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

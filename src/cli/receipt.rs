@@ -63,8 +63,7 @@ pub fn receipt(c: ReceiptCommand) -> Result<u8> {
         } => return upgrade(&file, &server, key.as_deref(), &policy),
     };
     let policy = policy.policy()?;
-    let text =
-        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+    let text = read_receipt(&file)?;
     let r: Receipt = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a kordon receipt", file.display()))?;
     let checked = match &policy {
@@ -110,6 +109,12 @@ pub fn receipt(c: ReceiptCommand) -> Result<u8> {
     }
 }
 
+/// Reads a receipt file. A receipt holds one entry (at most 64 KiB, in base64), a proof and a
+/// checkpoint with its cosignatures: far below 1 MiB, so a larger file is refused unread.
+fn read_receipt(file: &Path) -> Result<String> {
+    crate::datadir::read_small(file, 1 << 20).with_context(|| format!("reading {}", file.display()))
+}
+
 /// `kordon receipt upgrade`.
 fn upgrade(
     file: &Path,
@@ -118,8 +123,7 @@ fn upgrade(
     policy: &super::witness::PolicyArgs,
 ) -> Result<u8> {
     let policy = policy.policy()?;
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let text = read_receipt(file)?;
     let old: Receipt = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a kordon receipt", file.display()))?;
     let key = key.unwrap_or(&old.verifier_key).to_string();
@@ -203,16 +207,103 @@ pub fn receipts_dir(explicit: &Option<PathBuf>, key: &Path) -> PathBuf {
     })
 }
 
-/// Submits `sub` to `server`, checks the receipt (with `ledger_key` if given, else the key the
-/// server publishes), stores it in `dir` and prints what the local path prints.
+/// The record of the ledger that `--server` signs for, kept beside the receipts: its verifier
+/// key, pinned on first use when no `--ledger-key` is given.
+pub const LEDGER_RECORD: &str = "ledger.vkey";
+
+/// The ledger a `--server` command signs for, established before anything is signed.
+pub struct Pinned {
+    pub vkey: String,
+    pub origin: String,
+    /// Where the key came from, for messages.
+    pub source: String,
+}
+
+/// Establishes which ledger to sign for: the key given with `--ledger-key`, else the one
+/// recorded in `dir` (`LEDGER_RECORD`), else (first use) the server's, which is then recorded.
+/// The server must serve that very ledger: its verifier key and a checkpoint signed by it for
+/// the key's origin. A server that disagrees is refused here, before anything is signed, so
+/// that no signature for another ledger leaves this machine.
+pub fn pin_ledger(
+    client: &Client,
+    url: &str,
+    explicit: Option<&str>,
+    dir: &Path,
+) -> Result<Pinned> {
+    use crate::core::{checkpoint, note::NoteVerifier};
+    let record = dir.join(LEDGER_RECORD);
+    let pinned = match explicit {
+        Some(k) => Some((k.trim().to_string(), "--ledger-key".to_string())),
+        None => match crate::datadir::read_small(&record, 4096) {
+            Ok(k) => Some((k.trim().to_string(), record.display().to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => bail!("reading {}: {e}", record.display()),
+        },
+    };
+    let served = client.verifier_key()?;
+    let cp = client.checkpoint()?;
+    let refuse = |why: String| -> anyhow::Error {
+        anyhow!("{why}\nthe server at {url} is not the ledger this command signs for; nothing was signed")
+    };
+    let (vkey, source) = match pinned {
+        Some((vkey, source)) => {
+            if served.trim() != vkey {
+                return Err(refuse(format!(
+                    "the server's ledger key is {}, the pinned one ({source}) is {vkey}",
+                    served.trim()
+                )));
+            }
+            (vkey, source)
+        }
+        None => (served.trim().to_string(), String::new()),
+    };
+    let verifier = NoteVerifier::parse(&vkey)
+        .map_err(|e| anyhow!("the ledger key {vkey:?} is not a verifier key (name+id+key): {e}"))?;
+    let c = checkpoint::open(cp.as_bytes(), &verifier).map_err(|e| {
+        refuse(format!(
+            "the server's checkpoint is not signed by the ledger key {vkey}: {e}"
+        ))
+    })?;
+    if c.origin != verifier.name() {
+        return Err(refuse(format!(
+            "the server's checkpoint is for ledger {:?}, the key names {:?}",
+            c.origin,
+            verifier.name()
+        )));
+    }
+    let source = if source.is_empty() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        std::fs::write(&record, format!("{vkey}\n"))
+            .with_context(|| format!("writing {}", record.display()))?;
+        eprintln!(
+            "note: first use of ledger {}: its key {vkey} is now pinned in {}; from now on this \
+             key signs only for it. Compare the key with the one its operator published, or \
+             pin it yourself with --ledger-key.",
+            c.origin,
+            record.display()
+        );
+        record.display().to_string()
+    } else {
+        source
+    };
+    Ok(Pinned {
+        vkey,
+        origin: c.origin,
+        source,
+    })
+}
+
+/// Submits `sub` to `server`, checks the receipt with the pinned ledger key, stores it in
+/// `dir` and prints what the local path prints.
 pub fn submit_remote(
     client: &Client,
     sub: &Submission,
-    ledger_key: Option<&str>,
+    pinned: &Pinned,
     dir: &Path,
     kind: &str,
     author: &str,
 ) -> Result<u8> {
+    let ledger_key = Some(pinned.vkey.as_str());
     let r = match client.submit(sub) {
         Ok(r) => r,
         Err(ClientError::Problem {
@@ -249,12 +340,8 @@ pub fn submit_remote(
         v.checkpoint.root.to_base64()
     );
     println!(
-        "receipt verified{} and saved to {}",
-        if ledger_key.is_some() {
-            " with the pinned ledger key"
-        } else {
-            " with the server's verifier key"
-        },
+        "receipt verified with the pinned ledger key ({}) and saved to {}",
+        pinned.source,
         path.display()
     );
     Ok(EXIT_OK)

@@ -18,8 +18,10 @@ pub struct ServeArgs {
     /// The address to listen on (host:port).
     #[arg(long, env = "KORDON_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
-    /// Make every read need `Authorization: Bearer TOKEN` (health checks excepted). Without
-    /// it reads are public: transparency is the point.
+    /// Make every read need `Authorization: Bearer TOKEN` (health checks excepted), and tell
+    /// writers without it nothing of the ledger's content. At least 16 characters (e.g.
+    /// `openssl rand -hex 16`); an empty or shorter token is refused. Without it reads are
+    /// public: transparency is the point.
     #[arg(
         long,
         env = "KORDON_READ_TOKEN",
@@ -43,9 +45,25 @@ pub struct ServeArgs {
     /// Several servers may serve one PostgreSQL ledger; each follows what the others write.
     #[arg(long, env = "KORDON_STORE", value_name = "URL", hide_env_values = true)]
     pub store: Option<String>,
-    /// Seconds a read may take before it is answered 408.
-    #[arg(long, default_value_t = 30)]
+    /// Seconds a read may take to produce its answer; then it is answered 503
+    /// (server.timeout) with Retry-After. Streamed answers (export, feed) are bounded by
+    /// --send-timeout instead.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     pub request_timeout: u64,
+    /// Seconds a connection may take to send a request's head (from its start, or from its
+    /// previous answer: so also how long an idle keep-alive connection stays open).
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    pub header_timeout: u64,
+    /// Seconds an answer may wait for a client that reads nothing; then the connection is
+    /// closed.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub send_timeout: u64,
+    /// Open connections at most; never more than the descriptor limit allows (the soft limit
+    /// is raised to the hard one at start, and 128 descriptors are kept for the rest). At the
+    /// cap the longest-idle connection is closed for a new one; if all are busy, the new one
+    /// is answered 503.
+    #[arg(long, default_value_t = 4096, value_name = "N")]
+    pub max_connections: usize,
     /// Ask this witness to cosign checkpoints after commits: NAME=VKEY@URL, its label, verifier
     /// key (from `kordon witness init`) and URL. Repeat for each. Witnesses are asked off the
     /// write path: a slow or dead witness never delays an append. With --demo and no
@@ -57,7 +75,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "K")]
     pub witness_quorum: Option<usize>,
     /// Seconds a client may take to send a submission's body; slower ones are answered 408.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
     pub body_timeout: u64,
     /// MiB of submission bodies held at once while they arrive and wait for their answer;
     /// beyond it submissions are answered 503 with Retry-After.
@@ -108,6 +126,9 @@ pub fn serve(data: &Path, a: ServeArgs) -> Result<u8> {
     } else {
         data.to_path_buf()
     };
+    if let Some(t) = &a.read_token {
+        server::check_read_token(t).map_err(|e| anyhow!("--read-token: {e}"))?;
+    }
     server::init_logging();
     let ledger = Arc::new(
         datadir::open_at(&dir, a.store.as_deref().filter(|_| !a.demo), system_clock())
@@ -152,10 +173,15 @@ pub fn serve(data: &Path, a: ServeArgs) -> Result<u8> {
             .map_err(|e| anyhow!("{e}"))?,
         ))
     };
+    let fds = server::conn::raise_fd_limit();
     let config = Config {
-        read_token: a.read_token.clone().filter(|t| !t.is_empty()),
+        // Checked above: an empty or short token is refused, never taken as "no token".
+        read_token: a.read_token.clone(),
         max_pending: a.max_pending.max(1),
         request_timeout: Duration::from_secs(a.request_timeout.max(1)),
+        header_timeout: Duration::from_secs(a.header_timeout.max(1)),
+        send_timeout: Duration::from_secs(a.send_timeout.max(1)),
+        max_connections: a.max_connections.max(1),
         body_timeout: Duration::from_secs(a.body_timeout.max(1)),
         body_budget: a.body_budget.max(1).saturating_mul(1 << 20),
         quota: (a.quota_per_day > 0).then_some(server::Quota {
@@ -164,6 +190,15 @@ pub fn serve(data: &Path, a: ServeArgs) -> Result<u8> {
         }),
         witnessing: witnessing.clone(),
     };
+    let cap = server::conn::connection_cap(config.max_connections);
+    if cap < config.max_connections {
+        tracing::warn!(
+            configured = config.max_connections,
+            cap,
+            descriptors = fds.unwrap_or(0),
+            "the descriptor limit allows fewer connections than --max-connections"
+        );
+    }
     let state = AppState::new(Arc::clone(&ledger), config)?;
     let served = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(&a.listen)

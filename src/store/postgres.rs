@@ -838,7 +838,7 @@ impl Snapshot for PgSnapshot<'_> {
         }
         let (s, e) = (to_i64(start, "seq")?, to_i64(end, "seq")?);
         self.query(
-            "SELECT seq, bytes FROM kordon_entries WHERE seq >= $1 AND seq < $2 ORDER BY seq",
+            "SELECT seq, leaf, bytes FROM kordon_entries WHERE seq >= $1 AND seq < $2 ORDER BY seq",
             move |rows| {
                 let mut out = Vec::with_capacity(rows.len());
                 for (i, r) in rows.into_iter().enumerate() {
@@ -846,7 +846,15 @@ impl Snapshot for PgSnapshot<'_> {
                     if seq != s + i as i64 {
                         return Err(StoreError::Missing((s + i as i64) as u64));
                     }
-                    out.push(r.get::<_, Vec<u8>>(1));
+                    // The entry's bytes must hash to the leaf stored beside them (and written
+                    // with them): a row changed in the database is named, never served.
+                    let bytes: Vec<u8> = r.get(2);
+                    if crate::core::entry::entry_hash(&bytes).0[..] != *r.get::<_, &[u8]>(1) {
+                        return Err(StoreError::Corrupt(format!(
+                            "entry {seq} does not match its stored leaf hash: the kordon_entries row was changed or damaged"
+                        )));
+                    }
+                    out.push(bytes);
                 }
                 if out.len() as i64 != e - s {
                     return Err(StoreError::Missing(start + out.len() as u64));

@@ -612,3 +612,59 @@ fn a_restored_database_whose_checkpoint_does_not_cover_its_entries_is_refused() 
         "{err}"
     );
 }
+
+#[test]
+fn a_changed_row_in_the_database_is_named_and_never_served() {
+    use kordon::core::event::Role;
+    use kordon::ledger::Ledger;
+    let pg = Postgres::shared();
+    let url = pg.create_db();
+    let db = url.rsplit('/').next().unwrap().to_string();
+    let mut f = kordon::fixture::Fixture::new("kordon.pg-changed/ibm");
+    let store = Arc::new(PostgresStore::open(&url).unwrap());
+    let l = Ledger::open(store.clone(), f.ledger_signer.clone(), f.clock.clock()).unwrap();
+    for r in l.submit_many(vec![f.genesis(), f.register("sbgs", &[Role::Executor])]) {
+        r.unwrap();
+    }
+    l.submit(note(&f, "sbgs", 1)).unwrap();
+    drop(l);
+    let intact = store.snapshot().unwrap().entries(0, 3).unwrap();
+    let nowhere = tempfile::tempdir().unwrap();
+    kordon::datadir::open_store_at(nowhere.path(), Some(&url)).expect("an intact ledger opens");
+
+    // One byte of entry 2 flipped in place: reading it is refused, naming the entry.
+    let flip = "UPDATE kordon_entries SET bytes = set_byte(bytes, 40, get_byte(bytes, 40) # 1) WHERE seq = 2";
+    pg.psql(&db, flip).unwrap();
+    let err = store.snapshot().unwrap().entries(1, 3).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt(_)), "{err}");
+    assert!(
+        err.to_string()
+            .contains("entry 2 does not match its stored leaf hash"),
+        "{err}"
+    );
+    assert_eq!(
+        store.snapshot().unwrap().entries(0, 2).unwrap(),
+        intact[..2]
+    );
+    let err = Ledger::open(store.clone(), f.ledger_signer.clone(), f.clock.clock())
+        .err()
+        .expect("a ledger over a changed entry does not open");
+    assert!(err.to_string().contains("entry 2"), "{err}");
+    pg.psql(&db, flip).unwrap();
+    assert_eq!(store.snapshot().unwrap().entries(0, 3).unwrap(), intact);
+
+    // A changed tree node: the stored tree no longer leads to the signed root, so the data
+    // directory's open refuses the store before serving a proof from it.
+    pg.psql(
+        &db,
+        "UPDATE kordon_nodes SET hash = set_byte(hash, 0, get_byte(hash, 0) # 1) WHERE level = 1 AND idx = 0",
+    )
+    .unwrap();
+    let err = kordon::datadir::open_store_at(nowhere.path(), Some(&url))
+        .err()
+        .expect("refused");
+    assert!(
+        err.to_string().contains("stored tree's root at 3 entries"),
+        "{err}"
+    );
+}
