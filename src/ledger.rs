@@ -1394,7 +1394,9 @@ impl Writer<'_> {
                     && self.chain.size() >= j.base + j.accepted.len() as u64
                     && self.landed(j);
                 self.needs_recovery = recovered.is_err();
-                let known = recovered.is_ok() && !unknown;
+                // Any other failure wrote nothing (the store's contract), unless reading back
+                // showed the batch did land (a failure after the commit): then it stands.
+                let known = !unknown;
                 self.pause(&match recovered {
                     Ok(()) => error.clone(),
                     Err(why) => why,
