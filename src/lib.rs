@@ -11,6 +11,7 @@ pub mod integrity;
 pub mod ledger;
 pub mod migrate;
 pub mod monitor;
+pub mod plan;
 pub mod projector;
 pub mod query;
 pub mod scenario;
