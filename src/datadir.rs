@@ -233,9 +233,7 @@ fn check_opened(
 
 /// The key that signs the checkpoints of the ledger in `dir`.
 pub fn ledger_signer(dir: &Path, origin: &str) -> Result<NoteSigner, DataDirError> {
-    let key_path = dir.join(KEY_FILE);
-    let pem = read_small(&key_path, 64 * 1024).map_err(|e| io(&key_path, e))?;
-    let key = keys::parse_private_key_pem(&pem).map_err(|e| io(&key_path, e))?;
+    let key = read_key(&dir.join(KEY_FILE))?;
     NoteSigner::new(origin, key).map_err(|e| DataDirError::Input(e.to_string()))
 }
 
@@ -296,10 +294,9 @@ pub fn read_small(path: &std::path::Path, max: u64) -> std::io::Result<String> {
     Ok(text)
 }
 
-/// Reads a body's private key file (a PEM of about 120 bytes; a larger file is refused).
+/// Reads a private key file (a body's, or `ledger.key`): plain or encrypted PKCS#8 PEM.
 pub fn read_key(path: &Path) -> Result<ed25519_dalek::SigningKey, DataDirError> {
-    let pem = read_small(path, 64 * 1024).map_err(|e| io(path, e))?;
-    keys::parse_private_key_pem(&pem).map_err(|e| io(path, e))
+    crate::keyfile::read(path).map_err(|e| DataDirError::Input(e.to_string()))
 }
 
 pub fn body_id(s: &str) -> Result<BodyId, DataDirError> {

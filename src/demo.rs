@@ -61,6 +61,9 @@ pub fn witnesses() -> Vec<(&'static str, &'static str, Algorithm, [u8; 32])> {
 }
 
 /// Creates the demo ledger if `dir` holds none, verifies it, and prints what to try.
+/// Where `kordon demo` and `kordon serve --demo` keep the demo unless --data says otherwise.
+pub const DEFAULT_DIR: &str = "kordon-demo";
+
 pub fn run(dir: &Path) -> Result<u8> {
     if !dir.join(STORE_FILE).exists() {
         let n = build(dir)?;
@@ -108,7 +111,7 @@ pub fn run(dir: &Path) -> Result<u8> {
     println!("  kordon --data {d} query briefing --week 2026-W37 --format csv");
     println!("  kordon --data {d} export --out demo.export && kordon verify demo.export");
     println!(
-        "  kordon serve --demo --demo-dir {d}   (the API and dashboard on http://127.0.0.1:8080/)"
+        "  kordon --data {d} serve --demo   (the API and dashboard on http://127.0.0.1:8080/)"
     );
     println!("Demo keys (for this example only, anyone can derive them) are in {d}/keys.");
     Ok(if report.valid { 0 } else { 1 })

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod export;
 pub mod fixture;
 pub mod integrity;
+pub mod keyfile;
 pub mod ledger;
 pub mod migrate;
 pub mod monitor;

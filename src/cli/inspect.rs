@@ -21,12 +21,16 @@ fn number(s: &str) -> Result<u64, String> {
 
 #[derive(Debug, Args)]
 pub struct LogArgs {
-    /// First sequence number to show.
-    #[arg(long, default_value_t = 0, value_parser = number)]
-    from: u64,
+    /// Show the entries from this sequence number on, oldest first (implies --oldest-first).
+    #[arg(long, value_parser = number, value_name = "SEQ")]
+    from: Option<u64>,
     /// How many entries to show at most.
-    #[arg(long, default_value_t = 50, value_parser = number)]
+    #[arg(long, default_value_t = 50, value_parser = number, value_name = "N")]
     limit: u64,
+    /// Oldest first, from entry 0 (or --from); without it the latest entries come first, as
+    /// in `git log`.
+    #[arg(long, visible_alias = "reverse")]
+    oldest_first: bool,
     /// One JSON object per line: seq, recorded_at, leaf hash, signature, and the event.
     #[arg(long)]
     json: bool,
@@ -35,16 +39,30 @@ pub struct LogArgs {
 pub fn log(data: &Path, a: LogArgs) -> Result<u8> {
     let store = datadir::open_store(data)?;
     let snap = store.snapshot()?;
-    let end = a.from.saturating_add(a.limit).min(snap.size());
-    if a.from >= snap.size() && snap.size() > 0 {
+    let size = snap.size();
+    let oldest_first = a.oldest_first || a.from.is_some();
+    let from = match a.from {
+        Some(f) => f,
+        None if oldest_first => 0,
+        None => size.saturating_sub(a.limit),
+    };
+    let end = from.saturating_add(a.limit).min(size);
+    if from >= size && size > 0 {
         bail!(
-            "the ledger has {} entries; --from {} is beyond it",
-            snap.size(),
-            a.from
+            "the ledger has {size} entries (0 to {}); --from {from} is beyond it",
+            size - 1
         );
     }
-    for (i, bytes) in snap.entries(a.from.min(end), end)?.into_iter().enumerate() {
-        let seq = a.from + i as u64;
+    let mut entries: Vec<(u64, _)> = snap
+        .entries(from.min(end), end)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| (from + i as u64, b))
+        .collect();
+    if !oldest_first {
+        entries.reverse();
+    }
+    for (seq, bytes) in entries {
         let p = chain::prepare(bytes, seq).map_err(|f| anyhow!("{f}"))?;
         if a.json {
             let event: serde_json::Value = serde_json::from_slice(p.event_bytes())?;
@@ -116,16 +134,20 @@ fn genesis_vkey(snap: &dyn crate::store::Snapshot) -> Result<Option<String>> {
 pub enum ProofCommand {
     /// Prove that entry SEQ is in the tree of SIZE entries (default: the whole ledger).
     Inclusion {
+        /// The entry's sequence number.
         #[arg(value_parser = number)]
         seq: u64,
+        /// The tree size the proof is for [default: the latest checkpoint's].
         #[arg(long, value_parser = number)]
         size: Option<u64>,
     },
     /// Prove that the tree of SIZE1 entries (at least 1) is a prefix of the tree of SIZE2
     /// entries (default: the whole ledger).
     Consistency {
+        /// The older tree size.
         #[arg(value_parser = number)]
         size1: u64,
+        /// The newer tree size [default: the latest checkpoint's].
         #[arg(value_parser = number)]
         size2: Option<u64>,
     },

@@ -29,13 +29,13 @@ pub struct ServeArgs {
         value_name = "TOKEN"
     )]
     pub read_token: Option<String>,
-    /// Serve the demo ledger (signed with demo keys), building it first if --demo-dir holds
-    /// none.
+    /// Serve the demo ledger (signed with demo keys) from ./kordon-demo or the folder --data
+    /// names, building it first if it holds none.
     #[arg(long)]
     pub demo: bool,
-    /// Where the demo ledger lives.
-    #[arg(long, default_value = "kordon-demo")]
-    pub demo_dir: PathBuf,
+    /// The former name of --data with --demo; --data is the one name for the demo's folder.
+    #[arg(long, hide = true, value_name = "DIR")]
+    pub demo_dir: Option<PathBuf>,
     /// Submissions accepted at once (queued or committing, once their body is read); more are
     /// answered 503 with Retry-After. A batch of more than this is answered 413.
     #[arg(long, default_value_t = 1024)]
@@ -121,18 +121,12 @@ pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send 
 }
 
 pub fn serve(data: &Path, a: ServeArgs) -> Result<u8> {
-    let dir = if a.demo {
-        if !a.demo_dir.join(STORE_FILE).exists() {
-            let n = crate::demo::build(&a.demo_dir)?;
-            println!(
-                "built the demo ledger in {} ({n} entries)",
-                a.demo_dir.display()
-            );
-        }
-        a.demo_dir.clone()
-    } else {
-        data.to_path_buf()
-    };
+    // With --demo, `data` is the demo's folder (the command line chose it).
+    let dir = data.to_path_buf();
+    if a.demo && !dir.join(STORE_FILE).exists() {
+        let n = crate::demo::build(&dir)?;
+        println!("built the demo ledger in {} ({n} entries)", dir.display());
+    }
     if let Some(t) = &a.read_token {
         server::check_read_token(t).map_err(|e| anyhow!("--read-token: {e}"))?;
     }

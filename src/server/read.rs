@@ -153,8 +153,8 @@ fn render(bytes: &[u8], seq: u64) -> Result<String, ApiError> {
 /// API client this JSON.
 #[utoipa::path(get, path = "/", tag = "read", params(super::dashboard::PageQuery),
     responses(
-        (status = 200, description = "Origin, size, verifier key, latest checkpoint and links; for a browser (Accept: text/html) the dashboard's overview page", body = Object),
-        (status = 400, description = "For a browser: a malformed as-of point (an HTML page)", content_type = "text/html"),
+        (status = 200, description = "Origin, size, verifier key, latest checkpoint and links; for a browser (Accept: text/html) the dashboard's overview page", content((Object = "application/json"), (String = "text/html"))),
+        (status = 400, description = "For a browser: a malformed as-of point (an HTML page)", body = String, content_type = "text/html"),
     ))]
 pub async fn index(
     State(st): State<AppState>,
@@ -373,7 +373,8 @@ impl EntryStream {
                 }
             },
         );
-        Ok(Body::from_stream(stream))
+        // Fused: a wrapper (the gzip layer) may poll once more after the end.
+        Ok(Body::from_stream(futures_util::StreamExt::fuse(stream)))
     }
 }
 
@@ -382,6 +383,7 @@ impl EntryStream {
     params(("seq" = u64, Path, description = "The entry's sequence number (0-based)")),
     responses(
         (status = 200, description = "The entry", body = EntryJson),
+        (status = 400, description = "seq is not a sequence number (request.parameter)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such entry (not-found.entry)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn entry(State(st): State<AppState>, P(Seq(seq)): P<Seq>) -> Result<Response, ApiError> {
@@ -419,6 +421,7 @@ pub async fn event(State(st): State<AppState>, P(id): P<String>) -> Result<Respo
     params(("seq" = u64, Path, description = "The entry's sequence number")),
     responses(
         (status = 200, description = "The receipt", body = Receipt),
+        (status = 400, description = "seq is not a sequence number (request.parameter)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such entry (not-found.entry)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn receipt(
@@ -716,6 +719,7 @@ pub async fn export(State(st): State<AppState>) -> Result<Response, ApiError> {
     {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
+    resp.extensions_mut().insert(super::Gzip);
     Ok(resp)
 }
 

@@ -12,6 +12,7 @@ mod golden_vectors;
 mod hostile;
 mod integrity;
 mod kat;
+mod keys;
 mod ledger;
 mod merkle_vectors;
 mod monitor;

@@ -25,11 +25,11 @@ pub struct BodyQuery {
 }
 
 /// The bodies' scorecards, or one body's page.
-#[utoipa::path(get, path = "/dashboard/bodies", tag = "dashboard", params(PageQuery, BodyQuery),
+#[utoipa::path(get, path = "/dashboard/bodies", tag = "dashboard", operation_id = "dashboard_bodies", params(PageQuery, BodyQuery),
     responses(
-        (status = 200, description = "The page (an HTML page for a browser, else problem+json)", content_type = "text/html"),
-        (status = 400, description = "A malformed id or as-of point (an HTML page for a browser, else problem+json)", content_type = "text/html"),
-        (status = 404, description = "No such body (an HTML page for a browser, else problem+json)", content_type = "text/html"),
+        (status = 200, description = "The page", body = String, content_type = "text/html"),
+        (status = 400, description = "A malformed id or as-of point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
+        (status = 404, description = "No such body: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
     ))]
 pub async fn page(
     State(st): State<AppState>,

@@ -24,10 +24,10 @@ pub struct BriefingQuery {
 }
 
 /// The weekly briefing.
-#[utoipa::path(get, path = "/dashboard/briefing", tag = "dashboard", params(PageQuery, BriefingQuery),
+#[utoipa::path(get, path = "/dashboard/briefing", tag = "dashboard", operation_id = "dashboard_briefing", params(PageQuery, BriefingQuery),
     responses(
-        (status = 200, description = "The page (HTML, with a print stylesheet for A4)", content_type = "text/html"),
-        (status = 400, description = "A malformed week or as-of point (an HTML page for a browser, else problem+json)", content_type = "text/html"),
+        (status = 200, description = "The page (HTML, with a print stylesheet for A4)", body = String, content_type = "text/html"),
+        (status = 400, description = "A malformed week or as-of point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
     ))]
 pub async fn page(
     State(st): State<AppState>,

@@ -28,11 +28,11 @@ pub struct CardQuery {
 }
 
 /// One commitment's card.
-#[utoipa::path(get, path = "/dashboard/commitment", tag = "dashboard", params(PageQuery, CardQuery),
+#[utoipa::path(get, path = "/dashboard/commitment", tag = "dashboard", operation_id = "dashboard_commitment", params(PageQuery, CardQuery),
     responses(
-        (status = 200, description = "The page (an HTML page for a browser, else problem+json)", content_type = "text/html"),
-        (status = 400, description = "No id, or a malformed id or as-of point (an HTML page for a browser, else problem+json)", content_type = "text/html"),
-        (status = 404, description = "No such commitment at that point (an HTML page for a browser, else problem+json)", content_type = "text/html"),
+        (status = 200, description = "The page", body = String, content_type = "text/html"),
+        (status = 400, description = "No id, or a malformed id or as-of point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
+        (status = 404, description = "No such commitment at that point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
     ))]
 pub async fn page(
     State(st): State<AppState>,

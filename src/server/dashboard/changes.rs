@@ -34,10 +34,10 @@ pub struct ChangesQuery {
 }
 
 /// The changes between two points.
-#[utoipa::path(get, path = "/dashboard/changes", tag = "dashboard", params(PageQuery, ChangesQuery),
+#[utoipa::path(get, path = "/dashboard/changes", tag = "dashboard", operation_id = "dashboard_changes", params(PageQuery, ChangesQuery),
     responses(
-        (status = 200, description = "The page (an HTML page for a browser, else problem+json)", content_type = "text/html"),
-        (status = 400, description = "A date or size is malformed or beyond the ledger (an HTML page for a browser, else problem+json)", content_type = "text/html"),
+        (status = 200, description = "The page", body = String, content_type = "text/html"),
+        (status = 400, description = "A date or size is malformed or beyond the ledger: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
     ))]
 pub async fn page(
     State(st): State<AppState>,

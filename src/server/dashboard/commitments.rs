@@ -57,10 +57,10 @@ pub struct CommitmentsQuery {
 }
 
 /// The commitments table.
-#[utoipa::path(get, path = "/dashboard/commitments", tag = "dashboard", params(PageQuery, CommitmentsQuery),
+#[utoipa::path(get, path = "/dashboard/commitments", tag = "dashboard", operation_id = "dashboard_commitments", params(PageQuery, CommitmentsQuery),
     responses(
-        (status = 200, description = "The page (HTML), or CSV with format=csv", content_type = "text/html"),
-        (status = 400, description = "The as-of point is malformed (an HTML page for a browser, else problem+json)", content_type = "text/html"),
+        (status = 200, description = "The page (HTML), or its table as CSV with format=csv", content((String = "text/html"), (String = "text/csv"))),
+        (status = 400, description = "The as-of point is malformed: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
     ))]
 pub async fn page(
     State(st): State<AppState>,

@@ -30,11 +30,11 @@ pub struct IntegrityQuery {
 }
 
 /// The integrity page.
-#[utoipa::path(get, path = "/dashboard/integrity", tag = "dashboard", params(PageQuery, IntegrityQuery),
+#[utoipa::path(get, path = "/dashboard/integrity", tag = "dashboard", operation_id = "dashboard_integrity", params(PageQuery, IntegrityQuery),
     responses(
-        (status = 200, description = "The page (an HTML page for a browser, else problem+json)", content_type = "text/html"),
-        (status = 400, description = "A malformed as-of point (an HTML page for a browser, else problem+json)", content_type = "text/html"),
-        (status = 404, description = "No such record (an HTML page for a browser, else problem+json)", content_type = "text/html"),
+        (status = 200, description = "The page", body = String, content_type = "text/html"),
+        (status = 400, description = "A malformed as-of point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
+        (status = 404, description = "No such record: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
     ))]
 pub async fn page(
     State(st): State<AppState>,

@@ -77,7 +77,7 @@ pub fn routes(r: Routes) -> Routes {
         .get("/dashboard/assets/dashboard.css", css)
         .get("/dashboard/assets/dashboard.js", js)
         .get("/dashboard/assets/favicon.svg", favicon)
-        .get("/keys/{key_id}", keys::key)
+        .get_public("/keys/{key_id}", keys::key)
         .get("/dashboard/assets/verify.js", verify_js)
         .get("/workspace", workspace::home)
         .get("/workspace/form", workspace::form)

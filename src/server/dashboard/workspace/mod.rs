@@ -84,7 +84,8 @@ enum Page {
 /// My body: choose the body; then what waits for it.
 #[utoipa::path(get, path = "/workspace", tag = "dashboard", params(PageQuery, WorkspaceQuery),
     responses((status = 200, description = "The page", content_type = "text/html"),
-              (status = 404, description = "No such body", content_type = "text/html")))]
+              (status = 400, description = "A malformed as-of point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
+              (status = 404, description = "No such body: an HTML page for a browser, else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json")))))]
 pub async fn home(st: State<AppState>, req: PageRequest, Q(_): Q<WorkspaceQuery>) -> Response {
     show(st, req, Page::Home).await
 }
@@ -92,7 +93,8 @@ pub async fn home(st: State<AppState>, req: PageRequest, Q(_): Q<WorkspaceQuery>
 /// A form for one event: built by the script from the event types' schema.
 #[utoipa::path(get, path = "/workspace/form", tag = "dashboard", params(PageQuery, WorkspaceQuery),
     responses((status = 200, description = "The page", content_type = "text/html"),
-              (status = 404, description = "No such body or event type", content_type = "text/html")))]
+              (status = 400, description = "A malformed as-of point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
+              (status = 404, description = "No such body or event type: an HTML page for a browser, else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json")))))]
 pub async fn form(st: State<AppState>, req: PageRequest, Q(_): Q<WorkspaceQuery>) -> Response {
     show(st, req, Page::Form).await
 }
@@ -100,7 +102,8 @@ pub async fn form(st: State<AppState>, req: PageRequest, Q(_): Q<WorkspaceQuery>
 /// The body's key in this browser: generate, import, register, rotate, lost.
 #[utoipa::path(get, path = "/workspace/keys", tag = "dashboard", params(PageQuery, WorkspaceQuery),
     responses((status = 200, description = "The page", content_type = "text/html"),
-              (status = 404, description = "No such body", content_type = "text/html")))]
+              (status = 400, description = "A malformed as-of point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
+              (status = 404, description = "No such body: an HTML page for a browser, else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json")))))]
 pub async fn keys(st: State<AppState>, req: PageRequest, Q(_): Q<WorkspaceQuery>) -> Response {
     show(st, req, Page::Keys).await
 }
@@ -108,7 +111,8 @@ pub async fn keys(st: State<AppState>, req: PageRequest, Q(_): Q<WorkspaceQuery>
 /// An action plan from a spreadsheet, reviewed and signed as one batch.
 #[utoipa::path(get, path = "/workspace/plan", tag = "dashboard", params(PageQuery, WorkspaceQuery),
     responses((status = 200, description = "The page", content_type = "text/html"),
-              (status = 404, description = "No such body", content_type = "text/html")))]
+              (status = 400, description = "A malformed as-of point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
+              (status = 404, description = "No such body: an HTML page for a browser, else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json")))))]
 pub async fn plan(st: State<AppState>, req: PageRequest, Q(_): Q<WorkspaceQuery>) -> Response {
     show(st, req, Page::Plan).await
 }
