@@ -1,5 +1,6 @@
-//! A data directory: the embedded ledger (`ledger.redb`) and the key that signs its
-//! checkpoints (`ledger.key`, PKCS#8 PEM, readable by its owner only).
+//! A data directory: the key that signs the ledger's checkpoints (`ledger.key`, PKCS#8 PEM,
+//! readable by its owner only) and the ledger itself: the embedded `ledger.redb`, or, in
+//! `store.url`, the URL of a store elsewhere (`postgres://…`, shared by several servers).
 
 use crate::author::Author;
 use crate::core::chain;
@@ -15,6 +16,8 @@ use std::sync::Arc;
 
 pub const STORE_FILE: &str = "ledger.redb";
 pub const KEY_FILE: &str = "ledger.key";
+/// One line: the URL of the store that holds this directory's ledger (`store::open`).
+pub const STORE_URL_FILE: &str = "store.url";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DataDirError {
@@ -52,7 +55,18 @@ pub struct InitParams {
 
 /// Creates a data directory with a new ledger key and the genesis entry.
 pub fn init(dir: &Path, p: InitParams, clock: Clock) -> Result<Ledger, DataDirError> {
-    if dir.join(STORE_FILE).exists() || dir.join(KEY_FILE).exists() {
+    init_at(dir, None, p, clock)
+}
+
+/// `init` with the ledger in the store at `store` (an address for `store::open`), which must be
+/// empty; the directory keeps the key and remembers the URL in `store.url`.
+pub fn init_at(
+    dir: &Path,
+    store: Option<&str>,
+    p: InitParams,
+    clock: Clock,
+) -> Result<Ledger, DataDirError> {
+    if has_ledger(dir) || dir.join(KEY_FILE).exists() {
         return Err(DataDirError::Exists(dir.to_path_buf()));
     }
     if !crate::core::rules::valid_origin(&p.origin) {
@@ -65,18 +79,45 @@ pub fn init(dir: &Path, p: InitParams, clock: Clock) -> Result<Ledger, DataDirEr
     let ledger_key = keys::generate_key(&mut rand_core::OsRng);
     let signer = NoteSigner::new(&p.origin, ledger_key.clone())
         .map_err(|e| DataDirError::Input(format!("origin: {e}")))?;
+    let elsewhere = match store {
+        Some(url) => {
+            let s = crate::store::open(url)?;
+            if s.snapshot()?.size() > 0 {
+                return Err(DataDirError::Input(
+                    "the store given with --store already holds a ledger; \
+                     serve it with `kordon serve --store` and its ledger.key"
+                        .into(),
+                ));
+            }
+            Some(s)
+        }
+        None => None,
+    };
     // The key is written first: a ledger file never exists without the key that signs it.
     write_private(&dir.join(KEY_FILE), &keys::private_key_pem(&ledger_key))?;
     let cleanup = || {
         let _ = std::fs::remove_file(dir.join(STORE_FILE));
+        let _ = std::fs::remove_file(dir.join(STORE_URL_FILE));
         let _ = std::fs::remove_file(dir.join(KEY_FILE));
     };
-    let store = match RedbStore::open(&dir.join(STORE_FILE)) {
-        Ok(s) => Arc::new(s),
-        Err(e) => {
-            cleanup();
-            return Err(e.into());
-        }
+    let store: Arc<dyn Store> = match elsewhere {
+        Some(s) => match write_private(
+            &dir.join(STORE_URL_FILE),
+            &format!("{}\n", store.unwrap_or("")),
+        ) {
+            Ok(()) => s,
+            Err(e) => {
+                cleanup();
+                return Err(e);
+            }
+        },
+        None => match RedbStore::open(&dir.join(STORE_FILE)) {
+            Ok(s) => Arc::new(s),
+            Err(e) => {
+                cleanup();
+                return Err(e.into());
+            }
+        },
     };
     let ledger = Ledger::open(store, signer.clone(), clock.clone())?;
     let author = Author::new(p.registrar.id.clone(), p.registrar_key.clone());
@@ -120,12 +161,43 @@ pub fn write_private(path: &Path, contents: &str) -> Result<(), DataDirError> {
     f.sync_all().map_err(|e| io(path, e))
 }
 
+/// Whether `dir` holds a ledger (the embedded file or the URL of one elsewhere).
+pub fn has_ledger(dir: &Path) -> bool {
+    dir.join(STORE_FILE).exists() || dir.join(STORE_URL_FILE).exists()
+}
+
+/// The URL in the directory's `store.url`, if it has one.
+pub fn store_url(dir: &Path) -> Result<Option<String>, DataDirError> {
+    let path = dir.join(STORE_URL_FILE);
+    match read_small(&path, 64 * 1024) {
+        Ok(s) => Ok(Some(s.trim().to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io(&path, e)),
+    }
+}
+
 /// Opens the store of a data directory without the writer: for reads and verification.
 ///
 /// The stored checkpoint is checked on open (its signature, with the ledger key the genesis
 /// names, and that the stored tree leads to its root: `integrity::check_head`), so nothing is
 /// read from a store whose head is not the ledger's own. A damaged file is an error naming it.
-pub fn open_store(dir: &Path) -> Result<RedbStore, DataDirError> {
+pub fn open_store(dir: &Path) -> Result<Arc<dyn Store>, DataDirError> {
+    open_store_at(dir, None)
+}
+
+/// The store at `store` (an address for `store::open`) if given, else the directory's own (its `store.url`, or
+/// ledger.redb), its head checked as `open_store` says.
+pub fn open_store_at(dir: &Path, store: Option<&str>) -> Result<Arc<dyn Store>, DataDirError> {
+    let url = match store {
+        Some(u) => Some(u.to_string()),
+        None => store_url(dir)?,
+    };
+    if let Some(url) = url {
+        let store = crate::store::open(&url)?;
+        // A store elsewhere names no file: its errors say what they are.
+        check_opened(&*store, DataDirError::Store)?;
+        return Ok(store);
+    }
     let path = dir.join(STORE_FILE);
     if !path.exists() {
         return Err(DataDirError::NoLedger(dir.to_path_buf()));
@@ -142,16 +214,27 @@ pub fn open_store(dir: &Path) -> Result<RedbStore, DataDirError> {
         }
     };
     let store = RedbStore::open(&path).map_err(damaged)?;
-    let snap = store.snapshot().map_err(damaged)?;
+    check_opened(&store, damaged)?;
+    Ok(Arc::new(store))
+}
+
+/// Checks an opened store's head (`integrity::check_head`) with the key its genesis names.
+fn check_opened(
+    store: &dyn Store,
+    damaged: impl Fn(StoreError) -> DataDirError,
+) -> Result<(), DataDirError> {
+    let snap = store.snapshot().map_err(&damaged)?;
     if snap.size() > 0 {
-        let vkey = genesis_key(&*snap).map_err(|e| DataDirError::Io {
-            path: path.clone(),
-            msg: e.to_string(),
-        })?;
-        crate::integrity::check_head(&*snap, &vkey).map_err(damaged)?;
+        let vkey = genesis_key(&*snap).map_err(|e| damaged(StoreError::Corrupt(e.to_string())))?;
+        crate::integrity::check_head(&*snap, &vkey).map_err(&damaged)?;
     }
-    drop(snap);
-    Ok(store)
+    Ok(())
+}
+
+/// The key that signs the checkpoints of the ledger in `dir`.
+pub fn ledger_signer(dir: &Path, origin: &str) -> Result<NoteSigner, DataDirError> {
+    let key = read_key(&dir.join(KEY_FILE))?;
+    NoteSigner::new(origin, key).map_err(|e| DataDirError::Input(e.to_string()))
 }
 
 /// The ledger key (C2SP vkey) named by the genesis entry of a non-empty snapshot.
@@ -184,24 +267,26 @@ pub fn origin_of(store: &dyn Store) -> Result<Option<String>, DataDirError> {
 
 /// Opens a data directory for appending.
 pub fn open(dir: &Path, clock: Clock) -> Result<Ledger, DataDirError> {
-    let store = open_store(dir)?;
-    if origin_of(&store)?.is_none() {
-        return Err(DataDirError::NoLedger(dir.to_path_buf()));
-    }
-    open_with(dir, Arc::new(store), clock)
+    open_at(dir, None, clock)
 }
 
-/// Opens for appending the ledger in `store` (any backend, `store::open`), signing its
-/// checkpoints with the data directory's key.
-pub fn open_with(dir: &Path, store: Arc<dyn Store>, clock: Clock) -> Result<Ledger, DataDirError> {
+/// `open` with the ledger in the store at `store` (an address for `store::open`: any
+/// registered backend, or a plain path) if given, else the directory's own (`store.url` or
+/// ledger.redb); the checkpoints are signed with the directory's ledger.key either way.
+pub fn open_at(dir: &Path, store: Option<&str>, clock: Clock) -> Result<Ledger, DataDirError> {
+    let elsewhere = store.is_some() || store_url(dir)?.is_some();
+    let store = open_store_at(dir, store)?;
     let origin = origin_of(&*store)?.ok_or_else(|| {
-        DataDirError::Input(
-            "the store holds no ledger (no genesis): create one with `kordon init`".into(),
-        )
+        if elsewhere {
+            DataDirError::Input(
+                "the store holds no ledger (no genesis): create one with `kordon init --store`"
+                    .into(),
+            )
+        } else {
+            DataDirError::NoLedger(dir.to_path_buf())
+        }
     })?;
-    let key_path = dir.join(KEY_FILE);
-    let key = read_key(&key_path)?;
-    let signer = NoteSigner::new(&origin, key).map_err(|e| DataDirError::Input(e.to_string()))?;
+    let signer = ledger_signer(dir, &origin)?;
     Ok(Ledger::open(store, signer, clock)?)
 }
 

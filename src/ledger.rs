@@ -202,6 +202,11 @@ pub enum AppendError {
     /// The store failed while this entry's batch was being written; it was not acknowledged.
     #[error("storage failed, the entry was not written: {0}")]
     Storage(String),
+    /// The store failed during the commit and could not be asked afterwards whether the batch
+    /// landed: the entry may be in the ledger or not. Look its event id up before submitting it
+    /// again (a second submission of a recorded event is refused as a replay).
+    #[error("the storage failed during the commit, and whether the entry was written is not known yet: {0}")]
+    Unknown(String),
     /// Writes are paused after a storage error; nothing was written. Retry after the pause.
     #[error("writes are paused after a storage error ({reason}); retry in {retry_after:?}")]
     Unavailable {
@@ -231,6 +236,10 @@ pub enum OpenError {
         "this ledger's genesis names checkpoint key {genesis}, but the key given signs as {given}"
     )]
     WrongLedgerKey { genesis: String, given: String },
+    /// The store's checkpoint is not the ledger key's signature over its entries (a restored or
+    /// damaged store).
+    #[error("the stored checkpoint does not cover the stored entries: {0}; run `kordon verify` on the ledger")]
+    Checkpoint(String),
 }
 
 /// Where the writer gets `recorded_at` from. Tools that build a ledger with a simulated history
@@ -415,6 +424,9 @@ struct Slot {
     batch: Option<Checked>,
     /// The checker has stopped: nothing more will come.
     done: bool,
+    /// Another writer appended to the store (`Store::wait_for_growth` heard of it): the
+    /// writer catches up when it is idle, so the head follows the store.
+    behind: bool,
 }
 
 /// The chain as of the head, kept cheaply: a chain at some earlier size and the durable batches
@@ -503,7 +515,10 @@ impl Ledger {
         clock: Clock,
         options: Options,
     ) -> Result<Ledger, OpenError> {
-        let chain = load_chain(&*store)?;
+        let snap = store.snapshot()?;
+        let chain = load_chain_from(&*snap)?;
+        let checkpoint = snap.checkpoint()?.unwrap_or_default();
+        drop(snap);
         if let Some(g) = &chain.state.genesis {
             let given = signer.verifier().to_vkey();
             if g.ledger_key != given {
@@ -513,7 +528,23 @@ impl Ledger {
                 });
             }
         }
-        let checkpoint = store.snapshot()?.checkpoint()?.unwrap_or_default();
+        // What was restored or reopened is what the ledger key signed: the checkpoint verifies
+        // and names the entries' size and root.
+        if chain.size() > 0 {
+            let opened =
+                checkpoint::open(checkpoint.as_bytes(), &signer.verifier()).map_err(|e| {
+                    OpenError::Checkpoint(format!("its signature does not verify ({e})"))
+                })?;
+            if opened.size != chain.size() || opened.root != chain.root() {
+                return Err(OpenError::Checkpoint(format!(
+                    "it names {} entries and root {}, the store holds {} with root {}",
+                    opened.size,
+                    opened.root.to_base64(),
+                    chain.size(),
+                    chain.root().to_base64()
+                )));
+            }
+        }
         let mut head = Head::empty();
         head.size = chain.size();
         head.root = chain.root();
@@ -545,6 +576,7 @@ impl Ledger {
             slot: Mutex::new(Slot {
                 batch: None,
                 done: false,
+                behind: false,
             }),
             slot_changed: Condvar::new(),
         });
@@ -569,11 +601,17 @@ impl Ledger {
                 .run()
             })
             .map_err(spawn_err)?;
+        // Stores that other servers write too tell when they grow; the writer then catches up.
+        let s = Arc::clone(&shared);
+        let watcher = std::thread::Builder::new()
+            .name("kordon-store-watch".into())
+            .spawn(move || watch_store(&s))
+            .map_err(spawn_err)?;
         Ok(Ledger {
             shared,
             queue: Mutex::new(Some(tx)),
             threads: Mutex::new(vec![checker, writer]),
-            followers: Mutex::new(Vec::new()),
+            followers: Mutex::new(vec![watcher]),
         })
     }
 
@@ -866,6 +904,35 @@ impl Drop for Ledger {
     }
 }
 
+/// How long one wait for the store's growth lasts: also how long a dropped ledger may wait for
+/// its watcher to stop.
+const WATCH_WAIT: Duration = Duration::from_secs(1);
+
+/// Wakes the writer whenever the store holds entries beyond the head (another server wrote
+/// them), until the ledger closes. Returns at once for stores nobody else writes.
+fn watch_store(s: &Shared) {
+    loop {
+        if lock(&s.head.now).1 {
+            return;
+        }
+        let size = s.head.get().size;
+        match s.store.wait_for_growth(size, WATCH_WAIT) {
+            Ok(None) => return,
+            Ok(Some(heard)) if heard > s.head.get().size => {
+                lock(&s.slot).behind = true;
+                s.slot_changed.notify_all();
+                // Give the writer the time to catch up before asking again.
+                let _ = s.head.wait(WATCH_WAIT, |h| h.size >= heard);
+            }
+            Ok(Some(_)) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch the store for other writers");
+                let _ = s.head.wait(WATCH_WAIT, |_| false);
+            }
+        }
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic in the writer cannot leave a half-applied state: `Chain::accept` mutates only
     // after all checks pass. So a poisoned lock still guards a consistent value.
@@ -876,7 +943,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// appender ran when it wrote them. Signatures were verified before they were written; the
 /// full offline check, signatures included, is `kordon verify`.
 pub fn load_chain(store: &dyn Store) -> Result<Chain, OpenError> {
-    let snap = store.snapshot()?;
+    load_chain_from(&*store.snapshot()?)
+}
+
+/// `load_chain` over one snapshot.
+pub fn load_chain_from(snap: &dyn crate::store::Snapshot) -> Result<Chain, OpenError> {
     let size = snap.size();
     let mut chain = Chain::new();
     let mut scratch = Vec::new();
@@ -1008,6 +1079,8 @@ enum Attempt {
     Failed {
         error: String,
         landed: Option<Arc<str>>,
+        /// Whether the store could be asked afterwards, so that "not landed" is the truth.
+        known: bool,
     },
 }
 
@@ -1040,6 +1113,14 @@ impl Writer<'_> {
                         self.recover();
                         slot = lock(&s.slot);
                     }
+                }
+                None if slot.behind => {
+                    slot.behind = false;
+                    drop(slot);
+                    if let Err(why) = self.catch_up() {
+                        tracing::warn!(%why, "cannot follow the store's new entries yet");
+                    }
+                    slot = lock(&s.slot);
                 }
                 None => {
                     slot = s.slot_changed.wait(slot).unwrap_or_else(|p| p.into_inner());
@@ -1128,6 +1209,18 @@ impl Writer<'_> {
                         reason,
                         retry_after,
                     };
+                    break judged
+                        .results
+                        .into_iter()
+                        .map(|r| r.and(Err(e.clone())))
+                        .collect();
+                }
+                Attempt::Failed {
+                    error,
+                    known: false,
+                    ..
+                } => {
+                    let e = AppendError::Unknown(error);
                     break judged
                         .results
                         .into_iter()
@@ -1290,6 +1383,7 @@ impl Writer<'_> {
                 return Attempt::Failed {
                     error: format!("signing the checkpoint: {e}"),
                     landed: None,
+                    known: true,
                 };
             }
         };
@@ -1316,12 +1410,15 @@ impl Writer<'_> {
                         Attempt::Failed {
                             error: why,
                             landed: None,
+                            known: true,
                         }
                     }
                 }
             }
             Err(e) => {
                 let error = e.to_string();
+                // The store itself could not find out whether the batch landed.
+                let unknown = matches!(e, StoreError::Unknown(_));
                 tracing::error!(%error, "the store failed to append a batch");
                 self.chain = lock(&s.durable).current().clone();
                 let recovered = s
@@ -1334,6 +1431,9 @@ impl Writer<'_> {
                     && self.chain.size() >= j.base + j.accepted.len() as u64
                     && self.landed(j);
                 self.needs_recovery = recovered.is_err();
+                // Any other failure wrote nothing (the store's contract), unless reading back
+                // showed the batch did land (a failure after the commit): then it stands.
+                let known = !unknown;
                 self.pause(&match recovered {
                     Ok(()) => error.clone(),
                     Err(why) => why,
@@ -1341,6 +1441,7 @@ impl Writer<'_> {
                 Attempt::Failed {
                     error,
                     landed: landed.then(|| Arc::from(cp)),
+                    known,
                 }
             }
         }

@@ -10,6 +10,7 @@ pub mod fixture;
 pub mod integrity;
 pub mod keyfile;
 pub mod ledger;
+pub mod migrate;
 pub mod monitor;
 pub mod plan;
 pub mod projector;

@@ -6,6 +6,7 @@
 //! ledger refused).
 
 mod inspect;
+mod migrate;
 mod monitor;
 mod plan;
 mod query;
@@ -60,6 +61,28 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+const INIT_STORE: &str = "Keep the ledger in this store instead of the data directory's \
+     ledger.redb. The store must be empty (on PostgreSQL an empty database: kordon creates its \
+     tables). The data directory keeps the checkpoint key (ledger.key) and remembers the address \
+     in store.url, so later commands find the ledger without --store.";
+
+/// The long help of a `--store` flag: what it does for the command (`intro`), then every
+/// address form the store registry (`store::BACKENDS`) knows.
+pub(crate) fn store_help(intro: &str) -> String {
+    let mut h = format!("{intro}\n\nAddresses:");
+    for b in crate::store::BACKENDS {
+        h.push_str(&format!("\n  {}:{}\n      {}", b.scheme, b.rest, b.about));
+    }
+    h.push_str(&format!(
+        "\n  PATH\n      a plain path is a {} file (write ./NAME for a name with a colon)\n\n\
+         Example: postgres://kordon@db1,db2,db3/kordon?target_session_attrs=read-write\n\
+         A URL's password is never shown in messages; prefer a ~/.pgpass file or the \
+         KORDON_STORE variable to a password on the command line.",
+        crate::store::DEFAULT_SCHEME
+    ));
+    h
 }
 
 #[derive(Debug, Subcommand)]
@@ -140,6 +163,13 @@ pub enum Command {
     /// Exit code 0: valid. 1: an integrity failure, reported with the entry's sequence number
     /// and the reason. 2: the input could not be read.
     Verify(inspect::VerifyArgs),
+    /// Write a verified export into an empty ledger (ledger.redb here, or the store given with
+    /// --store): how a ledger moves between stores, redb to PostgreSQL and back. The data
+    /// directory needs the ledger's ledger.key; afterwards `kordon export` writes the same bytes.
+    ///
+    /// Example: cp old/ledger.key new/ && kordon import ledger.export --data new
+    ///   --store postgres://kordon@db1,db2,db3/kordon?target_session_attrs=read-write
+    Import(migrate::ImportArgs),
     /// Serve the website and the HTTP API: the oversight dashboard for a browser at
     /// http://127.0.0.1:8080/ (commitments, bodies, changes, the briefing, integrity checked in
     /// the browser), and for programs signed submissions answered with receipts, entries,
@@ -222,6 +252,16 @@ pub struct InitArgs {
     /// How far ahead of the recording time an event may claim to be, in seconds.
     #[arg(long, default_value_t = 300)]
     pub max_future_seconds: u64,
+    /// Keep the ledger in this store instead of ledger.redb: an address such as
+    /// postgres://USER@HOST/DB or redb:PATH, or a path (see --help for every kind).
+    #[arg(
+        long,
+        env = "KORDON_STORE",
+        value_name = "ADDRESS",
+        hide_env_values = true,
+        long_help = store_help(INIT_STORE)
+    )]
+    pub store: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -381,6 +421,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Proof(p) => inspect::proof(&data, p),
         Command::Export(a) => inspect::export(&data, a),
         Command::Verify(a) => inspect::verify(&data, a),
+        Command::Import(a) => migrate::import(&data, a),
         Command::Serve(a) => {
             let demo = demo_dir(&data, given, a.demo_dir.clone());
             serve::serve(if a.demo { &demo } else { &data }, a)

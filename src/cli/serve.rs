@@ -37,15 +37,15 @@ pub struct ServeArgs {
     /// The former name of --data with --demo; --data is the one name for the demo's folder.
     #[arg(long, hide = true, value_name = "DIR")]
     pub demo_dir: Option<PathBuf>,
-    /// Where the ledger's entries are stored, if not in the data directory's ledger.redb: a
-    /// path (a redb file) or an address such as redb:PATH. The checkpoint key stays in the
-    /// data directory.
+    /// Serve the ledger in this store instead of the data directory's own: an address such as
+    /// postgres://USER@HOST/DB or redb:PATH, or a path (see --help for every kind).
     #[arg(
         long,
         env = "KORDON_STORE",
         value_name = "ADDRESS",
+        hide_env_values = true,
         conflicts_with = "demo",
-        long_help = store_help()
+        long_help = super::store_help(SERVE_STORE)
     )]
     pub store: Option<String>,
     /// Submissions accepted at once (queued or committing, once their body is read); more are
@@ -98,18 +98,10 @@ pub struct ServeArgs {
     pub quota_burst: u64,
 }
 
-fn store_help() -> String {
-    let mut h = String::from(
-        "Where the ledger's entries are stored, if not in the data directory's ledger.redb: a \
-         path (a redb file) or an address. The checkpoint key stays in the data directory \
-         (ledger.key).\n\nAddresses:",
-    );
-    for b in store::BACKENDS {
-        let form = format!("{}:{}", b.scheme, b.rest);
-        h.push_str(&format!("\n  {form:<11} {}", b.about));
-    }
-    h
-}
+const SERVE_STORE: &str = "Serve the ledger in this store instead of the data directory's own \
+     (ledger.redb, or the store its store.url names); the data directory keeps the checkpoint key \
+     (ledger.key). Several servers may serve one PostgreSQL ledger; each follows what the others \
+     write.";
 
 /// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the
 /// future is first polled, so a signal sent as soon as the "serving" lines are printed is heard
@@ -151,22 +143,24 @@ pub fn serve(data: &Path, a: ServeArgs) -> Result<u8> {
         server::check_read_token(t).map_err(|e| anyhow!("--read-token: {e}"))?;
     }
     server::init_logging();
-    let (ledger, from) = match &a.store {
-        None => (
-            datadir::open(&dir, system_clock())
-                .with_context(|| format!("opening {}", dir.display()))?,
-            dir.display().to_string(),
-        ),
-        Some(address) => {
-            let store = store::open(address)?;
-            let ledger =
-                datadir::open_with(&dir, Arc::from(store), system_clock()).with_context(|| {
-                    format!("opening the ledger in {address} (key in {})", dir.display())
-                })?;
-            (ledger, address.clone())
-        }
+    let store = a.store.as_deref();
+    let ledger = Arc::new(
+        datadir::open_at(&dir, store, system_clock()).with_context(|| {
+            match store {
+                // The address as errors may show it: never a URL's password.
+                Some(address) => format!(
+                    "opening the ledger in {} (key in {})",
+                    store::shown(address),
+                    dir.display()
+                ),
+                None => format!("opening {}", dir.display()),
+            }
+        })?,
+    );
+    let from = match store.map(str::to_string).or(datadir::store_url(&dir)?) {
+        Some(address) => store::shown(&address),
+        None => dir.display().to_string(),
     };
-    let ledger = Arc::new(ledger);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .max_blocking_threads(a.max_pending.max(1) + 64)

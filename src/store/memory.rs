@@ -121,15 +121,16 @@ impl Snapshot for MemorySnapshot {
 /// `memory:`: an empty store in memory; nothing survives the process.
 pub const BACKEND: Backend = Backend {
     scheme: "memory",
+    also: &[],
     rest: "",
     about: "an empty store in memory, gone when the process ends (for tests)",
     open: |rest, address| {
         if !rest.is_empty() {
             return Err(StoreError::Address {
-                address: address.to_string(),
+                address: shown(address),
                 why: "memory: takes nothing after the colon".into(),
             });
         }
-        Ok(Box::new(MemoryStore::new()))
+        Ok(Arc::new(MemoryStore::new()))
     },
 };

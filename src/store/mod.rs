@@ -3,17 +3,20 @@
 //! A store knows nothing of events, signatures or rules: it keeps bytes at sequence numbers.
 //! Every backend runs the same conformance suite (`conformance::run_all`).
 //!
-//! Backends are registered in [`BACKENDS`] and opened by address with [`open`]: `redb:PATH`,
-//! `memory:`, or a plain path (a redb file). Adding a backend is its file (with its
-//! `BACKEND`), its line in `BACKENDS` and its line in the conformance suite
-//! (tests/it/store_conformance.rs, which fails for a registered backend it does not run).
+//! Backends are registered in [`BACKENDS`] and opened by address with [`open`]:
+//! `postgres://…` (or `postgresql://…`), `redb:PATH`, `memory:`, or a plain path (a redb
+//! file). Adding a backend is its file (with its `BACKEND`), its line in `BACKENDS` and its
+//! line in the conformance suite (tests/it/store_conformance.rs, which fails for a registered
+//! backend it does not run).
 
 pub mod conformance;
 pub mod memory;
+pub mod postgres;
 pub mod redb;
 
 use crate::core::hash::Hash;
 use crate::core::merkle::{NodeId, NodeReader};
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -33,6 +36,10 @@ pub enum StoreError {
     DuplicateEvent(String),
     #[error("storage: {0}")]
     Backend(String),
+    /// The append's commit got no clear answer and the store could not find out whether it
+    /// landed: the batch may be durable or not. Only stores reached over a network say this.
+    #[error("the outcome of the append is unknown: {0}")]
+    Unknown(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }
@@ -71,6 +78,38 @@ pub trait Store: Send + Sync {
     /// Makes the store usable again after a failed append (default: nothing to do).
     fn recover(&self) -> Result<(), StoreError> {
         Ok(())
+    }
+    /// For stores that other processes write too: blocks until the store may hold more than
+    /// `size` entries, or `timeout` passed, and returns the size it heard of (a wake-up, not a
+    /// promise: read a snapshot for the truth). `Ok(None)`, at once: no other process writes
+    /// this store, there is nothing to follow (the default).
+    fn wait_for_growth(
+        &self,
+        size: u64,
+        timeout: std::time::Duration,
+    ) -> Result<Option<u64>, StoreError> {
+        let _ = (size, timeout);
+        Ok(None)
+    }
+}
+
+/// A shared store is a store: `Arc<dyn Store>` goes wherever a `&dyn Store` does.
+impl<S: Store + ?Sized> Store for Arc<S> {
+    fn append(&self, batch: Batch<'_>) -> Result<(), StoreError> {
+        (**self).append(batch)
+    }
+    fn snapshot(&self) -> Result<Box<dyn Snapshot + '_>, StoreError> {
+        (**self).snapshot()
+    }
+    fn recover(&self) -> Result<(), StoreError> {
+        (**self).recover()
+    }
+    fn wait_for_growth(
+        &self,
+        size: u64,
+        timeout: std::time::Duration,
+    ) -> Result<Option<u64>, StoreError> {
+        (**self).wait_for_growth(size, timeout)
     }
 }
 
@@ -117,26 +156,31 @@ pub fn node_within(id: NodeId, size: u64) -> bool {
 pub struct Backend {
     /// The scheme, e.g. `redb` in `redb:ledger.redb`.
     pub scheme: &'static str,
+    /// Other schemes that name the same backend, e.g. `postgresql` for `postgres`.
+    pub also: &'static [&'static str],
     /// What follows the colon, for help texts: e.g. `PATH`.
     pub rest: &'static str,
     /// One line for help texts.
     pub about: &'static str,
-    /// Opens (or creates) the store `rest` names; the address is for error messages.
+    /// Opens (or creates) the store an address names.
     pub open: OpenFn,
 }
 
-/// How a backend opens the store an address names: `(rest, address)`.
-pub type OpenFn = fn(&str, &str) -> Result<Box<dyn Store>, StoreError>;
+/// How a backend opens the store an address names: `(rest, address)`, `rest` being what
+/// follows the scheme's colon. An error must not repeat a URL's password: name the address
+/// with [`shown`].
+pub type OpenFn = fn(&str, &str) -> Result<Arc<dyn Store>, StoreError>;
 
 /// Every backend `open` knows.
-pub const BACKENDS: &[Backend] = &[redb::BACKEND, memory::BACKEND];
+pub const BACKENDS: &[Backend] = &[redb::BACKEND, memory::BACKEND, postgres::BACKEND];
 
 /// The scheme of a plain path.
 pub const DEFAULT_SCHEME: &str = "redb";
 
-/// Opens the store at `address`: `SCHEME:REST` for a backend in [`BACKENDS`] (`redb:PATH`,
-/// `memory:`), or a plain path, which is a redb file (created if missing).
-pub fn open(address: &str) -> Result<Box<dyn Store>, StoreError> {
+/// Opens the store at `address`: `SCHEME:REST` for a backend in [`BACKENDS`]
+/// (`postgres://USER@HOST/DB`, `redb:PATH`, `memory:`), or a plain path, which is a redb file
+/// (created if missing).
+pub fn open(address: &str) -> Result<Arc<dyn Store>, StoreError> {
     let (backend, rest) = resolve(address)?;
     (backend.open)(rest, address)
 }
@@ -144,7 +188,7 @@ pub fn open(address: &str) -> Result<Box<dyn Store>, StoreError> {
 /// The backend an address names, and what follows its scheme.
 pub fn resolve(address: &str) -> Result<(&'static Backend, &str), StoreError> {
     let bad = |why: String| StoreError::Address {
-        address: address.to_string(),
+        address: shown(address),
         why,
     };
     let scheme_like = |s: &str| {
@@ -162,13 +206,18 @@ pub fn resolve(address: &str) -> Result<(&'static Backend, &str), StoreError> {
     match address.split_once(':') {
         Some((scheme, rest)) if scheme_like(scheme) => BACKENDS
             .iter()
-            .find(|b| b.scheme.eq_ignore_ascii_case(scheme))
+            .find(|b| {
+                std::iter::once(&b.scheme)
+                    .chain(b.also)
+                    .any(|s| s.eq_ignore_ascii_case(scheme))
+            })
             .map(|b| (b, rest))
             .ok_or_else(|| {
                 bad(format!(
                     "kordon has no {scheme:?} store; it knows {}, or a plain path (a redb file; \
-                     write ./{address} for a file whose name has a colon)",
-                    known()
+                     write ./{} for a file whose name has a colon)",
+                    known(),
+                    shown(address)
                 ))
             }),
         _ if address.is_empty() => Err(bad(format!("give a path or an address ({})", known()))),
@@ -183,4 +232,31 @@ pub fn known() -> String {
         .map(|b| format!("{}:{}", b.scheme, b.rest))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// An address as errors and logs may show it: a URL (`SCHEME://…`) without its password and
+/// its query (which may hold one, as `password=`); any other address as it is.
+pub fn shown(address: &str) -> String {
+    let Some((scheme, rest)) = address.split_once("://") else {
+        return address.to_string();
+    };
+    let rest = rest.split_once('?').map_or(rest, |(r, _)| r);
+    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
+    let authority = match authority.rsplit_once('@') {
+        Some((user, hosts)) => {
+            let user = user.split_once(':').map_or(user, |(u, _)| u);
+            format!("{user}@{hosts}")
+        }
+        None => authority.to_string(),
+    };
+    let query = if rest.len() < address.len() - scheme.len() - 3 {
+        "?…"
+    } else {
+        ""
+    };
+    if path.is_empty() && !rest.contains('/') {
+        format!("{scheme}://{authority}{query}")
+    } else {
+        format!("{scheme}://{authority}/{path}{query}")
+    }
 }

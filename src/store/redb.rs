@@ -388,15 +388,16 @@ impl RedbSnapshot {
 /// `redb:PATH` (or a plain path): the embedded file store.
 pub const BACKEND: Backend = Backend {
     scheme: "redb",
+    also: &[],
     rest: "PATH",
     about: "the embedded store: one file, durable commits (created if missing)",
     open: |rest, address| {
         if rest.is_empty() {
             return Err(StoreError::Address {
-                address: address.to_string(),
+                address: shown(address),
                 why: "give the redb file's path after redb:".into(),
             });
         }
-        Ok(Box::new(RedbStore::open(Path::new(rest))?))
+        Ok(Arc::new(RedbStore::open(Path::new(rest))?))
     },
 };

@@ -219,6 +219,19 @@ fn every_command_and_flag_has_help() {
         t.contains("dashboard") && t.contains("http://127.0.0.1:8080/"),
         "{t}"
     );
+    // Every --store lists every registered store, from the one registry.
+    for cmd in ["serve", "init", "import"] {
+        // The help is wrapped to the terminal's width: compare words.
+        let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let t = words(&text(&kordon(dir.path(), &[cmd, "--help"])));
+        for b in kordon::store::BACKENDS {
+            let form = format!("{}:{}", b.scheme, b.rest);
+            assert!(
+                t.contains(&form) && t.contains(&words(b.about)),
+                "{cmd}: {form}\n{t}"
+            );
+        }
+    }
 }
 
 /// What a new user does first: `kordon demo` (in ./kordon-demo, or where --data says; never

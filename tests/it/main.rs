@@ -16,6 +16,8 @@ mod keys;
 mod ledger;
 mod merkle_vectors;
 mod monitor;
+mod postgres;
+mod postgres_cluster;
 mod projections;
 mod readme;
 mod server;

@@ -4,29 +4,35 @@
 use kordon::store::{self, conformance, redb::RedbStore, Store, StoreError};
 use std::path::Path;
 
-/// The address of a fresh, empty store of backend `scheme`, the `n`th in `dir`. A backend
-/// registered in `store::BACKENDS` fails here until it is given one, and so runs the suite.
-fn scratch(scheme: &str, dir: &Path, n: usize) -> String {
-    match scheme {
+/// The address of a fresh, empty store of backend `scheme`, the `n`th in `dir`, or `None` for
+/// a backend whose suite runs in a test of its own (it needs a server: `postgres_store_conforms`).
+/// A backend registered in `store::BACKENDS` fails here until it is given one, and so runs the
+/// suite.
+fn scratch(scheme: &str, dir: &Path, n: usize) -> Option<String> {
+    Some(match scheme {
         "redb" => format!("redb:{}", dir.join(format!("s{n}.redb")).display()),
         "memory" => "memory:".into(),
+        "postgres" => return None,
         other => panic!(
             "the {other} store is registered but not in the conformance suite: give it a \
              scratch address here"
         ),
-    }
+    })
 }
 
 #[test]
 fn every_registered_backend_conforms() {
-    assert!(store::BACKENDS.len() >= 2);
+    assert!(store::BACKENDS.len() >= 3);
     for b in store::BACKENDS {
         let dir = tempfile::tempdir().unwrap();
+        if scratch(b.scheme, dir.path(), 0).is_none() {
+            continue;
+        }
         let n = std::cell::Cell::new(0);
         conformance::run_all(&|| {
             n.set(n.get() + 1);
-            let address = scratch(b.scheme, dir.path(), n.get());
-            store::open(&address).unwrap_or_else(|e| panic!("{address}: {e}"))
+            let address = scratch(b.scheme, dir.path(), n.get()).unwrap();
+            Box::new(store::open(&address).unwrap_or_else(|e| panic!("{address}: {e}")))
         });
     }
 }
@@ -43,8 +49,21 @@ fn addresses_name_a_backend_or_a_redb_path_and_bad_ones_are_refused() {
         store::resolve("./odd:name.redb").unwrap().1,
         "./odd:name.redb"
     );
+    assert_eq!(
+        store::resolve("postgresql://h/db").unwrap().0.scheme,
+        "postgres"
+    );
+    assert_eq!(store::resolve("Postgres://h/db").unwrap().1, "//h/db");
+    // A URL's password (in its user part or its query) is never repeated in an error.
+    let secret = "nosuch://kordon:hunter2@db1,db2/k?password=hunter3";
+    let e = store::open(secret).err().unwrap().to_string();
+    assert!(e.contains("nosuch://kordon@db1,db2/k?…"), "{e}");
+    assert!(!e.contains("hunter"), "{e}");
+    assert_eq!(store::shown("redb:a:b"), "redb:a:b");
+    assert_eq!(store::shown("postgres://h"), "postgres://h");
     for (bad, says) in [
-        ("nosuch:x", "redb:PATH, memory:"),
+        ("nosuch:x", "redb:PATH, memory:, postgres://USER@HOST/DB"),
+        ("postgres:kordon@h/db", "postgres://USER@HOST:PORT/DB"),
         ("redb:", "path"),
         ("memory:x", "nothing after the colon"),
         ("", "give a path"),
@@ -88,4 +107,24 @@ fn redb_store_keeps_data_across_reopen() {
     assert_eq!(snap.seq_of_event("ev-70").unwrap(), None);
     let root = kordon::core::merkle::root_at(&kordon::store::Nodes(&*snap), 10).unwrap();
     assert_eq!(root, f.root());
+}
+
+#[test]
+fn postgres_store_conforms() {
+    let pg = crate::common::pg::Postgres::shared();
+    // Opened by its address through the registry, as `kordon serve --store` opens it, in both
+    // of the schemes it is registered under.
+    let n = std::cell::Cell::new(0);
+    conformance::run_all(&|| {
+        n.set(n.get() + 1);
+        let url = pg.create_db();
+        let url = if n.get() % 2 == 0 {
+            url.replacen("postgres://", "postgresql://", 1)
+        } else {
+            url
+        };
+        assert_eq!(store::resolve(&url).unwrap().0.scheme, "postgres");
+        Box::new(store::open(&url).unwrap_or_else(|e| panic!("{}: {e}", store::shown(&url))))
+            as Box<dyn Store>
+    });
 }
