@@ -103,7 +103,7 @@ pub fn init_at(
     let store: Arc<dyn Store> = match elsewhere {
         Some(s) => match write_private(
             &dir.join(STORE_URL_FILE),
-            &format!("{}\n", store.unwrap_or("")),
+            &format!("{}\n", remembered(store.unwrap_or(""))),
         ) {
             Ok(()) => s,
             Err(e) => {
@@ -164,6 +164,30 @@ pub fn write_private(path: &Path, contents: &str) -> Result<(), DataDirError> {
 /// Whether `dir` holds a ledger (the embedded file or the URL of one elsewhere).
 pub fn has_ledger(dir: &Path) -> bool {
     dir.join(STORE_FILE).exists() || dir.join(STORE_URL_FILE).exists()
+}
+
+/// The address a data directory remembers in `store.url` for a store given by `address`: a
+/// file's path is made absolute, since later commands may run from another directory; URLs
+/// and other addresses are kept as given.
+pub fn remembered(address: &str) -> String {
+    let Ok((backend, rest)) = crate::store::resolve(address) else {
+        return address.to_string();
+    };
+    if backend.scheme != crate::store::DEFAULT_SCHEME {
+        return address.to_string();
+    }
+    let Ok(path) = std::path::absolute(rest) else {
+        return address.to_string();
+    };
+    if rest.len() == address.len() {
+        path.display().to_string()
+    } else {
+        format!(
+            "{}:{}",
+            &address[..address.len() - rest.len() - 1],
+            path.display()
+        )
+    }
 }
 
 /// The URL in the directory's `store.url`, if it has one.

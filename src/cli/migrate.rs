@@ -81,7 +81,7 @@ pub fn import(data: &Path, a: ImportArgs) -> Result<u8> {
     // 2. The target: the store given, or the directory's own (created if it has none).
     let (store, remember): (Arc<dyn Store>, bool) = match &a.store {
         Some(url) => {
-            if datadir::store_url(data)?.is_some_and(|u| u != *url) {
+            if datadir::store_url(data)?.is_some_and(|u| u != datadir::remembered(url)) {
                 bail!(
                     "{} already names another store in {STORE_URL_FILE}; import into a new directory",
                     data.display()
@@ -104,6 +104,7 @@ pub fn import(data: &Path, a: ImportArgs) -> Result<u8> {
     let done = crate::migrate::import(&mut reader, &*store, &signer)?;
     if remember && datadir::store_url(data)?.is_none() {
         let url = a.store.as_deref().unwrap_or_default();
+        let url = datadir::remembered(url);
         datadir::write_private(&data.join(STORE_URL_FILE), &format!("{url}\n"))?;
     }
     if done.resumed_from > 0 {

@@ -444,3 +444,42 @@ fn the_systemd_unit_verifies_and_is_hardened() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).trim().is_empty(), "no warnings: {}", text(&o));
 }
+
+#[test]
+fn a_store_given_by_a_relative_path_is_remembered_so_any_directory_finds_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::create_dir(d.join("elsewhere")).unwrap();
+    assert!(kordon(d, &["key", "new", "--out", "r.pem"])
+        .status
+        .success());
+    let o = kordon(
+        d,
+        &[
+            "--data",
+            "dd",
+            "init",
+            "--origin",
+            "x.example/l",
+            "--key",
+            "r.pem",
+            "--store",
+            "redb:l.redb",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let remembered = std::fs::read_to_string(d.join("dd/store.url")).unwrap();
+    let path = remembered.trim().strip_prefix("redb:").unwrap();
+    assert!(Path::new(path).is_absolute(), "{remembered}");
+    assert_eq!(
+        std::fs::canonicalize(path).unwrap(),
+        std::fs::canonicalize(d.join("l.redb")).unwrap()
+    );
+    // From another directory, the data directory still names the same ledger.
+    let o = kordon(&d.join("elsewhere"), &["--data", "../dd", "log"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        !d.join("elsewhere/l.redb").exists(),
+        "a second, empty store was made"
+    );
+}
