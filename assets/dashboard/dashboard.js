@@ -110,7 +110,7 @@
 
   /* ---------------------------------------------------------------------------------------
      The commitments table: the same filters as the server's, applied as they change. */
-  var FILTERS = ['body', 'objective', 'component', 'status', 'overdue', 'no_evidence', 'q'];
+  var FILTERS = ['body', 'objective', 'component', 'involving', 'status', 'overdue', 'no_evidence', 'q'];
 
   function commitments() {
     var form = doc.getElementById('filters');
@@ -159,6 +159,7 @@
         var ok = (!v.body || (' ' + d.bodies + ' ').indexOf(' ' + v.body + ' ') >= 0) &&
           (!v.objective || d.objective === v.objective) &&
           (!v.component || (' ' + d.components + ' ').indexOf(' ' + v.component + ' ') >= 0) &&
+          (!v.involving || (' ' + d.involving + ' ').indexOf(' ' + v.involving + ' ') >= 0) &&
           (!v.status || d.status === v.status) &&
           (!v.overdue || d.overdue === v.overdue) &&
           (!v.no_evidence || d.noev === '1') &&
@@ -523,8 +524,96 @@
     });
   }
 
+  /* ---------------------------------------------------------------------------------------
+     Tables marked "sortable" sort by any column: the header becomes a button; a cell's
+     data-sort (else its text) is the key, numbers compared as numbers. */
+  function sortables() {
+    var tables = doc.querySelectorAll('table.sortable');
+    var collator = new Intl.Collator(pageLang, { numeric: true, sensitivity: 'base' });
+    for (var n = 0; n < tables.length; n++) {
+      (function (table) {
+        if (!table.tHead || !table.tBodies[0]) return;
+        var heads = table.tHead.rows[0].cells;
+        for (var i = 0; i < heads.length; i++) {
+          (function (th, index) {
+            if (th.querySelector('a, button')) return;
+            var b = doc.createElement('button');
+            b.type = 'button';
+            b.className = 'sort-button';
+            b.textContent = th.textContent;
+            b.title = t('sort_asc');
+            th.textContent = '';
+            th.appendChild(b);
+            b.addEventListener('click', function () {
+              var desc = th.getAttribute('aria-sort') === 'ascending';
+              var tbody = table.tBodies[0];
+              var rows = Array.prototype.slice.call(tbody.rows);
+              var key = function (row) {
+                var cell = row.cells[index];
+                if (!cell) return '';
+                return cell.hasAttribute('data-sort') ? cell.getAttribute('data-sort') : (cell.textContent || '').trim();
+              };
+              rows.forEach(function (r, k) { r.setAttribute('data-ord', r.getAttribute('data-ord') || String(k)); });
+              rows.sort(function (a, c) {
+                var x = key(a), y = key(c);
+                var nx = Number(x), ny = Number(y);
+                var d = (x !== '' && y !== '' && !isNaN(nx) && !isNaN(ny)) ? nx - ny : collator.compare(x, y);
+                if (d === 0) d = Number(a.getAttribute('data-ord')) - Number(c.getAttribute('data-ord'));
+                return desc ? -d : d;
+              });
+              for (var r = 0; r < rows.length; r++) tbody.appendChild(rows[r]);
+              for (var j = 0; j < heads.length; j++) heads[j].removeAttribute('aria-sort');
+              th.setAttribute('aria-sort', desc ? 'descending' : 'ascending');
+              b.title = t(desc ? 'sort_asc' : 'sort_desc');
+            });
+          })(heads[i], i);
+        }
+      })(tables[n]);
+    }
+  }
+
+  /* Tables that become cards on a phone label each cell with its column's heading. */
+  function cardLabels() {
+    var tables = doc.querySelectorAll('table.data');
+    for (var n = 0; n < tables.length; n++) {
+      var table = tables[n];
+      if (!table.tHead || !table.tHead.rows[0]) continue;
+      table.classList.add('cards');
+      var heads = table.tHead.rows[0].cells;
+      for (var b = 0; b < table.tBodies.length; b++) {
+        var rows = table.tBodies[b].rows;
+        for (var r = 0; r < rows.length; r++) {
+          for (var c = 0; c < rows[r].cells.length && c < heads.length; c++) {
+            var cell = rows[r].cells[c];
+            if (!cell.hasAttribute('data-label')) cell.setAttribute('data-label', (heads[c].textContent || '').trim());
+          }
+        }
+      }
+    }
+  }
+
+  /* A span of days written as people write it ("7–13 вересня 2026 р."). */
+  function dateRanges() {
+    var spans = doc.querySelectorAll('.daterange[data-from][data-to]');
+    var fmt;
+    try {
+      fmt = new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+    } catch (e) {
+      return;
+    }
+    for (var i = 0; i < spans.length; i++) {
+      var a = new Date(spans[i].getAttribute('data-from') + 'T00:00:00Z');
+      var b = new Date(spans[i].getAttribute('data-to') + 'T00:00:00Z');
+      if (isNaN(a.getTime()) || isNaN(b.getTime())) continue;
+      spans[i].textContent = fmt.formatRange ? fmt.formatRange(a, b) : fmt.format(a) + ' – ' + fmt.format(b);
+    }
+  }
+
   function start() {
     localizeTimes(doc);
+    dateRanges();
+    cardLabels();
+    sortables();
     commitments();
     charts();
     printButton();

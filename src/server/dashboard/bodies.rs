@@ -36,12 +36,14 @@ fn route(r: Routes) -> Routes {
 pub struct BodyQuery {
     /// A body id: that body's page. Without it, every body's scorecard.
     pub id: Option<String>,
+    /// `csv`: every body's scorecard as CSV (UTF-8 with BOM) instead of the page.
+    pub format: Option<String>,
 }
 
 /// The bodies' scorecards, or one body's page.
 #[utoipa::path(get, path = "/dashboard/bodies", tag = "dashboard", operation_id = "dashboard_bodies", params(PageQuery, BodyQuery),
     responses(
-        (status = 200, description = "The page", body = String, content_type = "text/html"),
+        (status = 200, description = "The page (HTML), or the scorecards as CSV with format=csv", content((String = "text/html"), (String = "text/csv"))),
         (status = 400, description = "A malformed id or as-of point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
         (status = 404, description = "No such body: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
     ))]
@@ -51,6 +53,17 @@ pub async fn page(
     Q(_): Q<PageQuery>,
     Q(q): Q<BodyQuery>,
 ) -> Response {
+    if q.format.as_deref() == Some("csv") && given(&q.id).is_none() {
+        return super::download::render(st, req, &PAGE, |cx, h, snap| {
+            let v = scorecards(cx, h, snap, None)?;
+            Ok((
+                scorecard_csv(cx, h, &v.result.bodies),
+                v.as_of.today,
+                v.checkpoint.size,
+            ))
+        })
+        .await;
+    }
     render(st, req, &PAGE, move |cx, h, snap| match given(&q.id) {
         Some(id) => Ok(one(cx, h, &body_view(cx, h, snap, id)?)),
         None => Ok(index(cx, h, &scorecards(cx, h, snap, None)?)),
@@ -168,6 +181,7 @@ fn index(cx: &Cx, h: &History, v: &Answered<ScorecardView>) -> Content {
     let caption = cx.t(M::status_by_body);
     m.push_str(&charts::status_bars(cx, "chart-bodies", caption, &bars));
     scorecard_table(&mut m, cx, h, &v.result.bodies);
+    super::download::link(cx, &mut m);
     let point = v.as_of;
     let list: Vec<&InquiryRec> = h
         .inquiries
@@ -199,26 +213,12 @@ fn roles(cx: &Cx, b: &BodyRec) -> Vec<&'static str> {
 fn scorecard_table(m: &mut String, cx: &Cx, h: &History, cards: &[Scorecard]) {
     let _ = write!(
         m,
-        "<h2 id=\"scorecards\">{}</h2><div class=\"table-wrap\"><table class=\"data\" id=\"scorecard\"><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>",
+        "<h2 id=\"scorecards\">{}</h2><div class=\"table-wrap\"><table class=\"data sortable\" id=\"scorecard\"><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>",
         E(cx.t(M::scorecard)),
         E(cx.t(M::body)),
-        E(cx.t(M::roles)),
+        E(cx.t(M::h_kind_and_roles)),
     );
-    for l in [
-        M::held,
-        M::co_executing,
-        M::awaiting_acceptance,
-        M::claimed_implemented,
-        M::confirmed_by_overseer,
-        M::overdue,
-        M::redated,
-        M::handovers_in,
-        M::handovers_out,
-        M::inquiries_received,
-        M::inq_on_time,
-        M::inq_late,
-        M::inq_open,
-    ] {
+    for l in SCORECARD_COLUMNS {
         let _ = write!(m, "<th scope=\"col\" class=\"num\">{}</th>", E(cx.t(l)));
     }
     m.push_str("</tr></thead><tbody>");
@@ -229,14 +229,79 @@ fn scorecard_table(m: &mut String, cx: &Cx, h: &History, cards: &[Scorecard]) {
         let roles = h.bodies.get(&id).map(|b| roles(cx, b)).unwrap_or_default();
         let _ = write!(
             m,
-            "<tr><th scope=\"row\">{}</th><td class=\"small\">{}</td>",
+            "<tr><th scope=\"row\">{}</th><td class=\"small\" data-sort=\"{}\"><strong>{}</strong><br>{}</td>",
             cx.body_link(h, &id),
+            h.body_kind(&id).name(),
+            E(i18n::body_kind_one(cx.lang, h.body_kind(&id))),
             E(&roles.join(", "))
         );
         scorecard_cells(m, s);
         m.push_str("</tr>");
     }
     m.push_str("</tbody></table></div>");
+}
+
+/// The scorecard's counts, in the table's order.
+const SCORECARD_COLUMNS: [M; 13] = [
+    M::held,
+    M::co_executing,
+    M::awaiting_acceptance,
+    M::claimed_implemented,
+    M::confirmed_by_overseer,
+    M::overdue,
+    M::redated,
+    M::handovers_in,
+    M::handovers_out,
+    M::inquiries_received,
+    M::inq_on_time,
+    M::inq_late,
+    M::inq_open,
+];
+
+fn counts(s: &Scorecard) -> [u32; 13] {
+    [
+        s.held,
+        s.co_executing,
+        s.awaiting_acceptance,
+        s.claimed_implemented,
+        s.confirmed_by_overseer,
+        s.overdue,
+        s.deadline_changes,
+        s.handovers_in,
+        s.handovers_out,
+        s.inquiries_received,
+        s.inquiries_answered_on_time,
+        s.inquiries_answered_late,
+        s.inquiries_open,
+    ]
+}
+
+/// Every body's scorecard as CSV: the body's id and name, its kind, then the counts as numbers.
+fn scorecard_csv(cx: &Cx, h: &History, cards: &[Scorecard]) -> super::download::Csv {
+    let mut header = vec![
+        cx.t(M::id).to_string(),
+        cx.t(M::body).to_string(),
+        cx.t(M::h_body_kind).to_string(),
+    ];
+    header.extend(SCORECARD_COLUMNS.iter().map(|m| cx.t(*m).to_string()));
+    let rows = cards
+        .iter()
+        .filter_map(|s| {
+            let id = BodyId::parse(&s.body).ok()?;
+            let mut r = vec![
+                s.body.clone(),
+                cx.body_name(h, &id).to_string(),
+                i18n::body_kind_one(cx.lang, h.body_kind(&id)).to_string(),
+            ];
+            r.extend(counts(s).iter().map(|n| n.to_string()));
+            Some(r)
+        })
+        .collect();
+    super::download::Csv {
+        stem: "scorecard",
+        header,
+        rows,
+    }
 }
 
 /// A scorecard's counts as table cells, those that call for attention marked.

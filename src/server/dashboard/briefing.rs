@@ -5,7 +5,7 @@
 use super::html::E;
 use super::i18n::{self, M};
 use super::{documented, given, render, Content, Cx, Fail, Page, PageQuery, PageRequest};
-use crate::core::projection::views::{Briefing, Change};
+use crate::core::projection::views::{self, Briefing, Change};
 use crate::core::projection::History;
 use crate::core::types::Date;
 use crate::query::{self, Answered};
@@ -34,6 +34,11 @@ fn route(r: Routes) -> Routes {
 pub struct BriefingQuery {
     /// The ISO week, e.g. `2026-W37`. Default: the week of the page's as-of day.
     pub week: Option<String>,
+    /// The body that issues the handout (a body id). Default: the first parliamentary body
+    /// registered, else the registrar.
+    pub issuer: Option<String>,
+    /// `csv`: the briefing's lists as one CSV (UTF-8 with BOM) instead of the page.
+    pub format: Option<String>,
 }
 
 /// The weekly briefing.
@@ -48,6 +53,14 @@ pub async fn page(
     Q(_): Q<PageQuery>,
     Q(q): Q<BriefingQuery>,
 ) -> Response {
+    if q.format.as_deref() == Some("csv") {
+        return super::download::render(st, req, &PAGE, move |cx, h, snap| {
+            let v = view(cx, h, snap, &q)?;
+            let (day, size) = (v.briefing.as_of.today, v.briefing.checkpoint.size);
+            Ok((csv(cx, h, &v), day, size))
+        })
+        .await;
+    }
     render(st, req, &PAGE, move |cx, h, snap| {
         let v = view(cx, h, snap, &q)?;
         Ok(content(cx, h, &v))
@@ -58,6 +71,8 @@ pub async fn page(
 /// What the page shows: the week, and its briefing as known at the page's point.
 pub struct WeekBriefing {
     pub week: String,
+    /// The body that issues it.
+    pub issuer: Option<crate::core::types::BodyId>,
     pub monday: Date,
     pub sunday: Date,
     pub briefing: Answered<Briefing>,
@@ -87,8 +102,11 @@ pub fn view(
         .yesterday()
         .map_err(|e| Fail::bad(e.to_string()))?
         .to_string();
+    // The current week (its Sunday not reached yet) runs to the page's day, so what is overdue
+    // is counted to that day, as `kordon query briefing` counts it.
     let until = match &cx.req.as_of {
         Some(a) if point.size < h.point_at_date(sunday).size => a.clone(),
+        None if point.today < sunday && point.today >= monday => point.today.to_string(),
         _ => sunday.to_string(),
     };
     let req = query::Request {
@@ -97,7 +115,30 @@ pub fn view(
         ..Default::default()
     };
     let briefing = query::answered(snap, query::ask(h, &req, cx.now)?.briefing(h)?)?;
+    let issuer = match given(&q.issuer) {
+        Some(b) => {
+            let id = crate::core::types::BodyId::parse(b)
+                .map_err(|e| Fail::bad(format!("issuer: {e}")))?;
+            if !h.bodies.contains_key(&id) {
+                return Err(Fail::not_found(format!("body {id} is not registered")));
+            }
+            Some(id)
+        }
+        None => h
+            .bodies
+            .values()
+            .filter(|b| b.registered < briefing.as_of.size.max(1))
+            .min_by_key(|b| {
+                (
+                    views::BodyKind::of(&b.kind) != views::BodyKind::Parliament,
+                    !b.roles.contains(&crate::core::event::Role::Registrar),
+                    b.registered,
+                )
+            })
+            .map(|b| b.id.clone()),
+    };
     Ok(WeekBriefing {
+        issuer,
         week,
         monday,
         sunday,
@@ -110,7 +151,9 @@ pub fn content(cx: &Cx, h: &History, v: &WeekBriefing) -> Content {
     let b = &v.briefing.result;
     let mut m = String::with_capacity(32 * 1024);
     week_form(&mut m, cx, v);
+    super::download::link(cx, &mut m);
     heading(&mut m, cx, h, v);
+    figures(&mut m, cx, b, v.briefing.as_of.today);
     changes_table(
         cx,
         h,
@@ -138,6 +181,7 @@ pub fn content(cx: &Cx, h: &History, v: &WeekBriefing) -> Content {
     );
     newly_overdue(&mut m, cx, h, b);
     open_inquiries(&mut m, cx, h, b, v.briefing.as_of.today);
+    handout_footer(&mut m, cx, v);
     Content {
         title: format!("{} {}", cx.t(M::briefing), v.week),
         main: m,
@@ -184,22 +228,109 @@ fn week_form(m: &mut String, cx: &Cx, v: &WeekBriefing) {
     );
 }
 
-/// The week, the ledger and the checkpoint the briefing was made at.
+/// The handout's head: its title in words (the week's days, which the script writes as people
+/// write dates; ISO dates without it), the issuing body, the ledger and the day prepared.
 fn heading(m: &mut String, cx: &Cx, h: &History, v: &WeekBriefing) {
-    let at = &v.briefing.checkpoint;
+    let prepared = h.date_of(cx.now);
     let _ = write!(
         m,
-        "<header class=\"brief-head\"><h1>{} {}</h1><p>{} – {} · {} · {} {} {}, {} <code class=\"hash\">{}</code></p></header>",
-        E(cx.t(M::briefing_for)),
+        "<header class=\"brief-head\"><h1>{}, <span class=\"daterange\" data-from=\"{}\" data-to=\"{}\">{} – {}</span> <span class=\"sub week\">({})</span></h1>\
+         <dl class=\"facts inline tight\"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl></header>",
+        E(cx.t(M::h_handout_title)),
+        v.monday,
+        v.briefing.as_of.today.min(v.sunday),
+        v.monday,
+        v.briefing.as_of.today.min(v.sunday),
         E(&v.week),
-        cx.date(v.monday),
-        cx.date(v.sunday),
-        E(&h.origin),
+        E(cx.t(M::h_issued_by)),
+        v.issuer
+            .as_ref()
+            .map(|b| E(cx.body_name(h, b)).to_string())
+            .unwrap_or_default(),
+        E(cx.t(M::h_prepared)),
+        cx.date(prepared),
+        E(cx.t(M::today_is)),
+        cx.date(v.briefing.as_of.today),
+    );
+}
+
+/// The key figures: how many of each list, and how many open inquiries are past due.
+fn figures(m: &mut String, cx: &Cx, b: &Briefing, today: Date) {
+    let late = b.open_inquiries.iter().filter(|q| q.due < today).count();
+    let figs: [(&str, M, usize, &str); 7] = [
+        ("b-new", M::new_commitments, b.new_commitments.len(), ""),
+        ("b-status", M::status_changes, b.status_changes.len(), ""),
+        ("b-handovers", M::handovers, b.handovers.len(), ""),
+        (
+            "b-deadlines",
+            M::deadline_changes,
+            b.deadline_changes.len(),
+            "warn",
+        ),
+        ("b-overdue", M::newly_overdue, b.newly_overdue.len(), "bad"),
+        ("b-inq", M::open_inquiries, b.open_inquiries.len(), ""),
+        ("b-inq", M::late_inquiries, late, "bad"),
+    ];
+    let _ = write!(
+        m,
+        "<section class=\"brief-figures\" aria-label=\"{}\"><ul class=\"figures small\">",
+        E(cx.t(M::key_figures))
+    );
+    for (href, label, n, class) in figs {
+        let class = if n > 0 && !class.is_empty() {
+            format!(" {class}")
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            m,
+            "<li class=\"figure{class}\"><a href=\"#{href}\"><span class=\"n\">{n}</span><span class=\"l\">{}</span></a></li>",
+            E(cx.t(label))
+        );
+    }
+    m.push_str("</ul></section>");
+}
+
+/// The handout's footer: the checkpoint's fingerprint, and a QR code of the address that
+/// opens the verification of that checkpoint (the Integrity page at its size).
+fn handout_footer(m: &mut String, cx: &Cx, v: &WeekBriefing) {
+    let at = &v.briefing.checkpoint;
+    let path = super::html::url(
+        "/dashboard/integrity",
+        &[("as_of", &at.size.to_string()), ("lang", cx.lang.code())],
+    );
+    let url = match &cx.req.base {
+        Some(b) => format!("{b}{path}"),
+        None => path.clone(),
+    };
+    let qr = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
+        .map(|c| {
+            c.render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(96, 96)
+                .quiet_zone(true)
+                .dark_color(qrcode::render::svg::Color("#000000"))
+                .light_color(qrcode::render::svg::Color("#ffffff"))
+                .build()
+        })
+        .unwrap_or_default();
+    // The crate writes an XML declaration first; inside HTML only the <svg> element belongs.
+    let svg = qr.find("<svg").map(|i| &qr[i..]).unwrap_or_default();
+    let _ = write!(
+        m,
+        "<footer class=\"handout-foot\" id=\"handout-foot\"><div class=\"qr\" role=\"img\" aria-label=\"{}\">{svg}</div>\
+         <div><p><strong>{}</strong>: {} <strong>{}</strong> {}, {} <code class=\"hash\">{}</code></p>\
+         <p>{} <a href=\"{}\">{}</a></p><p class=\"sub\">{}</p></div></footer>",
+        E(cx.t(M::h_handout_verify)),
+        E(cx.t(M::h_handout_fingerprint)),
         E(cx.t(M::checkpoint)),
         at.size,
         E(cx.t(M::entries)),
         E(cx.t(M::root_hash)),
         at.root.to_hex(),
+        E(cx.t(M::h_handout_verify)),
+        E(&path),
+        E(&url),
+        E(cx.t(M::h_overdue_to_today)),
     );
 }
 
@@ -215,7 +346,7 @@ fn section_head(m: &mut String, cx: &Cx, id: &str, heading: M, n: usize) {
 
 /// A table's header row.
 fn thead(m: &mut String, cx: &Cx, columns: &[M]) {
-    m.push_str("<table class=\"data\"><thead><tr>");
+    m.push_str("<table class=\"data cards\"><thead><tr>");
     for c in columns {
         let _ = write!(m, "<th scope=\"col\">{}</th>", E(cx.t(*c)));
     }
@@ -235,13 +366,17 @@ fn changes_table(cx: &Cx, h: &History, m: &mut String, id: &str, heading: M, lis
             .unwrap_or_default();
         let _ = write!(
             m,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td><span class=\"kind\">{}</span> {}</td></tr>",
-            cx.datetime(c.recorded_at),
+            "<tr><td data-label=\"{}\">{}</td><td data-label=\"{}\">{}</td><td data-label=\"{}\">{}</td><td data-label=\"{}\"><span class=\"kind\">{}</span> {}</td></tr>",
+            E(cx.t(M::date)),
+            cx.date(h.date_of(c.recorded_at)),
+            E(cx.t(M::commitment)),
             c.commitment
                 .as_ref()
-                .map(|x| cx.commitment_link(x))
+                .map(|x| with_title(cx, h, x))
                 .unwrap_or_default(),
+            E(cx.t(M::author)),
             author,
+            E(cx.t(M::summary)),
             E(i18n::event_type(cx.lang, c.kind)),
             E(&c.summary)
         );
@@ -303,7 +438,7 @@ fn open_inquiries(m: &mut String, cx: &Cx, h: &History, b: &Briefing, today: Dat
                 cx.body_link(h, &q.to),
                 q.commitment
                     .as_ref()
-                    .map(|c| cx.commitment_link(c))
+                    .map(|c| with_title(cx, h, c))
                     .unwrap_or_default(),
                 if late { "bad" } else { "" },
                 cx.date(q.due),
@@ -313,4 +448,102 @@ fn open_inquiries(m: &mut String, cx: &Cx, h: &History, b: &Briefing, today: Dat
         m.push_str("</tbody></table>");
     }
     m.push_str("</section>");
+}
+
+/// A commitment's link with its title beside it.
+fn with_title(cx: &Cx, h: &History, id: &crate::core::types::CommitmentId) -> String {
+    let t = h
+        .commitments
+        .get(id)
+        .map(|c| cx.title(&c.fields.title_uk, c.fields.title_en.as_deref()))
+        .unwrap_or_default();
+    format!(
+        "{} <span class=\"t\">{}</span>",
+        cx.commitment_link(id),
+        E(t)
+    )
+}
+
+/// The briefing as one CSV: a row per item of every list, the list named in the first column.
+fn csv(cx: &Cx, h: &History, v: &WeekBriefing) -> super::download::Csv {
+    let b = &v.briefing.result;
+    let t = |m| cx.t(m).to_string();
+    let title = |id: &Option<crate::core::types::CommitmentId>| {
+        id.as_ref()
+            .and_then(|c| h.commitments.get(c))
+            .map(|c| {
+                cx.title(&c.fields.title_uk, c.fields.title_en.as_deref())
+                    .to_string()
+            })
+            .unwrap_or_default()
+    };
+    let body = |id: &str| {
+        crate::core::types::BodyId::parse(id)
+            .map(|b| cx.body_name(h, &b).to_string())
+            .unwrap_or_default()
+    };
+    let mut rows = Vec::new();
+    for (section, list) in [
+        (M::new_commitments, &b.new_commitments),
+        (M::handovers, &b.handovers),
+        (M::status_changes, &b.status_changes),
+        (M::deadline_changes, &b.deadline_changes),
+    ] {
+        for c in list {
+            rows.push(vec![
+                t(section),
+                c.commitment
+                    .as_ref()
+                    .map(|x| x.to_string())
+                    .unwrap_or_default(),
+                title(&c.commitment),
+                body(&c.author),
+                h.date_of(c.recorded_at).to_string(),
+                String::new(),
+                format!("{} {}", i18n::event_type(cx.lang, c.kind), c.summary),
+            ]);
+        }
+    }
+    for o in &b.newly_overdue {
+        let id = Some(o.commitment.clone());
+        rows.push(vec![
+            t(M::newly_overdue),
+            o.commitment.to_string(),
+            title(&id),
+            o.lead
+                .as_ref()
+                .map(|l| cx.body_name(h, l).to_string())
+                .unwrap_or_default(),
+            o.deadline.to_string(),
+            o.days_over.to_string(),
+            String::new(),
+        ]);
+    }
+    for q in &b.open_inquiries {
+        rows.push(vec![
+            t(M::open_inquiries),
+            q.commitment
+                .as_ref()
+                .map(|x| x.to_string())
+                .unwrap_or_default(),
+            title(&q.commitment),
+            cx.body_name(h, &q.to).to_string(),
+            q.due.to_string(),
+            String::new(),
+            format!("{}: {}", q.id, q.question),
+        ]);
+    }
+    super::download::Csv {
+        stem: "briefing",
+        header: vec![
+            t(M::h_section),
+            t(M::commitment),
+            t(M::title),
+            t(M::body),
+            t(M::date),
+            t(M::overdue_days),
+            t(M::summary),
+        ],
+        rows,
+    }
 }

@@ -287,7 +287,21 @@ fn claims(m: &mut String, cx: &Cx, h: &History, card: &Card) {
         E(cx.t(M::claim_vs_assessment))
     );
     latest_claim(m, cx, h, card.latest_claim.as_ref());
-    latest_assessment(m, cx, h, card.latest_assessment.as_ref());
+    // Beside the claim, the assessment of that claim; if it has none yet, the latest
+    // assessment is shown as what it is: the assessment of an earlier report, with its date.
+    let of_claim = card.latest_claim.as_ref().and_then(|c| {
+        card.assessments
+            .iter()
+            .rev()
+            .find(|a| a.claim.as_ref() == Some(&c.event_id))
+    });
+    match (of_claim, card.latest_assessment.as_ref()) {
+        (Some(a), _) => latest_assessment(m, cx, h, Some(a), Some(M::h_this_claim_assessed), card),
+        (None, Some(a)) if card.latest_claim.is_some() => {
+            latest_assessment(m, cx, h, Some(a), Some(M::h_not_this_claim), card)
+        }
+        (None, a) => latest_assessment(m, cx, h, a, None, card),
+    }
     m.push_str("</div>");
     all_reports(m, cx, h, card);
     m.push_str("</section>");
@@ -329,12 +343,36 @@ fn latest_claim(m: &mut String, cx: &Cx, h: &History, claim: Option<&ClaimRec>) 
     m.push_str("</article>");
 }
 
-fn latest_assessment(m: &mut String, cx: &Cx, h: &History, assessment: Option<&AssessmentRec>) {
+fn latest_assessment(
+    m: &mut String,
+    cx: &Cx,
+    h: &History,
+    assessment: Option<&AssessmentRec>,
+    which: Option<M>,
+    card: &Card,
+) {
     let _ = write!(
         m,
-        "<article class=\"panel\" id=\"latest-assessment\"><h3>{}</h3>",
+        "<article class=\"panel\" id=\"latest-assessment\"{}><h3>{}</h3>",
+        match which {
+            Some(M::h_not_this_claim) => " data-of=\"earlier\"",
+            Some(_) => " data-of=\"latest\"",
+            None => "",
+        },
         E(cx.t(M::assessment))
     );
+    if let Some(w) = which {
+        let _ = write!(
+            m,
+            "<p class=\"{}\">{}</p>",
+            if w == M::h_not_this_claim {
+                "notice warn"
+            } else {
+                "sub"
+            },
+            E(cx.t(w))
+        );
+    }
     match assessment {
         None => {
             let _ = write!(m, "<p>{}</p>", E(cx.t(M::no_assessment)));
@@ -349,9 +387,16 @@ fn latest_assessment(m: &mut String, cx: &Cx, h: &History, assessment: Option<&A
                 cx.datetime(a.at)
             );
             if let Some(claim) = &a.claim {
+                // The report it assessed, by its date (and its id).
+                let when = card
+                    .claims
+                    .iter()
+                    .find(|c| &c.event_id == claim)
+                    .map(|c| format!("{} {}, ", E(cx.t(M::date)), cx.date(h.date_of(c.at))))
+                    .unwrap_or_default();
                 let _ = write!(
                     m,
-                    "<p class=\"sub\">{}: <code>{}</code></p>",
+                    "<p class=\"sub\">{}: {when}<code>{}</code></p>",
                     E(cx.t(M::assessed_claim)),
                     E(claim.as_str())
                 );

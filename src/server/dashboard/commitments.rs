@@ -48,6 +48,10 @@ pub struct CommitmentsQuery {
     pub objective: Option<String>,
     /// Only commitments whose objective serves this EU IBM component (e.g. `border_control`).
     pub component: Option<String>,
+    /// Only commitments that involve (as lead, co-executor or assignee) a body of this kind:
+    /// `local_authority`, `ministry`, `agency`, `coordination_body`, `parliament`, `partner`,
+    /// `civil_society` or `other` (README, "Body kinds").
+    pub involving: Option<String>,
     /// Only commitments whose latest claimed status is this (`in_progress`, …, or `no_report`).
     pub status: Option<String>,
     /// `1`: overdue only; `at_risk`: at risk only; `0`: open and neither.
@@ -100,6 +104,8 @@ pub struct Row<'a> {
     pub co: Vec<BodyId>,
     /// Lead, co-executors and a pending assignee: who the body filter matches.
     pub bodies: Vec<BodyId>,
+    /// The kinds of those bodies (`BodyKind` names).
+    pub kinds: Vec<&'static str>,
     pub objective: String,
     pub components: Vec<&'static str>,
     pub status: &'static str,
@@ -168,7 +174,16 @@ pub fn rows_of<'a>(cx: &Cx, h: &'a History, p: Point, body: Option<&BodyId>) -> 
                     || (c.phase_at(n) == Phase::Assigned && c.assigned_to.as_ref() == Some(b))
             })
         })
-        .map(|c| row(cx, c, p, &comps))
+        .map(|c| {
+            let mut r = row(cx, c, p, &comps);
+            for b in &r.bodies {
+                let k = h.body_kind(b).name();
+                if !r.kinds.contains(&k) {
+                    r.kinds.push(k);
+                }
+            }
+            r
+        })
         .collect();
     out.sort_by(|a, b| html::natural_cmp(a.c.id.as_str(), b.c.id.as_str()));
     out
@@ -210,6 +225,7 @@ fn row<'a>(
         }),
         co,
         bodies,
+        kinds: Vec::new(),
         objective: c
             .fields
             .objective
@@ -235,6 +251,7 @@ pub struct Filters {
     pub body: Option<String>,
     pub objective: Option<String>,
     pub component: Option<String>,
+    pub involving: Option<String>,
     pub status: Option<String>,
     pub overdue: Option<String>,
     pub no_evidence: bool,
@@ -248,6 +265,7 @@ impl Filters {
             body: p(&q.body),
             objective: p(&q.objective),
             component: p(&q.component),
+            involving: p(&q.involving),
             status: p(&q.status),
             overdue: p(&q.overdue),
             no_evidence: given(&q.no_evidence).is_some_and(|v| v != "0"),
@@ -264,6 +282,10 @@ impl Filters {
                 .component
                 .as_deref()
                 .is_none_or(|k| r.components.contains(&k))
+            && self
+                .involving
+                .as_deref()
+                .is_none_or(|k| r.kinds.contains(&k))
             && self.status.as_deref().is_none_or(|s| r.status == s)
             && self.overdue.as_deref().is_none_or(|o| r.overdue_key() == o)
             && (!self.no_evidence || r.no_evidence)
@@ -445,6 +467,7 @@ pub struct FilterOptions {
     pub bodies: Vec<(String, String)>,
     pub objectives: Vec<(String, String)>,
     pub components: Vec<(String, String)>,
+    pub kinds: Vec<(String, String)>,
     pub statuses: Vec<(String, String)>,
     pub overdue: Vec<(String, String)>,
 }
@@ -504,9 +527,11 @@ pub fn view<'h>(
 fn filter_options(cx: &Cx, h: &History, point: Point, all: &[Row<'_>]) -> FilterOptions {
     let mut bodies: BTreeSet<&BodyId> = BTreeSet::new();
     let mut comps: BTreeSet<&str> = BTreeSet::new();
+    let mut kinds: BTreeSet<&str> = BTreeSet::new();
     for r in all {
         bodies.extend(r.bodies.iter());
         comps.extend(r.components.iter().copied());
+        kinds.extend(r.kinds.iter().copied());
     }
     let mut body_opts: Vec<(String, String)> = bodies
         .iter()
@@ -531,6 +556,11 @@ fn filter_options(cx: &Cx, h: &History, point: Point, all: &[Row<'_>]) -> Filter
             .iter()
             .filter(|c| comps.contains(*c))
             .map(|c| labelled(c, i18n::component(cx.lang, c)))
+            .collect(),
+        kinds: crate::core::projection::views::BodyKind::ALL
+            .iter()
+            .filter(|k| kinds.contains(k.name()))
+            .map(|k| labelled(k.name(), i18n::body_kind(cx.lang, *k)))
             .collect(),
         statuses: i18n::STATUSES
             .iter()
@@ -581,6 +611,7 @@ fn filters_form(m: &mut String, cx: &Cx, q: &CommitmentsQuery, v: &Listing<'_>) 
         ("body", M::body, &o.bodies, &f.body),
         ("objective", M::objective, &o.objectives, &f.objective),
         ("component", M::component, &o.components, &f.component),
+        ("involving", M::h_involving, &o.kinds, &f.involving),
         ("status", M::latest_status, &o.statuses, &f.status),
         ("overdue", M::deadlines, &o.overdue, &f.overdue),
     ] {
@@ -727,11 +758,12 @@ fn row_html(m: &mut String, cx: &Cx, h: &History, r: &Row<'_>, visible: bool) {
     let bodies: Vec<&str> = r.bodies.iter().map(|b| b.as_str()).collect();
     let _ = write!(
         m,
-        "<tr data-id=\"{}\" data-bodies=\"{}\" data-objective=\"{}\" data-components=\"{}\" data-status=\"{}\" data-overdue=\"{}\" data-noev=\"{}\" data-search=\"{}\"{}>",
+        "<tr data-id=\"{}\" data-bodies=\"{}\" data-objective=\"{}\" data-components=\"{}\" data-involving=\"{}\" data-status=\"{}\" data-overdue=\"{}\" data-noev=\"{}\" data-search=\"{}\"{}>",
         E(r.c.id.as_str()),
         E(&bodies.join(" ")),
         E(&r.objective),
         r.components.join(" "),
+        r.kinds.join(" "),
         r.status,
         r.overdue_key(),
         if r.no_evidence { "1" } else { "0" },

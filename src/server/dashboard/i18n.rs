@@ -551,6 +551,97 @@ messages! {
     f_policy = "Політика часу", "Time policy";
     f_max_age_seconds = "Найбільше запізнення, с", "Largest delay, s";
     f_max_future_seconds = "Найбільше випередження, с", "Largest lead, s";
+    // The hearing's pages: divergence board, hearing comparison, data quality, deadline log,
+    // the briefing as a handout, body kinds, CSV downloads.
+    h_download_csv = "Завантажити таблицю (CSV для Excel)", "Download the table (CSV for Excel)";
+    h_divergence = "Розбіжності", "Divergences";
+    h_divergence_help = "Де заяви виконавців і висновки тих, хто здійснює нагляд, розходяться. Зобов’язання може бути в кількох розділах.", "Where what executors claim and what overseers found part ways. A commitment can appear in several sections.";
+    h_divergence_kind = "Розбіжність", "Divergence";
+    h_div_unconfirmed = "Заявлено виконаним, не підтверджено", "Claimed done, not confirmed";
+    h_div_unconfirmed_help = "Останній звіт заявляє «виконано», але жоден орган нагляду не підтвердив саме цей звіт.", "The latest report claims «implemented», and no overseer confirmed that report.";
+    h_div_contested = "Оскаржені заяви", "Contested claims";
+    h_div_contested_help = "Оцінка останнього звіту: «оскаржено» або «не підтверджено».", "The latest report's assessment is «contested» or «not confirmed».";
+    h_div_no_evidence = "Заяви без доказів", "Claims without evidence";
+    h_div_no_evidence_help = "Останній звіт заявляє повне або часткове виконання й не додає жодного документа.", "The latest report claims full or partial implementation and attaches no document.";
+    h_div_stale = "Оцінка старша за останній звіт", "Assessment older than the latest claim";
+    h_div_stale_help = "Остання оцінка стосується попереднього звіту: новішу заяву ще ніхто не оцінив.", "The latest assessment is of an earlier report: nobody has assessed the newer claim yet.";
+    h_latest_claim = "Останній звіт", "Latest claim";
+    h_assessment_of_claim = "Оцінка цього звіту", "Assessment of that claim";
+    h_latest_assessment = "Остання оцінка", "Latest assessment";
+    h_evidence_n = "документів", "documents";
+    h_claim_date = "Дата звіту", "Claim date";
+    h_claim_status = "Заявлений стан", "Claimed status";
+    h_assessment_date = "Дата оцінки звіту", "Date of its assessment";
+    h_verdict = "Оцінка", "Verdict";
+    h_latest_assessment_date = "Дата останньої оцінки", "Date of the latest assessment";
+    h_assessed_on = "Оцінено", "Assessed on";
+    h_not_this_claim = "Цей звіт ще не оцінено. Остання оцінка стосується попереднього звіту:", "This report has not been assessed yet. The latest assessment is of an earlier report:";
+    h_this_claim_assessed = "Оцінка саме цього звіту", "The assessment of this very report";
+    h_quality = "Якість даних", "Data quality";
+    h_quality_help = "Чого бракує, щоб виконання можна було виміряти й перевірити: показники без базового чи цільового значення, заяви без доказів, органи, що не звітують.", "What is missing for progress to be measured and checked: indicators without baseline or target, claims without evidence, bodies that never report.";
+    h_q_kind = "Проблема", "Issue";
+    h_q_detail = "Подробиці", "Detail";
+    h_q_no_indicator = "Без вимірюваного показника", "No measurable indicator";
+    h_q_indicator_incomplete = "Показник без базового, цільового значення чи одиниці", "Indicator without baseline, target or unit";
+    h_q_claim_without_evidence = "Заява про виконання без доказів", "Implementation claimed without evidence";
+    h_q_never_reports = "Органи, що жодного разу не звітували", "Bodies that never report";
+    h_q_other = "Інше", "Other";
+    h_q_indicator = "Показник", "Indicator";
+    h_q_lacks = "бракує", "lacks";
+    h_q_baseline = "базового значення", "baseline";
+    h_q_target = "цільового значення", "target";
+    h_q_unit = "одиниці виміру", "unit";
+    h_q_open_led = "відкритих зобов’язань, де орган — відповідальний виконавець", "open commitments the body leads";
+    h_deadlines = "Зміни строків", "Deadline changes";
+    h_deadlines_help = "Кожне перенесення строку в усіх зобов’язаннях: котре воно для зобов’язання, звідки й куди, на скільки днів, підстава і хто погодив.", "Every deadline change across all commitments: which change of the item it was, from and to, by how many days, the reason and who approved it.";
+    h_changes_n = "змін строків", "deadline changes";
+    h_items_redated = "зобов’язань зі зміненим строком", "commitments redated";
+    h_days_total = "днів перенесення загалом", "days moved in total";
+    h_change_n = "Зміна №", "Change no.";
+    h_changes_of_item = "Змін у зобов’язання", "Changes of the item";
+    h_from_to = "Строк: був → став", "Deadline: from → to";
+    h_from = "Був строк", "From";
+    h_to = "Став строк", "To";
+    h_reason = "Підстава", "Reason";
+    h_approved_by = "Погодив", "Approved by";
+    h_compare = "Порівняння для слухань", "Hearing comparison";
+    h_compare_help = "Кожне зобов’язання тоді й тепер: стан, відповідальний виконавець, строк, останній звіт і остання оцінка. Змінене виділено.", "Each commitment then and now: phase, lead, deadline, latest claim and latest assessment. What changed is highlighted.";
+    h_compare_between = "Порівняти", "Compare";
+    h_then = "Тоді", "Then";
+    h_now = "Тепер", "Now";
+    h_only_changed = "Лише змінені", "Only changed";
+    h_items_changed = "змінилося зобов’язань", "commitments changed";
+    h_hearings = "Слухання в реєстрі", "Hearings in the ledger";
+    h_phase_status = "Стадія", "Phase";
+    h_added = "нове", "new";
+    h_what_changed = "Що змінилося", "What changed";
+    h_body_kind = "Тип органу", "Kind of body";
+    h_kind_local_authority = "органи місцевого самоврядування", "local authorities";
+    h_kind_ministry = "міністерства", "ministries";
+    h_kind_agency = "центральні органи виконавчої влади та агентства", "agencies and central executive bodies";
+    h_kind_coordination_body = "координаційні органи", "coordination bodies";
+    h_kind_parliament = "парламент", "parliament";
+    h_kind_partner = "міжнародні партнери", "international partners";
+    h_kind_civil_society = "громадянське суспільство", "civil society";
+    h_kind_other = "інші", "other";
+    h_involving = "За участі", "Involving";
+    h_handout_title = "Тижнева довідка", "Weekly briefing";
+    h_prepared = "Підготовлено", "Prepared";
+    h_issued_by = "Видає", "Issued by";
+    h_handout_verify = "Перевірити цю довідку: відскануйте код або відкрийте", "Check this briefing: scan the code or open";
+    h_handout_fingerprint = "Відбиток реєстру, на якому складено довідку", "Fingerprint of the ledger this briefing was made from";
+    h_overdue_to_today = "Прострочення рахується до дня складання", "Overdue days are counted to the day prepared";
+    h_section = "Розділ", "Section";
+    h_kind_and_roles = "Тип і ролі", "Kind and roles";
+    h_one_local_authority = "орган місцевого самоврядування", "local authority";
+    h_one_ministry = "міністерство", "ministry";
+    h_one_agency = "центральний орган виконавчої влади, агентство", "agency";
+    h_one_coordination_body = "координаційний орган", "coordination body";
+    h_one_parliament = "парламент", "parliament";
+    h_one_partner = "міжнародний партнер", "international partner";
+    h_one_civil_society = "організація громадянського суспільства", "civil society";
+    h_one_other = "інший орган", "other";
+    h_sort_by = "Сортувати за", "Sort by";
 }
 
 /// The labels the page's script needs, by the name it looks them up with.
@@ -905,4 +996,35 @@ mod tests {
         }
         assert!(highlighted > 0);
     }
+}
+
+/// A body kind's name, in the plural, as a filter names it ("items involving local
+/// authorities").
+pub fn body_kind(l: Lang, k: crate::core::projection::views::BodyKind) -> &'static str {
+    use crate::core::projection::views::BodyKind as K;
+    l.t(match k {
+        K::LocalAuthority => M::h_kind_local_authority,
+        K::Ministry => M::h_kind_ministry,
+        K::Agency => M::h_kind_agency,
+        K::CoordinationBody => M::h_kind_coordination_body,
+        K::Parliament => M::h_kind_parliament,
+        K::Partner => M::h_kind_partner,
+        K::CivilSociety => M::h_kind_civil_society,
+        K::Other => M::h_kind_other,
+    })
+}
+
+/// A body kind's name, in the singular (one body's kind).
+pub fn body_kind_one(l: Lang, k: crate::core::projection::views::BodyKind) -> &'static str {
+    use crate::core::projection::views::BodyKind as K;
+    l.t(match k {
+        K::LocalAuthority => M::h_one_local_authority,
+        K::Ministry => M::h_one_ministry,
+        K::Agency => M::h_one_agency,
+        K::CoordinationBody => M::h_one_coordination_body,
+        K::Parliament => M::h_one_parliament,
+        K::Partner => M::h_one_partner,
+        K::CivilSociety => M::h_one_civil_society,
+        K::Other => M::h_one_other,
+    })
 }

@@ -26,12 +26,17 @@ pub mod card;
 pub mod changes;
 pub mod charts;
 pub mod commitments;
+pub mod compare;
+pub mod deadlines;
+pub mod divergence;
+pub mod download;
 pub mod html;
 pub mod i18n;
 pub mod integrity;
 pub mod keys;
 pub mod layout;
 pub mod overview;
+pub mod quality;
 pub mod workspace;
 
 use super::errors::ServerCode;
@@ -84,13 +89,17 @@ pub struct Page {
 }
 
 /// The route table: every page, in the navigation's order.
-pub const PAGES: [&Page; 11] = [
+pub const PAGES: [&Page; 15] = [
     &overview::PAGE,
     &commitments::PAGE,
     &card::PAGE,
     &bodies::PAGE,
     &changes::PAGE,
     &briefing::PAGE,
+    &compare::PAGE,
+    &divergence::PAGE,
+    &deadlines::PAGE,
+    &quality::PAGE,
     &integrity::PAGE,
     &workspace::HOME,
     &workspace::FORM,
@@ -182,6 +191,9 @@ pub struct PageRequest {
     pub pairs: Vec<(String, String)>,
     /// The client accepts HTML (a browser). Others get a page's errors as problem+json.
     pub wants_html: bool,
+    /// The address the reader reached this server by (`http://host:port`, from `Host` and
+    /// `X-Forwarded-Proto`), for links that leave the screen: the briefing's QR code.
+    pub base: Option<String>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for PageRequest {
@@ -216,7 +228,23 @@ impl PageRequest {
             .find(|(k, _)| k == "as_of")
             .map(|(_, v)| v.trim().to_string())
             .filter(|v| !v.is_empty());
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .filter(|h| {
+                !h.is_empty()
+                    && h.bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || b".-:[]".contains(&c))
+            });
+        let scheme = match headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+        {
+            Some("https") => "https",
+            _ => "http",
+        };
         PageRequest {
+            base: host.map(|h| format!("{scheme}://{h}")),
             lang: from_query.or(from_cookie).unwrap_or(Lang::Uk),
             remember: from_query.is_some(),
             as_of,

@@ -1228,6 +1228,22 @@ pub struct QualityIssue {
     pub commitment: Option<CommitmentId>,
     pub body: Option<BodyId>,
     pub detail: String,
+    /// The facts `detail` is written from, for readers that word it in another language.
+    #[serde(skip)]
+    pub facts: QualityFacts,
+}
+
+/// The facts of a data-quality issue, by kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QualityFacts {
+    /// `indicator_incomplete`: the indicator, and what it lacks (`baseline`, `target`, `unit`).
+    pub indicator: Option<IndicatorId>,
+    pub missing: Vec<&'static str>,
+    /// `claim_without_evidence`: the claim's entry and status.
+    pub seq: Option<u64>,
+    pub status: Option<Status>,
+    /// `never_reports`: how many open commitments the body leads.
+    pub leads: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -1246,6 +1262,7 @@ pub fn data_quality(h: &History, p: Point) -> QualityView {
                 commitment: Some(c.id.clone()),
                 body: c.lead_at(p.size),
                 detail: "no measurable indicator".into(),
+                facts: QualityFacts::default(),
             });
         }
         for i in &c.fields.indicators {
@@ -1264,6 +1281,11 @@ pub fn data_quality(h: &History, p: Point) -> QualityView {
                     commitment: Some(c.id.clone()),
                     body: c.lead_at(p.size),
                     detail: format!("indicator {} has no {}", i.id, missing.join(", ")),
+                    facts: QualityFacts {
+                        indicator: Some(i.id.clone()),
+                        missing,
+                        ..Default::default()
+                    },
                 });
             }
         }
@@ -1283,6 +1305,11 @@ pub fn data_quality(h: &History, p: Point) -> QualityView {
                         cl.seq,
                         cl.status.name()
                     ),
+                    facts: QualityFacts {
+                        seq: Some(cl.seq),
+                        status: Some(cl.status),
+                        ..Default::default()
+                    },
                 });
             }
         }
@@ -1299,6 +1326,10 @@ pub fn data_quality(h: &History, p: Point) -> QualityView {
                 commitment: None,
                 detail: format!("leads {n} open commitment(s) and has never reported a status"),
                 body: Some(b),
+                facts: QualityFacts {
+                    leads: n,
+                    ..Default::default()
+                },
             });
         }
     }
@@ -1323,4 +1354,501 @@ impl Tabular for QualityView {
                 .collect(),
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Body kinds: a vocabulary over the free text a body's `kind` records.
+
+/// What kind of body a body is, read from the free text of its `kind` (SPEC.md §"Body kinds"):
+/// the ledger records the text as registered; this is how views group it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BodyKind {
+    LocalAuthority,
+    Ministry,
+    Agency,
+    CoordinationBody,
+    Parliament,
+    Partner,
+    CivilSociety,
+    Other,
+}
+
+impl BodyKind {
+    pub const ALL: [BodyKind; 8] = [
+        BodyKind::LocalAuthority,
+        BodyKind::Ministry,
+        BodyKind::Agency,
+        BodyKind::CoordinationBody,
+        BodyKind::Parliament,
+        BodyKind::Partner,
+        BodyKind::CivilSociety,
+        BodyKind::Other,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            BodyKind::LocalAuthority => "local_authority",
+            BodyKind::Ministry => "ministry",
+            BodyKind::Agency => "agency",
+            BodyKind::CoordinationBody => "coordination_body",
+            BodyKind::Parliament => "parliament",
+            BodyKind::Partner => "partner",
+            BodyKind::CivilSociety => "civil_society",
+            BodyKind::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<BodyKind> {
+        BodyKind::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    /// The kind a recorded `kind` text names: the first rule whose words it contains
+    /// (case-insensitive, English or Ukrainian), in this order, else `Other`. The order
+    /// matters where words overlap: "parliamentary committee" is parliament, not a
+    /// coordination body; "громадська організація" is civil society, not a hromada.
+    pub fn of(kind: &str) -> BodyKind {
+        let k = kind.to_lowercase();
+        let has = |words: &[&str]| words.iter().any(|w| k.contains(w));
+        if has(&["parliament", "verkhovna", "rada", "парламент", "верховн"]) {
+            BodyKind::Parliament
+        } else if has(&["civil", "ngo", "non-governmental", "громадськ", "неурядов"])
+        {
+            BodyKind::CivilSociety
+        } else if has(&[
+            "local",
+            "hromada",
+            "municipal",
+            "oblast",
+            "city council",
+            "village council",
+            "місцев",
+            "громад",
+            "обласн",
+            "міськ",
+            "сільськ",
+            "селищн",
+        ]) {
+            BodyKind::LocalAuthority
+        } else if has(&["partner", "international", "donor", "партнер", "міжнародн"])
+        {
+            BodyKind::Partner
+        } else if has(&["ministry", "міністерств"]) {
+            BodyKind::Ministry
+        } else if has(&[
+            "coordinat",
+            "secretariat",
+            "working group",
+            "council",
+            "commission",
+            "координац",
+            "секретаріат",
+            "робоча група",
+            "рада",
+            "комісі",
+        ]) {
+            BodyKind::CoordinationBody
+        } else if has(&[
+            "agency",
+            "service",
+            "executive",
+            "law-enforcement",
+            "law enforcement",
+            "police",
+            "guard",
+            "customs",
+            "state ",
+            "агентств",
+            "служб",
+            "виконавчої влади",
+            "правоохорон",
+            "поліці",
+            "митн",
+            "державн",
+        ]) {
+            BodyKind::Agency
+        } else {
+            BodyKind::Other
+        }
+    }
+}
+
+impl History {
+    /// The kind of a registered body (`Other` if unknown).
+    pub fn body_kind(&self, b: &BodyId) -> BodyKind {
+        self.bodies
+            .get(b)
+            .map(|r| BodyKind::of(&r.kind))
+            .unwrap_or(BodyKind::Other)
+    }
+}
+
+impl CommitmentRec {
+    /// The bodies involved at `size`: lead, co-executors and a pending assignee.
+    pub fn bodies_at(&self, size: u64) -> Vec<BodyId> {
+        let mut out: Vec<BodyId> = self.lead_at(size).into_iter().collect();
+        out.extend(self.co_executors_at(size));
+        if self.phase_at(size) == Phase::Assigned {
+            out.extend(self.assigned_to.iter().cloned());
+        }
+        out
+    }
+
+    /// The latest assessment recorded before `size` of the claim `claim`.
+    pub fn assessment_of(&self, claim: &EventId, size: u64) -> Option<&AssessmentRec> {
+        self.assessments
+            .iter()
+            .rev()
+            .find(|a| a.seq < size && a.claim.as_ref() == Some(claim))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Divergences: where what executors claim and what overseers found part ways.
+
+/// Why an item is on the divergence board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DivergenceKind {
+    /// The latest claim is "implemented" and no overseer confirmed that claim.
+    Unconfirmed,
+    /// The latest claim's assessment is "contested" or "not confirmed".
+    Contested,
+    /// The latest claim says implemented or partially implemented, with no evidence.
+    NoEvidence,
+    /// The latest assessment is older than the latest claim: it assessed an earlier report.
+    StaleAssessment,
+}
+
+impl DivergenceKind {
+    pub const ALL: [DivergenceKind; 4] = [
+        DivergenceKind::Unconfirmed,
+        DivergenceKind::Contested,
+        DivergenceKind::NoEvidence,
+        DivergenceKind::StaleAssessment,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DivergenceKind::Unconfirmed => "unconfirmed",
+            DivergenceKind::Contested => "contested",
+            DivergenceKind::NoEvidence => "no_evidence",
+            DivergenceKind::StaleAssessment => "stale_assessment",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DivergenceItem {
+    pub kind: DivergenceKind,
+    pub commitment: CommitmentId,
+    pub title_uk: String,
+    pub lead: Option<BodyId>,
+    /// The latest claim.
+    pub claim: ClaimRec,
+    /// The assessment of that claim, if any.
+    pub assessment_of_claim: Option<AssessmentRec>,
+    /// The latest assessment of any claim of the item, if any.
+    pub latest_assessment: Option<AssessmentRec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DivergenceView {
+    /// By kind, then in commitment order; an item is listed once per kind that applies.
+    pub items: Vec<DivergenceItem>,
+}
+
+/// The divergence board at `p`: over every commitment that exists there and has a claim.
+pub fn divergence(h: &History, p: Point) -> DivergenceView {
+    let mut items = Vec::new();
+    for c in h.commitments.values().filter(|c| c.exists_at(p.size)) {
+        let Some(claim) = c.claim_at(p.size) else {
+            continue;
+        };
+        let of_claim = c.assessment_of(&claim.event_id, p.size);
+        let latest = c.assessment_at(p.size);
+        let kinds = [
+            (
+                DivergenceKind::Unconfirmed,
+                claim.status == Status::Implemented
+                    && of_claim.is_none_or(|a| a.verdict != Verdict::Confirmed),
+            ),
+            (
+                DivergenceKind::Contested,
+                of_claim.is_some_and(|a| {
+                    matches!(a.verdict, Verdict::Contested | Verdict::NotConfirmed)
+                }),
+            ),
+            (
+                DivergenceKind::NoEvidence,
+                matches!(
+                    claim.status,
+                    Status::Implemented | Status::PartiallyImplemented
+                ) && claim.evidence.is_empty(),
+            ),
+            (
+                DivergenceKind::StaleAssessment,
+                latest.is_some_and(|a| a.seq < claim.seq),
+            ),
+        ];
+        for (kind, applies) in kinds {
+            if applies {
+                items.push(DivergenceItem {
+                    kind,
+                    commitment: c.id.clone(),
+                    title_uk: c.fields.title_uk.clone(),
+                    lead: c.lead_at(p.size),
+                    claim: claim.clone(),
+                    assessment_of_claim: of_claim.cloned(),
+                    latest_assessment: latest.cloned(),
+                });
+            }
+        }
+    }
+    items.sort_by(|a, b| a.kind.cmp(&b.kind));
+    DivergenceView { items }
+}
+
+impl Tabular for DivergenceView {
+    fn table(&self) -> Table {
+        Table {
+            header: vec![
+                "kind",
+                "commitment",
+                "lead",
+                "claim_seq",
+                "claim_date",
+                "claim_status",
+                "claim_evidence",
+                "assessment_seq",
+                "assessment_date",
+                "verdict",
+            ],
+            rows: self
+                .items
+                .iter()
+                .map(|i| {
+                    let a = i
+                        .assessment_of_claim
+                        .as_ref()
+                        .or(i.latest_assessment.as_ref());
+                    vec![
+                        i.kind.name().to_string(),
+                        i.commitment.to_string(),
+                        opt(&i.lead),
+                        i.claim.seq.to_string(),
+                        i.claim.at.to_rfc3339()[..10].to_string(),
+                        i.claim.status.name().to_string(),
+                        i.claim.evidence.len().to_string(),
+                        a.map(|a| a.seq.to_string()).unwrap_or_default(),
+                        a.map(|a| a.at.to_rfc3339()[..10].to_string())
+                            .unwrap_or_default(),
+                        a.map(|a| a.verdict.name().to_string()).unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every deadline change, across all items.
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeadlineChangeRow {
+    pub commitment: CommitmentId,
+    pub title_uk: String,
+    pub lead: Option<BodyId>,
+    /// Which change of the item this is (1 = the first), and how many it had at the point.
+    pub nth: u32,
+    pub of: u32,
+    pub change: DeadlineRec,
+    /// Days the deadline moved (negative if brought forward).
+    pub days: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeadlineChangesView {
+    /// In ledger order.
+    pub changes: Vec<DeadlineChangeRow>,
+}
+
+/// Every deadline change recorded before `p`, across all commitments.
+pub fn deadline_changes(h: &History, p: Point) -> DeadlineChangesView {
+    let mut changes = Vec::new();
+    for c in h.commitments.values().filter(|c| c.exists_at(p.size)) {
+        let list: Vec<&DeadlineRec> = c.deadlines.iter().filter(|d| d.seq < p.size).collect();
+        let of = list.len() as u32;
+        for (i, d) in list.into_iter().enumerate() {
+            changes.push(DeadlineChangeRow {
+                commitment: c.id.clone(),
+                title_uk: c.fields.title_uk.clone(),
+                lead: c.lead_at(d.seq + 1),
+                nth: i as u32 + 1,
+                of,
+                change: d.clone(),
+                days: days_between(d.from, d.to),
+            });
+        }
+    }
+    changes.sort_by_key(|r| r.change.seq);
+    DeadlineChangesView { changes }
+}
+
+impl Tabular for DeadlineChangesView {
+    fn table(&self) -> Table {
+        Table {
+            header: vec![
+                "seq",
+                "recorded_at",
+                "commitment",
+                "change",
+                "of",
+                "from",
+                "to",
+                "days",
+                "reason",
+                "approved_by",
+            ],
+            rows: self
+                .changes
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.change.seq.to_string(),
+                        r.change.at.to_rfc3339(),
+                        r.commitment.to_string(),
+                        r.nth.to_string(),
+                        r.of.to_string(),
+                        r.change.from.to_string(),
+                        r.change.to.to_string(),
+                        r.days.to_string(),
+                        r.change.reason.clone(),
+                        r.change.by.to_string(),
+                    ]
+                })
+                .collect(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The hearing comparison: each item then and now.
+
+/// One item as it stood at a point.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemState {
+    pub phase: Phase,
+    pub lead: Option<BodyId>,
+    pub deadline: Date,
+    pub overdue_days: Option<i64>,
+    pub claim: Option<ClaimRec>,
+    pub assessment: Option<AssessmentRec>,
+}
+
+impl ItemState {
+    pub fn of(c: &CommitmentRec, p: Point) -> Option<ItemState> {
+        c.exists_at(p.size).then(|| ItemState {
+            phase: c.phase_at(p.size),
+            lead: c.lead_at(p.size),
+            deadline: c.deadline_at(p.size),
+            overdue_days: c.overdue_at(p),
+            claim: c.claim_at(p.size).cloned(),
+            assessment: c.assessment_at(p.size).cloned(),
+        })
+    }
+}
+
+/// What of an item differs between the two points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Changed {
+    Added,
+    Phase,
+    Lead,
+    Deadline,
+    Claim,
+    Assessment,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ComparedItem {
+    pub commitment: CommitmentId,
+    pub title_uk: String,
+    /// `None`: the item did not exist yet.
+    pub then: Option<ItemState>,
+    pub now: ItemState,
+    pub changed: Vec<Changed>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CompareView {
+    pub from: Point,
+    pub to: Point,
+    /// Every item that exists at `to`, in commitment order.
+    pub items: Vec<ComparedItem>,
+}
+
+/// Each item at `from` and at `to`, and what changed between.
+pub fn compare(h: &History, from: Point, to: Point) -> CompareView {
+    let items = h
+        .commitments
+        .values()
+        .filter_map(|c| {
+            let now = ItemState::of(c, to)?;
+            let then = ItemState::of(c, from);
+            let mut changed = Vec::new();
+            match &then {
+                None => changed.push(Changed::Added),
+                Some(t) => {
+                    let seq = |x: &Option<ClaimRec>| x.as_ref().map(|c| c.seq);
+                    let aseq = |x: &Option<AssessmentRec>| x.as_ref().map(|c| c.seq);
+                    for (k, differs) in [
+                        (Changed::Phase, t.phase != now.phase),
+                        (Changed::Lead, t.lead != now.lead),
+                        (Changed::Deadline, t.deadline != now.deadline),
+                        (Changed::Claim, seq(&t.claim) != seq(&now.claim)),
+                        (
+                            Changed::Assessment,
+                            aseq(&t.assessment) != aseq(&now.assessment),
+                        ),
+                    ] {
+                        if differs {
+                            changed.push(k);
+                        }
+                    }
+                }
+            }
+            Some(ComparedItem {
+                commitment: c.id.clone(),
+                title_uk: c.fields.title_uk.clone(),
+                then,
+                now,
+                changed,
+            })
+        })
+        .collect();
+    CompareView { from, to, items }
+}
+
+/// The hearings the ledger records: notes without a commitment by a parliamentary body, by
+/// day (the dates a hearing comparison is usually asked between).
+pub fn hearings(h: &History) -> Vec<(Date, u64, BodyId)> {
+    let mut out: Vec<(Date, u64, BodyId)> = Vec::new();
+    for (seq, e) in h.entries.iter().enumerate() {
+        if e.kind != EventKind::NoteAdded || e.commitment != u32::MAX {
+            continue;
+        }
+        let Some(author) = h.body_at(e.author) else {
+            continue;
+        };
+        if h.body_kind(author) != BodyKind::Parliament {
+            continue;
+        }
+        let day = h.date_of(e.recorded_at);
+        if out.last().is_none_or(|(d, _, _)| *d != day) {
+            out.push((day, seq as u64, author.clone()));
+        }
+    }
+    out
 }

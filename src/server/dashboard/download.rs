@@ -1,0 +1,94 @@
+//! CSV downloads of the dashboard's tables: UTF-8 with a byte-order mark (so a spreadsheet on
+//! Ukrainian Windows reads the Cyrillic right), the header in the page's language, cells a
+//! spreadsheet would run as formulas neutralised, counts as bare integers, and a file name
+//! that carries the day shown and the checkpoint's size (`overdue-2026-11-27-412.csv`).
+
+use super::{Cx, Fail, Page, PageRequest};
+use crate::core::projection::History;
+use crate::server::{ApiError, AppState};
+use crate::store::Snapshot;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// A table for download: a header row and rows of cells, already in the reader's language.
+pub struct Csv {
+    /// The file name's stem (`divergence`, `scorecard`, …).
+    pub stem: &'static str,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// The file name of a download: its stem, the day shown and the checkpoint's size.
+pub fn file_name(stem: &str, day: crate::core::types::Date, size: u64) -> String {
+    format!("{stem}-{day}-{size}.csv")
+}
+
+/// The bytes of a download: the byte-order mark, then the CSV.
+pub fn bytes(t: &Csv) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(&t.header);
+    for r in &t.rows {
+        let _ = w.write_record(r.iter().map(|c| crate::query::csv_safe(c).into_owned()));
+    }
+    let mut out = "\u{feff}".as_bytes().to_vec();
+    out.extend(w.into_inner().unwrap_or_default());
+    out
+}
+
+/// Renders a page's CSV off the async workers, as `super::render` renders its HTML.
+pub async fn render(
+    st: AppState,
+    req: PageRequest,
+    page: &'static Page,
+    f: impl FnOnce(&Cx, &History, &dyn Snapshot) -> Result<(Csv, crate::core::types::Date, u64), Fail>
+        + Send
+        + 'static,
+) -> Response {
+    let out = st
+        .blocking(move |st| {
+            let h = st.projector().read();
+            let snap = st.store().snapshot()?;
+            let cx = Cx::new(req, page, &h, crate::ledger::system_clock()());
+            Ok::<_, ApiError>(
+                f(&cx, &h, &*snap).map(|(t, day, size)| (file_name(t.stem, day, size), bytes(&t))),
+            )
+        })
+        .await;
+    match out {
+        Ok(Ok((name, body))) => {
+            let mut resp = (StatusCode::OK, body).into_response();
+            let h = resp.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            super::security_headers(h);
+            resp
+        }
+        Ok(Err(f)) => f.into_problem().into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The link and button of a page's CSV: the server's file of every row (`format=csv`).
+pub fn link(cx: &Cx, m: &mut String) {
+    use std::fmt::Write;
+    let mut params: Vec<(&str, &str)> = cx
+        .req
+        .pairs
+        .iter()
+        .filter(|(k, _)| k != "format")
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    params.push(("format", "csv"));
+    params.push(("lang", cx.lang.code()));
+    let _ = write!(
+        m,
+        "<p class=\"table-tools no-print\"><a class=\"button csv\" href=\"{}\">{}</a></p>",
+        super::html::E(&super::html::url(&cx.req.path, &params)),
+        super::html::E(cx.t(super::i18n::M::h_download_csv))
+    );
+}
