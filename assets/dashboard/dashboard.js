@@ -95,6 +95,16 @@
     return '\ufeff' + lines.join('\r\n') + '\r\n';
   }
 
+  /* A download's name: what it is, the day shown and the checkpoint's size, as the server's. */
+  function fileName(stem) {
+    var cp = doc.getElementById('checkpoint');
+    var day = doc.getElementById('as-of');
+    var parts = [stem];
+    if (day && day.value) parts.push(day.value);
+    if (cp && cp.getAttribute('data-size')) parts.push(cp.getAttribute('data-size'));
+    return parts.join('-') + '.csv';
+  }
+
   function download(name, text, type) {
     var blob = new Blob([text], { type: type });
     var url = URL.createObjectURL(blob);
@@ -224,7 +234,7 @@
     if (csvButton) {
       csvButton.hidden = false;
       csvButton.addEventListener('click', function () {
-        download('commitments.csv', tableCsv(table), 'text/csv;charset=utf-8');
+        download(fileName('commitments'), tableCsv(table), 'text/csv;charset=utf-8');
       });
     }
   }

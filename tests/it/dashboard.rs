@@ -26,6 +26,7 @@ use std::sync::Arc;
 use tower::ServiceExt;
 
 pub(crate) mod browser;
+mod hearing;
 
 /// The example ledger (events/examples/ibm-2026.toml), in memory, and the state that serves it.
 pub fn example() -> (Arc<Ledger>, AppState) {
@@ -69,7 +70,7 @@ pub async fn fetch(app: &axum::Router, path: &str, cookie: Option<&str>) -> Page
 }
 
 /// Every page of the dashboard on the example ledger, with a name for screenshots.
-pub const PAGES: [(&str, &str); 9] = [
+pub const PAGES: [(&str, &str); 13] = [
     ("overview", "/"),
     ("commitments", "/dashboard/commitments"),
     ("commitment-card", "/dashboard/commitment?id=AP-2026/2.1"),
@@ -82,6 +83,13 @@ pub const PAGES: [(&str, &str); 9] = [
     ("briefing", "/dashboard/briefing?week=2026-W37"),
     ("integrity", "/dashboard/integrity"),
     ("integrity-record", "/dashboard/integrity?seq=8"),
+    (
+        "hearing",
+        "/dashboard/hearing?from=2026-04-15&to=2026-10-15",
+    ),
+    ("divergence", "/dashboard/divergence"),
+    ("deadlines", "/dashboard/deadlines"),
+    ("quality", "/dashboard/quality"),
 ];
 
 /// The value of `attr="…"` on the element that has `marker` (first occurrence).
@@ -130,7 +138,7 @@ async fn every_page_is_html_in_ukrainian_and_names_its_checkpoint() {
     for (name, path) in PAGES {
         // Changes and the briefing show the end of their period; the others the latest state.
         let (size, root) = match name {
-            "changes" => at_date(&state, "2026-10-15"),
+            "changes" | "hearing" => at_date(&state, "2026-10-15"),
             "briefing" => at_date(&state, "2026-09-13"),
             _ => (ledger.size(), head_root(&ledger)),
         };

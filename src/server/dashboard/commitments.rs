@@ -419,21 +419,21 @@ async fn csv_download(st: AppState, req: PageRequest, q: CommitmentsQuery) -> Re
             }
             let mut body = "\u{feff}".as_bytes().to_vec();
             body.extend(w.into_inner().unwrap_or_default());
-            Ok(Ok(body))
+            let name = super::download::file_name("commitments", point.today, point.size);
+            Ok(Ok((name, body)))
         })
         .await;
     match out {
-        Ok(Ok(body)) => {
+        Ok(Ok((name, body))) => {
             let mut resp = (StatusCode::OK, body).into_response();
             let h = resp.headers_mut();
             h.insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/csv; charset=utf-8"),
             );
-            h.insert(
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static("attachment; filename=\"commitments.csv\""),
-            );
+            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
             super::security_headers(h);
             resp
         }
@@ -665,7 +665,7 @@ fn table_tools(m: &mut String, cx: &Cx, v: &Listing<'_>) {
         m,
         "<div class=\"table-tools\"><p class=\"count\" aria-live=\"polite\">{}: <strong id=\"rows-shown\">{}</strong> {} <span id=\"rows-total\">{}</span></p>\
          <button type=\"button\" id=\"csv-download\" class=\"js-only\" hidden>{}</button> \
-         <a id=\"csv-all\" href=\"{}\" download=\"commitments.csv\">{}</a></div>",
+         <a id=\"csv-all\" href=\"{}\" download>{}</a></div>",
         E(cx.t(M::rows_shown)),
         if v.paged { v.rows.len() } else { v.shown },
         E(cx.t(M::of)),

@@ -99,6 +99,15 @@ pub fn points(cx: &Cx, h: &History, q: &CompareQuery) -> Result<(Point, Point), 
                     .map_err(|e| Fail::bad(e.to_string()))
             })?,
     };
+    // With an as-of point the page shows nothing recorded after it: both points stop there.
+    let (from, to) = match &cx.req.as_of {
+        Some(_) => {
+            let cap = cx.point(h)?;
+            let stop = |p: Point| if p.size > cap.size { cap } else { p };
+            (stop(from), stop(to))
+        }
+        None => (from, to),
+    };
     if from.size > to.size || from.today > to.today {
         return Err(Fail::bad(format!(
             "from ({}, {} entries) is after to ({}, {} entries)",

@@ -560,7 +560,7 @@ messages! {
     h_div_unconfirmed = "Заявлено виконаним, не підтверджено", "Claimed done, not confirmed";
     h_div_unconfirmed_help = "Останній звіт заявляє «виконано», але жоден орган нагляду не підтвердив саме цей звіт.", "The latest report claims «implemented», and no overseer confirmed that report.";
     h_div_contested = "Оскаржені заяви", "Contested claims";
-    h_div_contested_help = "Оцінка останнього звіту: «оскаржено» або «не підтверджено».", "The latest report's assessment is «contested» or «not confirmed».";
+    h_div_contested_help = "Остання оцінка — «оскаржено» або «не підтверджено» (звіт, поданий після неї, її не знімає).", "The latest assessment is «contested» or «not confirmed» (a report filed after it does not settle it).";
     h_div_no_evidence = "Заяви без доказів", "Claims without evidence";
     h_div_no_evidence_help = "Останній звіт заявляє повне або часткове виконання й не додає жодного документа.", "The latest report claims full or partial implementation and attaches no document.";
     h_div_stale = "Оцінка старша за останній звіт", "Assessment older than the latest claim";
@@ -632,6 +632,7 @@ messages! {
     h_handout_fingerprint = "Відбиток реєстру, на якому складено довідку", "Fingerprint of the ledger this briefing was made from";
     h_overdue_to_today = "Прострочення рахується до дня складання", "Overdue days are counted to the day prepared";
     h_section = "Розділ", "Section";
+    h_days_moved = "Днів перенесено", "Days moved";
     h_kind_and_roles = "Тип і ролі", "Kind and roles";
     h_one_local_authority = "орган місцевого самоврядування", "local authority";
     h_one_ministry = "міністерство", "ministry";

@@ -297,7 +297,7 @@ async fn the_dashboard_in_a_real_browser() {
         .await;
         assert_eq!(
             nav,
-            json!("Overview|Commitments|Bodies|Changes|Weekly briefing|Integrity|My body")
+            json!("Overview|Commitments|Bodies|Changes|Weekly briefing|Hearing comparison|Divergences|Deadline changes|Data quality|Integrity|My body")
         );
         c.find(Locator::LinkText("Commitments"))
             .await

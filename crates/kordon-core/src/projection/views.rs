@@ -1512,7 +1512,8 @@ impl CommitmentRec {
 pub enum DivergenceKind {
     /// The latest claim is "implemented" and no overseer confirmed that claim.
     Unconfirmed,
-    /// The latest claim's assessment is "contested" or "not confirmed".
+    /// The overseers' latest word on the item is "contested" or "not confirmed" (of the latest
+    /// claim or of an earlier one: a newer report does not settle a dispute).
     Contested,
     /// The latest claim says implemented or partially implemented, with no evidence.
     NoEvidence,
@@ -1575,7 +1576,7 @@ pub fn divergence(h: &History, p: Point) -> DivergenceView {
             ),
             (
                 DivergenceKind::Contested,
-                of_claim.is_some_and(|a| {
+                latest.is_some_and(|a| {
                     matches!(a.verdict, Verdict::Contested | Verdict::NotConfirmed)
                 }),
             ),
