@@ -295,23 +295,36 @@
     var seqInput = doc.getElementById('verify-seq');
     var vkeyInput = doc.getElementById('vkey');
 
-    function step(label) {
+    /* A step: what it checks in plain words, and the technical check with its values folded
+       under "technical details". */
+    function step(label, plain) {
       var li = doc.createElement('li');
       var mark = doc.createElement('span');
       mark.className = 'mark';
       mark.textContent = '…';
       var name = doc.createElement('span');
       name.className = 'name';
-      name.textContent = label;
+      name.textContent = plain ? t(plain) : label;
       li.appendChild(mark);
       li.appendChild(name);
+      var fold = doc.createElement('details');
+      var summary = doc.createElement('summary');
+      summary.textContent = t('h_technical');
+      fold.appendChild(summary);
+      if (plain) {
+        var tech = doc.createElement('span');
+        tech.className = 'detail';
+        tech.textContent = label;
+        fold.appendChild(tech);
+      }
+      li.appendChild(fold);
       list.appendChild(li);
       return {
         detail: function (text) {
           var d = doc.createElement('span');
           d.className = 'detail';
           d.textContent = text;
-          li.appendChild(d);
+          fold.appendChild(d);
         },
         done: function (ok) {
           li.setAttribute('data-ok', ok ? 'true' : 'false');
@@ -337,10 +350,14 @@
       }
       var all = true;
       var cp, vkey, ledgerKey, entry, leaf, seq, event, sig, authorKey;
-      var s1 = step(t('step_checkpoint'));
+      var s1 = step(t('step_checkpoint'), 'h_plain_checkpoint');
+      /* Which way it failed: "wrongkey" (the key given is not this ledger's), "missing" (no such
+         record), else the bytes do not match the signed ledger. */
+      var why = null;
       var s1done = false;
       return Promise.resolve()
         .then(function () {
+          why = 'wrongkey';
           vkey = parseVkey(vkeyInput ? vkeyInput.value : '');
           return ed25519Key(vkey.pub).catch(function (e) {
             var err = new Error(t('verify_unsupported') + ' (' + (e && e.name) + ')');
@@ -361,6 +378,7 @@
           if (cp.origin !== vkey.name) throw new Error('the checkpoint origin ' + cp.origin + ' is not the key name ' + vkey.name);
           var mine = cp.sigs.filter(function (s) { return s.name === vkey.name && s.bytes.length === 68 && hex(s.bytes.slice(0, 4)) === vkey.id; });
           if (!mine.length) throw new Error('no signature line of ' + vkey.name + '+' + vkey.id);
+          why = null;
           return Promise.all(mine.map(function (s) { return ed25519Verify(ledgerKey, s.bytes.slice(4), enc.encode(cp.text)); }));
         })
         .then(function (oks) {
@@ -371,7 +389,10 @@
           // The entry.
           // A sequence number has one spelling (SPEC.md §1): anything else, 007 too, is an event id.
           var url = SEQ.test(ref) ? '/entries/' + ref : '/events/' + encodeURIComponent(ref);
-          return fetchOk(url, 'json');
+          return fetchOk(url, 'json').catch(function (e) {
+            if (/HTTP 404$/.test(String(e && e.message))) why = 'missing';
+            throw e;
+          });
         })
         .then(function (json) {
           entry = fromB64(json.entry);
@@ -385,13 +406,13 @@
         })
         .then(function (h) {
           leaf = h;
-          var s2 = step(t('step_leaf'));
+          var s2 = step(t('step_leaf'), 'h_plain_leaf');
           s2.detail('#' + seq + ': ' + hex(leaf));
           s2.done(true);
           return fetchOk('/proof/inclusion?seq=' + seq + '&size=' + cp.size, 'json');
         })
         .then(function (p) {
-          var s3 = step(t('step_proof'));
+          var s3 = step(t('step_proof'), 'h_plain_proof');
           var proof = (p.proof || []).map(fromHex);
           if (proof.some(function (x) { return x.length !== 32; })) throw new Error('a proof hash is not 32 bytes');
           return inclusionRoot(seq, cp.size, leaf, proof).then(function (root) {
@@ -403,7 +424,7 @@
           });
         })
         .then(function () {
-          var s4 = step(t('step_key'));
+          var s4 = step(t('step_key'), 'h_plain_key');
           var ev;
           try {
             ev = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(event));
@@ -430,7 +451,7 @@
           });
         })
         .then(function (ev) {
-          var s5 = step(t('step_signature'));
+          var s5 = step(t('step_signature'), 'h_plain_signature');
           if (!ev || !authorKey) return s5.done(false);
           return ed25519Verify(authorKey, sig, concat(enc.encode('kordon/event/v1\n'), event)).then(function (ok) {
             s5.detail(ev.type + ' · ' + ev.id);
@@ -448,6 +469,19 @@
             return;
           }
           var msg = String((e && e.message) || e);
+          if (why === 'missing') {
+            var m = step(t('verify_error'));
+            m.detail(msg);
+            m.done(false);
+            finish('missing', t('h_verify_missing').replace('{ref}', ref));
+            return;
+          }
+          if (why === 'wrongkey') {
+            s1.detail(msg);
+            s1.done(false);
+            finish('wrongkey', t('h_verify_wrong_key'));
+            return;
+          }
           if (!s1done) {
             s1.detail(msg);
             s1.done(false);

@@ -474,6 +474,7 @@ fn body_scorecard(m: &mut String, cx: &Cx, h: &History, v: &BodyView<'_>) {
                 label_text: name.clone(),
                 filter: ("body", v.id.to_string()),
                 counts: &s.claims,
+                overdue: Some(s.overdue),
             }],
         ));
     }

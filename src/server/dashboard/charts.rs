@@ -17,6 +17,8 @@ pub struct Bar<'a> {
     pub label_text: String,
     pub filter: (&'a str, String),
     pub counts: &'a BTreeMap<String, u32>,
+    /// How many of the group's commitments are overdue, where the chart shows it (per body).
+    pub overdue: Option<u32>,
 }
 
 /// Horizontal stacked bars of statuses, one per group, on a common scale: the length is the
@@ -110,7 +112,24 @@ fn bar_row(out: &mut String, cx: &Cx, b: &Bar<'_>, present: &[&str], max: u32) {
         );
         x += n;
     }
-    let _ = write!(out, "</svg><div class=\"bar-total\">{total}</div></div>");
+    let _ = write!(out, "</svg><div class=\"bar-total\">{total}</div>");
+    if let Some(n) = b.overdue {
+        let href = cx.link(
+            "/dashboard/commitments",
+            &[(b.filter.0, b.filter.1.as_str()), ("overdue", "1")],
+        );
+        if n > 0 {
+            let _ = write!(
+                out,
+                "<div class=\"bar-overdue\"><a class=\"bad\" href=\"{}\">{} {n}</a></div>",
+                E(&href),
+                E(cx.t(M::overdue))
+            );
+        } else {
+            out.push_str("<div class=\"bar-overdue\"></div>");
+        }
+    }
+    out.push_str("</div>");
 }
 
 /// The bars' numbers, as a table.
@@ -387,8 +406,13 @@ fn references(out: &mut String, cx: &Cx, plot: &Plot, end: Date, today: Date) {
         let x = plot.x(today);
         let _ = write!(
             out,
-            "<line class=\"today\" x1=\"{x:.1}\" y1=\"{T}\" x2=\"{x:.1}\" y2=\"{}\"><title>{today}</title></line>",
-            H - B
+            "<line class=\"today\" x1=\"{x:.1}\" y1=\"{T}\" x2=\"{x:.1}\" y2=\"{}\"><title>{today}</title></line>\
+             <text class=\"today-label\" x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>\
+             <text class=\"tick today-date\" x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\">{today}</text>",
+            H - B,
+            T - 4.0,
+            E(cx.t(M::h_today)),
+            H - B + 18.0,
         );
     }
     if let Some(b) = plot.baseline {

@@ -632,6 +632,18 @@ messages! {
     h_handout_fingerprint = "Відбиток реєстру, на якому складено довідку", "Fingerprint of the ledger this briefing was made from";
     h_overdue_to_today = "Прострочення рахується до дня складання", "Overdue days are counted to the day prepared";
     h_section = "Розділ", "Section";
+    h_technical = "Технічні подробиці", "Technical details";
+    h_plain_checkpoint = "Реєстр підписав свій поточний стан ключем, який ви вказали.", "The ledger signed its current state with the key you gave.";
+    h_plain_leaf = "Запис отримано, і з його байтів обчислено відбиток.", "The record was fetched, and a fingerprint computed from its bytes.";
+    h_plain_proof = "Запис входить до підписаного стану реєстру без жодної зміни.", "The record is part of the ledger's signed state, unchanged.";
+    h_plain_key = "Ключ, яким підписано запис, зареєстрований за органом-автором.", "The key that signed the record is registered to the body that wrote it.";
+    h_plain_signature = "Орган-автор справді підписав саме цей текст запису.", "The body that wrote it really signed this very text.";
+    h_verify_missing = "Такого запису немає: у реєстрі немає запису «{ref}». Перевірте номер або ідентифікатор. Це не ознака підробки.", "No such record: the ledger has no record «{ref}». Check the number or id. This is not a sign of tampering.";
+    h_verify_wrong_key = "Ключ перевірки не підходить до цього реєстру: він чужий або скопійований з помилкою. Візьміть ключ зі сторінки /verifier-key або з протоколу. Це не ознака підробки.", "The verifier key does not fit this ledger: it is another ledger's, or mis-copied. Take the key from /verifier-key or from the record of the hearing. This is not a sign of tampering.";
+    h_record_says = "Що каже запис", "What the record says";
+    h_not_proven = "Чого перевірка не доводить", "What the check does not prove";
+    h_not_proven_text = "Перевірка доводить, що запис підписав названий орган і що він є в реєстрі без змін з моменту запису. Вона не доводить, що написане в ньому — правда: чи виконано заявлене, встановлюють оцінки органів нагляду та документи-докази.", "The check proves that the named body signed the record and that it has been in the ledger unchanged since it was recorded. It does not prove that what it says is true: whether a claim holds is for overseers' assessments and the evidence documents to show.";
+    h_today = "сьогодні", "today";
     h_days_moved = "Днів перенесено", "Days moved";
     h_kind_and_roles = "Тип і ролі", "Kind and roles";
     h_one_local_authority = "орган місцевого самоврядування", "local authority";
@@ -647,6 +659,14 @@ messages! {
 
 /// The labels the page's script needs, by the name it looks them up with.
 pub const JS_MESSAGES: &[M] = &[
+    M::h_technical,
+    M::h_plain_checkpoint,
+    M::h_plain_leaf,
+    M::h_plain_proof,
+    M::h_plain_key,
+    M::h_plain_signature,
+    M::h_verify_missing,
+    M::h_verify_wrong_key,
     M::mldsa_browser,
     M::not_cosigned,
     M::step_checkpoint,

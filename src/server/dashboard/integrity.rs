@@ -267,6 +267,27 @@ fn record_panel(m: &mut String, cx: &Cx, h: &History, r: &Record) {
         E(ev.key.as_str()),
         E(ev.key.as_str()),
     );
+    // What it says, in the page's words where the ledger has them, and what checking it
+    // cannot show.
+    if let Some(ch) = crate::core::projection::views::change_at(h, seq) {
+        let _ = write!(
+            m,
+            "<section class=\"panel\" id=\"record-says\"><h3>{}</h3><p><span class=\"kind\">{}</span> {} {}</p></section>",
+            E(cx.t(M::h_record_says)),
+            E(i18n::event_type(cx.lang, ch.kind)),
+            ch.commitment
+                .as_ref()
+                .map(|c| cx.commitment_link(c))
+                .unwrap_or_default(),
+            E(&ch.summary),
+        );
+    }
+    let _ = write!(
+        m,
+        "<section class=\"panel\" id=\"not-proven\"><h3>{}</h3><p>{}</p></section>",
+        E(cx.t(M::h_not_proven)),
+        E(cx.t(M::h_not_proven_text))
+    );
 }
 
 /// How to verify an export offline.

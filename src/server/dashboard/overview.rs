@@ -235,6 +235,7 @@ fn objective_bars<'a>(cx: &Cx, h: &History, v: &'a ObjectivesView) -> Vec<Bar<'a
                 label_text: r.key.clone(),
                 filter: ("objective", r.key.clone()),
                 counts: &r.statuses,
+                overdue: Some(r.overdue),
             }
         })
         .collect()
@@ -260,6 +261,7 @@ pub fn body_bars<'a>(cx: &Cx, h: &History, v: &'a ScorecardView) -> Vec<Bar<'a>>
                 label_text: name,
                 filter: ("body", s.body.clone()),
                 counts: &s.claims,
+                overdue: Some(s.overdue),
             }
         })
         .collect()
@@ -277,6 +279,7 @@ fn component_bars<'a>(cx: &Cx, v: &'a ObjectivesView) -> Vec<Bar<'a>> {
             label_text: i18n::component(cx.lang, &r.key).to_string(),
             filter: ("component", r.key.clone()),
             counts: &r.statuses,
+            overdue: Some(r.overdue),
         })
         .collect()
 }

@@ -302,9 +302,13 @@ async fn the_deadline_log_and_data_quality_list_every_row_and_download_for_excel
     let (_ledger, state) = example();
     let app = kordon::server::router(state.clone());
     let h = state.projector().read().clone();
-    let p = query::ask(&h, &query::Request::default(), kordon::ledger::system_clock()())
-        .unwrap()
-        .at;
+    let p = query::ask(
+        &h,
+        &query::Request::default(),
+        kordon::ledger::system_clock()(),
+    )
+    .unwrap()
+    .at;
     let log = views::deadline_changes(&h, p);
     assert!(log.changes.len() >= 3, "the example redates several items");
     let page = fetch(&app, "/dashboard/deadlines", None).await;
@@ -668,6 +672,71 @@ async fn every_page_fits_a_phone_and_a_laptop_and_the_briefing_prints_on_two_a4_
         sorted.sort_by(|a, b| b.cmp(a));
         assert_eq!(v, sorted, "sorted by overdue, descending");
 
+        // The Integrity page tells apart a record that does not exist, a verifier key that is
+        // not this ledger's, and a genuine record; each step in plain words, the technical
+        // check folded.
+        let verify = |seq: &str, vkey: Option<&str>| {
+            let set_key = vkey
+                .map(|k| format!("document.getElementById('vkey').value = {};", json_str(k)))
+                .unwrap_or_default();
+            format!(
+                "{set_key} document.getElementById('verify-seq').value = '{seq}'; document.getElementById('verify-button').click(); return true"
+            )
+        };
+        let result = "var r = document.getElementById('verify-result').dataset.result; return r !== 'running' && r";
+        load(&c, &format!("{base}/dashboard/integrity?lang=uk")).await;
+        js(&c, &verify("8", None)).await;
+        assert_eq!(
+            super::browser::until(&c, "a genuine record", result).await,
+            "ok"
+        );
+        let plain = js(&c, "return [...document.querySelectorAll('#verify-steps li > .name')].map(function (n) { return n.textContent; }).join('|')").await;
+        assert!(
+            plain.as_str().unwrap().contains("без жодної зміни"),
+            "{plain}"
+        );
+        let folded = js(&c, "return [...document.querySelectorAll('#verify-steps li details')].every(function (d) { return !d.open && d.querySelector('.detail'); })").await;
+        assert_eq!(folded, serde_json::json!(true));
+        js(&c, &verify("999999", None)).await;
+        assert_eq!(
+            super::browser::until(&c, "no such record", result).await,
+            "missing"
+        );
+        let text = js(
+            &c,
+            "return document.getElementById('verify-result').textContent",
+        )
+        .await;
+        assert!(
+            text.as_str().unwrap().contains("Такого запису немає"),
+            "{text}"
+        );
+        let genuine = js(&c, "return document.getElementById('vkey').value").await;
+        let genuine = genuine.as_str().unwrap().to_string();
+        let other = format!(
+            "another.example/ledger{}",
+            &genuine[genuine.find('+').unwrap()..]
+        );
+        js(&c, &verify("8", Some(&other))).await;
+        assert_eq!(
+            super::browser::until(&c, "a wrong key", result).await,
+            "wrongkey"
+        );
+        let text = js(
+            &c,
+            "return document.getElementById('verify-result').textContent",
+        )
+        .await;
+        assert!(text.as_str().unwrap().contains("не підходить"), "{text}");
+        assert!(
+            !text.as_str().unwrap().contains("НЕ пройшла"),
+            "not reported as tampering: {text}"
+        );
+        // What the record says, and what checking it does not prove.
+        load(&c, &format!("{base}/dashboard/integrity?seq=8&lang=uk")).await;
+        let says = js(&c, "return document.getElementById('record-says') && document.getElementById('not-proven').textContent").await;
+        assert!(says.as_str().unwrap().contains("не доводить"), "{says}");
+
         // The briefing, printed to PDF on A4, in both languages: at most two pages.
         for lang in ["uk", "en"] {
             load(
@@ -724,4 +793,8 @@ fn pdf_pages(pdf: &[u8]) -> usize {
         }
     }
     n
+}
+
+fn json_str(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
 }
