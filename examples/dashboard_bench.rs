@@ -149,6 +149,37 @@ fn main() -> Result<()> {
             format!("briefing {week}"),
             format!("/dashboard/briefing?week={week}"),
         ),
+        (
+            "briefing as CSV".into(),
+            format!("/dashboard/briefing?week={week}&format=csv"),
+        ),
+        (
+            "scorecard as CSV".into(),
+            "/dashboard/bodies?format=csv".into(),
+        ),
+        (
+            "hearing comparison, first day to last".into(),
+            format!("/dashboard/hearing?from={first_day}&to={last_day}"),
+        ),
+        (
+            "hearing comparison, mid-year to last, page 2".into(),
+            format!("/dashboard/hearing?from={mid}&to={last_day}&page=2"),
+        ),
+        (
+            "hearing comparison as CSV".into(),
+            format!("/dashboard/hearing?from={mid}&to={last_day}&format=csv"),
+        ),
+        ("divergence board".into(), "/dashboard/divergence".into()),
+        (
+            "divergence board, one kind".into(),
+            "/dashboard/divergence?kind=stale_assessment".into(),
+        ),
+        ("deadline changes".into(), "/dashboard/deadlines".into()),
+        (
+            "deadline changes as CSV".into(),
+            "/dashboard/deadlines?format=csv".into(),
+        ),
+        ("data quality".into(), "/dashboard/quality".into()),
         ("integrity".into(), "/dashboard/integrity".into()),
         (
             format!("integrity, record {seq}"),

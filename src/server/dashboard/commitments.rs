@@ -560,7 +560,7 @@ fn filter_options(cx: &Cx, h: &History, point: Point, all: &[Row<'_>]) -> Filter
         kinds: crate::core::projection::views::BodyKind::ALL
             .iter()
             .filter(|k| kinds.contains(k.name()))
-            .map(|k| labelled(k.name(), i18n::body_kind(cx.lang, *k)))
+            .map(|k| labelled(k.name(), i18n::body_kind_group(cx.lang, *k)))
             .collect(),
         statuses: i18n::STATUSES
             .iter()

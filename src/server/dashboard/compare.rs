@@ -43,6 +43,8 @@ pub struct CompareQuery {
     pub changed: Option<String>,
     /// `csv`: the comparison as CSV (UTF-8 with BOM) instead of the page.
     pub format: Option<String>,
+    /// The page, from 1, when more than 500 items are shown.
+    pub page: Option<String>,
 }
 
 /// The hearing comparison.
@@ -165,14 +167,17 @@ fn content(cx: &Cx, h: &History, q: &CompareQuery, v: &CompareView) -> String {
         let _ = write!(m, "<th scope=\"col\">{}</th>", E(cx.t(l)));
     }
     m.push_str("</tr></thead><tbody>");
-    for i in v
+    let shown: Vec<&ComparedItem> = v
         .items
         .iter()
         .filter(|i| !only_changed(q) || !i.changed.is_empty())
-    {
+        .collect();
+    let (n, pages) = download::page_of(&q.page, shown.len());
+    for i in &shown[download::range(n, shown.len())] {
         row(&mut m, cx, h, i);
     }
     m.push_str("</tbody></table></div>");
+    download::pager(cx, &mut m, n, pages);
     m
 }
 

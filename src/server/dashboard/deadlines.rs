@@ -33,6 +33,8 @@ fn route(r: Routes) -> Routes {
 pub struct DeadlinesQuery {
     /// `csv`: the log as CSV (UTF-8 with BOM) instead of the page.
     pub format: Option<String>,
+    /// The page, from 1, when there are more than 500 changes.
+    pub page: Option<String>,
 }
 
 /// The deadline-change log across all items.
@@ -60,7 +62,7 @@ pub async fn page(
         let v = views::deadline_changes(h, p);
         Ok(Content {
             title: cx.t(M::h_deadlines).to_string(),
-            main: content(cx, h, &v),
+            main: content(cx, h, &v, &q.page),
             point: p,
             at,
         })
@@ -79,7 +81,7 @@ const COLUMNS: [M; 8] = [
     M::h_approved_by,
 ];
 
-fn content(cx: &Cx, h: &History, v: &DeadlineChangesView) -> String {
+fn content(cx: &Cx, h: &History, v: &DeadlineChangesView, page: &Option<String>) -> String {
     let mut m = String::with_capacity(16 * 1024);
     let items: std::collections::BTreeSet<_> = v.changes.iter().map(|r| &r.commitment).collect();
     let days: i64 = v.changes.iter().map(|r| r.days).sum();
@@ -108,7 +110,8 @@ fn content(cx: &Cx, h: &History, v: &DeadlineChangesView) -> String {
         let _ = write!(m, "<th scope=\"col\">{}</th>", E(cx.t(c)));
     }
     m.push_str("</tr></thead><tbody>");
-    for r in &v.changes {
+    let (n, pages) = download::page_of(page, v.changes.len());
+    for r in &v.changes[download::range(n, v.changes.len())] {
         let l = |c: M| E(cx.t(c));
         let _ = write!(
             m,
@@ -141,6 +144,7 @@ fn content(cx: &Cx, h: &History, v: &DeadlineChangesView) -> String {
         );
     }
     m.push_str("</tbody></table></div>");
+    download::pager(cx, &mut m, n, pages);
     m
 }
 

@@ -32,6 +32,11 @@ fn route(r: Routes) -> Routes {
 pub struct DivergenceQuery {
     /// `csv`: the board as CSV (UTF-8 with BOM) instead of the page.
     pub format: Option<String>,
+    /// Only this kind of divergence (`unconfirmed`, `contested`, `no_evidence`,
+    /// `stale_assessment`); the page lists at most 500 items of each kind unless one is chosen.
+    pub kind: Option<String>,
+    /// The page of the chosen kind, from 1.
+    pub page: Option<String>,
 }
 
 /// The divergence board.
@@ -57,9 +62,18 @@ pub async fn page(
     render(st, req, &PAGE, move |cx, h, snap| {
         let (p, at) = cx.resolve(h, snap)?;
         let v = views::divergence(h, p);
+        let kind = match super::given(&q.kind) {
+            None => None,
+            Some(k) => Some(
+                DivergenceKind::ALL
+                    .into_iter()
+                    .find(|x| x.name() == k)
+                    .ok_or_else(|| super::Fail::bad(format!("kind: {k:?} is not one of unconfirmed, contested, no_evidence, stale_assessment")))?,
+            ),
+        };
         Ok(Content {
             title: cx.t(M::h_divergence).to_string(),
-            main: content(cx, h, &v),
+            main: content(cx, h, &v, kind, &q.page),
             point: p,
             at,
         })
@@ -98,7 +112,13 @@ pub fn title<'a>(
         .unwrap_or(uk)
 }
 
-fn content(cx: &Cx, h: &History, v: &DivergenceView) -> String {
+fn content(
+    cx: &Cx,
+    h: &History,
+    v: &DivergenceView,
+    only: Option<DivergenceKind>,
+    page: &Option<String>,
+) -> String {
     let mut m = String::with_capacity(16 * 1024);
     let _ = write!(
         m,
@@ -127,13 +147,21 @@ fn content(cx: &Cx, h: &History, v: &DivergenceView) -> String {
         M::h_assessment_of_claim,
         M::h_latest_assessment,
     ];
-    for k in DivergenceKind::ALL {
-        let items: Vec<&DivergenceItem> = v.items.iter().filter(|i| i.kind == k).collect();
+    for k in DivergenceKind::ALL
+        .into_iter()
+        .filter(|k| only.is_none_or(|o| o == *k))
+    {
+        let all: Vec<&DivergenceItem> = v.items.iter().filter(|i| i.kind == k).collect();
+        let (n, pages) = match only {
+            Some(_) => download::page_of(page, all.len()),
+            None => (1, 1),
+        };
+        let items = &all[download::range(n, all.len())];
         let _ = write!(
             m,
             "<section aria-labelledby=\"d-{n}\"><h2 id=\"d-{n}\">{} <span class=\"count\">({})</span></h2><p class=\"help\">{}</p>",
             E(kind_label(cx.lang, k)),
-            items.len(),
+            all.len(),
             E(kind_help(cx.lang, k)),
             n = k.name(),
         );
@@ -146,7 +174,7 @@ fn content(cx: &Cx, h: &History, v: &DivergenceView) -> String {
             let _ = write!(m, "<th scope=\"col\">{}</th>", E(cx.t(c)));
         }
         m.push_str("</tr></thead><tbody>");
-        for i in items {
+        for i in items.iter().copied() {
             let _ = write!(
                 m,
                 "<tr><th scope=\"row\" data-label=\"{}\">{}</th><td data-label=\"{}\">{}</td><td data-label=\"{}\">{}</td>\
@@ -166,7 +194,21 @@ fn content(cx: &Cx, h: &History, v: &DivergenceView) -> String {
                 assessment_cell(cx, h, i.latest_assessment.as_ref()),
             );
         }
-        m.push_str("</tbody></table></div></section>");
+        m.push_str("</tbody></table></div>");
+        if all.len() > items.len() {
+            if only.is_some() {
+                download::pager(cx, &mut m, n, pages);
+            } else {
+                let _ = write!(
+                    m,
+                    "<p><a href=\"{}\">{} ({})</a></p>",
+                    E(&cx.link("/dashboard/divergence", &[("kind", k.name())])),
+                    E(cx.t(M::more_items)),
+                    all.len()
+                );
+            }
+        }
+        m.push_str("</section>");
     }
     m
 }

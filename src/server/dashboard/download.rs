@@ -92,3 +92,68 @@ pub fn link(cx: &Cx, m: &mut String) {
         super::html::E(cx.t(super::i18n::M::h_download_csv))
     );
 }
+
+/// The rows a page of a long table shows: at most [`PAGE_ROWS`]; the CSV has them all.
+pub const PAGE_ROWS: usize = 500;
+
+/// The page asked for (from 1), clamped to the pages there are, and how many pages there are.
+pub fn page_of(asked: &Option<String>, rows: usize) -> (usize, usize) {
+    let pages = rows.div_ceil(PAGE_ROWS).max(1);
+    let n = super::given(asked)
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
+    (n, pages)
+}
+
+/// The range of rows page `n` shows.
+pub fn range(n: usize, rows: usize) -> std::ops::Range<usize> {
+    let start = ((n - 1) * PAGE_ROWS).min(rows);
+    start..(start + PAGE_ROWS).min(rows)
+}
+
+/// Links to the previous and next page, keeping the other parameters.
+pub fn pager(cx: &Cx, m: &mut String, n: usize, pages: usize) {
+    use super::html::E;
+    use super::i18n::M;
+    use std::fmt::Write;
+    if pages < 2 {
+        return;
+    }
+    let link = |p: usize| {
+        let mut params: Vec<(&str, &str)> = cx
+            .req
+            .pairs
+            .iter()
+            .filter(|(k, _)| k != "page")
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let s = p.to_string();
+        params.push(("page", &s));
+        super::html::url(&cx.req.path, &params)
+    };
+    let _ = write!(
+        m,
+        "<nav class=\"pager\" aria-label=\"{}\"><p>{} {n} {} {pages}</p><ul>",
+        E(cx.t(M::page)),
+        E(cx.t(M::page)),
+        E(cx.t(M::of))
+    );
+    if n > 1 {
+        let _ = write!(
+            m,
+            "<li><a rel=\"prev\" href=\"{}\">{}</a></li>",
+            E(&link(n - 1)),
+            E(cx.t(M::previous))
+        );
+    }
+    if n < pages {
+        let _ = write!(
+            m,
+            "<li><a rel=\"next\" href=\"{}\">{}</a></li>",
+            E(&link(n + 1)),
+            E(cx.t(M::next))
+        );
+    }
+    m.push_str("</ul></nav>");
+}

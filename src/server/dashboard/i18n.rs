@@ -1021,7 +1021,7 @@ mod tests {
 
 /// A body kind's name, in the plural, as a filter names it ("items involving local
 /// authorities").
-pub fn body_kind(l: Lang, k: crate::core::projection::views::BodyKind) -> &'static str {
+pub fn body_kind_group(l: Lang, k: crate::core::projection::views::BodyKind) -> &'static str {
     use crate::core::projection::views::BodyKind as K;
     l.t(match k {
         K::LocalAuthority => M::h_kind_local_authority,

@@ -568,6 +568,36 @@ async fn the_briefing_is_a_handout_that_counts_the_current_week_to_today() {
             h.commitments[&o.commitment].overdue_at(p_today)
         );
     }
+    // Charts: the today line is labelled and dated; every bar shows its overdue count, which
+    // links to those commitments.
+    let card = fetch(&app, "/dashboard/commitment?id=AP-2026/2.1", None)
+        .await
+        .body;
+    assert!(
+        card.contains("class=\"today-label\""),
+        "the today line is labelled"
+    );
+    assert!(
+        card.contains(&format!(">{}</text>", p_today.today)),
+        "today's date on the axis"
+    );
+    let overview = fetch(&app, "/", None).await.body;
+    let scorecards = query::ask(&h, &query::Request::default(), now)
+        .unwrap()
+        .scorecard(&h)
+        .1;
+    let overdue_body = scorecards
+        .bodies
+        .iter()
+        .find(|s| s.overdue > 0)
+        .expect("a body with overdue items");
+    assert!(
+        overview.contains(&format!(
+            "body={}&amp;overdue=1\">Прострочено {}</a>",
+            overdue_body.body, overdue_body.overdue
+        )),
+        "the per-body chart shows overdue"
+    );
     // Bad input: an unknown issuer.
     let p = fetch(
         &app,
