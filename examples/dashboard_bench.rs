@@ -180,6 +180,10 @@ fn main() -> Result<()> {
             "/dashboard/deadlines?format=csv".into(),
         ),
         ("data quality".into(), "/dashboard/quality".into()),
+        (
+            "data quality, one kind, page 2".into(),
+            "/dashboard/quality?kind=no_indicator&page=2".into(),
+        ),
         ("integrity".into(), "/dashboard/integrity".into()),
         (
             format!("integrity, record {seq}"),

@@ -108,7 +108,7 @@ pub fn page_of(asked: &Option<String>, rows: usize) -> (usize, usize) {
 
 /// The range of rows page `n` shows.
 pub fn range(n: usize, rows: usize) -> std::ops::Range<usize> {
-    let start = ((n - 1) * PAGE_ROWS).min(rows);
+    let start = (n.saturating_sub(1) * PAGE_ROWS).min(rows);
     start..(start + PAGE_ROWS).min(rows)
 }
 

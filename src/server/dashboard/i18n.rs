@@ -939,6 +939,37 @@ pub fn section(s: Section) -> M {
     }
 }
 
+/// A body kind's name, in the plural, as a filter names it ("items involving local
+/// authorities").
+pub fn body_kind_group(l: Lang, k: crate::core::projection::views::BodyKind) -> &'static str {
+    use crate::core::projection::views::BodyKind as K;
+    l.t(match k {
+        K::LocalAuthority => M::h_kind_local_authority,
+        K::Ministry => M::h_kind_ministry,
+        K::Agency => M::h_kind_agency,
+        K::CoordinationBody => M::h_kind_coordination_body,
+        K::Parliament => M::h_kind_parliament,
+        K::Partner => M::h_kind_partner,
+        K::CivilSociety => M::h_kind_civil_society,
+        K::Other => M::h_kind_other,
+    })
+}
+
+/// A body kind's name, in the singular (one body's kind).
+pub fn body_kind_one(l: Lang, k: crate::core::projection::views::BodyKind) -> &'static str {
+    use crate::core::projection::views::BodyKind as K;
+    l.t(match k {
+        K::LocalAuthority => M::h_one_local_authority,
+        K::Ministry => M::h_one_ministry,
+        K::Agency => M::h_one_agency,
+        K::CoordinationBody => M::h_one_coordination_body,
+        K::Parliament => M::h_one_parliament,
+        K::Partner => M::h_one_partner,
+        K::CivilSociety => M::h_one_civil_society,
+        K::Other => M::h_one_other,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1017,35 +1048,4 @@ mod tests {
         }
         assert!(highlighted > 0);
     }
-}
-
-/// A body kind's name, in the plural, as a filter names it ("items involving local
-/// authorities").
-pub fn body_kind_group(l: Lang, k: crate::core::projection::views::BodyKind) -> &'static str {
-    use crate::core::projection::views::BodyKind as K;
-    l.t(match k {
-        K::LocalAuthority => M::h_kind_local_authority,
-        K::Ministry => M::h_kind_ministry,
-        K::Agency => M::h_kind_agency,
-        K::CoordinationBody => M::h_kind_coordination_body,
-        K::Parliament => M::h_kind_parliament,
-        K::Partner => M::h_kind_partner,
-        K::CivilSociety => M::h_kind_civil_society,
-        K::Other => M::h_kind_other,
-    })
-}
-
-/// A body kind's name, in the singular (one body's kind).
-pub fn body_kind_one(l: Lang, k: crate::core::projection::views::BodyKind) -> &'static str {
-    use crate::core::projection::views::BodyKind as K;
-    l.t(match k {
-        K::LocalAuthority => M::h_one_local_authority,
-        K::Ministry => M::h_one_ministry,
-        K::Agency => M::h_one_agency,
-        K::CoordinationBody => M::h_one_coordination_body,
-        K::Parliament => M::h_one_parliament,
-        K::Partner => M::h_one_partner,
-        K::CivilSociety => M::h_one_civil_society,
-        K::Other => M::h_one_other,
-    })
 }

@@ -33,6 +33,12 @@ fn route(r: Routes) -> Routes {
 pub struct QualityQuery {
     /// `csv`: the issues as CSV (UTF-8 with BOM) instead of the page.
     pub format: Option<String>,
+    /// Only this kind of issue (`no_indicator`, `indicator_incomplete`,
+    /// `claim_without_evidence`, `never_reports`); the page lists at most 500 of each kind
+    /// unless one is chosen.
+    pub kind: Option<String>,
+    /// The page of the chosen kind, from 1.
+    pub page: Option<String>,
 }
 
 /// Data quality across all items.
@@ -58,9 +64,15 @@ pub async fn page(
     render(st, req, &PAGE, move |cx, h, snap| {
         let (p, at) = cx.resolve(h, snap)?;
         let v = views::data_quality(h, p);
+        let kind = match super::given(&q.kind) {
+            None => None,
+            Some(k) => Some(KINDS.into_iter().find(|x| *x == k).ok_or_else(|| {
+                super::Fail::bad(format!("kind: {k:?} is not one of {}", KINDS.join(", ")))
+            })?),
+        };
         Ok(Content {
             title: cx.t(M::h_quality).to_string(),
-            main: content(cx, h, &v),
+            main: content(cx, h, &v, kind, &q.page),
             point: p,
             at,
         })
@@ -121,7 +133,13 @@ pub fn detail(cx: &Cx, i: &QualityIssue) -> String {
     }
 }
 
-fn content(cx: &Cx, h: &History, v: &QualityView) -> String {
+fn content(
+    cx: &Cx,
+    h: &History,
+    v: &QualityView,
+    only: Option<&str>,
+    page: &Option<String>,
+) -> String {
     let mut m = String::with_capacity(16 * 1024);
     let _ = write!(
         m,
@@ -140,13 +158,18 @@ fn content(cx: &Cx, h: &History, v: &QualityView) -> String {
     }
     m.push_str("</ul>");
     download::link(cx, &mut m);
-    for k in KINDS {
-        let list: Vec<&QualityIssue> = v.issues.iter().filter(|i| i.kind == k).collect();
+    for k in KINDS.into_iter().filter(|k| only.is_none_or(|o| o == *k)) {
+        let all: Vec<&QualityIssue> = v.issues.iter().filter(|i| i.kind == k).collect();
+        let (n, pages) = match only {
+            Some(_) => download::page_of(page, all.len()),
+            None => (1, 1),
+        };
+        let list = &all[download::range(n, all.len())];
         let _ = write!(
             m,
             "<section aria-labelledby=\"q-{k}\"><h2 id=\"q-{k}\">{} <span class=\"count\">({})</span></h2>",
             E(kind_label(cx.lang, k)),
-            list.len()
+            all.len()
         );
         if list.is_empty() {
             let _ = write!(m, "<p>{}</p></section>", E(cx.t(M::no_items)));
@@ -160,7 +183,7 @@ fn content(cx: &Cx, h: &History, v: &QualityView) -> String {
             E(cx.t(M::body)),
             E(cx.t(M::h_q_detail)),
         );
-        for i in list {
+        for i in list.iter().copied() {
             let (link, t) = match &i.commitment {
                 Some(c) => {
                     let uk = h
@@ -184,7 +207,21 @@ fn content(cx: &Cx, h: &History, v: &QualityView) -> String {
                 E(&detail(cx, i)),
             );
         }
-        m.push_str("</tbody></table></div></section>");
+        m.push_str("</tbody></table></div>");
+        if all.len() > list.len() {
+            if only.is_some() {
+                download::pager(cx, &mut m, n, pages);
+            } else {
+                let _ = write!(
+                    m,
+                    "<p><a href=\"{}\">{} ({})</a></p>",
+                    E(&cx.link("/dashboard/quality", &[("kind", k)])),
+                    E(cx.t(M::more_items)),
+                    all.len()
+                );
+            }
+        }
+        m.push_str("</section>");
     }
     m
 }

@@ -14,7 +14,10 @@ use kordon::query;
 
 /// Every `<tr data-id=…>` of the table `id`, with its cells' `data-col`, `data-then` and
 /// `data-now`.
-fn compare_rows(html: &str) -> Vec<(String, Vec<(String, String, String)>)> {
+/// A row of the comparison: the item's id, and each cell's column, then and now.
+type CompareRow = (String, Vec<(String, String, String)>);
+
+fn compare_rows(html: &str) -> Vec<CompareRow> {
     let table = &html[html.find("id=\"compare\"").expect("the comparison table")..];
     let table = &table[..table.find("</table>").unwrap()];
     let attr = |tag: &str, a: &str| -> String {
@@ -535,11 +538,12 @@ async fn the_briefing_is_a_handout_that_counts_the_current_week_to_today() {
         .to_hex();
     assert!(foot.contains(&root));
     // Titles beside ids.
-    for (section, id_marker) in [("id=\"b-status\"", "class=\"t\"")] {
-        let s = &b[b.find(section).unwrap()..];
-        let s = &s[..s.find("</section>").unwrap()];
-        assert!(s.contains(id_marker), "{section}");
-    }
+    let status = &b[b.find("id=\"b-status\"").unwrap()..];
+    let status = &status[..status.find("</section>").unwrap()];
+    assert!(
+        status.contains("class=\"t\""),
+        "titles beside the ids: {status}"
+    );
     // The current week runs to today: overdue days as `kordon query briefing` counts them.
     let now = kordon::ledger::system_clock()();
     let today = h.date_of(now);

@@ -1606,7 +1606,7 @@ pub fn divergence(h: &History, p: Point) -> DivergenceView {
             }
         }
     }
-    items.sort_by(|a, b| a.kind.cmp(&b.kind));
+    items.sort_by_key(|a| a.kind);
     DivergenceView { items }
 }
 
