@@ -44,8 +44,9 @@ pub struct BriefingQuery {
 /// The weekly briefing.
 #[utoipa::path(get, path = "/dashboard/briefing", tag = "dashboard", operation_id = "dashboard_briefing", params(PageQuery, BriefingQuery),
     responses(
-        (status = 200, description = "The page (HTML, with a print stylesheet for A4)", body = String, content_type = "text/html"),
-        (status = 400, description = "A malformed week or as-of point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
+        (status = 200, description = "The page (HTML, with a print stylesheet for A4), or its lists as CSV with format=csv", content((String = "text/html"), (String = "text/csv"))),
+        (status = 400, description = "A malformed week, issuer or as-of point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
+        (status = 404, description = "The issuer is not a registered body: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
     ))]
 pub async fn page(
     State(st): State<AppState>,
