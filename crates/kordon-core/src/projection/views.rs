@@ -1359,7 +1359,7 @@ impl Tabular for QualityView {
 // ---------------------------------------------------------------------------------------------
 // Body kinds: a vocabulary over the free text a body's `kind` records.
 
-/// What kind of body a body is, read from the free text of its `kind` (SPEC.md §"Body kinds"):
+/// What kind of body a body is, read from the free text of its `kind` (SPEC.md §11.1):
 /// the ledger records the text as registered; this is how views group it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
