@@ -139,9 +139,10 @@ fn the_story_holds_what_the_readme_asks_about() {
         h.point_at_date(d("2026-04-15")),
         h.point_at_date(d("2026-10-15")),
     );
-    let rows = kordon::core::projection::views::Tabular::table(&changes)
-        .rows
-        .len();
+    let rows =
+        kordon::core::projection::views::Tabular::table(&changes, kordon::core::l10n::Lang::En)
+            .rows
+            .len();
     assert!(rows > 40, "{rows}");
     // The succeeded hromada's item passed to its successor.
     assert_eq!(

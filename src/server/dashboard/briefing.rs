@@ -243,7 +243,7 @@ fn changes_table(cx: &Cx, h: &History, m: &mut String, id: &str, heading: M, lis
                 .unwrap_or_default(),
             author,
             E(i18n::event_type(cx.lang, c.kind)),
-            E(&c.summary)
+            E(c.summary.get(cx.lang))
         );
     }
     m.push_str("</tbody></table></section>");

@@ -163,7 +163,7 @@ fn heading(m: &mut String, cx: &Cx, card: &Card) {
             m,
             " <span class=\"badge warn\">{}: {}</span>",
             E(cx.t(M::at_risk_reason)),
-            E(r)
+            E(&r.text(cx.lang))
         );
     }
     m.push_str("</p>");
@@ -748,7 +748,7 @@ fn history(m: &mut String, cx: &Cx, h: &History, card: &Card) {
             record_link(cx, x.seq),
             x.seq,
             E(cx.t(M::verify)).to_string().to_lowercase(),
-            E(&x.summary),
+            E(x.summary.get(cx.lang)),
         );
     }
     m.push_str("</ol></section>");

@@ -131,7 +131,7 @@ pub fn table(cx: &Cx, h: &History, out: &mut String, rows: &[&Change]) {
                 .as_ref()
                 .map(|id| cx.commitment_link(id))
                 .unwrap_or_default(),
-            E(&c.summary),
+            E(c.summary.get(cx.lang)),
         );
     }
     out.push_str("</tbody></table></div>");

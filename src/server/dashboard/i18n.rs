@@ -9,50 +9,20 @@ use crate::core::event::{
     Component, EventKind, FundingSource, How, Outcome, Phase, Role, Status, Verdict,
 };
 use crate::core::events::Section;
+use crate::core::l10n;
 
-/// The reader's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Uk,
-    En,
+pub use crate::core::l10n::Lang;
+
+/// The dashboard's labels in a language: `l.t(M::overview)`.
+pub trait Say {
+    fn t(self, m: M) -> &'static str;
 }
 
-impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Uk => "uk",
-            Lang::En => "en",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Lang> {
-        match s.trim() {
-            "uk" | "ua" | "uk-UA" => Some(Lang::Uk),
-            "en" | "en-GB" | "en-US" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// The other language, for the switch.
-    pub fn other(self) -> Lang {
-        match self {
-            Lang::Uk => Lang::En,
-            Lang::En => Lang::Uk,
-        }
-    }
-
-    pub fn t(self, m: M) -> &'static str {
+impl Say for Lang {
+    fn t(self, m: M) -> &'static str {
         match self {
             Lang::Uk => m.uk(),
             Lang::En => m.en(),
-        }
-    }
-
-    /// Picks the text for this language from a pair.
-    pub fn pick<'a>(self, uk: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Uk => uk,
-            Lang::En => en,
         }
     }
 }
@@ -581,17 +551,7 @@ pub const JS_MESSAGES: &[M] = &[
 
 /// A status's label; `None` is a commitment with no report yet.
 pub fn status_label(l: Lang, s: Option<Status>) -> &'static str {
-    let (uk, en) = match s {
-        Some(Status::NotStarted) => ("не розпочато", "not started"),
-        Some(Status::InProgress) => ("виконується", "in progress"),
-        Some(Status::AtRisk) => ("під загрозою", "at risk"),
-        Some(Status::Blocked) => ("заблоковано", "blocked"),
-        Some(Status::Implemented) => ("виконано", "implemented"),
-        Some(Status::PartiallyImplemented) => ("виконано частково", "partially implemented"),
-        Some(Status::NotImplemented) => ("не виконано", "not implemented"),
-        None => ("без звіту", "no report"),
-    };
-    l.pick(uk, en)
+    l10n::status(l, s)
 }
 
 /// The name the views count commitments without a report under.
@@ -622,14 +582,7 @@ pub const STATUSES: [&str; Status::ALL.len() + 1] = [
 ];
 
 pub fn verdict_label(l: Lang, v: Option<Verdict>) -> &'static str {
-    let (uk, en) = match v {
-        Some(Verdict::Confirmed) => ("підтверджено", "confirmed"),
-        Some(Verdict::PartiallyConfirmed) => ("підтверджено частково", "partially confirmed"),
-        Some(Verdict::NotConfirmed) => ("не підтверджено", "not confirmed"),
-        Some(Verdict::Contested) => ("оскаржено", "contested"),
-        None => ("без оцінки", "not assessed"),
-    };
-    l.pick(uk, en)
+    l10n::verdict(l, v)
 }
 
 /// A verdict by its name; anything else reads "not assessed".

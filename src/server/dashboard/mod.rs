@@ -46,7 +46,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use html::E;
-use i18n::{Lang, M};
+use i18n::{Lang, Say, M};
 use serde::Deserialize;
 use std::fmt::Write;
 use std::sync::OnceLock;
