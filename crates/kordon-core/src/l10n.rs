@@ -17,7 +17,7 @@ use icu_decimal::DecimalFormatter;
 use icu_locale_core::{locale, Locale};
 use icu_plurals::{PluralCategory, PluralRules};
 
-use crate::event::{Status, Verdict};
+use crate::event::{Phase, Status, Verdict};
 use crate::hash::Hash;
 use crate::types::Date;
 
@@ -285,6 +285,19 @@ pub fn status(l: Lang, s: Option<Status>) -> &'static str {
         Some(Status::PartiallyImplemented) => ("виконано частково", "partially implemented"),
         Some(Status::NotImplemented) => ("не виконано", "not implemented"),
         None => ("без звіту", "no report"),
+    };
+    l.pick(uk, en)
+}
+
+/// A commitment's phase for people. "Active" is a commitment accepted and in force, which is
+/// not the status "виконується" a lead reports.
+pub fn phase(l: Lang, p: Phase) -> &'static str {
+    let (uk, en) = match p {
+        Phase::Assigned => ("доручено, не прийнято", "assigned, not accepted"),
+        Phase::Active => ("прийнято до виконання", "active"),
+        Phase::Rejected => ("відхилено", "rejected"),
+        Phase::Cancelled => ("скасовано", "cancelled"),
+        Phase::Superseded => ("замінено", "superseded"),
     };
     l.pick(uk, en)
 }

@@ -153,9 +153,9 @@ fn heading(m: &mut String, cx: &Cx, card: &Card) {
     if let Some(d) = card.overdue_days {
         let _ = write!(
             m,
-            " <span class=\"badge bad\">{}: {d} {}</span>",
+            " <span class=\"badge bad\">{}: {}</span>",
             E(cx.t(M::overdue)),
-            E(cx.t(M::days))
+            E(&cx.count(d.max(0) as u64, &crate::core::l10n::DAYS))
         );
     }
     if let Some(r) = &card.at_risk {
@@ -544,11 +544,10 @@ fn responsibility(m: &mut String, cx: &Cx, h: &History, card: &Card) {
             };
             let _ = write!(
                 m,
-                "<p class=\"notice warn\">{}: {arrow}{} ({} {})</p>",
+                "<p class=\"notice warn\">{}: {arrow}{} ({})</p>",
                 E(cx.t(label)),
                 cx.body_link(h, &p.to),
-                p.days,
-                E(cx.t(M::days))
+                E(&cx.count(p.days.max(0) as u64, &crate::core::l10n::DAYS))
             );
         }
     }

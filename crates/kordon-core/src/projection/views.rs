@@ -342,7 +342,8 @@ fn responsibility_of(h: &History, c: &CommitmentRec, p: Point) -> Responsibility
 }
 
 impl Tabular for ResponsibilityView {
-    fn table(&self, _: Lang) -> Table {
+    /// In English the phase is its code (`active`), as scripts read it; in Ukrainian, words.
+    fn table(&self, l: Lang) -> Table {
         Table {
             header: vec![
                 "commitment",
@@ -358,13 +359,22 @@ impl Tabular for ResponsibilityView {
                 .iter()
                 .map(|r| {
                     let pending = match (&r.pending_assignment, &r.pending_handover) {
-                        (Some(a), _) => format!("assigned to {} ({} d)", a.to, a.days),
-                        (_, Some(h)) => format!("handover to {} ({} d)", h.to, h.days),
+                        (Some(a), _) => match l {
+                            Lang::Uk => format!("доручено {} ({} дн.)", a.to, a.days),
+                            Lang::En => format!("assigned to {} ({} d)", a.to, a.days),
+                        },
+                        (_, Some(h)) => match l {
+                            Lang::Uk => format!("передача {} ({} дн.)", h.to, h.days),
+                            Lang::En => format!("handover to {} ({} d)", h.to, h.days),
+                        },
                         _ => String::new(),
                     };
                     vec![
                         r.commitment.to_string(),
-                        format!("{:?}", r.phase).to_lowercase(),
+                        match l {
+                            Lang::Uk => crate::l10n::phase(l, r.phase).to_string(),
+                            Lang::En => format!("{:?}", r.phase).to_lowercase(),
+                        },
                         opt(&r.lead),
                         r.co_executors
                             .iter()
