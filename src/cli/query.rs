@@ -120,6 +120,17 @@ pub fn query(data: &Path, a: QueryArgs) -> Result<u8> {
     Ok(EXIT_OK)
 }
 
+/// The fingerprint line every command that names a checkpoint prints, in the locale's
+/// language: "fingerprint: kordon.demo/ibm · 170 entries · root f5f9 40d6 …".
+pub fn fingerprint_line(origin: &str, size: u64, root: crate::core::hash::Hash) -> String {
+    let l = locale_lang();
+    format!(
+        "{}: {}",
+        l.pick("відбиток", "fingerprint"),
+        Fingerprint { size, root }.quote(l, origin)
+    )
+}
+
 /// Renders a table in at most `width` columns: each column as wide as its widest cell; if
 /// that is too wide, the widest columns give way first (down to 6 characters), and cells cut
 /// short end in `…`.
