@@ -429,11 +429,19 @@ mod tests {
         assert!(root.split('\u{a0}').all(|g| g == "abab"));
         assert_eq!(root.replace('\u{a0}', ""), f.root.to_hex());
         let q = f.quote(Lang::Uk, "kordon.example/ibm");
-        // Plain spaces only between values: splitting on them never cuts a value.
-        let words: Vec<&str> = q.split(' ').collect();
-        assert!(words.contains(&f.size_text().as_str()) || q.contains(&f.size_text()));
-        assert!(words.contains(&root.as_str()), "{q}");
-        assert!(q.contains("записів") || q.contains("записи") || q.contains("запис"));
-        assert!(f.quote(Lang::En, "o").contains("entries"));
+        assert_eq!(
+            q,
+            format!("kordon.example/ibm · 1\u{a0}234\u{a0}567\u{a0}записів · корінь {root}")
+        );
+        // Plain spaces only between values: no value holds one, so a line breaks only there.
+        assert!(!f.size_text().contains(' ') && !root.contains(' '));
+        assert_eq!(q.matches(' ').count(), 5, "{q}");
+        let one = Fingerprint { size: 1, ..f };
+        assert!(one
+            .quote(Lang::En, "o")
+            .starts_with("o · 1\u{a0}entry · root "));
+        assert!(one
+            .quote(Lang::Uk, "o")
+            .starts_with("o · 1\u{a0}запис · корінь "));
     }
 }

@@ -210,9 +210,12 @@ fn facts(m: &mut String, cx: &Cx, h: &History, card: &Card) {
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
         let funding = format!(
-            "{} {} ({})",
-            E(fu.amount.as_str()),
-            E(&fu.currency),
+            "<span class=\"nowrap\">{}</span> ({})",
+            E(&crate::core::l10n::money(
+                cx.lang,
+                fu.amount.as_str(),
+                &fu.currency
+            )),
             E(i18n::funding_source(cx.lang, &src))
         );
         fact(m, cx, M::funding, &funding);
@@ -462,17 +465,18 @@ fn indicator(m: &mut String, cx: &Cx, ip: &IndicatorProgress) {
         E(ind.id.as_str()),
         E(cx.title(&ind.name_uk, ind.name_en.as_deref()))
     );
+    let number = |d: &crate::core::types::Decimal| crate::core::l10n::decimal(cx.lang, d.as_str());
     for (label, v) in [
-        (M::unit, ind.unit.as_deref()),
-        (M::baseline, ind.baseline.as_ref().map(|d| d.as_str())),
-        (M::target, ind.target.as_ref().map(|d| d.as_str())),
+        (M::unit, ind.unit.clone()),
+        (M::baseline, ind.baseline.as_ref().map(number)),
+        (M::target, ind.target.as_ref().map(number)),
     ] {
-        fact(m, cx, label, &E(v.unwrap_or("—")).to_string());
+        fact(m, cx, label, &E(v.as_deref().unwrap_or("—")).to_string());
     }
     if let Some(l) = &ip.latest {
         let latest = format!(
             "<strong>{}</strong> ({})",
-            E(l.value.as_str()),
+            E(&number(&l.value)),
             cx.date(l.as_of)
         );
         fact(m, cx, M::measured, &latest);
