@@ -729,7 +729,7 @@ pub fn component(l: Lang, s: &str) -> &'static str {
 /// A body's kind for people. The kind is the registrar's own text (SPEC.md: `kind` is free
 /// text); the kinds registrars write in English, as the example's do, read in Ukrainian on a
 /// Ukrainian page. Any other text is shown as written.
-pub fn body_kind<'a>(l: Lang, kind: &'a str) -> &'a str {
+pub fn body_kind(l: Lang, kind: &str) -> &str {
     const KINDS: &[(&str, &str)] = &[
         ("secretariat", "секретаріат"),
         ("interagency working group", "міжвідомча робоча група"),
