@@ -112,15 +112,15 @@ pub fn checkpoint(data: &Path) -> Result<u8> {
     // With the witness cosignatures `kordon serve --witness` kept for this size.
     let cp = crate::witness::cosigning::saved_cosigned(data, snap.size(), &cp);
     print!("{cp}");
+    if let Some(vkey) = genesis_vkey(&*snap)? {
+        eprintln!("verifier key: {vkey}");
+    }
     // For people, on stderr: stdout stays the signed note a verifier reads.
     if let Ok(parsed) = crate::core::checkpoint::parse_unverified(cp.as_bytes()) {
         eprintln!(
             "{}",
             super::query::fingerprint_line(&parsed.origin, parsed.size, parsed.root)
         );
-    }
-    if let Some(vkey) = genesis_vkey(&*snap)? {
-        eprintln!("verifier key: {vkey}");
     }
     Ok(EXIT_OK)
 }

@@ -161,10 +161,18 @@ fn verify_pins_the_published_key_and_takes_a_trusted_checkpoint() {
     let cp = kordon(d, &["--data", "demo", "checkpoint"]);
     std::fs::write(d.join("trusted.cp"), &cp.stdout).unwrap();
     let vkey = String::from_utf8_lossy(&cp.stderr)
-        .trim()
-        .strip_prefix("verifier key: ")
+        .lines()
+        .find_map(|l| l.strip_prefix("verifier key: "))
         .unwrap()
         .to_string();
+    // And, for people, the fingerprint of that checkpoint in the core's one form.
+    let said = String::from_utf8_lossy(&cp.stderr).to_string();
+    assert!(
+        said.lines()
+            .any(|l| l.contains("kordon.demo/ibm · 170\u{a0}")
+                && (l.contains(" · root ") || l.contains(" · корінь "))),
+        "{said}"
+    );
     let o = kordon(
         d,
         &[
