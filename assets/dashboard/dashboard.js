@@ -636,26 +636,8 @@
     }
   }
 
-  /* A span of days written as people write it ("7–13 вересня 2026 р."). */
-  function dateRanges() {
-    var spans = doc.querySelectorAll('.daterange[data-from][data-to]');
-    var fmt;
-    try {
-      fmt = new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-    } catch (e) {
-      return;
-    }
-    for (var i = 0; i < spans.length; i++) {
-      var a = new Date(spans[i].getAttribute('data-from') + 'T00:00:00Z');
-      var b = new Date(spans[i].getAttribute('data-to') + 'T00:00:00Z');
-      if (isNaN(a.getTime()) || isNaN(b.getTime())) continue;
-      spans[i].textContent = fmt.formatRange ? fmt.formatRange(a, b) : fmt.format(a) + ' – ' + fmt.format(b);
-    }
-  }
-
   function start() {
     localizeTimes(doc);
-    dateRanges();
     cardLabels();
     sortables();
     commitments();

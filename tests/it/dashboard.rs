@@ -27,6 +27,7 @@ use tower::ServiceExt;
 
 pub(crate) mod browser;
 mod hearing;
+mod language;
 
 /// The example ledger (events/examples/ibm-2026.toml), in memory, and the state that serves it.
 pub fn example() -> (Arc<Ledger>, AppState) {

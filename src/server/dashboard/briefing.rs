@@ -235,13 +235,16 @@ fn heading(m: &mut String, cx: &Cx, h: &History, v: &WeekBriefing) {
     let prepared = h.date_of(cx.now);
     let _ = write!(
         m,
-        "<header class=\"brief-head\"><h1>{}, <span class=\"daterange\" data-from=\"{}\" data-to=\"{}\">{} – {}</span> <span class=\"sub week\">({})</span></h1>\
+        "<header class=\"brief-head\"><h1>{}, <span class=\"daterange\" data-from=\"{}\" data-to=\"{}\">{}</span> <span class=\"sub week\">({})</span></h1>\
          <dl class=\"facts inline tight\"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl></header>",
         E(cx.t(M::h_handout_title)),
         v.monday,
         v.briefing.as_of.today.min(v.sunday),
-        v.monday,
-        v.briefing.as_of.today.min(v.sunday),
+        E(&crate::core::l10n::date_range(
+            cx.lang,
+            v.monday,
+            v.briefing.as_of.today.min(v.sunday)
+        )),
         E(&v.week),
         E(cx.t(M::h_issued_by)),
         v.issuer
@@ -296,6 +299,7 @@ fn figures(m: &mut String, cx: &Cx, b: &Briefing, today: Date) {
 /// opens the verification of that checkpoint (the Integrity page at its size).
 fn handout_footer(m: &mut String, cx: &Cx, v: &WeekBriefing) {
     let at = &v.briefing.checkpoint;
+    let (size, root) = cx.fingerprint(at);
     let path = super::html::url(
         "/dashboard/integrity",
         &[("as_of", &at.size.to_string()), ("lang", cx.lang.code())],
@@ -319,15 +323,14 @@ fn handout_footer(m: &mut String, cx: &Cx, v: &WeekBriefing) {
     let _ = write!(
         m,
         "<footer class=\"handout-foot\" id=\"handout-foot\"><div class=\"qr\" role=\"img\" aria-label=\"{}\">{svg}</div>\
-         <div><p><strong>{}</strong>: {} <strong>{}</strong> {}, {} <code class=\"hash\">{}</code></p>\
+         <div><p><strong>{}</strong>: {} {}, {} {}</p>\
          <p>{} <a href=\"{}\">{}</a></p><p class=\"sub\">{}</p></div></footer>",
         E(cx.t(M::h_handout_verify)),
         E(cx.t(M::h_handout_fingerprint)),
         E(cx.t(M::checkpoint)),
-        at.size,
-        E(cx.t(M::entries)),
-        E(cx.t(M::root_hash)),
-        at.root.to_hex(),
+        size,
+        E(cx.t(M::root_short)),
+        root,
         E(cx.t(M::h_handout_verify)),
         E(&path),
         E(&url),
@@ -379,7 +382,7 @@ fn changes_table(cx: &Cx, h: &History, m: &mut String, id: &str, heading: M, lis
             author,
             E(cx.t(M::summary)),
             E(i18n::event_type(cx.lang, c.kind)),
-            E(&c.summary)
+            E(c.summary.get(cx.lang))
         );
     }
     m.push_str("</tbody></table></section>");
@@ -501,7 +504,11 @@ fn csv(cx: &Cx, h: &History, v: &WeekBriefing) -> super::download::Csv {
                 body(&c.author),
                 h.date_of(c.recorded_at).to_string(),
                 String::new(),
-                format!("{} {}", i18n::event_type(cx.lang, c.kind), c.summary),
+                format!(
+                    "{} {}",
+                    i18n::event_type(cx.lang, c.kind),
+                    c.summary.get(cx.lang)
+                ),
             ]);
         }
     }

@@ -4,7 +4,7 @@
 
 use super::download::{self, Csv};
 use super::html::E;
-use super::i18n::{self, Lang, M};
+use super::i18n::{self, Lang, Say, M};
 use super::{documented, render, Content, Cx, Page, PageQuery, PageRequest};
 use crate::core::projection::views::{self, DivergenceItem, DivergenceKind, DivergenceView};
 use crate::core::projection::History;

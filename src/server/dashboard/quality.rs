@@ -5,7 +5,7 @@
 use super::divergence::title;
 use super::download::{self, Csv};
 use super::html::E;
-use super::i18n::{self, Lang, M};
+use super::i18n::{Lang, Say, M};
 use super::{documented, render, Content, Cx, Page, PageQuery, PageRequest};
 use crate::core::projection::views::{self, QualityIssue, QualityView};
 use crate::core::projection::History;
@@ -98,39 +98,9 @@ pub fn kind_label(l: Lang, kind: &str) -> &'static str {
     })
 }
 
-fn missing_label(l: Lang, what: &str) -> &'static str {
-    match what {
-        "baseline" => l.t(M::h_q_baseline),
-        "target" => l.t(M::h_q_target),
-        "unit" => l.t(M::h_q_unit),
-        _ => "",
-    }
-}
-
-/// What is wrong, in the reader's words, from the issue's facts.
+/// What is wrong, in the reader's language.
 pub fn detail(cx: &Cx, i: &QualityIssue) -> String {
-    let f = &i.facts;
-    match i.kind {
-        "indicator_incomplete" => format!(
-            "{} {}: {} {}",
-            cx.t(M::h_q_indicator),
-            f.indicator.as_ref().map(|x| x.as_str()).unwrap_or_default(),
-            cx.t(M::h_q_lacks),
-            f.missing
-                .iter()
-                .map(|w| missing_label(cx.lang, w))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        "claim_without_evidence" => format!(
-            "{} #{}: {}",
-            cx.t(M::seq),
-            f.seq.unwrap_or_default(),
-            i18n::status_label(cx.lang, f.status)
-        ),
-        "never_reports" => format!("{}: {}", cx.t(M::h_q_open_led), f.leads),
-        _ => String::new(),
-    }
+    i.detail.get(cx.lang).to_string()
 }
 
 fn content(
