@@ -527,7 +527,7 @@ messages! {
     f_max_future_seconds = "Найбільше випередження, с", "Largest lead, s";
     // The hearing's pages: divergence board, hearing comparison, data quality, deadline log,
     // the briefing as a handout, body kinds, CSV downloads.
-    h_download_csv = "Завантажити таблицю (CSV для Excel)", "Download the table (CSV for Excel)";
+    h_download_csv = "Завантажити таблицю (CSV для електронних таблиць)", "Download the table (CSV for spreadsheets)";
     h_divergence = "Розбіжності", "Divergences";
     h_divergence_help = "Де заяви виконавців і висновки тих, хто здійснює нагляд, розходяться. Зобов’язання може бути в кількох розділах.", "Where what executors claim and what overseers found part ways. A commitment can appear in several sections.";
     h_divergence_kind = "Розбіжність", "Divergence";

@@ -427,7 +427,10 @@ async fn the_deadline_log_and_data_quality_list_every_row_and_download_for_excel
         kordon::ledger::system_clock()(),
     )
     .unwrap();
-    assert!(!cli.csv().unwrap().starts_with('\u{feff}'));
+    assert!(!cli
+        .csv(kordon::core::l10n::Lang::Uk)
+        .unwrap()
+        .starts_with('\u{feff}'));
 }
 
 #[tokio::test]
