@@ -404,15 +404,21 @@ fn axes(out: &mut String, plot: &Plot, start: Date, end: Date, unit: &str) {
 fn references(out: &mut String, cx: &Cx, plot: &Plot, end: Date, today: Date) {
     if day_number(today) >= plot.x0 && day_number(today) <= plot.x1 {
         let x = plot.x(today);
+        // The label stays inside the plot near either end.
+        let anchor = if x > W - R - 90.0 {
+            "end"
+        } else if x < L + 90.0 {
+            "start"
+        } else {
+            "middle"
+        };
         let _ = write!(
             out,
             "<line class=\"today\" x1=\"{x:.1}\" y1=\"{T}\" x2=\"{x:.1}\" y2=\"{}\"><title>{today}</title></line>\
-             <text class=\"today-label\" x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>\
-             <text class=\"tick today-date\" x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\">{today}</text>",
+             <text class=\"today-label\" x=\"{x:.1}\" y=\"{}\" text-anchor=\"{anchor}\">{} {today}</text>",
             H - B,
             T - 4.0,
             E(cx.t(M::h_today)),
-            H - B + 18.0,
         );
     }
     if let Some(b) = plot.baseline {

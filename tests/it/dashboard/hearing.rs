@@ -585,8 +585,8 @@ async fn the_briefing_is_a_handout_that_counts_the_current_week_to_today() {
         "the today line is labelled"
     );
     assert!(
-        card.contains(&format!(">{}</text>", p_today.today)),
-        "today's date on the axis"
+        card.contains(&format!(">сьогодні {}</text>", p_today.today)),
+        "the today line names its date"
     );
     let overview = fetch(&app, "/", None).await.body;
     let scorecards = query::ask(&h, &query::Request::default(), now)
