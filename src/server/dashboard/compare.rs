@@ -119,7 +119,7 @@ pub fn points(cx: &Cx, h: &History, q: &CompareQuery) -> Result<(Point, Point), 
     Ok((from, to))
 }
 
-pub fn view(cx: &Cx, h: &History, q: &CompareQuery) -> Result<CompareView, Fail> {
+pub fn view<'h>(cx: &Cx, h: &'h History, q: &CompareQuery) -> Result<CompareView<'h>, Fail> {
     let (from, to) = points(cx, h, q)?;
     Ok(views::compare(h, from, to))
 }
@@ -294,7 +294,7 @@ fn shown(cx: &Cx, h: &History, s: &ItemState, c: Changed) -> String {
                 E(i18n::status_label(cx.lang, None))
             ),
         },
-        Changed::Assessment => assessment_cell(cx, h, s.assessment.as_ref()),
+        Changed::Assessment => assessment_cell(cx, h, s.assessment),
     }
 }
 
@@ -302,16 +302,16 @@ fn row(m: &mut String, cx: &Cx, h: &History, i: &ComparedItem) {
     let added = i.changed.contains(&Changed::Added);
     let title = h
         .commitments
-        .get(&i.commitment)
+        .get(i.commitment)
         .map(|c| cx.title(&c.fields.title_uk, c.fields.title_en.as_deref()))
-        .unwrap_or(&i.title_uk);
+        .unwrap_or(i.title_uk);
     let _ = write!(
         m,
         "<tr data-id=\"{}\"{}><th scope=\"row\" data-label=\"{}\">{} <span class=\"sub\">{}</span>{}</th>",
         E(i.commitment.as_str()),
         if i.changed.is_empty() { "" } else { " class=\"has-change\"" },
         E(cx.t(M::commitment)),
-        cx.commitment_link(&i.commitment),
+        cx.commitment_link(i.commitment),
         E(title),
         if added {
             format!(" <span class=\"badge new\">{}</span>", E(cx.t(M::h_added)))
@@ -408,12 +408,12 @@ fn csv(cx: &Cx, h: &History, v: &CompareView) -> Csv {
             let mut r = vec![
                 i.commitment.to_string(),
                 h.commitments
-                    .get(&i.commitment)
+                    .get(i.commitment)
                     .map(|c| {
                         cx.title(&c.fields.title_uk, c.fields.title_en.as_deref())
                             .to_string()
                     })
-                    .unwrap_or_else(|| i.title_uk.clone()),
+                    .unwrap_or_else(|| i.title_uk.to_string()),
                 i.changed
                     .iter()
                     .map(|c| change_label(cx, *c))

@@ -1817,24 +1817,24 @@ impl Tabular for DeadlineChangesView {
 
 /// One item as it stood at a point.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ItemState {
+pub struct ItemState<'a> {
     pub phase: Phase,
     pub lead: Option<BodyId>,
     pub deadline: Date,
     pub overdue_days: Option<i64>,
-    pub claim: Option<ClaimRec>,
-    pub assessment: Option<AssessmentRec>,
+    pub claim: Option<&'a ClaimRec>,
+    pub assessment: Option<&'a AssessmentRec>,
 }
 
-impl ItemState {
-    pub fn of(c: &CommitmentRec, p: Point) -> Option<ItemState> {
+impl<'a> ItemState<'a> {
+    pub fn of(c: &'a CommitmentRec, p: Point) -> Option<ItemState<'a>> {
         c.exists_at(p.size).then(|| ItemState {
             phase: c.phase_at(p.size),
             lead: c.lead_at(p.size),
             deadline: c.deadline_at(p.size),
             overdue_days: c.overdue_at(p),
-            claim: c.claim_at(p.size).cloned(),
-            assessment: c.assessment_at(p.size).cloned(),
+            claim: c.claim_at(p.size),
+            assessment: c.assessment_at(p.size),
         })
     }
 }
@@ -1852,25 +1852,26 @@ pub enum Changed {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ComparedItem {
-    pub commitment: CommitmentId,
-    pub title_uk: String,
+pub struct ComparedItem<'a> {
+    pub commitment: &'a CommitmentId,
+    pub title_uk: &'a str,
     /// `None`: the item did not exist yet.
-    pub then: Option<ItemState>,
-    pub now: ItemState,
+    pub then: Option<ItemState<'a>>,
+    pub now: ItemState<'a>,
     pub changed: Vec<Changed>,
 }
 
+/// The comparison borrows the projections' records: it is computed for every item at once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CompareView {
+pub struct CompareView<'a> {
     pub from: Point,
     pub to: Point,
     /// Every item that exists at `to`, in commitment order.
-    pub items: Vec<ComparedItem>,
+    pub items: Vec<ComparedItem<'a>>,
 }
 
 /// Each item at `from` and at `to`, and what changed between.
-pub fn compare(h: &History, from: Point, to: Point) -> CompareView {
+pub fn compare(h: &History, from: Point, to: Point) -> CompareView<'_> {
     let items = h
         .commitments
         .values()
@@ -1881,16 +1882,16 @@ pub fn compare(h: &History, from: Point, to: Point) -> CompareView {
             match &then {
                 None => changed.push(Changed::Added),
                 Some(t) => {
-                    let seq = |x: &Option<ClaimRec>| x.as_ref().map(|c| c.seq);
-                    let aseq = |x: &Option<AssessmentRec>| x.as_ref().map(|c| c.seq);
+                    let seq = |x: Option<&ClaimRec>| x.map(|c| c.seq);
+                    let aseq = |x: Option<&AssessmentRec>| x.map(|c| c.seq);
                     for (k, differs) in [
                         (Changed::Phase, t.phase != now.phase),
                         (Changed::Lead, t.lead != now.lead),
                         (Changed::Deadline, t.deadline != now.deadline),
-                        (Changed::Claim, seq(&t.claim) != seq(&now.claim)),
+                        (Changed::Claim, seq(t.claim) != seq(now.claim)),
                         (
                             Changed::Assessment,
-                            aseq(&t.assessment) != aseq(&now.assessment),
+                            aseq(t.assessment) != aseq(now.assessment),
                         ),
                     ] {
                         if differs {
@@ -1900,8 +1901,8 @@ pub fn compare(h: &History, from: Point, to: Point) -> CompareView {
                 }
             }
             Some(ComparedItem {
-                commitment: c.id.clone(),
-                title_uk: c.fields.title_uk.clone(),
+                commitment: &c.id,
+                title_uk: &c.fields.title_uk,
                 then,
                 now,
                 changed,
