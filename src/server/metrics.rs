@@ -1,4 +1,6 @@
-//! `GET /metrics`: the server's figures in the Prometheus text format (prometheus-client).
+//! `GET /metrics`: the server's figures for Prometheus, in the OpenMetrics text format that
+//! prometheus-client writes (Prometheus's own text format with `# EOF`, `# UNIT` and `_total`
+//! on counters; Prometheus and its agents scrape it natively).
 //!
 //! - **Appends**: entries and commits this server wrote, and two histograms from the writer's
 //!   own stages (`Ledger::on_commit`): a commit's latency, from the arrival of its oldest
@@ -27,12 +29,12 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
-use prometheus_client::registry::{Registry, Unit};
+use prometheus_client::registry::Registry;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
-/// The content type of the Prometheus text format.
-pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+/// The content type of the OpenMetrics text format.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// The label of requests that matched no route.
 pub const UNMATCHED: &str = "unmatched";
@@ -120,16 +122,14 @@ impl Metrics {
             "Durable store commits this server made (each one fsync for redb); entries over commits is the batch size",
             m.commits.clone(),
         );
-        r.register_with_unit(
-            "commit_latency",
+        r.register(
+            "commit_latency_seconds",
             "From the arrival of a commit's oldest submission until the commit is durable",
-            Unit::Seconds,
             m.commit_latency.clone(),
         );
-        r.register_with_unit(
-            "store_write",
+        r.register(
+            "store_write_seconds",
             "The store's durable write of one commit (for redb: the write and its fsync)",
-            Unit::Seconds,
             m.store_write.clone(),
         );
         r.register(
@@ -142,10 +142,9 @@ impl Metrics {
             "Submissions accepted at once at most (--max-pending); beyond it they get 503",
             m.queue_capacity.clone(),
         );
-        r.register_with_unit(
-            "submission_bodies_held",
+        r.register(
+            "submission_bodies_held_bytes",
             "Bytes of submission bodies held while they arrive and wait for their answer",
-            Unit::Bytes,
             m.bodies_held.clone(),
         );
         r.register(
@@ -153,10 +152,9 @@ impl Metrics {
             "HTTP requests answered, by route template, method and status",
             m.requests.clone(),
         );
-        r.register_with_unit(
-            "http_request_duration",
+        r.register(
+            "http_request_duration_seconds",
             "Time to produce an answer's head, by route template (streamed bodies excluded)",
-            Unit::Seconds,
             m.request_latency.clone(),
         );
         r.register(
@@ -174,10 +172,9 @@ impl Metrics {
             "The size of the latest checkpoint each witness cosigned",
             m.witness_size.clone(),
         );
-        r.register_with_unit(
-            "witness_cosignature_age",
+        r.register(
+            "witness_cosignature_age_seconds",
             "Seconds since the timestamp of each witness's latest cosignature",
-            Unit::Seconds,
             m.witness_age.clone(),
         );
         r.register(
@@ -252,10 +249,11 @@ impl Metrics {
     }
 }
 
-/// The server's metrics in the Prometheus text format.
+/// The server's metrics for Prometheus (OpenMetrics text). Public unless the server runs with
+/// `--read-token`; then a scrape needs the token like any read.
 #[utoipa::path(get, path = "/metrics", tag = "health",
     responses(
-        (status = 200, description = "Counters, gauges and histograms in the Prometheus text format (version 0.0.4)", body = String, content_type = "text/plain; version=0.0.4; charset=utf-8"),
+        (status = 200, description = "Counters, gauges and histograms in the OpenMetrics text format (what Prometheus scrapes)", body = String, content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8"),
     ))]
 pub async fn metrics(State(st): State<AppState>) -> Result<Response, ApiError> {
     let text = st
