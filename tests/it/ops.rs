@@ -370,3 +370,429 @@ async fn metrics_need_the_read_token_when_reads_do() {
         .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
         .is_none());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Real processes: `kordon serve --log-format json` and `kordon backup`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+fn kordon(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kordon"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("KORDON_DATA")
+        .env_remove("KORDON_SERVER")
+        .env_remove("KORDON_READ_TOKEN")
+        .env_remove("KORDON_STORE")
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let o = kordon(dir, args);
+    assert!(o.status.success(), "kordon {args:?}: {}", text(&o));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A `kordon serve` process whose standard error goes to a file.
+struct Served {
+    child: Child,
+    addr: String,
+    vkey: String,
+    log: PathBuf,
+}
+
+impl Served {
+    fn start(dir: &Path, args: &[&str], log_env: &str) -> Served {
+        let log = dir.join(format!("serve-{}.log", std::process::id() ^ rand_suffix()));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kordon"))
+            .args(args)
+            .current_dir(dir)
+            .env_remove("KORDON_DATA")
+            .env_remove("KORDON_READ_TOKEN")
+            .env_remove("KORDON_LOG_FORMAT")
+            .env("KORDON_LOG", log_env)
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let (mut addr, mut vkey) = (None, None);
+        while addr.is_none() || vkey.is_none() {
+            let mut line = String::new();
+            assert!(out.read_line(&mut line).unwrap() > 0, "serve ended early");
+            if let Some(rest) = line.strip_prefix("serving ledger ") {
+                let u = rest.split(" on http://").nth(1).unwrap().trim();
+                addr = Some(u.trim_end_matches('/').to_string());
+            }
+            if let Some(k) = line.strip_prefix("verifier key: ") {
+                vkey = Some(k.trim().to_string());
+            }
+        }
+        // Keep reading standard output so the server never blocks on it.
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut out, &mut std::io::sink());
+        });
+        Served {
+            child,
+            addr: addr.unwrap(),
+            vkey: vkey.unwrap(),
+            log,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// One request, raw: the answer's head (lower-cased names) and body.
+    fn raw(&self, request: &str) -> (String, String) {
+        let mut s = std::net::TcpStream::connect(&self.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        s.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).unwrap();
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+        (head.to_ascii_lowercase(), body.to_string())
+    }
+
+    /// SIGTERM; then everything it logged.
+    fn stop(mut self) -> String {
+        // SAFETY: sending a signal to our own child process.
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        assert!(self.child.wait().unwrap().success());
+        std::fs::read_to_string(&self.log).unwrap()
+    }
+}
+
+fn rand_suffix() -> u32 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(1);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+        .map(str::trim)
+}
+
+#[test]
+fn json_request_logs_name_client_route_status_and_request_id_and_no_secret() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let token = "s3cret-read-token-0123456789";
+    let server = Served::start(
+        dir,
+        &[
+            "--data",
+            "demo",
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--read-token",
+            token,
+        ],
+        "info",
+    );
+    let get = |path: &str, extra: &str| {
+        server.raw(&format!(
+            "GET {path} HTTP/1.1\r\nHost: kordon\r\n{extra}Connection: close\r\n\r\n"
+        ))
+    };
+    let auth = format!("Authorization: Bearer {token}\r\n");
+
+    // A client's request id is kept, echoed and logged.
+    let (head, _) = get("/entries/1", &format!("{auth}X-Request-Id: trace-42.a\r\n"));
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert_eq!(header(&head, "x-request-id"), Some("trace-42.a"));
+    // Without one (and without the token), a fresh one is made and echoed.
+    let (head, _) = get("/entries/2", "");
+    assert!(head.starts_with("http/1.1 401"), "{head}");
+    let made = header(&head, "x-request-id").unwrap().to_string();
+    assert_eq!(made.len(), 36, "{made}");
+    // A client's id that is not visible ASCII of a sensible length is replaced.
+    let long = "x".repeat(200);
+    let (head, _) = get("/checkpoint", &format!("{auth}X-Request-Id: {long}\r\n"));
+    let replaced = header(&head, "x-request-id").unwrap().to_string();
+    assert_ne!(replaced, long);
+    assert_eq!(replaced.len(), 36);
+    // A query string (which may hold anything) and an unknown route.
+    let (head, _) = get(
+        "/entries/3?secret=query-secret-value",
+        &format!("{auth}X-Request-Id: q-1\r\n"),
+    );
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    let (head, _) = get("/no/such/route", &format!("{auth}X-Request-Id: nf-1\r\n"));
+    assert!(head.starts_with("http/1.1 404"), "{head}");
+
+    let log = server.stop();
+    // Every line is a JSON object.
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let requests: Vec<&serde_json::Value> =
+        lines.iter().filter(|l| l["message"] == "request").collect();
+    assert_eq!(requests.len(), 5, "{log}");
+    let by_id = |id: &str| {
+        *requests
+            .iter()
+            .find(|l| l["request_id"] == id)
+            .unwrap_or_else(|| panic!("no line for request {id}: {log}"))
+    };
+    let first = by_id("trace-42.a");
+    assert_eq!(first["method"], "GET");
+    assert_eq!(first["route"], "/entries/{seq}");
+    assert_eq!(first["path"], "/entries/1");
+    assert_eq!(first["status"], 200);
+    assert_eq!(first["level"], "INFO");
+    assert!(first["micros"].as_u64().is_some(), "{first}");
+    assert!(first["timestamp"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("20")));
+    let client = first["client"].as_str().unwrap();
+    assert!(client.starts_with("127.0.0.1:"), "{client}");
+    assert!(client[10..].parse::<u16>().is_ok(), "{client}");
+    assert_eq!(by_id(&made)["status"], 401);
+    assert_eq!(by_id(&replaced)["route"], "/checkpoint");
+    assert_eq!(by_id("q-1")["path"], "/entries/3");
+    assert_eq!(by_id("nf-1")["route"], "unmatched");
+    assert_eq!(by_id("nf-1")["status"], 404);
+    // No secret is ever logged: not the token, not the header, not the query.
+    for secret in [
+        token,
+        "Bearer",
+        "authorization",
+        "query-secret-value",
+        &long,
+    ] {
+        assert!(
+            !log.to_ascii_lowercase()
+                .contains(&secret.to_ascii_lowercase()),
+            "{secret} is in the log: {log}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_log_filter_is_named_and_text_stays_the_default() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let server = Served::start(
+        dir,
+        &[
+            "--data",
+            "demo",
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        "info,=bogus[",
+    );
+    let (head, _) = server.raw("GET /healthz HTTP/1.1\r\nHost: k\r\nConnection: close\r\n\r\n");
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    let log = server.stop();
+    assert!(log.contains("KORDON_LOG="), "{log}");
+    assert!(log.contains("is not a log filter"), "{log}");
+    // The text format: not JSON, and the request line still names its fields.
+    let line = log.lines().find(|l| l.contains("request")).unwrap();
+    assert!(
+        serde_json::from_str::<serde_json::Value>(line).is_err(),
+        "{line}"
+    );
+    assert!(line.contains("route=/healthz"), "{line}");
+    assert!(line.contains("status=200"), "{line}");
+}
+
+#[test]
+fn a_backup_of_a_running_ledger_is_restored_verified_and_served() {
+    use kordon::author::Author;
+    use kordon::server::client::Client;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let server = Served::start(
+        dir,
+        &[
+            "--data",
+            "demo",
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        "warn",
+    );
+    let url = server.url();
+    let origin = Client::new(&url, None).origin().unwrap();
+    let start_size: u64 = Client::new(&url, None)
+        .checkpoint()
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    // A writer adds notes one after another until told to stop.
+    let stop = Arc::new(AtomicBool::new(false));
+    let written = Arc::new(AtomicU64::new(0));
+    let writer = {
+        let (stop, written, url, origin) =
+            (stop.clone(), written.clone(), url.clone(), origin.clone());
+        let key = kordon::keyfile::read(&dir.join("demo/keys/cmu.pem")).unwrap();
+        std::thread::spawn(move || {
+            let cmu = Author::new(kordon::fixture::b("cmu"), key);
+            let client = Client::new(&url, None);
+            while !stop.load(Ordering::SeqCst) {
+                let now = jiff::Timestamp::now().as_millisecond() as u64;
+                let sub = cmu
+                    .sign(
+                        &origin,
+                        kordon::core::types::Millis(now),
+                        &note("written during the backup"),
+                    )
+                    .unwrap();
+                client.submit(&sub).unwrap();
+                written.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+    };
+    let wait_for = |n: u64| {
+        let t = std::time::Instant::now();
+        while written.load(Ordering::SeqCst) < n {
+            assert!(t.elapsed() < Duration::from_secs(60), "the writer is stuck");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    };
+    wait_for(3);
+    let out = ok(
+        dir,
+        &[
+            "backup",
+            "--server",
+            &server.addr,
+            "--out",
+            "ledger.export",
+            "--key",
+            &server.vkey,
+        ],
+    );
+    let during = written.load(Ordering::SeqCst);
+    wait_for(during + 3);
+    stop.store(true, Ordering::SeqCst);
+    writer.join().unwrap();
+    let end_size = start_size + written.load(Ordering::SeqCst);
+
+    // The backup is one checkpoint and exactly its entries: a size between the two.
+    let reader =
+        kordon::export::ExportReader::open(std::fs::File::open(dir.join("ledger.export")).unwrap())
+            .unwrap();
+    let backed_cp = String::from_utf8(reader.checkpoint.clone()).unwrap();
+    let backed_size: u64 = backed_cp.lines().nth(1).unwrap().parse().unwrap();
+    assert!(
+        start_size + 3 <= backed_size && backed_size < end_size,
+        "{start_size} {backed_size} {end_size}"
+    );
+    assert!(
+        out.contains(&format!("backed up {backed_size} entries of {origin}")),
+        "{out}"
+    );
+    assert!(
+        out.contains("kordon import ledger.export --data NEW"),
+        "{out}"
+    );
+    assert!(!dir.join(".ledger.export.partial").exists());
+
+    // An existing backup is never overwritten; a wrong key leaves no file behind.
+    let before = std::fs::read(dir.join("ledger.export")).unwrap();
+    let o = kordon(dir, &["backup", "--server", &url, "--out", "ledger.export"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("exists"), "{}", text(&o));
+    assert_eq!(std::fs::read(dir.join("ledger.export")).unwrap(), before);
+    let wrong = "kordon.test/other+01020304+AQxcjeqayKNe0xWNPtOCZPYQ7qKFBFr4280cJh1xkfRr";
+    let o = kordon(
+        dir,
+        &[
+            "backup",
+            "--server",
+            &url,
+            "--out",
+            "other.export",
+            "--key",
+            wrong,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("not the"), "{}", text(&o));
+    assert!(!dir.join("other.export").exists() && !dir.join(".other.export.partial").exists());
+    // A server that is not there: an input error, no file.
+    let o = kordon(
+        dir,
+        &["backup", "--server", "127.0.0.1:9", "--out", "none.export"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(!dir.join("none.export").exists() && !dir.join(".none.export.partial").exists());
+    server.stop();
+
+    // Restore: the ledger key (kept apart), the backup imported into an empty folder.
+    std::fs::create_dir(dir.join("restored")).unwrap();
+    let o = kordon(dir, &["--data", "restored", "import", "ledger.export"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("ledger.key"), "{}", text(&o));
+    assert!(!dir.join("restored/ledger.redb").exists());
+    std::fs::copy(dir.join("demo/ledger.key"), dir.join("restored/ledger.key")).unwrap();
+    ok(dir, &["--data", "restored", "import", "ledger.export"]);
+    let v = ok(dir, &["--data", "restored", "verify"]);
+    assert!(v.contains("VALID") || v.contains("valid"), "{v}");
+    // The restored checkpoint is the one backed up (its signed note, byte for byte).
+    let cp = ok(dir, &["--data", "restored", "checkpoint"]);
+    let body = |note: &str| note.split("\n\n").next().unwrap().to_string();
+    assert_eq!(body(&cp), body(&backed_cp));
+    assert!(
+        cp.contains(backed_cp.lines().find(|l| l.starts_with("— ")).unwrap()),
+        "{cp}"
+    );
+
+    // It serves again, with the same checkpoint, and takes writes.
+    let restored = Served::start(
+        dir,
+        &["--data", "restored", "serve", "--listen", "127.0.0.1:0"],
+        "warn",
+    );
+    assert_eq!(restored.vkey, reader.vkey);
+    let client = Client::new(&restored.url(), None);
+    assert_eq!(body(&client.checkpoint().unwrap()), body(&backed_cp));
+    let cmu = Author::new(
+        kordon::fixture::b("cmu"),
+        kordon::keyfile::read(&dir.join("demo/keys/cmu.pem")).unwrap(),
+    );
+    let now = jiff::Timestamp::now().as_millisecond() as u64;
+    let sub = cmu
+        .sign(
+            &origin,
+            kordon::core::types::Millis(now),
+            &note("after the restore"),
+        )
+        .unwrap();
+    assert_eq!(client.submit(&sub).unwrap().seq, backed_size);
+    restored.stop();
+}
