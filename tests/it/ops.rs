@@ -796,3 +796,97 @@ fn a_backup_of_a_running_ledger_is_restored_verified_and_served() {
     assert_eq!(client.submit(&sub).unwrap().seq, backed_size);
     restored.stop();
 }
+
+/// Media types openapi-python-client does not generate code for (it warns and leaves those
+/// answers out): every other warning is a fault of the document.
+const UNSUPPORTED_BY_THE_GENERATOR: &[&str] = &[
+    "GET /metrics",
+    "GET /dashboard/assets/favicon.svg",
+    "GET /workspace/qr.svg",
+];
+
+#[test]
+fn a_client_generated_from_the_openapi_document_reads_a_live_server() {
+    let python = std::env::var("KORDON_PYTHON").unwrap_or_else(|_| "python3".into());
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let server = Served::start(
+        dir,
+        &[
+            "--data",
+            "demo",
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        "warn",
+    );
+    let client = kordon::server::client::Client::new(&server.url(), None);
+    std::fs::write(
+        dir.join("openapi.json"),
+        client.get("/openapi.json").unwrap(),
+    )
+    .unwrap();
+
+    let out = Command::new(&python)
+        .args(["-m", "openapi_python_client", "generate", "--meta", "none"])
+        .arg("--path")
+        .arg(dir.join("openapi.json"))
+        .arg("--output-path")
+        .arg(dir.join("pkg/kordon_client"))
+        .output()
+        .unwrap_or_else(|e| panic!("{python}: {e} (.ci/run installs openapi-python-client)"));
+    let said = text(&out);
+    assert!(out.status.success(), "the generator failed: {said}");
+    for w in said
+        .lines()
+        .filter_map(|l| l.strip_prefix("WARNING parsing "))
+    {
+        assert!(
+            UNSUPPORTED_BY_THE_GENERATOR
+                .iter()
+                .any(|u| w.starts_with(u)),
+            "the generator warns about {w}: {said}"
+        );
+    }
+    assert!(
+        dir.join("pkg/kordon_client/api/read/entry.py").exists(),
+        "{said}"
+    );
+
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/openapi/use_client.py");
+    let seq = 5u64;
+    let out = Command::new(&python)
+        .arg(&script)
+        .arg(dir.join("pkg"))
+        .arg(server.url())
+        .arg(seq.to_string())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the generated client failed: {}",
+        text(&out)
+    );
+    let read: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    // What the generated client read is what kordon answers.
+    let json = |path: &str| -> serde_json::Value {
+        serde_json::from_str(&client.get(path).unwrap()).unwrap()
+    };
+    let size = read["size"].as_u64().unwrap();
+    assert!(size > seq);
+    let signed = |note: &str| note.split("\n\n").next().unwrap().to_string();
+    let cp = client.checkpoint().unwrap();
+    assert_eq!(signed(read["checkpoint"].as_str().unwrap()), signed(&cp));
+    assert_eq!(read["entry"], json(&format!("/entries/{seq}")));
+    assert_eq!(
+        read["proof"],
+        json(&format!("/proof/inclusion?seq={seq}&size={size}"))
+    );
+    assert_eq!(read["view"], json("/views/overdue"));
+    assert_eq!(read["missing"]["status"], 404);
+    assert_eq!(read["missing"]["code"], "not-found.entry");
+    server.stop();
+}
