@@ -652,6 +652,30 @@ fn a_backup_of_a_running_ledger_is_restored_verified_and_served() {
         .parse()
         .unwrap();
 
+    // The demo's two witnesses, as /metrics shows them once they cosigned the head.
+    let t = std::time::Instant::now();
+    let scraped = loop {
+        let s = Scrape::parse(&Client::new(&url, None).get("/metrics").unwrap());
+        if s.value("kordon_witnessed_entries", &[]) == start_size as f64 {
+            break s;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "the demo's witnesses never cosigned"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    for w in ["monitor", "rada-eu"] {
+        let l = [("witness", w)];
+        assert_eq!(
+            scraped.value("kordon_witness_cosigned_entries", &l),
+            start_size as f64
+        );
+        assert_eq!(scraped.value("kordon_witness_failures", &l), 0.0);
+        let age = scraped.value("kordon_witness_cosignature_age_seconds", &l);
+        assert!((0.0..60.0).contains(&age), "{w}: {age}");
+    }
+
     // A writer adds notes one after another until told to stop.
     let stop = Arc::new(AtomicBool::new(false));
     let written = Arc::new(AtomicU64::new(0));
