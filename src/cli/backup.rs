@@ -94,7 +94,7 @@ pub fn backup(a: BackupArgs) -> Result<u8> {
 }
 
 enum Fetched {
-    Valid(verify::Report, u64),
+    Valid(Box<verify::Report>, u64),
     Invalid(String),
 }
 
@@ -157,7 +157,7 @@ fn fetch_and_verify(client: &Client, partial: &Path, key: Option<&str>) -> Resul
         }
         return Ok(Fetched::Invalid(message));
     }
-    Ok(Fetched::Valid(report, bytes))
+    Ok(Fetched::Valid(Box::new(report), bytes))
 }
 
 /// Makes a rename in `dir` durable (best effort: not every file system syncs folders).
