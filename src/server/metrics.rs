@@ -92,8 +92,8 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn new() -> Metrics {
-        let mut registry = Registry::with_prefix("kordon");
-        let m = Metrics {
+        let mut m = Metrics {
+            registry: Registry::with_prefix("kordon"),
             entries: Counter::default(),
             commits: Counter::default(),
             commit_latency: seconds_buckets(),
@@ -109,9 +109,8 @@ impl Metrics {
             witness_age: Family::default(),
             witness_failures: Family::default(),
             witnessed_size: Gauge::default(),
-            registry: Registry::default(),
         };
-        let r = &mut registry;
+        let r = &mut m.registry;
         r.register(
             "appended_entries",
             "Entries this server appended to the ledger",
@@ -187,7 +186,7 @@ impl Metrics {
             "The size of the newest checkpoint the witness policy accepted (what receipts cite)",
             m.witnessed_size.clone(),
         );
-        Metrics { registry, ..m }
+        m
     }
 
     /// Counts one durable commit (called on the writer's thread).
