@@ -386,6 +386,10 @@ fn kordon(dir: &Path, args: &[&str]) -> Output {
         .env_remove("KORDON_SERVER")
         .env_remove("KORDON_READ_TOKEN")
         .env_remove("KORDON_STORE")
+        // The messages quoted below are the English ones.
+        .env("LANG", "en_GB.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
         .output()
         .unwrap()
 }
@@ -422,6 +426,9 @@ impl Served {
             .env_remove("KORDON_READ_TOKEN")
             .env_remove("KORDON_LOG_FORMAT")
             .env("KORDON_LOG", log_env)
+            .env("LANG", "en_GB.UTF-8")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
