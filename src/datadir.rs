@@ -153,8 +153,26 @@ pub fn open(dir: &Path, clock: Clock) -> Result<Ledger, DataDirError> {
     let pem = std::fs::read_to_string(&key_path).map_err(|e| io(&key_path, e))?;
     let key = keys::parse_private_key_pem(&pem).map_err(|e| io(&key_path, e))?;
     let signer = NoteSigner::new(&origin, key).map_err(|e| DataDirError::Input(e.to_string()))?;
-    Ok(Ledger::open(Arc::new(store), signer, clock)?)
+    Ok(Ledger::open_with(
+        Arc::new(store),
+        signer,
+        clock,
+        crate::ledger::Options {
+            snapshots: Some(snapshots(dir)),
+            ..crate::ledger::Options::default()
+        },
+    )?)
 }
+
+/// Where a data directory keeps its snapshots: `snapshots/` (the rules' state, written every
+/// `ledger::SNAPSHOT_EVERY` entries and on close; a cache, rebuilt when it does not match).
+pub fn snapshots(dir: &Path) -> crate::ledger::Snapshots {
+    crate::ledger::Snapshots::new(Arc::new(crate::snapshot::DirSnapshots(
+        dir.join(SNAPSHOT_DIR),
+    )))
+}
+
+pub const SNAPSHOT_DIR: &str = "snapshots";
 
 /// Reads a body's private key file.
 pub fn read_key(path: &Path) -> Result<ed25519_dalek::SigningKey, DataDirError> {

@@ -12,6 +12,7 @@ pub mod projector;
 pub mod query;
 pub mod scenario;
 pub mod server;
+pub mod snapshot;
 pub mod store;
 pub mod synthetic;
 pub mod verify;

@@ -4,6 +4,8 @@
 //! Every backend runs the same conformance suite (`conformance::run_all`).
 
 pub mod conformance;
+pub mod fs;
+pub mod log;
 pub mod memory;
 pub mod redb;
 
@@ -63,6 +65,20 @@ pub trait Store: Send + Sync {
     /// Makes the store usable again after a failed append (default: nothing to do).
     fn recover(&self) -> Result<(), StoreError> {
         Ok(())
+    }
+    /// Whether the store keeps a local index of event ids by fingerprint that answers
+    /// `seq_of_fingerprint` quickly (default: no). The appender's rules then look old ids up in
+    /// it instead of keeping one per entry in memory.
+    fn has_fingerprint_index(&self) -> bool {
+        false
+    }
+    /// The sequence number of the entry whose event id has `fp` as its fingerprint (the first
+    /// 16 bytes of its SHA-256, big-endian), among every entry appended so far.
+    fn seq_of_fingerprint(&self, fp: u128) -> Result<Option<u64>, StoreError> {
+        let _ = fp;
+        Err(StoreError::Backend(
+            "this store keeps no index of event ids".into(),
+        ))
     }
 }
 

@@ -132,6 +132,15 @@ impl Store for RedbStore {
         })
     }
 
+    /// The id index is in memory (rebuilt on open): a lookup is a hash-map read.
+    fn has_fingerprint_index(&self) -> bool {
+        true
+    }
+
+    fn seq_of_fingerprint(&self, fp: u128) -> Result<Option<u64>, StoreError> {
+        Ok(self.index().get(&fp).copied())
+    }
+
     fn snapshot(&self) -> Result<Box<dyn Snapshot + '_>, StoreError> {
         let tx = self.db()?.begin_read().map_err(be)?;
         let size = tx.open_table(ENTRIES).map_err(be)?.len().map_err(be)?;

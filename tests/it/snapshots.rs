@@ -1,0 +1,152 @@
+//! The appender opens from a snapshot of the rules' state bound to a checkpoint and replays
+//! only the entries after it; a damaged, foreign or outdated snapshot is ignored, never trusted.
+
+use kordon::core::event::*;
+use kordon::fixture::Fixture;
+use kordon::ledger::{Ledger, Options, Snapshots, Submission};
+use kordon::snapshot::{DirSnapshots, SnapshotStore};
+use kordon::store::log::LogStore;
+use kordon::store::Store;
+use std::path::Path;
+use std::sync::Arc;
+
+const ORIGIN: &str = "kordon.snapshots/ibm";
+
+fn note(f: &Fixture, n: u64) -> Submission {
+    f.sign(
+        "monitor",
+        Body::NoteAdded(NoteAdded {
+            commitment: None,
+            about: None,
+            text: format!("note {n}"),
+            evidence: vec![],
+        }),
+    )
+}
+
+fn open(f: &Fixture, dir: &Path, every: u64, on_close: bool) -> Ledger {
+    let store: Arc<dyn Store> = Arc::new(LogStore::open(&dir.join("ledger.log")).unwrap());
+    let snaps = Snapshots {
+        store: Arc::new(DirSnapshots(dir.join("snapshots"))),
+        every,
+        on_close,
+    };
+    Ledger::open_with(
+        store,
+        f.ledger_signer.clone(),
+        f.clock.clock(),
+        Options {
+            snapshots: Some(snaps),
+            ..Options::default()
+        },
+    )
+    .unwrap()
+}
+
+/// A ledger of `notes` notes after its genesis and one observer, and the submissions made.
+fn build(dir: &Path, notes: u64, every: u64, on_close: bool) -> (Fixture, Vec<Submission>) {
+    let mut f = Fixture::new(ORIGIN);
+    let ledger = open(&f, dir, every, on_close);
+    let mut subs = vec![f.genesis(), f.register("monitor", &[Role::Observer])];
+    for r in ledger.submit_many(subs.clone()) {
+        r.unwrap();
+    }
+    for n in 0..notes {
+        let s = note(&f, n);
+        ledger.submit(s.clone()).unwrap();
+        subs.push(s);
+    }
+    (f, subs)
+}
+
+/// The rules' state, compared by what the rules read.
+fn same_state(a: &Ledger, b: &kordon::core::chain::Chain) {
+    a.with_state(|s| {
+        assert_eq!(s.size, b.state.size);
+        assert_eq!(s.bodies, b.state.bodies);
+        assert_eq!(s.keys, b.state.keys);
+        assert_eq!(s.commitments, b.state.commitments);
+        assert_eq!(s.genesis, b.state.genesis);
+    });
+}
+
+#[test]
+fn a_clean_stop_leaves_a_snapshot_and_the_next_open_replays_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (f, subs) = build(dir.path(), 30, 1_000_000, true);
+    let ledger = open(&f, dir.path(), 1_000_000, true);
+    assert_eq!(ledger.resumed().from_snapshot, Some(32));
+    assert_eq!(ledger.resumed().replayed, 0);
+    let full = kordon::ledger::load_chain(ledger.store()).unwrap();
+    same_state(&ledger, &full);
+    // The old ids are looked up in the store's index, not held in memory: a replay of an event
+    // recorded before the snapshot is refused all the same, and nothing is written.
+    let err = ledger.submit(subs[5].clone()).unwrap_err();
+    assert_eq!(err.fault().unwrap().fault.code(), "event.replayed", "{err}");
+    assert_eq!(ledger.size(), 32);
+    // And a new event goes on from the snapshot's state.
+    let r = ledger.submit(note(&f, 1000)).unwrap();
+    assert_eq!(r.seq, 32);
+}
+
+#[test]
+fn after_a_crash_only_the_entries_after_the_last_snapshot_are_replayed() {
+    let dir = tempfile::tempdir().unwrap();
+    // No snapshot on close: as after kill -9, the last one is the last periodic one.
+    let (f, _) = build(dir.path(), 35, 10, false);
+    let ledger = open(&f, dir.path(), 10, false);
+    let from = ledger.resumed().from_snapshot.expect("a periodic snapshot");
+    assert!((30..37).contains(&from), "snapshot at {from}");
+    assert_eq!(ledger.resumed().replayed, 37 - from);
+    let full = kordon::ledger::load_chain(ledger.store()).unwrap();
+    same_state(&ledger, &full);
+}
+
+#[test]
+fn damaged_foreign_and_outdated_snapshots_are_ignored_and_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let (f, _) = build(dir.path(), 12, 1_000_000, true);
+    let snaps = DirSnapshots(dir.path().join("snapshots"));
+    let good = snaps.load("rules.snap").unwrap().expect("written on close");
+    let reopen = |bytes: &[u8]| {
+        snaps.save("rules.snap", bytes).unwrap();
+        let l = open(&f, dir.path(), 1_000_000, false);
+        assert_eq!(l.resumed().from_snapshot, None, "never trusted");
+        assert_eq!(l.resumed().replayed, 14, "rebuilt from every entry");
+        assert_eq!(l.size(), 14);
+        l.resumed().discarded.clone().expect("says why")
+    };
+    // One byte of the body changed.
+    let mut damaged = good.clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 1;
+    assert!(reopen(&damaged).contains("digest"));
+    // Another release's schema.
+    let mut other = good.clone();
+    other[20] ^= 1;
+    assert!(reopen(&other).contains("schema"));
+    // Cut short.
+    assert!(reopen(&good[..30]).contains("cut short"));
+    // A snapshot of another ledger of the same size: its root is not this ledger's.
+    let other_dir = tempfile::tempdir().unwrap();
+    let mut g = Fixture::new("kordon.other/ibm");
+    {
+        let l = open(&g, other_dir.path(), 1_000_000, true);
+        let mut subs = vec![g.genesis(), g.register("monitor", &[Role::Observer])];
+        subs.extend((0..12).map(|n| note(&g, n)));
+        for r in l.submit_many(subs) {
+            r.unwrap();
+        }
+    }
+    let foreign = DirSnapshots(other_dir.path().join("snapshots"))
+        .load("rules.snap")
+        .unwrap()
+        .unwrap();
+    assert!(reopen(&foreign).contains("another ledger"));
+    // The good one is used again.
+    snaps.save("rules.snap", &good).unwrap();
+    let l = open(&f, dir.path(), 1_000_000, false);
+    assert_eq!(l.resumed().from_snapshot, Some(14));
+    drop(l);
+    let _ = &mut g;
+}
