@@ -38,7 +38,7 @@ fn main() {
     let dir = PathBuf::from(
         arg("--dir").unwrap_or_else(|| format!("/tmp/kordon-dashboard-bench-{entries}")),
     );
-    if !dir.join(kordon::datadir::STORE_FILE).exists() {
+    if !kordon::datadir::has_ledger(&dir) {
         let t = Instant::now();
         let params = kordon::synthetic::Params {
             entries,

@@ -1,5 +1,7 @@
-//! A data directory: the embedded ledger (`ledger.redb`) and the key that signs its
-//! checkpoints (`ledger.key`, PKCS#8 PEM, readable by its owner only).
+//! A data directory: the ledger's store (`ledger.log/`, the segment-log store; or
+//! `ledger.redb`, the embedded file of earlier releases, still opened), the key that signs its
+//! checkpoints (`ledger.key`, PKCS#8 PEM, readable by its owner only) and the snapshots of the
+//! rules' state (`snapshots/`).
 
 use crate::author::Author;
 use crate::core::chain;
@@ -8,13 +10,22 @@ use crate::core::keys;
 use crate::core::note::NoteSigner;
 use crate::core::types::{BodyId, Millis};
 use crate::ledger::{AppendError, Clock, Ledger, OpenError};
+use crate::store::log::LogStore;
 use crate::store::redb::RedbStore;
 use crate::store::{Store, StoreError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// The segment-log store, which `init` creates.
+pub const STORE_DIR: &str = "ledger.log";
+/// The redb file of a ledger made by an earlier release.
 pub const STORE_FILE: &str = "ledger.redb";
 pub const KEY_FILE: &str = "ledger.key";
+
+/// Whether `dir` holds a ledger's store (or its key).
+pub fn has_ledger(dir: &Path) -> bool {
+    dir.join(STORE_DIR).exists() || dir.join(STORE_FILE).exists() || dir.join(KEY_FILE).exists()
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DataDirError {
@@ -52,7 +63,7 @@ pub struct InitParams {
 
 /// Creates a data directory with a new ledger key and the genesis entry.
 pub fn init(dir: &Path, p: InitParams, clock: Clock) -> Result<Ledger, DataDirError> {
-    if dir.join(STORE_FILE).exists() || dir.join(KEY_FILE).exists() {
+    if has_ledger(dir) {
         return Err(DataDirError::Exists(dir.to_path_buf()));
     }
     if !crate::core::rules::valid_origin(&p.origin) {
@@ -68,10 +79,10 @@ pub fn init(dir: &Path, p: InitParams, clock: Clock) -> Result<Ledger, DataDirEr
     // The key is written first: a ledger file never exists without the key that signs it.
     write_private(&dir.join(KEY_FILE), &keys::private_key_pem(&ledger_key))?;
     let cleanup = || {
-        let _ = std::fs::remove_file(dir.join(STORE_FILE));
+        let _ = std::fs::remove_dir_all(dir.join(STORE_DIR));
         let _ = std::fs::remove_file(dir.join(KEY_FILE));
     };
-    let store = match RedbStore::open(&dir.join(STORE_FILE)) {
+    let store = match LogStore::open(&dir.join(STORE_DIR)) {
         Ok(s) => Arc::new(s),
         Err(e) => {
             cleanup();
@@ -121,12 +132,16 @@ pub fn write_private(path: &Path, contents: &str) -> Result<(), DataDirError> {
 }
 
 /// Opens the store of a data directory without the writer: for reads and verification.
-pub fn open_store(dir: &Path) -> Result<RedbStore, DataDirError> {
-    let path = dir.join(STORE_FILE);
-    if !path.exists() {
-        return Err(DataDirError::NoLedger(dir.to_path_buf()));
+pub fn open_store(dir: &Path) -> Result<Box<dyn Store>, DataDirError> {
+    let log = dir.join(STORE_DIR);
+    if log.is_dir() {
+        return Ok(Box::new(LogStore::open(&log)?));
     }
-    Ok(RedbStore::open(&path)?)
+    let path = dir.join(STORE_FILE);
+    if path.exists() {
+        return Ok(Box::new(RedbStore::open(&path)?));
+    }
+    Err(DataDirError::NoLedger(dir.to_path_buf()))
 }
 
 /// The origin named by the genesis entry of a store.
@@ -147,14 +162,14 @@ pub fn origin_of(store: &dyn Store) -> Result<Option<String>, DataDirError> {
 
 /// Opens a data directory for appending.
 pub fn open(dir: &Path, clock: Clock) -> Result<Ledger, DataDirError> {
-    let store = open_store(dir)?;
-    let origin = origin_of(&store)?.ok_or_else(|| DataDirError::NoLedger(dir.to_path_buf()))?;
+    let store: Arc<dyn Store> = Arc::from(open_store(dir)?);
+    let origin = origin_of(&*store)?.ok_or_else(|| DataDirError::NoLedger(dir.to_path_buf()))?;
     let key_path = dir.join(KEY_FILE);
     let pem = std::fs::read_to_string(&key_path).map_err(|e| io(&key_path, e))?;
     let key = keys::parse_private_key_pem(&pem).map_err(|e| io(&key_path, e))?;
     let signer = NoteSigner::new(&origin, key).map_err(|e| DataDirError::Input(e.to_string()))?;
     Ok(Ledger::open_with(
-        Arc::new(store),
+        store,
         signer,
         clock,
         crate::ledger::Options {

@@ -5,7 +5,7 @@
 //! the example only. Names of real institutions are used for illustration; all values are
 //! fictional.
 
-use crate::datadir::{self, STORE_FILE};
+use crate::datadir;
 use crate::scenario;
 use crate::store::Store;
 use anyhow::{anyhow, bail, Result};
@@ -41,7 +41,7 @@ pub fn verifier_key() -> Result<String> {
 
 /// Creates the demo ledger if `dir` holds none, verifies it, and prints what to try.
 pub fn run(dir: &Path) -> Result<u8> {
-    if !dir.join(STORE_FILE).exists() {
+    if !datadir::has_ledger(dir) {
         let n = build(dir)?;
         println!(
             "built the demo ledger in {} ({n} entries: the example year 2026 from {})",

@@ -34,11 +34,11 @@ use crate::core::keys::{self, KeyId};
 use crate::core::merkle::Frontier;
 use crate::core::note::NoteSigner;
 use crate::core::types::{BodyId, EventId, Millis};
-use crate::datadir::{self, KEY_FILE, STORE_FILE};
+use crate::datadir::{self, KEY_FILE, STORE_DIR};
 use crate::fixture::{demo_key, ManualClock};
 use crate::ledger::Ledger;
 use crate::store::memory::MemoryStore;
-use crate::store::redb::RedbStore;
+use crate::store::log::LogStore;
 use crate::store::{Batch, NewEntry, Store};
 use serde::Deserialize;
 use serde_json::{Map, Value as Json};
@@ -97,12 +97,12 @@ impl Built {
         Ok(out)
     }
 
-    /// Writes a data directory holding this ledger on the embedded store: `ledger.redb`,
+    /// Writes a data directory holding this ledger on the segment-log store: `ledger.log/`,
     /// `ledger.key` (the demo checkpoint key) and `keys/BODY.pem` (each body's demo key).
     /// The directory must not hold a ledger yet.
     pub fn install(&self, dir: &Path) -> Result<(), ScenarioError> {
         let io = |e: &dyn std::fmt::Display| ScenarioError::Io(format!("{}: {e}", dir.display()));
-        if dir.join(STORE_FILE).exists() || dir.join(KEY_FILE).exists() {
+        if datadir::has_ledger(dir) {
             return Err(io(&"already holds a ledger"));
         }
         std::fs::create_dir_all(dir.join("keys")).map_err(|e| io(&e))?;
@@ -111,7 +111,7 @@ impl Built {
             &keys::private_key_pem(&self.ledger_key),
         )
         .map_err(|e| io(&e))?;
-        let store = RedbStore::open(&dir.join(STORE_FILE)).map_err(|e| io(&e))?;
+        let store = LogStore::open(&dir.join(STORE_DIR)).map_err(|e| io(&e))?;
         copy_store(&self.store, &store).map_err(|e| io(&e))?;
         let keys_dir = dir.join("keys");
         for (body, label) in &self.keys {

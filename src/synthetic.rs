@@ -23,11 +23,11 @@ use crate::core::hash::Hash;
 use crate::core::keys;
 use crate::core::note::NoteSigner;
 use crate::core::types::*;
-use crate::datadir::{self, KEY_FILE, STORE_FILE};
+use crate::datadir::{self, KEY_FILE, STORE_DIR};
 use crate::fixture::{demo_key, ManualClock};
 use crate::ledger::{Ledger, Submission};
 use crate::store::memory::MemoryStore;
-use crate::store::redb::RedbStore;
+use crate::store::log::LogStore;
 use crate::store::Store;
 use ed25519_dalek::SigningKey;
 use rayon::prelude::*;
@@ -119,11 +119,20 @@ pub fn ledger_signer(params: &Params) -> Result<NoteSigner, SyntheticError> {
 
 /// Fills `store` (which must be empty) with the synthetic ledger.
 pub fn generate(params: &Params, store: Arc<dyn Store>) -> Result<Summary, SyntheticError> {
+    generate_with(params, store, crate::ledger::Options::default())
+}
+
+/// `generate` through a ledger opened with `options` (snapshots, batching).
+pub fn generate_with(
+    params: &Params,
+    store: Arc<dyn Store>,
+    options: crate::ledger::Options,
+) -> Result<Summary, SyntheticError> {
     let signer = ledger_signer(params)?;
     let verifier_key = signer.verifier().to_vkey();
     let mut gen = Generator::new(params)?;
     let clock = ManualClock::new(params.start.0);
-    let ledger = Ledger::open(store, signer, clock.clock())
+    let ledger = Ledger::open_with(store, signer, clock.clock(), options)
         .map_err(|e| SyntheticError::Io(e.to_string()))?;
     if ledger.size() != 0 {
         return Err(SyntheticError::Params(
@@ -198,18 +207,25 @@ pub fn generate_export(
     Ok(summary)
 }
 
-/// Generates the ledger into a new data directory (`ledger.redb` and the demo `ledger.key`).
+/// Generates the ledger into a new data directory (`ledger.log/` and the demo `ledger.key`).
 pub fn generate_data_dir(params: &Params, dir: &Path) -> Result<Summary, SyntheticError> {
     let io = |e: &dyn std::fmt::Display| SyntheticError::Io(format!("{}: {e}", dir.display()));
-    if dir.join(STORE_FILE).exists() || dir.join(KEY_FILE).exists() {
+    if datadir::has_ledger(dir) {
         return Err(io(&"already holds a ledger"));
     }
     std::fs::create_dir_all(dir).map_err(|e| io(&e))?;
     let key = demo_key(&format!("synthetic-ledger:{}", params.origin));
     datadir::write_private(&dir.join(KEY_FILE), &keys::private_key_pem(&key))
         .map_err(|e| io(&e))?;
-    let store = RedbStore::open(&dir.join(STORE_FILE)).map_err(|e| io(&e))?;
-    generate(params, Arc::new(store))
+    let store = LogStore::open(&dir.join(STORE_DIR)).map_err(|e| io(&e))?;
+    generate_with(
+        params,
+        Arc::new(store),
+        crate::ledger::Options {
+            snapshots: Some(datadir::snapshots(dir)),
+            ..crate::ledger::Options::default()
+        },
+    )
 }
 
 // ---------------------------------------------------------------------------------------------

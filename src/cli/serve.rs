@@ -1,7 +1,7 @@
 //! `kordon serve`: the HTTP API over a data directory (or the demo ledger).
 
 use super::EXIT_OK;
-use crate::datadir::{self, STORE_FILE};
+use crate::datadir;
 use crate::ledger::system_clock;
 use crate::server::{self, AppState, Config};
 use anyhow::{anyhow, Context, Result};
@@ -79,7 +79,7 @@ async fn shutdown_signal() {
 
 pub fn serve(data: &Path, a: ServeArgs) -> Result<u8> {
     let dir = if a.demo {
-        if !a.demo_dir.join(STORE_FILE).exists() {
+        if !datadir::has_ledger(&a.demo_dir) {
             let n = crate::demo::build(&a.demo_dir)?;
             println!(
                 "built the demo ledger in {} ({n} entries)",

@@ -9,7 +9,6 @@ use kordon::core::projection::History;
 use kordon::core::types::Millis;
 use kordon::projector::{self, rebuild};
 use kordon::query::{self, Request, View};
-use kordon::store::redb::RedbStore;
 use kordon::store::Store;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -43,7 +42,7 @@ fn main() {
         .unwrap_or(20_000);
     let dir =
         PathBuf::from(arg("--dir").unwrap_or_else(|| format!("/tmp/kordon-viewbench-{entries}")));
-    if !dir.join("ledger.redb").exists() {
+    if !kordon::datadir::has_ledger(&dir) {
         let t = Instant::now();
         let params = kordon::synthetic::Params {
             entries,
@@ -56,7 +55,7 @@ fn main() {
             t.elapsed().as_secs_f64()
         );
     }
-    let store = RedbStore::open(&dir.join("ledger.redb")).expect("open");
+    let store = kordon::datadir::open_store(&dir).expect("open");
     let snap = store.snapshot().expect("snapshot");
     let size = snap.size();
     println!("ledger: {size} entries in {}", dir.display());
