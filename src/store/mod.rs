@@ -82,6 +82,25 @@ pub trait Store: Send + Sync {
     }
 }
 
+/// A boxed store is a store (what `datadir::open_store` returns goes wherever a store does).
+impl<S: Store + ?Sized> Store for Box<S> {
+    fn append(&self, batch: Batch<'_>) -> Result<(), StoreError> {
+        (**self).append(batch)
+    }
+    fn snapshot(&self) -> Result<Box<dyn Snapshot + '_>, StoreError> {
+        (**self).snapshot()
+    }
+    fn recover(&self) -> Result<(), StoreError> {
+        (**self).recover()
+    }
+    fn has_fingerprint_index(&self) -> bool {
+        (**self).has_fingerprint_index()
+    }
+    fn seq_of_fingerprint(&self, fp: u128) -> Result<Option<u64>, StoreError> {
+        (**self).seq_of_fingerprint(fp)
+    }
+}
+
 /// A consistent read view of a store.
 pub trait Snapshot {
     /// Number of entries.
