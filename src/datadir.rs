@@ -132,16 +132,58 @@ pub fn write_private(path: &Path, contents: &str) -> Result<(), DataDirError> {
 }
 
 /// Opens the store of a data directory without the writer: for reads and verification.
+///
+/// The stored checkpoint is checked on open (its signature, with the ledger key the genesis
+/// names, and that the stored tree leads to its root: `integrity::check_head`), so nothing is
+/// read from a store whose head is not the ledger's own. This holds for both stores: the
+/// segment-log store of `ledger.log/` and the redb file of earlier releases. A damaged store
+/// is an error naming it.
 pub fn open_store(dir: &Path) -> Result<Box<dyn Store>, DataDirError> {
     let log = dir.join(STORE_DIR);
-    if log.is_dir() {
-        return Ok(Box::new(LogStore::open(&log)?));
+    let file = dir.join(STORE_FILE);
+    let (path, opened): (PathBuf, Result<Box<dyn Store>, StoreError>) = if log.is_dir() {
+        let r = LogStore::open(&log).map(|s| Box::new(s) as Box<dyn Store>);
+        (log, r)
+    } else if file.exists() {
+        let r = RedbStore::open(&file).map(|s| Box::new(s) as Box<dyn Store>);
+        (file, r)
+    } else {
+        return Err(DataDirError::NoLedger(dir.to_path_buf()));
+    };
+    let damaged = |e: StoreError| {
+        let msg = e.to_string();
+        if msg.contains(&*path.to_string_lossy()) {
+            DataDirError::Input(msg)
+        } else {
+            DataDirError::Io {
+                path: path.clone(),
+                msg,
+            }
+        }
+    };
+    let store = opened.map_err(damaged)?;
+    let snap = store.snapshot().map_err(damaged)?;
+    if snap.size() > 0 {
+        let vkey = genesis_key(&*snap).map_err(|e| DataDirError::Io {
+            path: path.clone(),
+            msg: e.to_string(),
+        })?;
+        crate::integrity::check_head(&*snap, &vkey).map_err(damaged)?;
     }
-    let path = dir.join(STORE_FILE);
-    if path.exists() {
-        return Ok(Box::new(RedbStore::open(&path)?));
+    drop(snap);
+    Ok(store)
+}
+
+/// The ledger key (C2SP vkey) named by the genesis entry of a non-empty snapshot.
+fn genesis_key(snap: &dyn crate::store::Snapshot) -> Result<String, DataDirError> {
+    let first = snap.entries(0, 1)?.pop().unwrap_or_default();
+    match chain::prepare(first, 0) {
+        Ok(p) => match p.event.body {
+            Body::Genesis(g) => Ok(g.ledger_key),
+            _ => Err(DataDirError::Input("entry 0 is not a genesis".into())),
+        },
+        Err(f) => Err(DataDirError::Input(f.to_string())),
     }
-    Err(DataDirError::NoLedger(dir.to_path_buf()))
 }
 
 /// The origin named by the genesis entry of a store.
@@ -189,9 +231,25 @@ pub fn snapshots(dir: &Path) -> crate::ledger::Snapshots {
 
 pub const SNAPSHOT_DIR: &str = "snapshots";
 
-/// Reads a body's private key file.
+/// Reads a small text file a flag names, refusing one larger than `max` bytes (a flag that
+/// names the wrong file, or a device, must not fill the memory).
+pub fn read_small(path: &std::path::Path, max: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)?;
+    let mut text = String::new();
+    f.take(max + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > max {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("it is larger than {max} bytes, more than such a file ever holds"),
+        ));
+    }
+    Ok(text)
+}
+
+/// Reads a body's private key file (a PEM of about 120 bytes; a larger file is refused).
 pub fn read_key(path: &Path) -> Result<ed25519_dalek::SigningKey, DataDirError> {
-    let pem = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
+    let pem = read_small(path, 64 * 1024).map_err(|e| io(path, e))?;
     keys::parse_private_key_pem(&pem).map_err(|e| io(path, e))
 }
 

@@ -5,6 +5,7 @@
 //! the example only. Names of real institutions are used for illustration; all values are
 //! fictional.
 
+use crate::core::cosignature::Algorithm;
 use crate::datadir;
 use crate::scenario;
 use crate::store::Store;
@@ -37,6 +38,26 @@ pub fn verifier_key() -> Result<String> {
         .map_err(|e| anyhow!("{e}"))?
         .verifier()
         .to_vkey())
+}
+
+/// The demo's two witnesses: the parliamentary committee's secretariat (Ed25519, which
+/// browsers can check) and the civil-society monitor (ML-DSA-44). Their keys are demo keys:
+/// the seed of the witness labelled L is SHA-256("kordon demo key\n" ‖ "witness:" ‖ L).
+pub fn witnesses() -> Vec<(&'static str, &'static str, Algorithm, [u8; 32])> {
+    [
+        (
+            "rada-eu",
+            "witness.rada-eu.demo/committee",
+            Algorithm::Ed25519,
+        ),
+        ("monitor", "witness.monitor.demo/ngo", Algorithm::MlDsa44),
+    ]
+    .into_iter()
+    .map(|(label, name, alg)| {
+        let seed = crate::fixture::demo_key(&format!("witness:{label}")).to_bytes();
+        (label, name, alg, seed)
+    })
+    .collect()
 }
 
 /// Creates the demo ledger if `dir` holds none, verifies it, and prints what to try.

@@ -30,24 +30,73 @@ pub enum ExportError {
     Empty,
 }
 
+/// The bundle's header: magic, verifier key, the checkpoint's length and the checkpoint.
+pub fn header(vkey: &str, checkpoint: &str) -> Vec<u8> {
+    let mut out = format!("{MAGIC}\n{vkey}\n{}\n", checkpoint.len()).into_bytes();
+    out.extend_from_slice(checkpoint.as_bytes());
+    out
+}
+
+/// One entry as the bundle frames it: u16 big-endian length ‖ entry bytes.
+pub fn frame(entry: &[u8], out: &mut Vec<u8>) -> Result<(), ExportError> {
+    let len = u16::try_from(entry.len())
+        .map_err(|_| ExportError::Format(format!("entry of {} bytes", entry.len())))?;
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(entry);
+    Ok(())
+}
+
 /// Writes an export of the store as it is now; returns the number of entries written.
 pub fn write(store: &dyn Store, vkey: &str, out: &mut dyn Write) -> Result<u64, ExportError> {
     let snap = store.snapshot()?;
     let checkpoint = snap.checkpoint()?.ok_or(ExportError::Empty)?;
-    let size = snap.size();
-    write!(out, "{MAGIC}\n{vkey}\n{}\n", checkpoint.len())?;
-    out.write_all(checkpoint.as_bytes())?;
+    write_entries(&*snap, vkey, &checkpoint, out)
+}
+
+/// Writes an export carrying `checkpoint` (a signed note of the ledger, for example with
+/// witness cosignatures) and the entries it covers; returns the number of entries written.
+pub fn write_at(
+    store: &dyn Store,
+    vkey: &str,
+    checkpoint: &str,
+    out: &mut dyn Write,
+) -> Result<u64, ExportError> {
+    let snap = store.snapshot()?;
+    write_entries(&*snap, vkey, checkpoint, out)
+}
+
+fn write_entries(
+    snap: &dyn crate::store::Snapshot,
+    vkey: &str,
+    checkpoint: &str,
+    out: &mut dyn Write,
+) -> Result<u64, ExportError> {
+    let signed = crate::core::checkpoint::parse_unverified(checkpoint.as_bytes())
+        .map_err(|e| ExportError::Format(format!("the checkpoint: {e}")))?;
+    let size = signed.size;
+    if size > snap.size() {
+        return Err(ExportError::Format(format!(
+            "the checkpoint covers {size} entries; the store holds {}",
+            snap.size()
+        )));
+    }
+    out.write_all(&header(vkey, checkpoint))?;
+    // Every entry written is bound to the checkpoint in the header (integrity::Binder): an
+    // export of a damaged store fails, naming the entry, instead of carrying it.
+    let mut binder = crate::integrity::Binder::new(snap, 0)?;
     let mut start = 0;
+    let mut buf = Vec::new();
     while start < size {
         let end = (start + 4096).min(size);
+        buf.clear();
         for e in snap.entries(start, end)? {
-            let len = u16::try_from(e.len())
-                .map_err(|_| ExportError::Format(format!("entry of {} bytes", e.len())))?;
-            out.write_all(&len.to_be_bytes())?;
-            out.write_all(&e)?;
+            binder.push(&e);
+            frame(&e, &mut buf)?;
         }
+        out.write_all(&buf)?;
         start = end;
     }
+    binder.finish(snap, &signed.root)?;
     out.flush()?;
     Ok(size)
 }

@@ -7,7 +7,8 @@ use crate::core::entry::EntryRef;
 use crate::core::event;
 use crate::core::hash::Hash;
 use crate::core::merkle;
-use crate::core::projection::History;
+use crate::core::projection::{History, FOLD_VERSION};
+use crate::integrity::{self, Binder};
 use crate::ledger::Ledger;
 use crate::store::{Nodes, Snapshot, Store, StoreError};
 use rayon::prelude::*;
@@ -31,10 +32,13 @@ pub fn rebuild(snap: &dyn Snapshot, size: u64) -> Result<History, ProjectError> 
 }
 
 /// Folds entries `h.size()..size` of a snapshot into `h`. Reading and parsing the next chunk
-/// (on all cores) overlaps folding this one (in order, on one).
+/// (on all cores) overlaps folding this one (in order, on one). The entries are bound to the
+/// signed checkpoint as they are read (`integrity::Binder`): if they do not lead to its root,
+/// this fails, naming the first entry that differs from the stored tree.
 pub fn extend(h: &mut History, snap: &dyn Snapshot, size: u64) -> Result<(), ProjectError> {
     type Chunk = Vec<(crate::core::types::Millis, event::Event)>;
     let start = h.size();
+    let mut binder = Binder::new(snap, start)?;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(2);
     std::thread::scope(|scope| {
         // The fold runs beside; this thread reads and parses (the snapshot stays here).
@@ -51,6 +55,10 @@ pub fn extend(h: &mut History, snap: &dyn Snapshot, size: u64) -> Result<(), Pro
             let end = (from + 8192).min(size);
             match parse_chunk(snap, from, end) {
                 Ok(chunk) => {
+                    for (leaf, _) in &chunk {
+                        binder.push_leaf(*leaf);
+                    }
+                    let chunk = chunk.into_iter().map(|(_, e)| e).collect();
                     if tx.send(chunk).is_err() {
                         break;
                     }
@@ -69,15 +77,21 @@ pub fn extend(h: &mut History, snap: &dyn Snapshot, size: u64) -> Result<(), Pro
                 msg: "the fold stopped unexpectedly".into(),
             });
         }
-        result
+        result?;
+        if start < size {
+            let root = match integrity::signed_root(snap, size)? {
+                Some(r) => r,
+                None => merkle::root_at(&Nodes(snap), size)?,
+            };
+            binder.finish(snap, &root)?;
+        }
+        Ok(())
     })
 }
 
-fn parse_chunk(
-    snap: &dyn Snapshot,
-    start: u64,
-    end: u64,
-) -> Result<Vec<(crate::core::types::Millis, event::Event)>, ProjectError> {
+type Parsed = (Hash, (crate::core::types::Millis, event::Event));
+
+fn parse_chunk(snap: &dyn Snapshot, start: u64, end: u64) -> Result<Vec<Parsed>, ProjectError> {
     snap.entries(start, end)?
         .into_par_iter()
         .enumerate()
@@ -91,7 +105,7 @@ fn parse_chunk(
                 seq,
                 msg: e.to_string(),
             })?;
-            Ok((e.recorded_at, ev))
+            Ok((crate::core::entry::entry_hash(&b), (e.recorded_at, ev)))
         })
         .collect()
 }
@@ -184,7 +198,8 @@ impl Projector {
     ) -> Result<(Projector, Opened), ProjectError> {
         let path = dir.join(SNAPSHOT_FILE);
         let (h, opened) = load(store, &path)?;
-        if opened.folded >= SNAPSHOT_EVERY {
+        // A snapshot that was refused is replaced, so the warning is given once.
+        if opened.folded >= SNAPSHOT_EVERY || opened.discarded.is_some() {
             let snap = store.snapshot()?;
             let at = at(&*snap, h.size())?;
             // The snapshot is a cache: failing to write it only costs time next run.
@@ -243,7 +258,18 @@ pub const SNAPSHOT_EVERY: u64 = 10_000;
 
 /// The projections snapshot in a data directory.
 pub const SNAPSHOT_FILE: &str = "projections.snap";
-const SNAPSHOT_MAGIC: &[u8] = b"kordon-projections/v1\n";
+const SNAPSHOT_MAGIC: &[u8] = b"kordon-projections/v2\n";
+
+/// What a snapshot's body depends on besides the entries: the fold's version and the table of
+/// event types. A snapshot made under another schema is rebuilt, never read.
+pub fn snapshot_schema() -> Hash {
+    let mut text = format!("kordon-projections fold {FOLD_VERSION}\n");
+    for t in event::EVENT_TYPES {
+        text.push_str(t);
+        text.push('\n');
+    }
+    Hash::sha256(text.as_bytes())
+}
 
 /// How the projections were opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -258,6 +284,11 @@ pub struct Opened {
 
 /// Writes a snapshot of `h` taken at `at` (which must be `h`'s own size and root), atomically:
 /// a reader sees the old file or the new one, never half of one.
+///
+/// ```text
+/// "kordon-projections/v2\n" ‖ schema (32 bytes, `snapshot_schema`) ‖ size (u64 BE)
+///   ‖ root (32) ‖ SHA-256(body) (32) ‖ body (MessagePack, named fields)
+/// ```
 pub fn save_snapshot(path: &std::path::Path, h: &History, at: At) -> std::io::Result<()> {
     use std::io::Write;
     let body = rmp_serde::to_vec_named(h).map_err(std::io::Error::other)?;
@@ -265,8 +296,10 @@ pub fn save_snapshot(path: &std::path::Path, h: &History, at: At) -> std::io::Re
     {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(SNAPSHOT_MAGIC)?;
+        f.write_all(&snapshot_schema().0)?;
         f.write_all(&at.size.to_be_bytes())?;
         f.write_all(&at.root.0)?;
+        f.write_all(&Hash::sha256(&body).0)?;
         f.write_all(&body)?;
         f.sync_all()?;
     }
@@ -311,14 +344,23 @@ pub fn load(store: &dyn Store, path: &std::path::Path) -> Result<(History, Opene
 fn read_snapshot(bytes: &[u8], snap: &dyn Snapshot) -> Result<History, String> {
     let rest = bytes
         .strip_prefix(SNAPSHOT_MAGIC)
-        .ok_or("not a kordon projections snapshot")?;
-    if rest.len() < 40 {
+        .ok_or("not a kordon projections snapshot of this version")?;
+    if rest.len() < 104 {
         return Err("snapshot header is cut short".into());
+    }
+    let (schema, rest) = rest.split_at(32);
+    if schema != snapshot_schema().0 {
+        return Err("snapshot was made for another fold or table of event types".into());
     }
     let mut n = [0u8; 8];
     n.copy_from_slice(&rest[..8]);
     let size = u64::from_be_bytes(n);
     let root = Hash::from_slice(&rest[8..40]).ok_or("bad root")?;
+    let digest = Hash::from_slice(&rest[40..72]).ok_or("bad digest")?;
+    let rest = &rest[32..];
+    if Hash::sha256(&rest[40..]) != digest {
+        return Err("snapshot body does not match its digest (changed or damaged)".into());
+    }
     if size > snap.size() {
         return Err(format!(
             "snapshot of {size} entries is ahead of the ledger ({})",

@@ -146,17 +146,58 @@ impl Answer {
         self.result.tabular().narrow()
     }
 
-    /// CSV: UTF-8, a header row, one fact per column.
+    /// CSV: UTF-8, a header row, one fact per column; cells a spreadsheet would run as a
+    /// formula are neutralised (`csv_safe`).
     pub fn csv(&self) -> Result<String, csv::Error> {
         let t = self.table();
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(&t.header)?;
         for r in &t.rows {
-            w.write_record(r)?;
+            w.write_record(r.iter().map(|c| csv_safe(c).into_owned()))?;
         }
         let bytes = w.into_inner().map_err(|e| e.into_error())?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
+}
+
+/// A cell that a spreadsheet would read as a formula gets a leading apostrophe: one that starts
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return, also after leading white space and in
+/// their full-width forms (`＝＋－＠`, which spreadsheets fold to the ASCII ones). Numbers
+/// (`-3`, `+1.5`) stay as they are. The ledger's texts are untrusted; the dashboard's script
+/// does the same for the CSV it makes.
+pub fn csv_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    let numeric = !s.is_empty() && s.trim().parse::<f64>().is_ok();
+    let first = s.trim_start_matches(|c: char| c.is_whitespace() && c != '\t' && c != '\r');
+    let risky = first.starts_with([
+        '=', '+', '-', '@', '\t', '\r', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}',
+    ]);
+    if risky && !numeric {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// Text from the ledger made safe for a terminal: control characters (C0, DEL, C1) and the
+/// bidirectional embeddings, overrides and isolates are written as visible `\u{…}` escapes,
+/// so no escape sequence or reordering reaches the terminal.
+pub fn terminal_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    fn unsafe_char(c: char) -> bool {
+        c.is_control()
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+    }
+    if !s.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Resolves `DATE|N` to a point; `today` overrides the point's day.

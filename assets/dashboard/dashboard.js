@@ -66,7 +66,9 @@
      would read as a formula gets a leading apostrophe, as the server's CSV does. */
   function csvCell(s) {
     s = String(s);
-    if (s !== '' && isNaN(Number(s)) && /^[=+\-@\t\r]/.test(s)) s = "'" + s;
+    /* Also after leading white space, and the full-width forms a spreadsheet folds to ASCII. */
+    if (s.trim() !== '' && isNaN(Number(s)) &&
+        /^[^\S\t\r]*[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/.test(s)) s = "'" + s;
     if (/[",\r\n]/.test(s) || s !== s.trim()) s = '"' + s.replace(/"/g, '""') + '"';
     return s;
   }
@@ -574,12 +576,68 @@
     }
   }
 
+  /* Witness cosignatures (C2SP tlog-cosignature; SPEC.md §16.2): for each
+     Ed25519 witness (vkey type 0x04), every signature line of its name and key ID on
+     /checkpoint must be key ID ‖ 8-byte timestamp ‖ Ed25519 over
+     "cosignature/v1\ntime <T>\n" ‖ the checkpoint text. ML-DSA-44 (type 0x06) is not in Web
+     Crypto yet, so those rows say where to check them instead. */
+  function witnesses() {
+    var table = doc.getElementById('witness-table');
+    if (!table) return;
+    var rows = Array.prototype.slice.call(table.querySelectorAll('tr.witness'));
+    function mark(row, state, text) {
+      var cell = row.querySelector('.witness-check');
+      cell.setAttribute('data-ok', state);
+      cell.textContent = text;
+    }
+    if (!window.isSecureContext || !window.crypto || !crypto.subtle) {
+      rows.forEach(function (r) { mark(r, 'unsupported', t('verify_insecure')); });
+      return;
+    }
+    fetchOk('/checkpoint', 'text').then(function (note) {
+      var cp = parseNote(note);
+      rows.forEach(function (row) {
+        if (row.getAttribute('data-alg') !== 'ed25519') {
+          mark(row, 'na', t('mldsa_browser'));
+          return;
+        }
+        var vk = String(row.getAttribute('data-vkey'));
+        var i = vk.indexOf('+'), j = vk.indexOf('+', i + 1);
+        var name = vk.slice(0, i), id = vk.slice(i + 1, j), raw = fromB64(vk.slice(j + 1));
+        if (raw.length !== 33 || raw[0] !== 4) { mark(row, 'false', 'not an Ed25519 cosigner key'); return; }
+        var pub = raw.slice(1);
+        var mine = cp.sigs.filter(function (s) { return s.name === name && s.bytes.length >= 4 && hex(s.bytes.slice(0, 4)) === id; });
+        if (!mine.length) { mark(row, 'none', t('not_cosigned')); return; }
+        sha256(concat(enc.encode(name), new Uint8Array([10, 4]), pub)).then(function (d) {
+          if (hex(d.slice(0, 4)) !== id) throw new Error('the key id does not match the key');
+          return ed25519Key(pub);
+        }).then(function (key) {
+          return Promise.all(mine.map(function (s) {
+            if (s.bytes.length !== 76) return false;
+            var view = new DataView(s.bytes.buffer, s.bytes.byteOffset + 4, 8);
+            var ts = view.getBigUint64(0).toString();
+            var msg = concat(enc.encode('cosignature/v1\ntime ' + ts + '\n'), enc.encode(cp.text));
+            return ed25519Verify(key, s.bytes.slice(12), msg);
+          }));
+        }).then(function (oks) {
+          var ok = oks.every(Boolean);
+          mark(row, ok ? 'true' : 'false', (ok ? '\u2713 ' + t('step_ok') : '\u2717 ' + t('step_fail')) + ' (size ' + cp.size + ')');
+        }, function (e) {
+          mark(row, e && e.name === 'NotSupportedError' ? 'unsupported' : 'false', e && e.name === 'NotSupportedError' ? t('verify_unsupported') : String((e && e.message) || e));
+        });
+      });
+    }).catch(function (e) {
+      rows.forEach(function (r) { mark(r, 'false', String((e && e.message) || e)); });
+    });
+  }
+
   function start() {
     localizeTimes(doc);
     commitments();
     charts();
     printButton();
     verifier();
+    witnesses();
   }
 
   if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', start);

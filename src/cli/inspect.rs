@@ -57,13 +57,14 @@ pub fn log(data: &Path, a: LogArgs) -> Result<u8> {
             });
             println!("{line}");
         } else {
+            // The summary is the author's text: escaped for the terminal.
             println!(
                 "{:>6}  {}  {:<28} {:<12} {}",
                 p.seq,
                 p.recorded_at.to_rfc3339(),
                 p.event.kind(),
                 p.event.author.as_str(),
-                summary(&p.event.body)
+                crate::query::terminal_safe(&summary(&p.event.body))
             );
         }
     }
@@ -90,6 +91,8 @@ pub fn checkpoint(data: &Path) -> Result<u8> {
     let cp = snap
         .checkpoint()?
         .ok_or_else(|| anyhow!("the ledger has no checkpoint yet"))?;
+    // With the witness cosignatures `kordon serve --witness` kept for this size.
+    let cp = crate::witness::cosigning::saved_cosigned(data, snap.size(), &cp);
     print!("{cp}");
     if let Some(vkey) = genesis_vkey(&*snap)? {
         eprintln!("verifier key: {vkey}");
@@ -183,18 +186,42 @@ pub struct ExportArgs {
     /// The file to write; refuses to overwrite.
     #[arg(long)]
     out: PathBuf,
+    /// Export up to the newest checkpoint the witnesses' quorum cosigned (kept by `kordon
+    /// serve --witness`), instead of the latest checkpoint with whatever cosignatures it has.
+    #[arg(long)]
+    witnessed: bool,
 }
 
 pub fn export(data: &Path, a: ExportArgs) -> Result<u8> {
     let store = datadir::open_store(data)?;
     let vkey = genesis_vkey(&*store.snapshot()?)?.ok_or_else(|| anyhow!("the ledger is empty"))?;
+    let snap = store.snapshot()?;
+    let latest = snap
+        .checkpoint()?
+        .ok_or_else(|| anyhow!("the ledger is empty"))?;
+    let note = if a.witnessed {
+        crate::witness::cosigning::saved_witnessed(data)
+            .ok_or_else(|| anyhow!("no checkpoint of this ledger has been witnessed by a quorum yet (run `kordon serve --witness ...`)"))?
+            .note
+    } else {
+        crate::witness::cosigning::saved_cosigned(data, snap.size(), &latest)
+    };
+    drop(snap);
     let file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(&a.out)
         .with_context(|| format!("cannot create {}", a.out.display()))?;
     let mut w = std::io::BufWriter::new(file);
-    let n = export::write(&store, &vkey, &mut w)?;
+    let n = match export::write_at(&store, &vkey, &note, &mut w) {
+        Ok(n) => n,
+        Err(e) => {
+            // Leave no partial export behind that could pass for a whole one.
+            drop(w);
+            let _ = std::fs::remove_file(&a.out);
+            bail!("{e}; nothing was exported");
+        }
+    };
     w.into_inner()
         .map_err(|e| anyhow!("{e}"))?
         .sync_all()
@@ -217,13 +244,29 @@ pub struct VerifyArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    policy: super::witness::PolicyArgs,
+    /// Check fork evidence recorded by a witness or a monitor (two signed checkpoints that
+    /// cannot both be true) instead of a ledger; exit 0 when it proves the fork. --key pins
+    /// the log's key.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["export", "trusted"])]
+    evidence: Option<PathBuf>,
 }
 
 pub fn verify(data: &Path, a: VerifyArgs) -> Result<u8> {
+    if let Some(ev) = &a.evidence {
+        return super::witness::verify_evidence(ev, a.key.as_deref(), a.json);
+    }
+    let policy = a.policy.policy()?;
+    // A checkpoint is a few hundred bytes (at most 100 signatures).
     let trusted = a
         .trusted
         .as_ref()
-        .map(|p| std::fs::read(p).with_context(|| format!("reading {}", p.display())))
+        .map(|p| {
+            crate::datadir::read_small(p, 64 * 1024)
+                .map(String::into_bytes)
+                .with_context(|| format!("reading {}", p.display()))
+        })
         .transpose()?;
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
@@ -251,7 +294,12 @@ pub fn verify(data: &Path, a: VerifyArgs) -> Result<u8> {
             if let Ok(c) = crate::core::checkpoint::parse_unverified(&cp) {
                 bar.set_length(c.size);
             }
-            verify::verify(&vkey, &cp, &mut ExportSource(reader), &opts)
+            match &policy {
+                Some(p) => {
+                    verify::verify_witnessed(&vkey, &cp, &mut ExportSource(reader), &opts, p)
+                }
+                None => verify::verify(&vkey, &cp, &mut ExportSource(reader), &opts),
+            }
         }
         None => {
             let store = datadir::open_store(data)?;
@@ -259,18 +307,19 @@ pub fn verify(data: &Path, a: VerifyArgs) -> Result<u8> {
             let cp = snap
                 .checkpoint()?
                 .ok_or_else(|| anyhow!("the ledger in {} is empty", data.display()))?;
+            // The cosignatures `kordon serve` kept for this size, if any.
+            let cp = crate::witness::cosigning::saved_cosigned(data, snap.size(), &cp);
             let own = genesis_vkey(&*snap)?.unwrap_or_default();
             let vkey = pinned_key(&a.key, &own)?;
             bar.set_length(snap.size());
-            verify::verify(
-                &vkey,
-                cp.as_bytes(),
-                &mut SnapshotSource {
-                    snapshot: &*snap,
-                    next: 0,
-                },
-                &opts,
-            )
+            let mut src = SnapshotSource {
+                snapshot: &*snap,
+                next: 0,
+            };
+            match &policy {
+                Some(p) => verify::verify_witnessed(&vkey, cp.as_bytes(), &mut src, &opts, p),
+                None => verify::verify(&vkey, cp.as_bytes(), &mut src, &opts),
+            }
         }
     };
     bar.finish_and_clear();
@@ -290,6 +339,15 @@ pub fn verify(data: &Path, a: VerifyArgs) -> Result<u8> {
         );
         if let Some(t) = report.trusted_size {
             println!("consistent with the trusted checkpoint of {t} entries");
+        }
+        for w in &report.witnesses {
+            println!(
+                "witnessed by {} ({}, {}) at {}",
+                w.witness,
+                w.name,
+                w.algorithm,
+                crate::core::types::Millis(w.timestamp.saturating_mul(1000)).to_rfc3339()
+            );
         }
         if a.key.is_none() {
             println!(

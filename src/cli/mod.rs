@@ -6,10 +6,12 @@
 //! ledger refused).
 
 mod inspect;
+mod monitor;
 mod query;
 mod receipt;
 mod record;
 mod serve;
+mod witness;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -121,9 +123,27 @@ pub enum Command {
     ///
     /// Example: kordon serve --demo   (the demo ledger on http://127.0.0.1:8080/)
     Serve(serve::ServeArgs),
-    /// Check a receipt from a server offline.
+    /// Check a receipt from a server offline, or fetch its upgrade (a witnessed checkpoint).
     #[command(subcommand)]
     Receipt(receipt::ReceiptCommand),
+    /// Run a witness: cosign the checkpoints of ledgers (any C2SP log) after checking that
+    /// each extends the last, and keep evidence of any fork it is shown.
+    ///
+    /// Example: kordon witness init --name committee.example/witness &&
+    ///   kordon witness add-log "$LEDGER_VKEY" && kordon witness serve
+    #[command(subcommand)]
+    Witness(witness::WitnessCommand),
+    /// Watch a ledger for a body: report every entry signed with its keys that none of its
+    /// receipts holds (a stolen or misused key), every key added to or revoked from it, and
+    /// any inconsistency between the checkpoints the ledger showed (with evidence).
+    ///
+    /// Reads only the ledger's tlog-tiles API and checks that every new checkpoint extends the
+    /// tree it verified before. Exit code 0: nothing alarming; 1: an entry the body did not
+    /// make, or an inconsistency; 2: the ledger could not be read.
+    ///
+    /// Example (from cron): kordon monitor --server http://ledger:8080 --body sbgs
+    ///   --key "$LEDGER_VKEY" --receipts receipts/
+    Monitor(monitor::MonitorArgs),
 }
 
 #[derive(Debug, Args)]
@@ -178,14 +198,19 @@ pub enum KeyCommand {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
-    // Like other Unix tools, stop quietly when the reader of our output goes away
-    // (`kordon log | head`), instead of failing on a broken pipe.
-    #[cfg(unix)]
-    // SAFETY: setting a signal's disposition to its default before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
     let cli = Cli::parse();
+    // Like other Unix tools, the commands that print stop quietly when the reader of their
+    // output goes away (`kordon log | head`), instead of failing on a broken pipe. `serve`
+    // keeps the signal ignored: a client that closes its connection while the server writes
+    // to it must cost an EPIPE on that socket, never the process.
+    #[cfg(unix)]
+    if !matches!(cli.command, Command::Serve(_)) {
+        // SAFETY: setting a signal's disposition to its default before any thread starts
+        // (argument parsing starts none).
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
@@ -220,5 +245,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Verify(a) => inspect::verify(&data, a),
         Command::Serve(a) => serve::serve(&data, a),
         Command::Receipt(c) => receipt::receipt(c),
+        Command::Witness(c) => witness::witness(c),
+        Command::Monitor(a) => monitor::monitor(a),
     }
 }

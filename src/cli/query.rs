@@ -49,7 +49,13 @@ pub struct QueryArgs {
 
 pub fn query(data: &Path, a: QueryArgs) -> Result<u8> {
     let store = datadir::open_store(data)?;
-    let (projector, _) = Projector::open_cached(&store, data)?;
+    let (projector, opened) = Projector::open_cached(&store, data)?;
+    if let Some(why) = &opened.discarded {
+        eprintln!(
+            "warning: {} was not used ({why}); the projections were rebuilt from the ledger",
+            data.join(crate::projector::SNAPSHOT_FILE).display()
+        );
+    }
     let h = projector.read();
     let snap = store.snapshot()?;
     let req = Request {
@@ -87,6 +93,18 @@ pub fn render(t: &Table, width: usize) -> String {
     if t.rows.is_empty() {
         return "(nothing)\n".into();
     }
+    let t = &Table {
+        header: t.header.clone(),
+        rows: t
+            .rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|c| query::terminal_safe(c).into_owned())
+                    .collect()
+            })
+            .collect(),
+    };
     let n = t.header.len();
     let mut w: Vec<usize> = t.header.iter().map(|h| h.chars().count()).collect();
     for r in &t.rows {

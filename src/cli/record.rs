@@ -31,8 +31,10 @@ pub struct SignArgs {
     /// Where to keep receipts from --server [default: receipts/ beside the key].
     #[arg(long, value_name = "DIR")]
     pub receipts: Option<PathBuf>,
-    /// The ledger's published verifier key, to check receipts from --server with (default:
-    /// the key the server gives).
+    /// The ledger's published verifier key (name+id+key). With --server, events are signed
+    /// only for this ledger: a server that serves another is refused before anything is
+    /// signed, and receipts are checked with it. Without it, the key recorded in the receipts
+    /// directory (ledger.vkey) is used, or on first use the server's, which is then recorded.
     #[arg(long, env = "KORDON_LEDGER_KEY", value_name = "VKEY")]
     pub ledger_key: Option<String>,
     /// Bearer token for a server that protects its reads (--server only).
@@ -78,8 +80,7 @@ fn evidence(items: &[String], cites: &Option<String>) -> Result<Vec<Evidence>> {
                 anyhow!("evidence {item:?}: write SHA256=LOCATION or file:PATH=LOCATION")
             })?;
             let sha = if let Some(path) = h.strip_prefix("file:") {
-                let bytes = std::fs::read(path).with_context(|| format!("evidence file {path}"))?;
-                Hash::sha256(&bytes).to_hex()
+                hash_file(Path::new(path)).with_context(|| format!("evidence file {path}"))?
             } else {
                 h.to_string()
             };
@@ -92,23 +93,44 @@ fn evidence(items: &[String], cites: &Option<String>) -> Result<Vec<Evidence>> {
         .collect()
 }
 
+/// SHA-256 of a file, hex, read a block at a time (evidence documents can be large).
+fn hash_file(path: &Path) -> std::io::Result<String> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut h = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(Hash(h.finalize().into()).to_hex())
+}
+
+/// The largest `--body @FILE` read: an event is at most 65,422 bytes.
+const MAX_BODY_FILE: u64 = 256 * 1024;
+
 /// Signs `body` as the given author and records it in the data directory's ledger.
 pub fn sign_and_record(data: &Path, who: &SignArgs, body: Body) -> Result<u8> {
     let key = datadir::read_key(&who.key)?;
     let author = Author::new(body_id(&who.author)?, key);
     if let Some(url) = &who.server {
         let client = crate::server::client::Client::new(url, who.read_token.clone());
-        let origin = client.origin()?;
+        let dir = super::receipt::receipts_dir(&who.receipts, &who.key);
+        // The origin signed comes from the pinned ledger, never from what a server says.
+        let pinned = super::receipt::pin_ledger(&client, url, who.ledger_key.as_deref(), &dir)?;
         let id = match &who.event_id {
             Some(s) => event_id(s)?,
             None => new_event_id(),
         };
-        let sub = author.sign_with_id(&origin, id, system_clock()(), &body)?;
-        let dir = super::receipt::receipts_dir(&who.receipts, &who.key);
+        let sub = author.sign_with_id(&pinned.origin, id, system_clock()(), &body)?;
         return super::receipt::submit_remote(
             &client,
             &sub,
-            who.ledger_key.as_deref(),
+            &pinned,
             &dir,
             body.kind().name(),
             &who.author,
@@ -1003,7 +1025,8 @@ pub struct RecordArgs {
 
 pub fn generic(data: &Path, a: RecordArgs) -> Result<u8> {
     let json = match a.body.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?,
+        Some(path) => crate::datadir::read_small(Path::new(path), MAX_BODY_FILE)
+            .with_context(|| format!("reading {path}"))?,
         None => a.body.clone(),
     };
     let value: serde_json::Value = serde_json::from_str(&json).context("--body is not JSON")?;

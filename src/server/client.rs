@@ -113,12 +113,72 @@ impl Client {
     /// Submits a signed event; returns its receipt once the entry is durable.
     pub fn submit(&self, sub: &Submission) -> Result<Receipt, ClientError> {
         let url = self.url("/entries");
-        let r = self
+        let mut req = self
             .agent
             .post(&url)
-            .header("Content-Type", "application/json")
-            .send(submission_json(sub));
+            .header("Content-Type", "application/json");
+        // A protected ledger names the rule of a refusal only to a client with the token.
+        if let Some(t) = &self.read_token {
+            req = req.header("Authorization", &format!("Bearer {t}"));
+        }
+        let r = req.send(submission_json(sub));
         let body = self.answer(&url, r)?;
         serde_json::from_str(&body).map_err(|e| ClientError::Answer(format!("receipt: {e}")))
+    }
+
+    /// The receipt of entry `seq`, against the server's newest witnessed checkpoint covering it.
+    pub fn receipt(&self, seq: u64) -> Result<Receipt, ClientError> {
+        let body = self.get(&format!("/entries/{seq}/receipt"))?;
+        serde_json::from_str(&body).map_err(|e| ClientError::Answer(format!("receipt: {e}")))
+    }
+
+    /// An RFC 9162 consistency proof between two sizes.
+    pub fn consistency(
+        &self,
+        size1: u64,
+        size2: u64,
+    ) -> Result<Vec<crate::core::hash::Hash>, ClientError> {
+        let body = self.get(&format!("/proof/consistency?size1={size1}&size2={size2}"))?;
+        let p: super::read::ConsistencyProof = serde_json::from_str(&body)
+            .map_err(|e| ClientError::Answer(format!("consistency proof: {e}")))?;
+        p.proof
+            .iter()
+            .map(|h| {
+                crate::core::hash::Hash::from_hex(h)
+                    .ok_or_else(|| ClientError::Answer(format!("{h:?} is not a hex hash")))
+            })
+            .collect()
+    }
+
+    /// GETs `path` and returns the body as bytes (tiles, entry bundles).
+    pub fn get_bytes(&self, path: &str) -> Result<Vec<u8>, ClientError> {
+        let url = self.url(path);
+        let mut req = self.agent.get(&url);
+        if let Some(t) = &self.read_token {
+            req = req.header("Authorization", &format!("Bearer {t}"));
+        }
+        let mut resp = req.call().map_err(|e| ClientError::Transport {
+            url: url.clone(),
+            msg: e.to_string(),
+        })?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_to_vec()
+            .map_err(|e| ClientError::Transport {
+                url: url.clone(),
+                msg: e.to_string(),
+            })?;
+        if (200..300).contains(&status) {
+            return Ok(body);
+        }
+        Err(ClientError::Problem {
+            status,
+            code: format!("http.{status}"),
+            detail: format!("HTTP {status} for {url}"),
+            body: String::from_utf8_lossy(&body).into_owned(),
+        })
     }
 }

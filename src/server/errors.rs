@@ -98,6 +98,10 @@ server_codes! {
         "The request body took too long",
         "send the body at once; retry",
         "the request body did not arrive in time";
+    RequestUriTooLong = "request.uri-too-long", URI_TOO_LONG,
+        "The request's URL is too long",
+        "ask for less in one request (see /openapi.json for each endpoint's parameters)",
+        "the path and query are longer than 8 KiB";
     RequestMethod = "request.method", METHOD_NOT_ALLOWED,
         "Method not allowed on this endpoint",
         "the endpoints and their methods are listed in /openapi.json",
@@ -106,6 +110,10 @@ server_codes! {
         "Reading this ledger needs a bearer token",
         "send Authorization: Bearer <token>, as given by the ledger's operator",
         "--read-token is set and the request has no valid bearer token";
+    ReadWithheld = "read.withheld", UNPROCESSABLE_ENTITY,
+        "The ledger refused the event",
+        "check the event's ledger, author, key and signature; send Authorization: Bearer <token> to be told the rule; nothing was written",
+        "--read-token is set and the submission carried no token: the event was refused, its rule is not named";
     NotFoundRoute = "not-found.route", NOT_FOUND,
         "No such endpoint",
         "the endpoints are listed in /openapi.json",
@@ -124,6 +132,10 @@ server_codes! {
         "no such view, or the commitment or body it names does not exist at that point";
     NotFoundKey = "not-found.key", NOT_FOUND, NOT_IN_LEDGER, SEE_CHECKPOINT,
         "no key with that key id is registered";
+    NotFoundWitnesses = "not-found.witnesses", NOT_FOUND,
+        "This ledger asks no witnesses",
+        "its operator configures them with kordon serve --witness; GET /witnesses says which it asks",
+        "no witnesses are configured";
     ServerBusy = "server.busy", SERVICE_UNAVAILABLE,
         "Too many submissions in flight",
         "retry after the number of seconds in Retry-After; nothing was written",
@@ -144,6 +156,10 @@ server_codes! {
         "The ledger is shutting down",
         "retry against the restarted server",
         "the server is stopping";
+    ServerConnections = "server.connections", SERVICE_UNAVAILABLE,
+        "Too many open connections",
+        "retry after the number of seconds in Retry-After; reuse one connection for several requests",
+        "every connection the server holds is busy; Retry-After says when to retry";
     ServerTimeout = "server.timeout", SERVICE_UNAVAILABLE,
         "The answer took too long",
         "retry later; for large reads ask for smaller ranges",
@@ -303,6 +319,22 @@ impl ApiError {
             format!("the server could not answer within {secs} s"),
         )
         .retry_after(5)
+    }
+
+    pub fn uri_too_long(len: usize, max: usize) -> ApiError {
+        ApiError::server(
+            ServerCode::RequestUriTooLong,
+            format!("the path and query are {len} bytes; at most {max} are read"),
+        )
+        .with("max_bytes", max)
+    }
+
+    pub fn too_many_connections() -> ApiError {
+        ApiError::server(
+            ServerCode::ServerConnections,
+            "the server holds as many connections as it serves at once, all of them busy",
+        )
+        .retry_after(1)
     }
 
     pub fn unauthorized() -> ApiError {

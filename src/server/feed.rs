@@ -20,8 +20,9 @@ use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 use utoipa::IntoParams;
 
-/// Entries read from the store at a time while replaying.
-const REPLAY_CHUNK: u64 = 512;
+/// Bytes of entries read from the store at a time while replaying (about; at least one
+/// entry): the next chunk is read only when the client has taken this one.
+const REPLAY_BYTES: u64 = super::read::STREAM_CHUNK as u64;
 /// A comment line this often keeps proxies from closing an idle stream.
 const KEEPALIVE: Duration = Duration::from_secs(15);
 
@@ -74,6 +75,7 @@ pub async fn feed(
         rx,
         replay: true,
         started: false,
+        count: 4,
     };
     let stream = futures_util::stream::unfold(state, |mut s| async move {
         s.step().await.map(|chunk| (Ok::<_, Infallible>(chunk), s))
@@ -98,6 +100,8 @@ struct Feed {
     /// Whether the store may hold entries from `next` on that were not sent.
     replay: bool,
     started: bool,
+    /// Entries to read in the next replay chunk, adapted to the sizes seen.
+    count: u64,
 }
 
 fn event(seq: u64, json: &str, out: &mut String) {
@@ -123,12 +127,12 @@ impl Feed {
                 return None;
             }
             if self.replay {
-                let from = self.next;
+                let (from, count) = (self.next, self.count);
                 let read = self
                     .st
                     .blocking(move |st| {
                         let snap = st.store().snapshot()?;
-                        let end = from.saturating_add(REPLAY_CHUNK).min(snap.size());
+                        let end = from.saturating_add(count).min(snap.size());
                         if from >= end {
                             return Ok(Vec::new());
                         }
@@ -146,6 +150,8 @@ impl Feed {
                     self.replay = false;
                     continue;
                 }
+                let raw: u64 = entries.iter().map(|e| e.len() as u64).sum();
+                self.count = (REPLAY_BYTES / (raw / entries.len() as u64).max(1)).clamp(1, 4096);
                 let mut out = String::new();
                 for b in &entries {
                     event(self.next, &entry_json(b)?, &mut out);

@@ -11,12 +11,14 @@
 //! rules as every other appender and answers only once the entry is durable.
 
 pub mod client;
+pub mod conn;
 pub mod dashboard;
 pub mod errors;
 pub mod feed;
 pub mod openapi;
 pub mod read;
 pub mod receipt;
+mod redact;
 pub mod tiles;
 pub mod views;
 pub mod write;
@@ -52,6 +54,17 @@ pub struct Config {
     pub request_timeout: Duration,
     /// How long a client may take to send a submission's body.
     pub body_timeout: Duration,
+    /// How long a connection may take to send a request head, from its start or from its
+    /// previous answer: also how long an idle keep-alive connection stays open.
+    pub header_timeout: Duration,
+    /// How long a write of an answer may wait for a client that does not read; then the
+    /// connection is closed.
+    pub send_timeout: Duration,
+    /// Open connections at most (within the descriptor limit, see `conn::connection_cap`).
+    pub max_connections: usize,
+    /// Witnesses to ask for cosignatures after commits (`kordon serve --witness`): `/checkpoint`
+    /// then carries the cosignatures held, and receipts the newest witnessed checkpoint.
+    pub witnessing: Option<Arc<crate::witness::cosigning::Cosigning>>,
     /// Bytes of submission bodies the server holds at once while they arrive and wait for their
     /// answer; a body that would go beyond it is answered `503` with `Retry-After`.
     pub body_budget: usize,
@@ -67,6 +80,10 @@ impl Default for Config {
             max_pending: 1024,
             request_timeout: Duration::from_secs(30),
             body_timeout: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(10),
+            send_timeout: Duration::from_secs(30),
+            max_connections: 4096,
+            witnessing: None,
             body_budget: 64 << 20,
             quota: Some(Quota::default()),
         }
@@ -106,6 +123,14 @@ pub struct FeedBatch {
     pub first: u64,
     /// Each entry's bytes, in order.
     pub entries: Vec<Vec<u8>>,
+}
+
+/// A checkpoint an answer cites: its size and its signed note, with whatever witness
+/// cosignatures are held for that size.
+#[derive(Debug, Clone)]
+pub struct Cited {
+    pub size: u64,
+    pub checkpoint: Arc<str>,
 }
 
 /// What every handler shares.
@@ -151,6 +176,14 @@ impl AppState {
                     }
                 }
             });
+        }
+        // Witnesses hear of every commit (off the write path: the hook only swaps the newest
+        // checkpoint), and of the checkpoint the ledger already has.
+        if let Some(w) = &config.witnessing {
+            let hook = w.hook();
+            ledger.subscribe(move |c: &Committed<'_>| hook(c.size, c.checkpoint));
+            let h = ledger.head();
+            w.offer(h.size, &h.checkpoint);
         }
         // The oversight views follow the ledger's head from here on.
         let projector = crate::projector::Projector::follow(&ledger)
@@ -215,6 +248,46 @@ impl AppState {
     /// reads it once and answers from it.
     pub fn head(&self) -> Arc<Head> {
         self.inner.ledger.head()
+    }
+
+    /// The latest size and checkpoint with every witness cosignature held for that size.
+    pub fn cosigned_head(&self) -> Cited {
+        let h = self.head();
+        let mut c = Cited {
+            size: h.size,
+            checkpoint: Arc::clone(&h.checkpoint),
+        };
+        if let Some(w) = &self.inner.config.witnessing {
+            if !c.checkpoint.is_empty() {
+                c.checkpoint = w.cosigned(c.size, &c.checkpoint).into();
+            }
+        }
+        c
+    }
+
+    /// The checkpoint a receipt for entry `seq` is best given against: the newest one the
+    /// witness policy accepted, if it covers the entry, else the latest with the cosignatures
+    /// held for it.
+    pub fn receipt_checkpoint(&self, seq: u64) -> Cited {
+        if let Some(w) = self
+            .inner
+            .config
+            .witnessing
+            .as_ref()
+            .and_then(|w| w.witnessed())
+            .filter(|w| w.size > seq)
+        {
+            return Cited {
+                size: w.size,
+                checkpoint: w.note.into(),
+            };
+        }
+        self.cosigned_head()
+    }
+
+    /// The witnessing configured, if any.
+    pub fn witnessing(&self) -> Option<&Arc<crate::witness::cosigning::Cosigning>> {
+        self.inner.config.witnessing.as_ref()
     }
 
     pub(crate) fn slots(&self) -> &Arc<Semaphore> {
@@ -405,6 +478,8 @@ pub fn routes() -> Routes {
         .get("/verifier-key", read::verifier_key)
         .get("/export", read::export)
         .get("/checkpoint", tiles::checkpoint)
+        .get("/witnesses", read::witnesses)
+        .get("/witnesses/policy", read::witness_policy)
         .get_as(
             "/tile/{*path}",
             &["/tile/{level}/{index}", "/tile/entries/{index}"],
@@ -418,8 +493,9 @@ pub fn routes() -> Routes {
     dashboard::routes(views::routes(r))
 }
 
-/// The API's router over `state`, with its middleware: request logs, the bearer token for
-/// reads, request timeouts, and problem+json for unknown routes and methods.
+/// The API's router over `state`, with its middleware: request logs, headers every answer
+/// carries, the bearer token for reads, request timeouts, and problem+json for unknown routes,
+/// methods and over-long URLs.
 pub fn router(state: AppState) -> Router {
     let routes = routes();
     routes
@@ -430,6 +506,9 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(log))
         .with_state(state)
 }
+
+/// The longest request target (path and query) answered; longer ones get `414`.
+pub const MAX_URI: usize = 8 * 1024;
 
 async fn not_found(req: Request) -> ApiError {
     ApiError::route_not_found(req.uri().path())
@@ -453,26 +532,49 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
     diff == 0
 }
 
+/// The shortest `--read-token` accepted: a short token is guessed, and an empty one would
+/// silently turn the protection off.
+pub const MIN_READ_TOKEN: usize = 16;
+
+/// Checks a read token before a server starts with it.
+pub fn check_read_token(token: &str) -> Result<(), String> {
+    let n = token.chars().count();
+    if token.trim() != token || token.chars().any(char::is_control) {
+        return Err("the read token must not hold spaces at its ends or control characters".into());
+    }
+    if n < MIN_READ_TOKEN {
+        return Err(format!(
+            "the read token is {n} characters; it needs at least {MIN_READ_TOKEN} (e.g. `openssl rand -hex 16`). An empty token would turn the protection off: leave --read-token and KORDON_READ_TOKEN unset for a public ledger"
+        ));
+    }
+    Ok(())
+}
+
 /// The bearer token for reads, and the request timeout.
 async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let is_read = req.method() == Method::GET || req.method() == Method::HEAD;
-    if let (Some(token), true) = (&st.config().read_token, is_read) {
-        if !is_public(req.uri().path()) {
-            let given = req
-                .headers()
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .map(str::trim);
-            if !given.is_some_and(|g| same_secret(g.as_bytes(), token.as_bytes())) {
-                return ApiError::unauthorized().into_response();
-            }
-        }
+    let authorized = match &st.config().read_token {
+        None => true,
+        Some(token) => req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .is_some_and(|g| same_secret(g.as_bytes(), token.as_bytes())),
+    };
+    if is_read && !authorized && !is_public(req.uri().path()) {
+        return ApiError::unauthorized().into_response();
     }
     // A submission bounds the time to read its body itself and is never cut off once it is
     // queued: the append completes, and its answer is the receipt.
     if req.method() == Method::POST {
-        return next.run(req).await;
+        let resp = next.run(req).await;
+        if authorized {
+            return resp;
+        }
+        // A protected ledger tells a writer without the token nothing about its content.
+        return redact::refusals(resp).await;
     }
     let limit = st.config().request_timeout;
     match tokio::time::timeout(limit, next.run(req)).await {
@@ -481,12 +583,23 @@ async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Response
     }
 }
 
-/// One structured log line per request.
+/// One structured log line per request, and the headers every answer carries.
 async fn log(req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
-    let resp = next.run(req).await;
+    let uri_len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    // Cut the logged path short: it is the client's text.
+    let path: String = req.uri().path().chars().take(200).collect();
+    let mut resp = if uri_len > MAX_URI {
+        ApiError::uri_too_long(uri_len, MAX_URI).into_response()
+    } else {
+        next.run(req).await
+    };
+    // No answer is to be sniffed into another type (a problem, an entry's text, a tile).
+    resp.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        axum::http::HeaderValue::from_static("nosniff"),
+    );
     let status = resp.status().as_u16();
     let micros = start.elapsed().as_micros() as u64;
     if status >= 500 {
@@ -526,20 +639,14 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Q<T> {
 /// Serves the API on `listener` until `shutdown` completes, then shuts down gracefully: the
 /// live feeds end, no new connection is accepted, and every request in flight (submissions
 /// included) is answered before this returns. Drop the `Ledger` afterwards to stop its writer.
+/// Connections are bounded in number and time (`conn.rs`).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state.clone());
-    let st = state.clone();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: finishing requests in flight");
-            st.begin_shutdown();
-        })
-        .await
+    conn::serve(listener, app, state, shutdown).await
 }
 
 /// Starts logging request lines to standard error at `level` (`KORDON_LOG`: error, warn, info,

@@ -24,6 +24,8 @@ use utoipa::OpenApi;
         read::consistency,
         read::verifier_key,
         read::export,
+        read::witnesses,
+        read::witness_policy,
         tiles::checkpoint,
         tiles::tile,
         tiles::entry_bundle_doc,

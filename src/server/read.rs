@@ -118,7 +118,9 @@ fn json_response(body: String) -> Response {
         .into_response()
 }
 
-fn read_entry(snap: &dyn Snapshot, seq: u64) -> Result<Vec<u8>, ApiError> {
+/// One entry, checked against its leaf hash (by the store) and bound to the root of the stored
+/// tree by its inclusion proof, which the store's nodes must give.
+fn read_entry(st: &AppState, snap: &dyn Snapshot, seq: u64) -> Result<Vec<u8>, ApiError> {
     if seq >= snap.size() {
         return Err(ApiError::not_found(
             ServerCode::NotFoundEntry,
@@ -128,7 +130,19 @@ fn read_entry(snap: &dyn Snapshot, seq: u64) -> Result<Vec<u8>, ApiError> {
             ),
         ));
     }
-    Ok(snap.entries(seq, seq + 1)?.pop().unwrap_or_default())
+    let bytes = snap.entries(seq, seq + 1)?.pop().unwrap_or_default();
+    let size = snap.size();
+    let nodes = st.nodes(snap);
+    let proof = merkle::inclusion_proof(&nodes, seq, size).map_err(proof_error)?;
+    let root = merkle::root_at(&nodes, size)?;
+    merkle::verify_inclusion(&entry::entry_hash(&bytes), seq, size, &proof, &root).map_err(
+        |e| {
+            ApiError::storage(format!(
+                "entry {seq} does not match the stored tree ({e}): the store is damaged"
+            ))
+        },
+    )?;
+    Ok(bytes)
 }
 
 fn render(bytes: &[u8], seq: u64) -> Result<String, ApiError> {
@@ -213,30 +227,154 @@ pub async fn entries(
 ) -> Result<Response, ApiError> {
     let from = q.from.unwrap_or(0);
     let limit = q.limit.unwrap_or(100).min(MAX_RANGE);
-    let body = st
-        .blocking(move |st| {
-            let snap = st.store().snapshot()?;
-            let size = snap.size();
-            let end = from.saturating_add(limit).min(size);
-            let mut out = format!("{{\"tree_size\":{size},\"from\":{from},\"entries\":[");
-            if from < end {
-                for (i, b) in snap.entries(from, end)?.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
+    let size = st.blocking(|st| Ok(st.store().snapshot()?.size())).await?;
+    let end = from.saturating_add(limit).min(size);
+    let next = if end < size && from < end {
+        end.to_string()
+    } else {
+        "null".into()
+    };
+    let head = format!("{{\"tree_size\":{size},\"from\":{from},\"entries\":[");
+    let tail = format!("],\"next\":{next}}}");
+    let body = EntryStream::new(st, from, end.max(from), |seq, from, bytes, out| {
+        if seq > from {
+            out.push(b',');
+        }
+        out.extend_from_slice(render(bytes, seq)?.as_bytes());
+        Ok(())
+    })
+    .framed(head.into(), tail.into())
+    .body()
+    .await?;
+    let mut resp = Response::new(body);
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(resp)
+}
+
+/// Bytes of entries read per chunk of a streamed answer (about; at least one entry).
+pub const STREAM_CHUNK: usize = 128 * 1024;
+
+/// Renders one entry (`seq`, the stream's first `from`, its bytes) into a chunk.
+pub(crate) type RenderEntry = fn(u64, u64, &[u8], &mut Vec<u8>) -> Result<(), ApiError>;
+
+/// An answer made of entries `from..end`, streamed with backpressure: a chunk of about
+/// `STREAM_CHUNK` bytes is read (from a fresh snapshot: stored entries never change) only when
+/// the client has taken the previous one, and no thread is held in between. A client that stops
+/// reading holds one chunk, and its connection is closed after `--send-timeout`.
+pub(crate) struct EntryStream {
+    st: AppState,
+    from: u64,
+    next: u64,
+    end: u64,
+    /// Entries to read in the next chunk, adapted to the sizes seen.
+    count: u64,
+    render: RenderEntry,
+    head: Option<Bytes>,
+    tail: Option<Bytes>,
+    /// For a whole-ledger answer: the tree recomputed over what was sent, and the signed root
+    /// it must reach.
+    binder: Option<(crate::integrity::Binder, Hash)>,
+}
+
+impl EntryStream {
+    pub(crate) fn new(st: AppState, from: u64, end: u64, render: RenderEntry) -> EntryStream {
+        EntryStream {
+            st,
+            from,
+            next: from,
+            end,
+            count: 4,
+            render,
+            head: None,
+            tail: None,
+            binder: None,
+        }
+    }
+
+    /// Binds the entries sent to the signed `root` of a tree of `end` entries: if they do not
+    /// lead to it, the body is cut short after the last chunk instead of ending cleanly.
+    pub(crate) fn bound(mut self, binder: crate::integrity::Binder, root: Hash) -> EntryStream {
+        self.binder = Some((binder, root));
+        self
+    }
+
+    /// Sends `head` before the entries and `tail` after them.
+    pub(crate) fn framed(mut self, head: Bytes, tail: Bytes) -> EntryStream {
+        self.head = Some(head);
+        self.tail = Some(tail);
+        self
+    }
+
+    /// The next chunk of entries, rendered; `None` after the last.
+    async fn chunk(&mut self) -> Option<Result<Bytes, ApiError>> {
+        if self.next >= self.end {
+            return None;
+        }
+        let (start, stop) = (self.next, self.end.min(self.next + self.count));
+        let (from, render, end) = (self.from, self.render, self.end);
+        let mut binder = self.binder.take();
+        let r = self
+            .st
+            .blocking(move |st| {
+                let snap = st.store().snapshot()?;
+                let entries = snap.entries(start, stop)?;
+                let raw: usize = entries.iter().map(Vec::len).sum();
+                let mut out = Vec::with_capacity(raw + raw / 2);
+                for (i, b) in entries.iter().enumerate() {
+                    if let Some((bd, _)) = &mut binder {
+                        bd.push(b);
                     }
-                    out.push_str(&render(b, from + i as u64)?);
+                    render(start + i as u64, from, b, &mut out)?;
                 }
-            }
-            let next = if end < size && from < end {
-                end.to_string()
-            } else {
-                "null".into()
-            };
-            out.push_str(&format!("],\"next\":{next}}}"));
-            Ok(out)
-        })
-        .await?;
-    Ok(json_response(body))
+                if let (Some((bd, root)), true) = (&binder, stop == end) {
+                    bd.finish(&*snap, root)?;
+                }
+                Ok((out, raw, binder))
+            })
+            .await;
+        Some(r.map(|(out, raw, binder)| {
+            self.binder = binder;
+            let read = stop - start;
+            self.next = stop;
+            let avg = (raw as u64 / read.max(1)).max(1);
+            self.count = (STREAM_CHUNK as u64 / avg).clamp(1, 4096);
+            Bytes::from(out)
+        }))
+    }
+
+    /// The answer's body. The first chunk is read before it is returned, so that a failure
+    /// there is answered as a problem; a later failure cuts the body short, so the client sees
+    /// an incomplete answer, never a short one that looks whole.
+    pub(crate) async fn body(mut self) -> Result<Body, ApiError> {
+        let first = match self.chunk().await {
+            Some(r) => Some(r?),
+            None => None,
+        };
+        let head = self.head.take();
+        let prefix: Vec<Bytes> = head.into_iter().chain(first).collect();
+        let stream = futures_util::stream::unfold(
+            (self, prefix.into_iter()),
+            |(mut s, mut prefix)| async move {
+                if let Some(b) = prefix.next() {
+                    return Some((Ok(b), (s, prefix)));
+                }
+                match s.chunk().await {
+                    Some(Ok(b)) => Some((Ok(b), (s, prefix))),
+                    Some(Err(e)) => {
+                        tracing::warn!(detail = %e.detail, "a streamed answer failed");
+                        s.end = s.next;
+                        s.tail = None;
+                        Some((Err(std::io::Error::other(e.detail.clone())), (s, prefix)))
+                    }
+                    None => s.tail.take().map(|t| (Ok(t), (s, prefix))),
+                }
+            },
+        );
+        Ok(Body::from_stream(stream))
+    }
 }
 
 /// One entry by sequence number.
@@ -248,7 +386,7 @@ pub async fn entries(
     ))]
 pub async fn entry(State(st): State<AppState>, P(Seq(seq)): P<Seq>) -> Result<Response, ApiError> {
     let snap = st.store().snapshot()?;
-    let bytes = read_entry(&*snap, seq)?;
+    let bytes = read_entry(&st, &*snap, seq)?;
     Ok(json_response(render(&bytes, seq)?))
 }
 
@@ -267,14 +405,16 @@ pub async fn event(State(st): State<AppState>, P(id): P<String>) -> Result<Respo
             format!("no entry carries event {id:?}"),
         )
     })?;
-    let bytes = read_entry(&*snap, seq)?;
+    let bytes = read_entry(&st, &*snap, seq)?;
     Ok(json_response(render(&bytes, seq)?))
 }
 
-/// A receipt for any entry, against the latest checkpoint.
+/// A receipt for any entry, against the newest witnessed checkpoint that covers it (else the
+/// latest, with the cosignatures held for it).
 ///
 /// The same receipt a submission is answered with, for a submitter that lost its answer or
-/// wants one against a later checkpoint.
+/// wants one against a later checkpoint: a receipt issued before the witnesses cosigned is
+/// upgraded by fetching it again (`kordon receipt upgrade`).
 #[utoipa::path(get, path = "/entries/{seq}/receipt", tag = "read",
     params(("seq" = u64, Path, description = "The entry's sequence number")),
     responses(
@@ -296,12 +436,58 @@ pub async fn receipt(
         ));
     }
     let snap = st.store().snapshot()?;
+    let cp = st.receipt_checkpoint(seq);
     let r =
-        receipt::build(&*snap, seq, &head.checkpoint, st.verifier_key()).map_err(|e| match e {
+        receipt::build(&*snap, seq, &cp.checkpoint, st.verifier_key()).map_err(|e| match e {
             ReceiptBuildError::Store(s) => ApiError::from(s),
             other => ApiError::internal(other.to_string()),
         })?;
     Ok(axum::Json(r).into_response())
+}
+
+/// The witnesses this ledger asks for cosignatures, the policy, and what each did lately.
+#[utoipa::path(get, path = "/witnesses", tag = "read",
+    responses(
+        (status = 200, description = "The policy (quorum), the newest witnessed checkpoint's size, and per witness its name, key, algorithm, URL, latest cosignature (size, root, time) and recent failures", body = Object),
+    ))]
+pub async fn witnesses(State(st): State<AppState>) -> Result<Response, ApiError> {
+    let Some(w) = st.witnessing() else {
+        return Ok(axum::Json(serde_json::json!({
+            "policy": "no witnesses configured",
+            "witnesses": [],
+            "witnessed": null,
+        }))
+        .into_response());
+    };
+    Ok(axum::Json(serde_json::json!({
+        "policy": w.policy().describe(),
+        "witnesses": w.status(),
+        "witnessed": w.witnessed().map(|x| serde_json::json!({"size": x.size, "checkpoint": x.note})),
+    }))
+    .into_response())
+}
+
+/// The witness policy as a C2SP tlog-policy file, for `kordon verify --witness-policy`.
+#[utoipa::path(get, path = "/witnesses/policy", tag = "read",
+    responses(
+        (status = 200, description = "log, witness, group and quorum lines (C2SP tlog-policy)", body = String, content_type = "text/plain; charset=utf-8"),
+        (status = 404, description = "No witnesses are configured (not-found.witnesses)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn witness_policy(State(st): State<AppState>) -> Result<Response, ApiError> {
+    let w = st.witnessing().ok_or_else(|| {
+        ApiError::not_found(
+            crate::server::errors::ServerCode::NotFoundWitnesses,
+            "this ledger asks no witnesses (kordon serve --witness)",
+        )
+    })?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
+        w.policy_file(st.verifier_key()),
+    )
+        .into_response())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -457,47 +643,12 @@ pub async fn verifier_key(State(st): State<AppState>) -> Response {
         .into_response()
 }
 
-/// Writes into a channel of chunks, for streaming a body from a blocking task.
-struct ChunkWriter {
-    tx: tokio::sync::mpsc::Sender<std::io::Result<Bytes>>,
-    buf: Vec<u8>,
-}
-
-impl ChunkWriter {
-    const CHUNK: usize = 64 * 1024;
-
-    fn send(&mut self) -> std::io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let b = Bytes::from(std::mem::replace(
-            &mut self.buf,
-            Vec::with_capacity(Self::CHUNK),
-        ));
-        self.tx.blocking_send(Ok(b)).map_err(|_| {
-            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
-        })
-    }
-}
-
-impl std::io::Write for ChunkWriter {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= Self::CHUNK {
-            self.send()?;
-        }
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.send()
-    }
-}
-
 /// The export bundle (`kordon export`), streamed: check it with `kordon verify FILE`.
 #[utoipa::path(get, path = "/export", tag = "read",
     responses(
         (status = 200, description = "The export bundle (events/SPEC.md, \"Export bundle\")", content_type = "application/octet-stream"),
         (status = 404, description = "The ledger is empty (not-found.checkpoint)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The store cannot be read after a storage error (server.storage-unavailable)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn export(State(st): State<AppState>) -> Result<Response, ApiError> {
     if st.head().size == 0 {
@@ -506,35 +657,44 @@ pub async fn export(State(st): State<AppState>) -> Result<Response, ApiError> {
             "the ledger is empty; there is nothing to export",
         ));
     }
-    // The status line goes out before the first byte of the bundle: make sure the store can be
-    // read at all, so a broken store is a problem, never a 200 with an empty body.
-    st.blocking(|st| {
-        let snap = st.store().snapshot()?;
-        snap.checkpoint()?;
-        Ok(())
-    })
-    .await
-    .map_err(|e| match st.head().storage_failed() {
+    // The status line goes out before the first byte of the bundle: the store must be readable
+    // and the first chunk read, so that a broken store is a problem (503 while writes are
+    // paused after a storage error), never a 200 with an empty body.
+    let unavailable = |e: ApiError| match st.head().storage_failed() {
         Some(reason) => ApiError::storage_unavailable(reason, std::time::Duration::from_secs(1)),
         None => e,
-    })?;
-    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(8);
-    let task = st.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut w = ChunkWriter {
-            tx: tx.clone(),
-            buf: Vec::with_capacity(ChunkWriter::CHUNK),
-        };
-        if let Err(e) = crate::export::write(task.store(), task.verifier_key(), &mut w) {
-            // Cut the body short so the client sees an incomplete download, never a short
-            // file that looks whole.
-            tracing::warn!(error = %e, "export failed");
-            let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
-        }
-    });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    });
+    };
+    // The header names the checkpoint cited (with the witness cosignatures held for it); the
+    // entries it covers follow, a chunk at a time, bound to its root.
+    let cited = st.cosigned_head();
+    let checkpoint = std::sync::Arc::clone(&cited.checkpoint);
+    let (size, binder, root) = st
+        .blocking(move |st| {
+            let snap = st.store().snapshot()?;
+            snap.checkpoint()?;
+            let signed = crate::core::checkpoint::parse_unverified(checkpoint.as_bytes())
+                .map_err(|e| ApiError::storage(format!("the checkpoint: {e}")))?;
+            if signed.size > snap.size() {
+                return Err(ApiError::storage(format!(
+                    "the checkpoint covers {} entries; the store holds {}",
+                    signed.size,
+                    snap.size()
+                )));
+            }
+            let binder = crate::integrity::Binder::new(&*snap, 0)?;
+            Ok((signed.size, binder, signed.root))
+        })
+        .await
+        .map_err(unavailable)?;
+    let head = crate::export::header(st.verifier_key(), &cited.checkpoint);
+    let body = EntryStream::new(st.clone(), 0, size, |_, _, bytes, out| {
+        crate::export::frame(bytes, out).map_err(|e| ApiError::storage(e.to_string()))
+    })
+    .framed(head.into(), Bytes::new())
+    .bound(binder, root)
+    .body()
+    .await
+    .map_err(unavailable)?;
     let name: String = st
         .origin()
         .chars()
@@ -546,7 +706,7 @@ pub async fn export(State(st): State<AppState>) -> Result<Response, ApiError> {
             }
         })
         .collect();
-    let mut resp = Response::new(Body::from_stream(stream));
+    let mut resp = Response::new(body);
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -569,7 +729,7 @@ pub async fn healthz() -> axum::Json<serde_json::Value> {
 /// Readiness: the ledger is open, takes writes, and the server is not shutting down.
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses(
-        (status = 200, description = "Ready, with the ledger's size", body = Object),
+        (status = 200, description = "Ready, with the ledger's size (not with --read-token: the size is then not public)", body = Object),
         (status = 503, description = "Shutting down (server.shutting-down), or writes paused after a storage error (server.storage-unavailable)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn readyz(State(st): State<AppState>) -> Result<Response, ApiError> {
@@ -579,9 +739,10 @@ pub async fn readyz(State(st): State<AppState>) -> Result<Response, ApiError> {
     if let Some((reason, wait)) = st.head().paused(std::time::Instant::now()) {
         return Err(ApiError::storage_unavailable(reason, wait));
     }
-    Ok((
-        StatusCode::OK,
-        axum::Json(json!({"status": "ready", "size": st.head().size})),
-    )
-        .into_response())
+    let body = if st.config().read_token.is_some() {
+        json!({"status": "ready"})
+    } else {
+        json!({"status": "ready", "size": st.head().size})
+    };
+    Ok((StatusCode::OK, axum::Json(body)).into_response())
 }

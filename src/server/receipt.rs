@@ -77,6 +77,7 @@ pub fn build_parsed(
             checkpoint: cp.to_string(),
         }
         .to_text(),
+        upgraded_from: None,
     })
 }
 
@@ -100,6 +101,7 @@ pub fn from_ledger(r: &crate::ledger::Receipt, vkey: &str) -> Result<Receipt, St
             checkpoint: r.checkpoint.to_string(),
         }
         .to_text(),
+        upgraded_from: None,
     })
 }
 

@@ -12,6 +12,7 @@
 //! `<N>` is written in 3-digit groups, all but the last prefixed with `x` (`x001/x234/067`).
 
 use super::errors::{Problem, ServerCode};
+use super::read::EntryStream;
 use super::{ApiError, AppState, P};
 use crate::core::merkle::NodeId;
 use crate::core::tiles::{encode_path, parse_path, span, TILE_WIDTH};
@@ -41,11 +42,12 @@ fn octets(body: Vec<u8>, private: bool) -> Response {
 /// The latest signed checkpoint (C2SP tlog-checkpoint signed note).
 #[utoipa::path(get, path = "/checkpoint", tag = "tlog-tiles",
     responses(
-        (status = 200, description = "The checkpoint: origin, size, base64 root hash, then the ledger's signature", body = String, content_type = "text/plain; charset=utf-8"),
+        (status = 200, description = "The checkpoint: origin, size, base64 root hash, then the ledger's signature and every witness cosignature held for this size", body = String, content_type = "text/plain; charset=utf-8"),
         (status = 404, description = "The ledger is empty (not-found.checkpoint)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn checkpoint(State(st): State<AppState>) -> Result<Response, ApiError> {
-    let head = st.head();
+    // A note carries only signatures over its own text: the cosignatures of this size.
+    let head = st.cosigned_head();
     if head.checkpoint.is_empty() {
         return Err(ApiError::not_found(
             ServerCode::NotFoundCheckpoint,
@@ -116,7 +118,7 @@ pub async fn tile(State(st): State<AppState>, P(path): P<String>) -> Result<Resp
             Ok(octets(body, private))
         }
         None => {
-            let body = st
+            let (start, end) = st
                 .blocking(move |st| {
                     let snap = st.store().snapshot()?;
                     let start = t.index.checked_mul(TILE_WIDTH);
@@ -137,20 +139,18 @@ pub async fn tile(State(st): State<AppState>, P(path): P<String>) -> Result<Resp
                             ),
                         ));
                     }
-                    let entries = snap.entries(start, end)?;
-                    let mut out =
-                        Vec::with_capacity(entries.iter().map(|e| e.len() + 2).sum::<usize>());
-                    for e in entries {
-                        let len = u16::try_from(e.len()).map_err(|_| {
-                            ApiError::storage(format!("an entry of {} bytes", e.len()))
-                        })?;
-                        out.extend_from_slice(&len.to_be_bytes());
-                        out.extend_from_slice(&e);
-                    }
-                    Ok(out)
+                    Ok((start, end))
                 })
                 .await?;
-            Ok(octets(body, private))
+            // Up to 256 entries of up to 64 KiB each: streamed a chunk at a time.
+            let body = EntryStream::new(st, start, end, |_, _, bytes, out| {
+                crate::export::frame(bytes, out).map_err(|e| ApiError::storage(e.to_string()))
+            })
+            .body()
+            .await?;
+            let mut resp = octets(Vec::new(), private);
+            *resp.body_mut() = body;
+            Ok(resp)
         }
     }
 }

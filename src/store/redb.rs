@@ -39,6 +39,46 @@ fn be(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
+thread_local! {
+    /// Set while this thread runs redb code under `guarded`.
+    static IN_REDB: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs redb code, turning a panic inside it into `StoreError::Corrupt`. redb asserts its file's
+/// invariants (a truncated or overwritten file fails them, e.g. in its page manager) instead of
+/// returning an error, so a damaged `ledger.redb` would otherwise end the process with a panic.
+/// The panic's message is kept out of the output: the error says what happened instead.
+fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !IN_REDB.with(|f| f.get()) {
+                previous(info);
+            }
+        }));
+    });
+    let was = IN_REDB.with(|f| f.replace(true));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    IN_REDB.with(|f| f.set(was));
+    match r {
+        Ok(r) => r,
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| p.downcast_ref::<&str>().copied())
+                .unwrap_or("an internal check failed");
+            Err(StoreError::Corrupt(format!(
+                "{what}: the file is damaged or truncated (redb: {msg})"
+            )))
+        }
+    }
+}
+
+/// The smallest redb file: its header and first pages. A shorter file is a truncated one.
+const MIN_FILE: u64 = 4096;
+
 /// Every write transaction is durable (synced before `commit` returns) and quick-repair (it
 /// saves the allocator state and commits in two phases, so recovery never scans the file).
 fn begin(db: &Database) -> Result<::redb::WriteTransaction, StoreError> {
@@ -86,12 +126,40 @@ fn load_index(db: &Database, index: &mut HashMap<u128, u64>, from: u64) -> Resul
     Ok(())
 }
 
+/// Opens the file and adds the event ids of entries `from..` to `index`, refusing a file too
+/// short to be a ledger and turning redb's assertions on a damaged file into an error that
+/// names it.
+fn open_checked(
+    path: &Path,
+    index: &mut HashMap<u128, u64>,
+    from: u64,
+) -> Result<Database, StoreError> {
+    if let Ok(m) = std::fs::metadata(path) {
+        if m.len() < MIN_FILE {
+            return Err(StoreError::Corrupt(format!(
+                "{}: the file is {} bytes, too short to be a ledger (truncated?)",
+                path.display(),
+                m.len()
+            )));
+        }
+    }
+    let what = path.display().to_string();
+    guarded(&what, || {
+        let db = open_db(path)?;
+        load_index(&db, index, from)?;
+        Ok(db)
+    })
+    .map_err(|e| match e {
+        StoreError::Backend(m) if !m.contains(&what) => StoreError::Backend(format!("{what}: {m}")),
+        other => other,
+    })
+}
+
 impl RedbStore {
     /// Opens the store at `path`, creating it if it does not exist.
     pub fn open(path: &Path) -> Result<RedbStore, StoreError> {
-        let db = open_db(path)?;
         let mut index = HashMap::new();
-        load_index(&db, &mut index, 0)?;
+        let db = open_checked(path, &mut index, 0)?;
         Ok(RedbStore {
             path: path.to_path_buf(),
             db: RwLock::new(Some(Arc::new(db))),
@@ -126,7 +194,7 @@ impl RedbStore {
 impl Store for RedbStore {
     fn append(&self, batch: Batch<'_>) -> Result<(), StoreError> {
         let db = self.db()?;
-        self.append_to(&db, batch).map_err(|e| match e {
+        guarded("ledger.redb", || self.append_to(&db, batch)).map_err(|e| match e {
             StoreError::Conflict { .. } | StoreError::DuplicateEvent(_) => e,
             other => self.close_after(other),
         })
@@ -142,8 +210,12 @@ impl Store for RedbStore {
     }
 
     fn snapshot(&self) -> Result<Box<dyn Snapshot + '_>, StoreError> {
-        let tx = self.db()?.begin_read().map_err(be)?;
-        let size = tx.open_table(ENTRIES).map_err(be)?.len().map_err(be)?;
+        let db = self.db()?;
+        let (tx, size) = guarded("ledger.redb", || {
+            let tx = db.begin_read().map_err(be)?;
+            let size = tx.open_table(ENTRIES).map_err(be)?.len().map_err(be)?;
+            Ok((tx, size))
+        })?;
         Ok(Box::new(RedbSnapshot {
             tx,
             size,
@@ -159,12 +231,11 @@ impl Store for RedbStore {
         // from one, is alive; a reader still holding an old snapshot makes this fail, and the
         // caller tries again later.
         slot.take();
-        let db = open_db(&self.path)?;
-        {
+        let db = {
             let mut index = self.ids.write().unwrap_or_else(|p| p.into_inner());
             let known = index.len() as u64;
-            load_index(&db, &mut index, known)?;
-        }
+            open_checked(&self.path, &mut index, known)?
+        };
         *slot = Some(Arc::new(db));
         Ok(())
     }
@@ -238,26 +309,51 @@ impl Snapshot for RedbSnapshot {
         if end > self.size || start > end {
             return Err(StoreError::Missing(end.saturating_sub(1).max(start)));
         }
-        let t = self.tx.open_table(ENTRIES).map_err(be)?;
-        let mut out = Vec::with_capacity((end - start) as usize);
-        for (i, row) in t.range(start..end).map_err(be)?.enumerate() {
-            let (k, v) = row.map_err(be)?;
-            let v = v.value();
-            if k.value() != start + i as u64 || v.len() < 32 {
-                return Err(StoreError::Corrupt(format!("entry row {}", k.value())));
+        guarded("ledger.redb", || {
+            let t = self.tx.open_table(ENTRIES).map_err(be)?;
+            let mut out = Vec::with_capacity((end - start) as usize);
+            for (i, row) in t.range(start..end).map_err(be)?.enumerate() {
+                let (k, v) = row.map_err(be)?;
+                let v = v.value();
+                let seq = k.value();
+                if seq != start + i as u64 || v.len() < 32 {
+                    return Err(StoreError::Corrupt(format!("entry row {seq}")));
+                }
+                // The entry's bytes must hash to the leaf stored beside them (and written
+                // with them): a changed byte is named, never served.
+                let bytes = &v[32..];
+                if crate::core::entry::entry_hash(bytes).0[..] != v[..32] {
+                    return Err(StoreError::Corrupt(format!(
+                        "entry {seq} does not match its stored leaf hash: ledger.redb was changed or damaged"
+                    )));
+                }
+                out.push(bytes.to_vec());
             }
-            out.push(v[32..].to_vec());
-        }
-        if out.len() as u64 != end - start {
-            return Err(StoreError::Missing(start + out.len() as u64));
-        }
-        Ok(out)
+            if out.len() as u64 != end - start {
+                return Err(StoreError::Missing(start + out.len() as u64));
+            }
+            Ok(out)
+        })
     }
 
     fn node(&self, id: NodeId) -> Result<Hash, StoreError> {
         if !node_within(id, self.size) {
             return Err(StoreError::MissingNode(id));
         }
+        guarded("ledger.redb", || self.node_unguarded(id))
+    }
+
+    fn seq_of_event(&self, id: &str) -> Result<Option<u64>, StoreError> {
+        guarded("ledger.redb", || self.seq_of_event_unguarded(id))
+    }
+
+    fn checkpoint(&self) -> Result<Option<String>, StoreError> {
+        guarded("ledger.redb", || self.checkpoint_unguarded())
+    }
+}
+
+impl RedbSnapshot {
+    fn node_unguarded(&self, id: NodeId) -> Result<Hash, StoreError> {
         if id.level == 0 {
             let t = self.tx.open_table(ENTRIES).map_err(be)?;
             let v = t
@@ -273,7 +369,7 @@ impl Snapshot for RedbSnapshot {
             .ok_or(StoreError::MissingNode(id))
     }
 
-    fn seq_of_event(&self, id: &str) -> Result<Option<u64>, StoreError> {
+    fn seq_of_event_unguarded(&self, id: &str) -> Result<Option<u64>, StoreError> {
         let seq = {
             let index = self.ids.read().unwrap_or_else(|p| p.into_inner());
             index.get(&fingerprint(id)).copied()
@@ -286,7 +382,7 @@ impl Snapshot for RedbSnapshot {
         Ok(same.then_some(seq))
     }
 
-    fn checkpoint(&self) -> Result<Option<String>, StoreError> {
+    fn checkpoint_unguarded(&self) -> Result<Option<String>, StoreError> {
         let t = self.tx.open_table(META).map_err(be)?;
         let v = t.get("checkpoint").map_err(be)?;
         match v {

@@ -14,21 +14,28 @@ pub const ORIGIN: &str = "kordon.test/ibm";
 pub struct World {
     pub f: Fixture,
     pub store: MemoryStore,
-    pub ledger: Ledger,
+    pub ledger: Arc<Ledger>,
 }
 
 impl World {
     /// A ledger with genesis, a coordinator `cmu`, executors `sbgs` and `customs`, an overseer
     /// `committee` and an observer `monitor`.
     pub fn new() -> World {
-        let mut f = Fixture::new(ORIGIN);
+        World::with_origin(ORIGIN)
+    }
+
+    /// The same ledger under another origin (and so another ledger key).
+    pub fn with_origin(origin: &str) -> World {
+        let mut f = Fixture::new(origin);
         let store = MemoryStore::new();
-        let ledger = Ledger::open(
-            Arc::new(store.clone()) as Arc<dyn Store>,
-            f.ledger_signer.clone(),
-            f.clock.clock(),
-        )
-        .unwrap();
+        let ledger = Arc::new(
+            Ledger::open(
+                Arc::new(store.clone()) as Arc<dyn Store>,
+                f.ledger_signer.clone(),
+                f.clock.clock(),
+            )
+            .unwrap(),
+        );
         let mut subs = vec![f.genesis()];
         subs.push(f.register("cmu", &[Role::Coordinator]));
         subs.push(f.register("sbgs", &[Role::Executor]));

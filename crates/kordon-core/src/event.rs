@@ -709,24 +709,19 @@ impl PartialEq<str> for EventKind {
 
 /// Text (the name) in human-readable formats such as JSON; the position in the table (one
 /// byte) in binary ones.
+/// By name, in JSON and in binary forms alike (the projections snapshot): a position in the
+/// table would silently misread an old snapshot once a type is added or reordered.
 impl Serialize for EventKind {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() {
-            s.serialize_str(self.name())
-        } else {
-            s.serialize_u8(*self as u8)
-        }
+        s.serialize_str(self.name())
     }
 }
 
 impl<'de> Deserialize<'de> for EventKind {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let k = if d.is_human_readable() {
-            EventKind::from_name(&String::deserialize(d)?)
-        } else {
-            EventKind::from_index(u8::deserialize(d)? as usize)
-        };
-        k.ok_or_else(|| serde::de::Error::custom("unknown event type"))
+        let name = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        EventKind::from_name(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown event type {name:?}")))
     }
 }
 

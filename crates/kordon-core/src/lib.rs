@@ -7,6 +7,7 @@
 
 pub mod chain;
 pub mod checkpoint;
+pub mod cosignature;
 pub mod entry;
 pub mod event;
 pub mod events;
@@ -21,3 +22,4 @@ pub mod text;
 pub mod tiles;
 pub mod timezone;
 pub mod types;
+pub mod witness;

@@ -447,6 +447,29 @@ pub fn verify_consistency(
             None => return Err(wrong_length),
         }
     };
+    let (fr, sr) = walk_consistency(size1, size2, seed, rest).ok_or(wrong_length)?;
+    // 7. After completing iterating through the consistency_path array as described above,
+    // verify that the fr calculated is equal to the first_hash supplied, that the sr
+    // calculated is equal to the second_hash supplied, and that sn is 0 (checked by the walk).
+    if fr != *root1 {
+        return Err(ProofError::RootMismatch {
+            computed: fr,
+            expected: *root1,
+        });
+    }
+    if sr != *root2 {
+        return Err(ProofError::RootMismatch {
+            computed: sr,
+            expected: *root2,
+        });
+    }
+    Ok(())
+}
+
+/// Steps 3 to 6 of RFC 9162 §2.1.4.2 and the `sn == 0` check of step 7: the roots `(fr, sr)` a
+/// consistency path leads to, starting from `seed` (the path's first value). `None` if the
+/// path does not fit the two sizes.
+fn walk_consistency(size1: u64, size2: u64, seed: &Hash, rest: &[Hash]) -> Option<(Hash, Hash)> {
     // 3. Set fn to first - 1 and sn to second - 1.
     let (mut fn_, mut sn) = (size1 - 1, size2 - 1);
     // 4. If LSB(fn) is set, then right-shift both fn and sn equally until LSB(fn) is not set.
@@ -460,7 +483,7 @@ pub fn verify_consistency(
     for c in rest {
         // a. If sn is 0, then stop the iteration and fail the proof verification.
         if sn == 0 {
-            return Err(wrong_length);
+            return None;
         }
         if fn_ & 1 == 1 || fn_ == sn {
             // b. If LSB(fn) is set, or if fn is equal to sn:
@@ -482,25 +505,57 @@ pub fn verify_consistency(
         fn_ >>= 1;
         sn >>= 1;
     }
-    // 7. After completing iterating through the consistency_path array as described above,
-    // verify that the fr calculated is equal to the first_hash supplied, that the sr
-    // calculated is equal to the second_hash supplied, and that sn is 0.
     if sn != 0 {
+        return None;
+    }
+    Some((fr, sr))
+}
+
+/// The roots a consistency path from `size1` to `size2` (0 < size1 < size2) leads to: the
+/// first tree's root as the second tree has it, and the second tree's root. Unlike
+/// `verify_consistency` this takes no first root: when `size1` is a power of two the path must
+/// start with the second tree's node for the first `size1` leaves (which an ordinary proof
+/// omits because the verifier already holds it). Fork evidence rests on this: a path leading to
+/// a signed root `r2` but to another first root than a signed `r1` proves that the tree under
+/// `r2` does not extend the tree under `r1`.
+pub fn consistency_roots(
+    size1: u64,
+    size2: u64,
+    proof: &[Hash],
+) -> Result<(Hash, Hash), ProofError> {
+    if size1 == 0 {
+        return Err(ProofError::EmptyTree);
+    }
+    if size1 >= size2 {
+        return Err(ProofError::SizeOrder { size1, size2 });
+    }
+    let expected = consistency_proof_len(size1, size2) + usize::from(size1.is_power_of_two());
+    let wrong_length = ProofError::WrongProofLength {
+        expected,
+        got: proof.len(),
+    };
+    if proof.len() != expected {
         return Err(wrong_length);
     }
-    if fr != *root1 {
-        return Err(ProofError::RootMismatch {
-            computed: fr,
-            expected: *root1,
-        });
+    let (seed, rest) = proof
+        .split_first()
+        .ok_or(ProofError::WrongProofLength { expected, got: 0 })?;
+    walk_consistency(size1, size2, seed, rest).ok_or(wrong_length)
+}
+
+/// The path `consistency_roots` takes, built from the second tree: its consistency proof,
+/// preceded by its node for the first `size1` leaves when `size1` is a power of two.
+pub fn consistency_evidence<R: NodeReader + ?Sized>(
+    reader: &R,
+    size1: u64,
+    size2: u64,
+) -> Result<Vec<Hash>, ProofError<R::Error>> {
+    let mut proof = consistency_proof(reader, size1, size2)?;
+    if size1.is_power_of_two() {
+        let root1 = range_root(reader, 0, size1).map_err(ProofError::Storage)?;
+        proof.insert(0, root1);
     }
-    if sr != *root2 {
-        return Err(ProofError::RootMismatch {
-            computed: sr,
-            expected: *root2,
-        });
-    }
-    Ok(())
+    Ok(proof)
 }
 
 /// Naive recursive `MTH(D[n])` over leaf hashes, straight from RFC 9162 §2.1.1; the oracle for

@@ -276,6 +276,14 @@ impl NoteVerifier {
     fn matches(&self, sig: &NoteSignature) -> bool {
         sig.name == self.name && sig.key_id == self.key_id
     }
+
+    /// Whether `signature` (the bytes after the key ID) is this key's valid signature over the
+    /// note text `text`, checked as `open` checks it.
+    pub fn verify_signature(&self, text: &[u8], signature: &[u8]) -> bool {
+        Signature::from_slice(signature)
+            .map(|s| self.key.verify_strict(text, &s).is_ok())
+            .unwrap_or(false)
+    }
 }
 
 impl fmt::Display for NoteVerifier {

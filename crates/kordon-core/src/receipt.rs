@@ -52,6 +52,22 @@ pub struct Receipt {
     pub verifier_key: String,
     /// A C2SP tlog-proof: index, inclusion proof and the signed checkpoint that covers the entry.
     pub tlog_proof: String,
+    /// Set by an upgrade (`kordon receipt upgrade`): the checkpoint of the receipt this one
+    /// replaces, and the RFC 9162 consistency proof from it to this receipt's checkpoint, so the
+    /// upgraded receipt still shows the ledger only grew since the first answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgraded_from: Option<Upgrade>,
+}
+
+/// What an upgraded receipt keeps of the receipt it replaced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+pub struct Upgrade {
+    /// The earlier signed checkpoint, verbatim.
+    pub checkpoint: String,
+    /// Consistency proof hashes (base64), lowest node first, from the earlier checkpoint's
+    /// size to this receipt's.
+    pub consistency: Vec<String>,
 }
 
 /// A tlog-proof, parsed.
@@ -143,6 +159,10 @@ pub enum ReceiptError {
     Mismatch(String),
     #[error("the inclusion proof does not lead from entry {seq} to the checkpoint's root: {msg}")]
     Proof { seq: u64, msg: String },
+    #[error("[{code}] {msg}")]
+    Witness { code: &'static str, msg: String },
+    #[error("the upgrade: {0}")]
+    Upgrade(String),
 }
 
 /// What a valid receipt proves.
@@ -211,6 +231,33 @@ pub fn verify(r: &Receipt, vkey: Option<&str>) -> Result<Verified, ReceiptError>
             msg: e.to_string(),
         }
     })?;
+    if let Some(u) = &r.upgraded_from {
+        let old = checkpoint::open(u.checkpoint.as_bytes(), &verifier).map_err(|e| {
+            ReceiptError::Upgrade(format!("the earlier checkpoint does not verify: {e}"))
+        })?;
+        let proof = u
+            .consistency
+            .iter()
+            .map(|h| {
+                crate::hash::Hash::from_base64(h)
+                    .ok_or_else(|| ReceiptError::Upgrade(format!("{h:?} is not a base64 hash")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if old.size <= r.seq {
+            return Err(ReceiptError::Upgrade(format!(
+                "the earlier checkpoint (size {}) does not cover entry {}",
+                old.size, r.seq
+            )));
+        }
+        merkle::verify_consistency(old.size, cp.size, &old.root, &cp.root, &proof).map_err(
+            |e| {
+                ReceiptError::Upgrade(format!(
+                    "the earlier checkpoint (size {}) is not a prefix of this one (size {}): {e}",
+                    old.size, cp.size
+                ))
+            },
+        )?;
+    }
     Ok(Verified {
         origin: cp.origin.clone(),
         seq: r.seq,
@@ -220,6 +267,24 @@ pub fn verify(r: &Receipt, vkey: Option<&str>) -> Result<Verified, ReceiptError>
         leaf,
         checkpoint: cp,
     })
+}
+
+/// Checks a receipt as `verify` does, and its checkpoint's cosignatures against a witness
+/// policy (`witness.signature`, `witness.quorum`).
+pub fn verify_witnessed(
+    r: &Receipt,
+    vkey: Option<&str>,
+    policy: &crate::cosignature::Policy,
+) -> Result<(Verified, Vec<crate::cosignature::Cosigned>), ReceiptError> {
+    let v = verify(r, vkey)?;
+    let tp = TlogProof::parse(&r.tlog_proof)?;
+    let w = policy
+        .check(tp.checkpoint.as_bytes())
+        .map_err(|e| ReceiptError::Witness {
+            code: e.code(),
+            msg: e.to_string(),
+        })?;
+    Ok((v, w))
 }
 
 #[cfg(test)]

@@ -44,6 +44,9 @@ const ALLOWED_DEPENDENCIES: &[&str] = &[
     "thiserror",
     "jiff",
     "rand_core",
+    // ML-DSA-44 (FIPS 204) for C2SP cosignatures: pure computation, built without its
+    // `getrandom` feature, so the caller passes the signing randomness.
+    "ml-dsa",
     // Optional, off by default: derives an OpenAPI schema for the receipt type.
     "utoipa",
 ];

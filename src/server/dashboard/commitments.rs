@@ -339,14 +339,10 @@ fn overdue_text(cx: &Cx, r: &Row<'_>) -> String {
 }
 
 /// A cell that a spreadsheet would read as a formula gets a leading apostrophe (the ledger's
-/// texts are untrusted). The script does the same.
+/// texts are untrusted): `query::csv_safe`, which the CLI's CSV uses too. The script does the
+/// same.
 pub fn csv_safe(s: &str) -> String {
-    let numeric = !s.is_empty() && s.parse::<f64>().is_ok();
-    if !numeric && s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
+    crate::query::csv_safe(s).into_owned()
 }
 
 async fn csv_download(st: AppState, req: PageRequest) -> Response {

@@ -3,10 +3,31 @@
 
 use std::fmt;
 
-/// Writes a string HTML-escaped, safe in text and in quoted attribute values.
+/// Writes a string HTML-escaped, safe in text and in quoted attribute values. A string that
+/// holds bidirectional embeddings, overrides or isolates is written isolated, between FSI
+/// (U+2068) and PDI (U+2069): the characters `<bdi>` stands for, which also work inside an
+/// attribute. A PDI closes every embedding and override opened inside it, so a ledger text
+/// cannot reorder the page around it.
 pub struct E<'a>(pub &'a str);
 
+fn bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 impl fmt::Display for E<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.chars().any(bidi_control) {
+            f.write_str("\u{2068}")?;
+            Escaped(self.0).fmt(f)?;
+            return f.write_str("\u{2069}");
+        }
+        Escaped(self.0).fmt(f)
+    }
+}
+
+struct Escaped<'a>(&'a str);
+
+impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.0;
         let mut last = 0;

@@ -321,10 +321,25 @@ messages! {
     measured_value = "Виміряне значення", "Measured value";
     chart_of = "Діаграма показника", "Chart of indicator";
     source = "Джерело", "Source";
+    witnesses = "Свідки", "Witnesses";
+    witnesses_help = "Свідки — незалежні від оператора установи (комітет, місія партнерів, громадська організація). Кожен підписує контрольну точку лише тоді, коли перевірив, що вона продовжує все, що він бачив раніше: так оператор не може показати різним читачам різні історії, не попавшись. Свідок не перевіряє, чи правдиві самі записи.", "Witnesses are institutions independent of the operator (a committee, a partner mission, a civil-society organisation). Each cosigns a checkpoint only after checking that it extends everything it saw before, so the operator cannot show different readers different histories without being caught. A witness does not check whether the records themselves are true.";
+    witness_policy = "Правило свідчення", "Witness policy";
+    witness = "Свідок", "Witness";
+    algorithm = "Алгоритм", "Algorithm";
+    cosigned_at = "Засвідчено", "Cosigned at";
+    in_browser = "Перевірка в цьому браузері", "Checked in this browser";
+    not_cosigned = "не засвідчив цю контрольну точку", "has not cosigned this checkpoint";
+    latest_cosigned = "останнє засвідчення: розмір", "last cosigned: size";
+    no_witnesses = "Цей реєстр не налаштовано просити свідків (kordon serve --witness).", "This ledger is not configured to ask witnesses (kordon serve --witness).";
+    mldsa_browser = "ML-DSA-44 у Web Crypto поки немає: перевірте через kordon verify --witness.", "Web Crypto has no ML-DSA-44 yet: check with kordon verify --witness.";
+    witnessed_checkpoint = "Найновіша засвідчена контрольна точка: розмір", "Newest witnessed checkpoint: size";
+    witness_failing = "недоступний", "unreachable";
 }
 
 /// The labels the page's script needs, by the name it looks them up with.
 pub const JS_MESSAGES: &[M] = &[
+    M::mldsa_browser,
+    M::not_cosigned,
     M::step_checkpoint,
     M::step_leaf,
     M::step_proof,

@@ -15,6 +15,7 @@ use crate::core::event;
 use crate::core::projection::History;
 use crate::server::{AppState, Q};
 use crate::store::Snapshot;
+use crate::witness::cosigning::{self, Cosigning};
 use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
@@ -42,15 +43,27 @@ pub async fn page(
     Q(_): Q<IntegrityQuery>,
 ) -> Response {
     let vkey = st.verifier_key().to_string();
+    let witnessing = st.witnessing().cloned();
     render(st, req, Nav::Integrity, move |cx, h, snap| {
-        build(cx, h, snap, &vkey)
+        build(cx, h, snap, &vkey, witnessing.as_deref())
     })
     .await
 }
 
-fn build(cx: &Cx, h: &History, snap: &dyn Snapshot, vkey: &str) -> Result<Content, Fail> {
+fn build(
+    cx: &Cx,
+    h: &History,
+    snap: &dyn Snapshot,
+    vkey: &str,
+    witnessing: Option<&Cosigning>,
+) -> Result<Content, Fail> {
     let (point, at) = cx.resolve(h, snap)?;
     let checkpoint = snap.checkpoint()?.unwrap_or_default();
+    // The checkpoint with every cosignature held for its size (as /checkpoint serves it).
+    let checkpoint = match witnessing {
+        Some(w) if !checkpoint.is_empty() => w.cosigned(snap.size(), &checkpoint),
+        _ => checkpoint,
+    };
     let latest = snap.size();
     let mut m = String::with_capacity(16 * 1024);
     let _ = write!(m, "<h1>{}</h1>", E(cx.t(M::integrity)));
@@ -90,6 +103,8 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot, vkey: &str) -> Result<Conten
         E(cx.t(M::signed_checkpoint_help)),
         E(&checkpoint),
     );
+
+    witnesses_section(cx, &mut m, witnessing, &checkpoint);
 
     // Verify a record.
     let record = cx.req.param("seq").map(str::to_string);
@@ -190,4 +205,84 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot, vkey: &str) -> Result<Conten
         point,
         at,
     })
+}
+
+/// Who witnessed the checkpoint shown: each configured witness, its algorithm, when it
+/// cosigned (or the last size it cosigned), and a cell the script fills in after checking the
+/// Ed25519 cosignatures with Web Crypto (ML-DSA-44 cannot be checked there yet; the page says
+/// so and points to the command line).
+fn witnesses_section(cx: &Cx, m: &mut String, w: Option<&Cosigning>, checkpoint: &str) {
+    let _ = write!(
+        m,
+        "<section aria-labelledby=\"wit\"><h2 id=\"wit\">{}</h2><p class=\"help\">{}</p>",
+        E(cx.t(M::witnesses)),
+        E(cx.t(M::witnesses_help))
+    );
+    let Some(w) = w else {
+        let _ = write!(
+            m,
+            "<p class=\"notice\">{}</p></section>",
+            E(cx.t(M::no_witnesses))
+        );
+        return;
+    };
+    let found = cosigning::who_cosigned(w.policy(), checkpoint);
+    let _ = write!(
+        m,
+        "<p>{}: <strong>{}</strong></p>",
+        E(cx.t(M::witness_policy)),
+        E(&w.policy().describe())
+    );
+    if let Some(x) = w.witnessed() {
+        let _ = write!(m, "<p>{} {}</p>", E(cx.t(M::witnessed_checkpoint)), x.size);
+    }
+    let _ = write!(
+        m,
+        "<table id=\"witness-table\"><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+        E(cx.t(M::witness)),
+        E(cx.t(M::algorithm)),
+        E(cx.t(M::cosigned_at)),
+        E(cx.t(M::in_browser)),
+    );
+    let status = w.status();
+    for e in w.endpoints() {
+        let here = found.iter().find(|c| c.witness == e.label);
+        let when = match here {
+            Some(c) => cx.datetime(crate::core::types::Millis(c.timestamp.saturating_mul(1000))),
+            None => {
+                let st = status.iter().find(|s| s.label == e.label);
+                let last = st
+                    .and_then(|s| s.latest.as_ref())
+                    .map(|l| format!("; {} {}", cx.t(M::latest_cosigned), l.size))
+                    .unwrap_or_default();
+                let failing = st
+                    .filter(|s| s.failures > 0)
+                    .map(|_| format!(" ({})", cx.t(M::witness_failing)))
+                    .unwrap_or_default();
+                format!(
+                    "<span class=\"sub\">{}{}{}</span>",
+                    E(cx.t(M::not_cosigned)),
+                    E(&last),
+                    E(&failing)
+                )
+            }
+        };
+        let _ = write!(
+            m,
+            "<tr class=\"witness\" data-vkey=\"{}\" data-alg=\"{}\" data-cosigned=\"{}\"><td><strong>{}</strong><br><code class=\"sub\">{}</code></td><td>{}</td><td>{}</td><td class=\"witness-check\">…</td></tr>",
+            E(&e.key.to_vkey()),
+            E(e.key.algorithm().as_str()),
+            here.is_some(),
+            E(&e.label),
+            E(e.key.name()),
+            E(e.key.algorithm().as_str()),
+            when,
+        );
+    }
+    m.push_str("</tbody></table>");
+    let _ = write!(
+        m,
+        "<pre class=\"cmd\">curl -o witnesses.policy http://HOST/witnesses/policy\nkordon verify ledger.export --key 'VKEY' --witness-policy witnesses.policy</pre>\
+         <p><a href=\"/witnesses/policy\">/witnesses/policy</a> · <a href=\"/witnesses\">/witnesses</a></p></section>"
+    );
 }

@@ -13,6 +13,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -549,6 +550,80 @@ async fn the_dashboard_in_a_real_browser() {
     };
     let outcome = tokio::time::timeout(Duration::from_secs(300), run).await;
     let _ = c.close().await;
+    drop(driver);
+    outcome.expect("the browser test finished in time");
+}
+
+/// The Integrity page with two witnesses (Ed25519 and ML-DSA-44): the script checks the
+/// Ed25519 cosignature of /checkpoint with Web Crypto and says the ML-DSA-44 one needs the
+/// command line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_integrity_page_checks_witness_cosignatures_in_the_browser() {
+    use kordon::core::cosignature::Algorithm;
+    use kordon::witness::cosigning::{self, Cosigning, Options, ProofSource, WitnessEndpoint};
+    use kordon::witness::{dir, server as wserver};
+    let (ledger, _) = example();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut endpoints = Vec::new();
+    for (label, alg) in [
+        ("committee", Algorithm::Ed25519),
+        ("ngo", Algorithm::MlDsa44),
+    ] {
+        let d = tmp.path().join(label);
+        dir::init(&d, &format!("{label}.test/w"), alg, [label.len() as u8; 32]).unwrap();
+        let w = Arc::new(wserver::Witness::open(&d, &[ledger.verifier_key()]).unwrap());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        endpoints.push(WitnessEndpoint {
+            label: label.into(),
+            key: w.cosigner().verifier().clone(),
+            url: format!("http://{}", listener.local_addr().unwrap()),
+        });
+        tokio::spawn(wserver::serve(listener, w, std::future::pending()));
+    }
+    let policy = cosigning::policy_of(&endpoints, 2).unwrap();
+    let c = Arc::new(
+        Cosigning::start(
+            endpoints,
+            policy,
+            Arc::clone(&ledger) as Arc<dyn ProofSource>,
+            Options::default(),
+        )
+        .unwrap(),
+    );
+    let config = kordon::server::Config {
+        witnessing: Some(Arc::clone(&c)),
+        ..Default::default()
+    };
+    let state = kordon::server::AppState::new(Arc::clone(&ledger), config).unwrap();
+    let size = ledger.size();
+    let cw = Arc::clone(&c);
+    let witnessed =
+        tokio::task::spawn_blocking(move || cw.wait_witnessed(size, Duration::from_secs(30)))
+            .await
+            .unwrap();
+    assert!(witnessed.is_some(), "{:?}", c.status());
+    let base = serve(kordon::server::router(state)).await;
+    let driver = start_driver();
+    let downloads = tmp.path().join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    let b = session(&driver, &tmp.path().join("profile"), &downloads).await;
+    let run = async {
+        load(&b, &format!("{base}/dashboard/integrity?lang=en")).await;
+        let cells = until(
+            &b,
+            "the witness checks",
+            "var c = [...document.querySelectorAll('#witness-table .witness-check')]; return c.length === 2 && c.every(x => x.dataset.ok) && c.map(x => x.dataset.ok + ' ' + x.textContent)",
+        )
+        .await;
+        let cells = cells.as_array().unwrap();
+        assert!(cells[0].as_str().unwrap().starts_with("true "), "{cells:?}");
+        assert!(cells[1].as_str().unwrap().starts_with("na "), "{cells:?}");
+        assert!(cells[1].as_str().unwrap().contains("ML-DSA"), "{cells:?}");
+        assert!(console_errors(&b).await.is_empty());
+        shoot(&b, "integrity-witnesses-en").await;
+    };
+    let outcome = tokio::time::timeout(Duration::from_secs(120), run).await;
+    let _ = b.close().await;
     drop(driver);
     outcome.expect("the browser test finished in time");
 }

@@ -35,7 +35,7 @@ use decisions::{decision_cases, must_pass_cases, proof_cases};
 pub const ORIGIN: &str = "kordon.example/ibm";
 
 /// The files this generator owns in events/vectors, in the order it writes them.
-pub const FILES: [&str; 7] = [
+pub const FILES: [&str; 8] = [
     "README.md",
     "ledger.json",
     "ledger.export",
@@ -43,7 +43,10 @@ pub const FILES: [&str; 7] = [
     "must-pass.json",
     "proofs-must-fail.json",
     "time-zones.txt",
+    "witness.json",
 ];
+
+mod witness;
 
 /// What `generate` produced: the file contents and the counts the tests assert on.
 pub struct Vectors {
@@ -717,6 +720,19 @@ pub fn generate() -> Vectors {
         cases: proof_cases(&leaves),
     };
 
+    // The checkpoint of the first three entries, signed by the ledger key, for the witness
+    // case that attaches a cosignature of another size.
+    let small = Checkpoint {
+        origin: ORIGIN.to_string(),
+        size: 3,
+        root: merkle::root_of(&leaves[..3]),
+        extensions: Vec::new(),
+    }
+    .sign(
+        &NoteSigner::new(ORIGIN, demo_key(&format!("ledger:{ORIGIN}")))
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let files = vec![
         ("README.md", readme(size, n_cases, n_passes).into_bytes()),
         ("ledger.json", to_json(&ledger_json)),
@@ -728,6 +744,7 @@ pub fn generate() -> Vectors {
             "time-zones.txt",
             kordon::core::timezone::NAMES_FILE.as_bytes().to_vec(),
         ),
+        ("witness.json", witness::generate(&checkpoint, &small)),
     ];
     Vectors {
         files,
@@ -2032,6 +2049,7 @@ fn finish_valid(x: &Ctx<'_>, c: Case) -> PassJson {
 }
 
 fn readme(entries: u64, cases: usize, passes: usize) -> String {
+    let wcases = witness::MUST_FAIL_CASES;
     format!(
         r#"# kordon golden vectors
 
@@ -2053,6 +2071,7 @@ The format they exercise is specified in [../SPEC.md](../SPEC.md).
 | `must-pass.json` | {passes} ledgers a verifier must accept, in the same layout, with the entries and root kordon reports: the other side of the decisions that the last must-fail cases pin down (a Link time zone name, U+007F in a checkpoint line, the last second of the time grammar, a text with one visible character among invisible ones, an export whose own key line is ignored because the reader gives the key, …). |
 | `proofs-must-fail.json` | Inclusion and consistency proofs over the tree of `ledger.json` that a verifier must refuse, among them a consistency proof from size 0. |
 | `time-zones.txt` | The time zone names a genesis may give (SPEC.md §12.3): every Zone and Link name of the IANA time zone database release kordon lists, case-sensitive, one a line. |
+| `witness.json` | The ledger's checkpoint cosigned by two demo witnesses, `witness.example/committee` (Ed25519, `cosignature/v1`, type 0x04) and `witness.example/ngo` (ML-DSA-44, type 0x06): each witness's seed, public key, key ID and vkey; each cosignature's signed message in hex, its bytes (key ID ‖ timestamp ‖ signature) and its note line; the cosigned checkpoint; the policy "2 of the two" as a C2SP tlog-policy file; `must_pass` checkpoints that meet a policy (`witnesses`, `quorum`) and {wcases} `must_fail` checkpoints a verifier must refuse with `expected_code` (`witness.quorum` or `witness.signature`, SPEC.md "Witness policy"). ML-DSA-44 signatures here are deterministic (rnd = 32 zero bytes); a witness's are hedged, and verify the same way. |
 
 ## How the ledger is made
 

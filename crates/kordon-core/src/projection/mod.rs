@@ -749,3 +749,7 @@ pub fn status_name(s: Status) -> &'static str {
 pub fn verdict_name(v: Verdict) -> &'static str {
     v.name()
 }
+
+/// The version of the fold (`History::apply`): raise it whenever the same entries would fold
+/// into different projections, so that snapshots made by an older fold are rebuilt, not read.
+pub const FOLD_VERSION: u32 = 1;

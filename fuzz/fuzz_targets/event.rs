@@ -1,0 +1,19 @@
+//! Event bytes from outside (a submission, an export, a receipt): `event::parse` must never
+//! panic, and what it accepts is canonical: encoding the parsed event again gives the same bytes.
+#![no_main]
+use kordon::core::event;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(ev) = event::parse(data) else {
+        return;
+    };
+    let again = event::encode(&ev.ledger, &ev.id, &ev.author, &ev.key, ev.at, &ev.body)
+        .expect("a parsed event encodes");
+    assert_eq!(
+        again, data,
+        "parse accepted bytes that are not the canonical encoding"
+    );
+    let trusted = event::parse_trusted(data).expect("parse_trusted accepts what parse accepts");
+    assert_eq!(trusted.id, ev.id);
+});

@@ -1,0 +1,177 @@
+//! What a read trusts: a damaged or edited data directory gives a clear error naming the file
+//! and the entry, never a panic and never a wrong answer citing a genuine checkpoint.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn kordon(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kordon"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("KORDON_DATA")
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// The demo ledger in `dir/d` (170 entries, no projections snapshot).
+fn demo(dir: &Path) {
+    let o = kordon(dir, &["demo", "--dir", "d"]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+const CARD: [&str; 6] = [
+    "--data",
+    "d",
+    "query",
+    "responsibility",
+    "AP-2026/1.1",
+    "--format=json",
+];
+
+#[test]
+fn a_changed_snapshot_is_rebuilt_with_a_warning_and_the_answer_stays_right() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    demo(dir);
+    let truth = kordon(dir, &CARD);
+    assert!(truth.status.success(), "{}", text(&truth));
+    // A snapshot of the whole ledger, as `kordon query` writes one.
+    let store = kordon::datadir::open_store(&dir.join("d")).unwrap();
+    let snap_path = dir.join("d").join(kordon::projector::SNAPSHOT_FILE);
+    {
+        use kordon::store::Store;
+        let p = kordon::projector::Projector::of_store(&store).unwrap();
+        let s = store.snapshot().unwrap();
+        let at = kordon::projector::at(&*s, s.size()).unwrap();
+        kordon::projector::save_snapshot(&snap_path, &p.read(), at).unwrap();
+    }
+    drop(store);
+    let good = std::fs::read(&snap_path).unwrap();
+    let o = kordon(dir, &CARD);
+    assert_eq!(o.stdout, truth.stdout);
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("warning"),
+        "{}",
+        text(&o)
+    );
+
+    // Re-encode the body: another lead for the commitment (same length, so it still decodes).
+    let at = good
+        .windows(4)
+        .rposition(|w| w == b"sbgs")
+        .expect("the snapshot names sbgs");
+    let mut bad = good.clone();
+    bad[at..at + 4].copy_from_slice(b"cmu_");
+    std::fs::write(&snap_path, &bad).unwrap();
+    let o = kordon(dir, &CARD);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        o.stdout, truth.stdout,
+        "the answer came from the changed snapshot"
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("warning") && err.contains("digest"), "{err}");
+    assert!(err.contains("projections.snap"), "{err}");
+    // It was replaced: the next query is quiet and still right.
+    let o = kordon(dir, &CARD);
+    assert_eq!(o.stdout, truth.stdout);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("warning"));
+
+    // A snapshot of another fold or table of event types (its digest recomputed) is not read.
+    let mut other = good.clone();
+    let magic = b"kordon-projections/v2\n".len();
+    other[magic] ^= 1;
+    std::fs::write(&snap_path, &other).unwrap();
+    let o = kordon(dir, &CARD);
+    assert_eq!(o.stdout, truth.stdout);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("another fold"),
+        "{}",
+        text(&o)
+    );
+}
+
+/// Changes `from` into `to` (same length) inside `file`; panics if it is not there.
+fn edit(file: &Path, from: &[u8], to: &[u8]) {
+    let mut bytes = std::fs::read(file).unwrap();
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from)
+        .unwrap_or_else(|| panic!("{} does not hold {:?}", file.display(), from));
+    bytes[at..at + to.len()].copy_from_slice(to);
+    std::fs::write(file, bytes).unwrap();
+}
+
+#[test]
+fn a_changed_byte_in_ledger_redb_fails_reads_naming_the_entry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    demo(dir);
+    edit(
+        &dir.join("d/ledger.redb"),
+        b"61 of 74 crossing points share",
+        b"71 of 74 crossing points share",
+    );
+    for args in [
+        &["--data", "d", "query", "overdue", "--as-of", "2026-11-27"][..],
+        &["--data", "d", "export", "--out", "e.export"][..],
+        &["--data", "d", "log", "--limit", "1000"][..],
+        &["--data", "d", "verify"][..],
+    ] {
+        let o = kordon(dir, args);
+        let t = text(&o);
+        assert!(!t.contains("panicked"), "{args:?}: {t}");
+        assert!(
+            matches!(o.status.code(), Some(1) | Some(2)),
+            "{args:?} must fail: {t}"
+        );
+        assert!(t.contains("entry "), "{args:?} names the entry: {t}");
+        if args[2] != "verify" {
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {t}");
+            assert!(t.contains("does not match"), "{args:?}: {t}");
+        }
+    }
+    assert!(
+        !dir.join("e.export").exists(),
+        "a partial export was left behind"
+    );
+}
+
+#[test]
+fn a_truncated_ledger_redb_gives_every_command_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    demo(dir);
+    let whole = std::fs::read(dir.join("d/ledger.redb")).unwrap();
+    let n = whole.len();
+    // `serve` too: it must refuse to start, not serve a damaged ledger.
+    let commands: [&[&str]; 6] = [
+        &["log"],
+        &["checkpoint"],
+        &["query", "overdue"],
+        &["export", "--out", "e.export"],
+        &["verify"],
+        &["serve", "--listen", "127.0.0.1:0", "--max-connections", "1"],
+    ];
+    for cut in [0, 1, 512, 4096, 8192, n / 4, n / 2, n - 4096, n - 1] {
+        for args in commands {
+            std::fs::write(dir.join("d/ledger.redb"), &whole[..cut]).unwrap();
+            let mut all = vec!["--data", "d"];
+            all.extend_from_slice(args);
+            let o = kordon(dir, &all);
+            let t = text(&o);
+            assert!(!t.contains("panicked"), "cut at {cut}, {args:?}: {t}");
+            assert_eq!(o.status.code(), Some(2), "cut at {cut}, {args:?}: {t}");
+            assert!(t.contains("ledger.redb"), "cut at {cut}, {args:?}: {t}");
+            let _ = std::fs::remove_file(dir.join("e.export"));
+        }
+    }
+}
