@@ -22,6 +22,39 @@ pub const STORE_DIR: &str = "ledger.log";
 pub const STORE_FILE: &str = "ledger.redb";
 pub const KEY_FILE: &str = "ledger.key";
 
+/// Which store a new data directory keeps its ledger in. Both are durable (an append returns
+/// only once it is on disk) and both are opened by every command; the choice is made once,
+/// by `kordon init --store` (or `kordon demo --store`), and found again from the directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum StoreKind {
+    /// The segment-log store (`ledger.log/`): one synced append per commit, indexes beside
+    /// it, the rules' state from snapshots. Opens in well under a second at ten million
+    /// entries and keeps memory to the live state.
+    #[default]
+    Log,
+    /// The redb file (`ledger.redb`) of earlier releases: one embedded database file.
+    Redb,
+}
+
+impl StoreKind {
+    /// What the store is called inside a data directory.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            StoreKind::Log => STORE_DIR,
+            StoreKind::Redb => STORE_FILE,
+        }
+    }
+
+    /// Creates (or opens) this kind of store in `dir`.
+    pub fn open_in(self, dir: &Path) -> Result<Box<dyn Store>, StoreError> {
+        let path = dir.join(self.file_name());
+        Ok(match self {
+            StoreKind::Log => Box::new(LogStore::open(&path)?),
+            StoreKind::Redb => Box::new(RedbStore::open(&path)?),
+        })
+    }
+}
+
 /// Whether `dir` holds a ledger's store (or its key).
 pub fn has_ledger(dir: &Path) -> bool {
     dir.join(STORE_DIR).exists() || dir.join(STORE_FILE).exists() || dir.join(KEY_FILE).exists()
@@ -61,8 +94,18 @@ pub struct InitParams {
     pub policy: Policy,
 }
 
-/// Creates a data directory with a new ledger key and the genesis entry.
+/// Creates a data directory with a new ledger key and the genesis entry, on the default store.
 pub fn init(dir: &Path, p: InitParams, clock: Clock) -> Result<Ledger, DataDirError> {
+    init_on(dir, p, clock, StoreKind::default())
+}
+
+/// Creates a data directory with a new ledger key and the genesis entry, on the store `kind`.
+pub fn init_on(
+    dir: &Path,
+    p: InitParams,
+    clock: Clock,
+    kind: StoreKind,
+) -> Result<Ledger, DataDirError> {
     if has_ledger(dir) {
         return Err(DataDirError::Exists(dir.to_path_buf()));
     }
@@ -80,10 +123,11 @@ pub fn init(dir: &Path, p: InitParams, clock: Clock) -> Result<Ledger, DataDirEr
     write_private(&dir.join(KEY_FILE), &keys::private_key_pem(&ledger_key))?;
     let cleanup = || {
         let _ = std::fs::remove_dir_all(dir.join(STORE_DIR));
+        let _ = std::fs::remove_file(dir.join(STORE_FILE));
         let _ = std::fs::remove_file(dir.join(KEY_FILE));
     };
-    let store = match LogStore::open(&dir.join(STORE_DIR)) {
-        Ok(s) => Arc::new(s),
+    let store: Arc<dyn Store> = match kind.open_in(dir) {
+        Ok(s) => Arc::from(s),
         Err(e) => {
             cleanup();
             return Err(e.into());

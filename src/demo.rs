@@ -20,6 +20,11 @@ pub const TODAY: &str = "2026-11-27";
 
 /// Builds the example ledger in `dir` (which must not hold one yet); returns its size.
 pub fn build(dir: &Path) -> Result<u64> {
+    build_on(dir, datadir::StoreKind::default())
+}
+
+/// `build` on the store `kind`.
+pub fn build_on(dir: &Path, kind: datadir::StoreKind) -> Result<u64> {
     let built = scenario::build_example().map_err(|e| anyhow!("the example scenario: {e}"))?;
     if built.origin != ORIGIN {
         bail!(
@@ -27,7 +32,7 @@ pub fn build(dir: &Path) -> Result<u64> {
             built.origin
         );
     }
-    built.install(dir).map_err(|e| anyhow!("{e}"))?;
+    built.install_on(dir, kind).map_err(|e| anyhow!("{e}"))?;
     Ok(built.entries)
 }
 
@@ -61,9 +66,9 @@ pub fn witnesses() -> Vec<(&'static str, &'static str, Algorithm, [u8; 32])> {
 }
 
 /// Creates the demo ledger if `dir` holds none, verifies it, and prints what to try.
-pub fn run(dir: &Path) -> Result<u8> {
+pub fn run(dir: &Path, kind: datadir::StoreKind) -> Result<u8> {
     if !datadir::has_ledger(dir) {
-        let n = build(dir)?;
+        let n = build_on(dir, kind)?;
         println!(
             "built the demo ledger in {} ({n} entries: the example year 2026 from {})",
             dir.display(),

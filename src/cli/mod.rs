@@ -52,6 +52,9 @@ pub enum Command {
         /// Where the demo ledger lives.
         #[arg(long, default_value = "kordon-demo")]
         dir: PathBuf,
+        /// The store a newly built demo ledger is kept in (an existing one is opened as it is).
+        #[arg(long, value_enum, default_value_t)]
+        store: crate::datadir::StoreKind,
     },
     /// Create a ledger: a new checkpoint key and the genesis entry signed by the founding
     /// registrar.
@@ -176,6 +179,11 @@ pub struct InitArgs {
     /// How far ahead of the recording time an event may claim to be, in seconds.
     #[arg(long, default_value_t = 300)]
     pub max_future_seconds: u64,
+    /// The store the ledger is kept in: `log`, the segment-log store (`ledger.log/`, opens in
+    /// under a second at ten million entries), or `redb`, the single file (`ledger.redb`) of
+    /// earlier releases. Every command opens either; the choice is fixed at init.
+    #[arg(long, value_enum, default_value_t)]
+    pub store: crate::datadir::StoreKind,
 }
 
 #[derive(Debug, Subcommand)]
@@ -223,7 +231,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     let data = cli.data;
     match cli.command {
-        Command::Demo { dir } => crate::demo::run(&dir),
+        Command::Demo { dir, store } => crate::demo::run(&dir, store),
         Command::Init(a) => record::init(&data, a),
         Command::Key(k) => record::key(k),
         Command::Body(c) => record::body(&data, c),

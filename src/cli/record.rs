@@ -181,7 +181,7 @@ pub fn init(data: &Path, a: InitArgs) -> Result<u8> {
             max_future_seconds: a.max_future_seconds,
         },
     };
-    let ledger = datadir::init(data, params, system_clock())?;
+    let ledger = datadir::init_on(data, params, system_clock(), a.store)?;
     println!("created ledger {} in {}", a.origin, data.display());
     println!(
         "registrar {} signs with key {}",

@@ -289,7 +289,10 @@ impl Notes {
 fn measure(args: &Args, n: u64, lim: &Limits) {
     let dir = args.dir.join(n.to_string());
     let commitments = (n * args.commitments_per_million / 1_000_000).max(10);
-    println!("\n== {n} entries, {commitments} commitments, in {} ==", dir.display());
+    println!(
+        "\n== {n} entries, {commitments} commitments, in {} ==",
+        dir.display()
+    );
     if !dir.join("ledger.log").exists() {
         std::fs::create_dir_all(&dir).expect("dir");
         let exe = std::env::current_exe().expect("exe");
@@ -338,7 +341,11 @@ fn measure(args: &Args, n: u64, lim: &Limits) {
     for _ in 0..3 {
         drop(ledger.take());
         let (l, _, t) = open_ledger(&dir, true);
-        assert_eq!(l.resumed().replayed, 0, "a clean stop left a snapshot at the head");
+        assert_eq!(
+            l.resumed().replayed,
+            0,
+            "a clean stop left a snapshot at the head"
+        );
         opens.push(t);
         ledger = Some(l);
     }
