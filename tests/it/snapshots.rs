@@ -150,3 +150,50 @@ fn damaged_foreign_and_outdated_snapshots_are_ignored_and_rebuilt() {
     drop(l);
     let _ = &mut g;
 }
+
+/// A data directory of an earlier release (`ledger.redb`) opens through `datadir::open` as it
+/// is, gains snapshots of the rules' state beside it, and keeps every rule: the ids of entries
+/// before the snapshot are still found (in redb's own index), so a replay is refused.
+#[test]
+fn a_ledger_redb_directory_opens_appends_and_resumes_from_a_snapshot() {
+    use kordon::datadir::{self, StoreKind};
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = Fixture::new(ORIGIN);
+    let mut subs = vec![f.genesis(), f.register("monitor", &[Role::Observer])];
+    subs.extend((0..20).map(|n| note(&f, n)));
+    {
+        let store = StoreKind::Redb.open_in(dir.path()).unwrap();
+        let l = Ledger::open(Arc::from(store), f.ledger_signer.clone(), f.clock.clock()).unwrap();
+        for r in l.submit_many(subs.clone()) {
+            r.unwrap();
+        }
+    }
+    std::fs::write(
+        dir.path().join(datadir::KEY_FILE),
+        kordon::core::keys::private_key_pem(&kordon::fixture::demo_key(&format!(
+            "ledger:{ORIGIN}"
+        ))),
+    )
+    .unwrap();
+    assert!(dir.path().join("ledger.redb").is_file());
+    // The first open replays everything (there is no snapshot yet) and leaves one on close.
+    {
+        let l = datadir::open(dir.path(), f.clock.clock()).unwrap();
+        assert_eq!(l.resumed().from_snapshot, None);
+        assert_eq!(l.resumed().replayed, 22);
+        l.submit(note(&f, 100)).unwrap();
+    }
+    assert!(
+        !dir.path().join("ledger.log").exists(),
+        "an old directory keeps its store"
+    );
+    let l = datadir::open(dir.path(), f.clock.clock()).unwrap();
+    assert_eq!(l.resumed().from_snapshot, Some(23));
+    assert_eq!(l.resumed().replayed, 0);
+    let full = kordon::ledger::load_chain(l.store()).unwrap();
+    same_state(&l, &full);
+    let err = l.submit(subs[7].clone()).unwrap_err();
+    assert_eq!(err.fault().unwrap().fault.code(), "event.replayed", "{err}");
+    assert_eq!(l.size(), 23);
+    assert_eq!(l.submit(note(&f, 101)).unwrap().seq, 23);
+}
