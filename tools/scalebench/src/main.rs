@@ -423,6 +423,31 @@ fn measure(args: &Args, n: u64, lim: &Limits) {
         rss_mib(),
         rss_mib() - rss0
     );
+    // Opening the projections from projections.snap (what `kordon serve` and `query` do).
+    {
+        let path = dir.join(kordon::projector::SNAPSHOT_FILE);
+        let at = kordon::projector::at(&*snap, size).expect("at");
+        let t = Instant::now();
+        kordon::projector::save_snapshot(&path, &h, at).expect("save projections");
+        let saved = t.elapsed();
+        let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let mut loads = Vec::new();
+        for _ in 0..2 {
+            let t = Instant::now();
+            let (l, opened) = kordon::projector::load(&store, &path).expect("load projections");
+            loads.push(t.elapsed());
+            assert_eq!(opened.from_snapshot, Some(size), "{:?}", opened.discarded);
+            black_box(l);
+        }
+        println!(
+            "projections.snap: {:.0} MiB, written in {:.1} s; opened from it best {:.2} s, worst {:.2} s of 2 (goal < 1 s at 1M)",
+            bytes as f64 / 1048576.0,
+            saved.as_secs_f64(),
+            loads.iter().min().copied().unwrap_or_default().as_secs_f64(),
+            loads.iter().max().copied().unwrap_or_default().as_secs_f64()
+        );
+        let _ = std::fs::remove_file(&path);
+    }
     let now = Millis(h.entries.last().map(|e| e.recorded_at.0).unwrap_or(0));
     let week_ago = h
         .point_at_size(size)
