@@ -71,7 +71,7 @@ pub struct Snapshots {
 }
 
 /// The default `Snapshots::every`: opening after a crash replays at most this many entries.
-pub const SNAPSHOT_EVERY: u64 = 50_000;
+pub const SNAPSHOT_EVERY: u64 = 10_000;
 
 impl Snapshots {
     pub fn new(store: Arc<dyn crate::snapshot::SnapshotStore>) -> Snapshots {
@@ -540,9 +540,11 @@ impl Ledger {
         head.keys = Arc::new(chain.state.keys.clone());
         let (watch, _) = tokio::sync::watch::channel(Arc::new(head.clone()));
         let book = KeyBook::from_state(&chain.state);
+        // `saved` is what the snapshot store holds: the entries replayed on this open are
+        // not in it yet, so a clean stop (or the next period) writes them.
         let snapshot_writer = options.snapshots.clone().map(|snaps| SnapshotWriter {
             state: chain.state.clone(),
-            saved: chain.size(),
+            saved: resumed.from_snapshot.unwrap_or(0),
             snaps,
             store: Arc::clone(&store),
         });

@@ -197,3 +197,19 @@ fn a_ledger_redb_directory_opens_appends_and_resumes_from_a_snapshot() {
     assert_eq!(l.size(), 23);
     assert_eq!(l.submit(note(&f, 101)).unwrap().seq, 23);
 }
+
+/// The entries an open had to replay (after a crash, no snapshot on close) are written into
+/// the snapshot when that ledger closes: the open after it replays nothing.
+#[test]
+fn entries_replayed_after_a_crash_are_in_the_snapshot_written_at_the_next_clean_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let (f, _) = build(dir.path(), 25, 1_000_000, false);
+    {
+        let l = open(&f, dir.path(), 1_000_000, true);
+        assert_eq!(l.resumed().from_snapshot, None);
+        assert_eq!(l.resumed().replayed, 27);
+    }
+    let l = open(&f, dir.path(), 1_000_000, true);
+    assert_eq!(l.resumed().from_snapshot, Some(27));
+    assert_eq!(l.resumed().replayed, 0);
+}
