@@ -27,6 +27,7 @@ use kordon::core::types::{CommitmentId, EventId, Millis};
 use kordon::fixture::{self, Fixture};
 use kordon::ledger::{Ledger, Submission};
 use kordon::server::{self, AppState, Config};
+use kordon::store::log::LogStore;
 use kordon::store::redb::RedbStore;
 use kordon::store::Store;
 use rayon::prelude::*;
@@ -73,12 +74,17 @@ struct Args {
     /// Events per request in the batched write tests (0 skips them).
     #[arg(long, default_value_t = 16)]
     batch: usize,
+    /// The store the ledgers are kept in: `log` (the segment-log store, what `kordon init`
+    /// makes) or `redb` (the single file of earlier releases).
+    #[arg(long, value_enum, default_value_t)]
+    store: kordon::datadir::StoreKind,
 }
 
 // ---------------------------------------------------------------------------------------------
 // The workload: a dozen bodies, ~450-byte events.
 
 struct Workload {
+    store: kordon::datadir::StoreKind,
     fixture: Fixture,
     setup: Vec<Submission>,
     executors: Vec<Author>,
@@ -139,6 +145,7 @@ impl Workload {
         }
         let author = |n: &String| Author::new(fixture::b(n), fixture::demo_key(n));
         Workload {
+            store: kordon::datadir::StoreKind::default(),
             at: f.clock.now(),
             executors: execs.iter().map(author).collect(),
             observers: obs.iter().map(author).collect(),
@@ -187,10 +194,15 @@ impl Workload {
 
     /// A ledger at `path` (created with the setup events if new).
     fn open(&self, path: &Path) -> Result<Arc<Ledger>> {
-        let fresh = !path.exists();
-        let store = RedbStore::open(path)?;
+        let store: Arc<dyn Store> = match self.store {
+            kordon::datadir::StoreKind::Redb => Arc::new(RedbStore::open(path)?),
+            kordon::datadir::StoreKind::Log => {
+                Arc::new(LogStore::open(&path.with_extension("log"))?)
+            }
+        };
+        let fresh = store.snapshot()?.size() == 0;
         let ledger = Ledger::open(
-            Arc::new(store) as Arc<dyn Store>,
+            store,
             self.fixture.ledger_signer.clone(),
             self.fixture.clock.clock(),
         )?;
@@ -568,7 +580,7 @@ fn mix(k: usize, i: u64) -> u64 {
 // ---------------------------------------------------------------------------------------------
 
 fn build_big(w: &Workload, path: &Path, entries: u64, reuse: bool) -> Result<Arc<Ledger>> {
-    if reuse && path.exists() {
+    if reuse && (path.exists() || path.with_extension("log").exists()) {
         let ledger = w.open(path)?;
         if ledger.size() == entries {
             println!("reusing {} ({entries} entries)", path.display());
@@ -647,7 +659,8 @@ fn main() -> Result<()> {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         loadavg()
     );
-    let w = Workload::new();
+    let mut w = Workload::new();
+    w.store = a.store;
     let t = Instant::now();
     let subs = w.sign("w", 0, writes);
     println!(
@@ -703,7 +716,7 @@ fn main() -> Result<()> {
 
         println!();
         if batch == 1 {
-            println!("writes: {clients} concurrent clients, one event per request, one request at a time each; durable (redb, fsync per commit)");
+            println!("writes: {clients} concurrent clients, one event per request, one request at a time each; durable ({:?} store, fsync per commit)", w.store);
             println!(
                 "{}",
                 lib.line("library: Ledger::submit from threads", "entries")
