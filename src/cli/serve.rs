@@ -86,25 +86,32 @@ pub struct ServeArgs {
     pub quota_burst: u64,
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-pub(crate) async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the
+/// future is first polled, so a signal sent as soon as the "serving" lines are printed is heard
+/// (call it before printing them, inside the runtime).
+pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let handlers =
+            signal(SignalKind::terminate()).and_then(|t| Ok((t, signal(SignalKind::interrupt())?)));
+        async move {
+            match handlers {
+                Ok((mut term, mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {},
+                        _ = int.recv() => {},
+                    }
+                }
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
@@ -200,6 +207,7 @@ pub fn serve(data: &Path, a: ServeArgs) -> Result<u8> {
             .await
             .with_context(|| format!("cannot listen on {}", a.listen))?;
         let addr = listener.local_addr()?;
+        let shutdown = shutdown_signal();
         let head = state.head();
         println!(
             "serving ledger {} ({} entries) from {} on http://{addr}/",
@@ -221,7 +229,7 @@ pub fn serve(data: &Path, a: ServeArgs) -> Result<u8> {
             println!("reads need the bearer token given with --read-token");
         }
         println!("stop with Ctrl-C: requests in flight are answered and acknowledged entries kept");
-        server::serve(listener, state.clone(), shutdown_signal())
+        server::serve(listener, state.clone(), shutdown)
             .await
             .map_err(|e| anyhow!("serving: {e}"))
     });

@@ -127,6 +127,7 @@ pub fn witness(c: WitnessCommand) -> Result<u8> {
                     .await
                     .with_context(|| format!("cannot listen on {listen}"))?;
                 let addr = listener.local_addr()?;
+                let shutdown = super::serve::shutdown_signal();
                 println!(
                     "witness {} on http://{addr}/ following {} log(s)",
                     w.cosigner().name(),
@@ -137,7 +138,7 @@ pub fn witness(c: WitnessCommand) -> Result<u8> {
                     "ledgers: kordon serve --witness NAME={}@http://{addr}",
                     w.vkey()
                 );
-                server::serve(listener, Arc::clone(&w), super::serve::shutdown_signal())
+                server::serve(listener, Arc::clone(&w), shutdown)
                     .await
                     .map_err(|e| anyhow!("serving: {e}"))
             })?;
