@@ -761,6 +761,11 @@ impl Ledger {
         self.head().size
     }
 
+    /// The ledger's clock: what `recorded_at` an entry written now would get (at least).
+    pub fn now(&self) -> Millis {
+        (self.shared.clock)()
+    }
+
     pub fn verifier_key(&self) -> String {
         self.shared.signer.verifier().to_vkey()
     }
@@ -810,6 +815,87 @@ impl Ledger {
             });
         }
         Ok(merkle::root_at(&Nodes(&*snap), size)?)
+    }
+}
+
+/// An event to judge without writing it: its canonical bytes and, if it is already signed,
+/// its signature (without one, the signature is not checked and every other check runs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub event: Vec<u8>,
+    pub signature: Option<[u8; 64]>,
+}
+
+/// What a dry run found: the ledger's size and clock it judged against, and for each event the
+/// sequence number it would be recorded at, or the fault that would refuse it.
+#[derive(Debug, Clone)]
+pub struct DryRun {
+    pub size: u64,
+    pub recorded_at: Millis,
+    pub results: Vec<Result<u64, EntryFault>>,
+}
+
+impl Ledger {
+    /// Judges `drafts` in order as `submit_many` would if they were submitted now, through
+    /// `Chain::check` (one event) or `Chain::accept` on a copy of the chain (several, so that
+    /// a later one may build on an earlier one), and writes nothing: the ledger, its state and
+    /// its store are untouched whatever the verdicts. It judges against the head (the durable
+    /// chain), so an event queued but not yet committed is not counted. A copy of the rules'
+    /// state for a batch costs memory and time in proportion to the ledger, during which the
+    /// writer waits to apply its next commit to the durable chain (it never waits to write).
+    pub fn dry_run(&self, drafts: &[Draft]) -> DryRun {
+        let mut durable = lock(&self.shared.durable);
+        let chain: &Chain = durable.current();
+        let recorded_at = (self.shared.clock)().max(chain.last_recorded);
+        let size = chain.size();
+        let mut copy: Option<Chain> = None;
+        let mut book = KeyBook::default();
+        let mut results = Vec::with_capacity(drafts.len());
+        for (i, d) in drafts.iter().enumerate() {
+            let current: &Chain = copy.as_ref().unwrap_or(chain);
+            let seq = current.size();
+            let prev = if seq == 0 {
+                Hash::ZERO
+            } else {
+                current.last_leaf
+            };
+            let key_of = |id: &crate::core::keys::KeyId| current.state.public_key(id);
+            let signature = d.signature.unwrap_or([0; 64]);
+            let prepared = entry::encode(seq, recorded_at, &prev, &signature, &d.event)
+                .map_err(|e| EntryFault {
+                    seq,
+                    event_id: None,
+                    fault: Fault::Entry(e),
+                })
+                .and_then(|bytes| chain::prepare(bytes, seq));
+            let p = match prepared {
+                Ok(p) => p,
+                Err(f) => {
+                    results.push(Err(f));
+                    continue;
+                }
+            };
+            let key = book.resolve(&p.event, key_of);
+            let sig = match (d.signature, key) {
+                (None, _) => Sig::Valid,
+                (Some(_), None) => Sig::NoKey,
+                (Some(s), Some(pk)) if keys::verify_event(&pk, &d.event, &s) => Sig::Valid,
+                (Some(_), Some(_)) => Sig::Invalid,
+            };
+            let last = i + 1 == drafts.len();
+            let verdict = if last && copy.is_none() {
+                chain.check(&p, sig)
+            } else {
+                copy.get_or_insert_with(|| chain.clone())
+                    .accept(&p, sig, &mut Vec::new())
+            };
+            results.push(verdict.map(|()| seq));
+        }
+        DryRun {
+            size,
+            recorded_at,
+            results,
+        }
     }
 }
 

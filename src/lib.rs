@@ -10,6 +10,7 @@ pub mod fixture;
 pub mod integrity;
 pub mod ledger;
 pub mod monitor;
+pub mod plan;
 pub mod projector;
 pub mod query;
 pub mod scenario;

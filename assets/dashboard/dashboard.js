@@ -266,122 +266,14 @@
   }
 
   /* ---------------------------------------------------------------------------------------
-     Verification in this browser (events/SPEC.md §2, §7–§10). */
+     Verification in this browser (events/SPEC.md §2, §7–§10): the primitives are verify.js's,
+     shared with the workspace's receipts. */
+  var V = window.kordonVerify;
   var enc = new TextEncoder();
-
-  function hex(bytes) {
-    var s = '';
-    for (var i = 0; i < bytes.length; i++) s += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
-    return s;
-  }
-  function fromHex(s) {
-    if (typeof s !== 'string' || !/^([0-9a-f]{2})*$/.test(s)) throw new Error('not lowercase hex: ' + String(s).slice(0, 80));
-    var out = new Uint8Array(s.length / 2);
-    for (var i = 0; i < out.length; i++) out[i] = parseInt(s.substr(i * 2, 2), 16);
-    return out;
-  }
-  function fromB64(s) {
-    var bin = atob(String(s).trim());
-    var out = new Uint8Array(bin.length);
-    for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  }
-  function concat() {
-    var n = 0, i;
-    for (i = 0; i < arguments.length; i++) n += arguments[i].length;
-    var out = new Uint8Array(n), at = 0;
-    for (i = 0; i < arguments.length; i++) { out.set(arguments[i], at); at += arguments[i].length; }
-    return out;
-  }
-  function same(a, b) {
-    if (a.length !== b.length) return false;
-    for (var i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-    return true;
-  }
-  function sha256(bytes) {
-    return crypto.subtle.digest('SHA-256', bytes).then(function (d) { return new Uint8Array(d); });
-  }
-  function ed25519Key(raw) {
-    return crypto.subtle.importKey('raw', raw, { name: 'Ed25519' }, false, ['verify']);
-  }
-  function ed25519Verify(key, sig, msg) {
-    return crypto.subtle.verify({ name: 'Ed25519' }, key, sig, msg);
-  }
-  function fetchOk(url, as) {
-    return fetch(url, { cache: 'no-store', credentials: 'same-origin' }).then(function (r) {
-      if (!r.ok) throw new Error('GET ' + url + ': HTTP ' + r.status);
-      return as === 'text' ? r.text() : r.json();
-    });
-  }
-
-  /* A sequence number in its one spelling: digits, no sign, no leading zeros. */
-  var SEQ = /^(0|[1-9][0-9]*)$/;
-
-  /* C2SP verifier key: name+keyid+base64(0x01 ‖ key), split at the first two '+'. */
-  function parseVkey(text) {
-    text = String(text).trim();
-    var i = text.indexOf('+');
-    var j = text.indexOf('+', i + 1);
-    if (i <= 0 || j < 0) throw new Error('the verifier key is not name+keyid+key');
-    var name = text.slice(0, i);
-    var id = text.slice(i + 1, j);
-    var key = fromB64(text.slice(j + 1));
-    if (!/^[0-9a-f]{8}$/.test(id)) throw new Error('the verifier key id is not 8 hex digits');
-    if (key.length !== 33 || key[0] !== 1) throw new Error('the verifier key is not an Ed25519 key');
-    return { name: name, id: id, pub: key.slice(1) };
-  }
-
-  /* A C2SP signed note: the text ends at the last blank line; signature lines follow. */
-  function parseNote(note) {
-    var idx = note.lastIndexOf('\n\n');
-    if (idx < 0) throw new Error('the checkpoint has no signature lines');
-    var text = note.slice(0, idx + 1);
-    var sigs = [];
-    var lines = note.slice(idx + 2).split('\n');
-    for (var i = 0; i < lines.length; i++) {
-      var l = lines[i];
-      if (l === '') continue;
-      if (l.indexOf('\u2014 ') !== 0) throw new Error('a signature line does not start with an em dash');
-      var rest = l.slice(2);
-      var sp = rest.lastIndexOf(' ');
-      if (sp <= 0) throw new Error('a signature line has no key name');
-      sigs.push({ name: rest.slice(0, sp), bytes: fromB64(rest.slice(sp + 1)) });
-    }
-    var body = text.split('\n');
-    if (body.length < 4) throw new Error('the checkpoint text is not origin, size and root');
-    if (!/^(0|[1-9][0-9]*)$/.test(body[1])) throw new Error('the checkpoint size is not a number');
-    return { text: text, sigs: sigs, origin: body[0], size: Number(body[1]), root: fromB64(body[2]) };
-  }
-
-  /* RFC 9162 §2.1.3.2: the root an audit path leads to from a leaf. */
-  function inclusionRoot(index, size, leaf, proof) {
-    if (index >= size) return Promise.reject(new Error('the entry is beyond the checkpoint'));
-    var fn = index, sn = size - 1;
-    var r = Promise.resolve(leaf);
-    var steps = [];
-    for (var i = 0; i < proof.length; i++) {
-      if (sn === 0) return Promise.reject(new Error('the proof is longer than the tree is deep'));
-      var p = proof[i];
-      if (fn % 2 === 1 || fn === sn) {
-        steps.push({ left: p });
-        if (fn % 2 === 0) {
-          while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
-        }
-      } else {
-        steps.push({ right: p });
-      }
-      fn = Math.floor(fn / 2);
-      sn = Math.floor(sn / 2);
-    }
-    if (sn !== 0) return Promise.reject(new Error('the proof is shorter than the tree is deep'));
-    steps.forEach(function (s) {
-      r = r.then(function (acc) {
-        var one = new Uint8Array([1]);
-        return sha256(s.left ? concat(one, s.left, acc) : concat(one, acc, s.right));
-      });
-    });
-    return r;
-  }
+  var hex = V.hex, fromHex = V.fromHex, fromB64 = V.fromB64, concat = V.concat, same = V.same;
+  var sha256 = V.sha256, ed25519Key = V.ed25519Key, ed25519Verify = V.ed25519Verify;
+  var fetchOk = V.fetchOk, parseVkey = V.parseVkey, parseNote = V.parseNote;
+  var inclusionRoot = V.inclusionRoot, SEQ = V.SEQ;
 
   function verifier() {
     var form = doc.getElementById('verify-form');

@@ -7,6 +7,7 @@
 
 mod inspect;
 mod monitor;
+mod plan;
 mod query;
 mod receipt;
 mod record;
@@ -129,6 +130,9 @@ pub enum Command {
     /// Check a receipt from a server offline, or fetch its upgrade (a witnessed checkpoint).
     #[command(subcommand)]
     Receipt(receipt::ReceiptCommand),
+    /// Action plans from spreadsheets (CSV, XLSX) as commitments, in one batch.
+    #[command(subcommand)]
+    Plan(plan::PlanCommand),
     /// Run a witness: cosign the checkpoints of ledgers (any C2SP log) after checking that
     /// each extends the last, and keep evidence of any fork it is shown.
     ///
@@ -245,6 +249,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Note(c) => record::note(&data, c),
         Command::Inquiry(c) => record::inquiry(&data, c),
         Command::Record(a) => record::generic(&data, a),
+        Command::Plan(c) => plan::plan(&data, c),
         Command::Query(a) => query::query(&data, a),
         Command::Log(a) => inspect::log(&data, a),
         Command::Checkpoint => inspect::checkpoint(&data),

@@ -110,6 +110,22 @@ impl Client {
         Ok(self.get("/verifier-key")?.trim().to_string())
     }
 
+    /// POSTs `body` to `path` and returns the answer's body as text.
+    pub fn post(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<String, ClientError> {
+        let url = self.url(path);
+        let r = self
+            .agent
+            .post(&url)
+            .header("Content-Type", content_type)
+            .send(&body[..]);
+        self.answer(&url, r)
+    }
+
     /// Submits a signed event; returns its receipt once the entry is durable.
     pub fn submit(&self, sub: &Submission) -> Result<Receipt, ClientError> {
         let url = self.url("/entries");

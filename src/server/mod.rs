@@ -10,15 +10,18 @@
 //! signature a body made, and hands them to `Ledger::submit`, which judges them by the same
 //! rules as every other appender and answers only once the entry is durable.
 
+pub mod check;
 pub mod client;
 pub mod conn;
 pub mod dashboard;
 pub mod errors;
 pub mod feed;
 pub mod openapi;
+pub mod plans;
 pub mod read;
 pub mod receipt;
 mod redact;
+pub mod schema;
 pub mod tiles;
 pub mod views;
 pub mod write;
@@ -469,6 +472,9 @@ pub fn routes() -> Routes {
         .get("/", read::index)
         .post("/entries", write::submit)
         .post("/entries/batch", write::submit_batch)
+        .post("/entries/check", check::check)
+        .get("/schema/events", schema::events)
+        .post("/plans/parse", plans::parse)
         .get("/entries", read::entries)
         .get("/entries/{seq}", read::entry)
         .get("/entries/{seq}/receipt", read::receipt)
@@ -550,9 +556,17 @@ pub fn check_read_token(token: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// POSTs that write nothing and answer from the ledger's state (a dry run's verdicts and
+/// explanations, a plan's rows matched against the bodies and objectives): reads, for the token.
+fn is_read_post(path: &str) -> bool {
+    matches!(path, "/entries/check" | "/plans/parse")
+}
+
 /// The bearer token for reads, and the request timeout.
 async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    let is_read = req.method() == Method::GET || req.method() == Method::HEAD;
+    let is_read = req.method() == Method::GET
+        || req.method() == Method::HEAD
+        || (req.method() == Method::POST && is_read_post(req.uri().path()));
     let authorized = match &st.config().read_token {
         None => true,
         Some(token) => req

@@ -2,7 +2,7 @@
 //! served at `/openapi.json`. A test (tests/it/server.rs) checks it against the real routes.
 
 use super::errors::{codes, Problem, TYPE_PREFIX};
-use super::{dashboard, feed, read, receipt, tiles, views, write};
+use super::{check, dashboard, feed, plans, read, receipt, schema, tiles, views, write};
 use axum::Json;
 use utoipa::OpenApi;
 
@@ -16,6 +16,9 @@ use utoipa::OpenApi;
         read::index,
         write::submit,
         write::submit_batch,
+        check::check,
+        schema::events,
+        plans::parse,
         read::entries,
         read::entry,
         read::receipt,
@@ -40,6 +43,9 @@ use utoipa::OpenApi;
         write::BatchRequest,
         write::BatchItem,
         write::BatchResponse,
+        check::DraftRequest,
+        check::CheckRequest,
+        check::CheckResponse,
         receipt::Receipt,
         read::EntryJson,
         read::EntryPage,

@@ -96,8 +96,8 @@ pub(crate) fn budget_units(bytes: usize) -> usize {
 }
 
 /// A body read in full, and the share of the budget it holds until the answer is sent.
-struct ReadBody {
-    bytes: Vec<u8>,
+pub(crate) struct ReadBody {
+    pub(crate) bytes: Vec<u8>,
     _held: Option<OwnedSemaphorePermit>,
 }
 
@@ -106,7 +106,7 @@ struct ReadBody {
 ///
 /// Batch bodies leave a quarter of the budget to single submissions, so that bulk uploads, or
 /// a crowd of unfinished ones, cannot turn away the body that records one event.
-async fn read_body(st: &AppState, body: Body, max: usize) -> Result<ReadBody, ApiError> {
+pub(crate) async fn read_body(st: &AppState, body: Body, max: usize) -> Result<ReadBody, ApiError> {
     let limit = st.config().body_timeout;
     let budget = Arc::clone(st.budget());
     let reserve = if max > MAX_BODY {
@@ -275,7 +275,7 @@ fn key_of(event: &[u8]) -> Option<String> {
 
 /// Checks what can be checked before reading a body: not stopping, the ledger takes writes,
 /// JSON, declared length.
-fn precheck(st: &AppState, headers: &HeaderMap, max: usize) -> Result<(), ApiError> {
+pub(crate) fn precheck(st: &AppState, headers: &HeaderMap, max: usize) -> Result<(), ApiError> {
     if st.is_stopping() {
         return Err(ApiError::closed());
     }

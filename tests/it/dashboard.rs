@@ -25,7 +25,7 @@ use kordon::store::Store;
 use std::sync::Arc;
 use tower::ServiceExt;
 
-mod browser;
+pub(crate) mod browser;
 
 /// The example ledger (events/examples/ibm-2026.toml), in memory, and the state that serves it.
 pub fn example() -> (Arc<Ledger>, AppState) {
@@ -103,12 +103,16 @@ fn assert_no_inline_script(path: &str, html: &str) {
         let tag = &html[i..i + html[i..].find('>').unwrap()];
         assert!(
             tag.contains(" src=\"/dashboard/assets/dashboard.js")
+                || tag.contains(" src=\"/dashboard/assets/verify.js")
                 || tag.contains("type=\"application/json\""),
             "{path}: an inline script: {tag}"
         );
         n += 1;
     }
-    assert_eq!(n, 2, "{path}: the script file and the words, nothing else");
+    assert_eq!(
+        n, 3,
+        "{path}: the two script files and the words, nothing else"
+    );
 }
 
 fn head_root(ledger: &Ledger) -> String {

@@ -29,5 +29,6 @@ mod tamper;
 mod untrusted;
 mod witness;
 mod witness_vectors;
+mod workspace;
 mod write_http;
 mod write_path;

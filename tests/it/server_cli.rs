@@ -33,15 +33,16 @@ fn ok(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-struct Server {
+/// A `kordon serve` child process (also used by the workspace's `kordon plan import --server`).
+pub struct Server {
     child: Child,
-    url: String,
-    vkey: String,
+    pub url: String,
+    pub vkey: String,
     out: BufReader<std::process::ChildStdout>,
 }
 
 /// Starts `kordon serve` on a free port and reads where it listens and its verifier key.
-fn serve(dir: &Path, args: &[&str]) -> Server {
+pub fn serve(dir: &Path, args: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kordon"))
         .args(args)
         .args(["serve", "--listen", "127.0.0.1:0"])
@@ -76,7 +77,7 @@ fn serve(dir: &Path, args: &[&str]) -> Server {
 
 impl Server {
     /// SIGTERM, then the exit status and the rest of standard output.
-    fn stop(mut self) -> (bool, String) {
+    pub fn stop(mut self) -> (bool, String) {
         // SAFETY: sending a signal to our own child process.
         unsafe {
             libc::kill(self.child.id() as i32, libc::SIGTERM);

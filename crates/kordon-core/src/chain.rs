@@ -197,11 +197,28 @@ impl Chain {
         sig: Sig,
         completed: &mut Vec<(NodeId, Hash)>,
     ) -> Result<(), EntryFault> {
-        let at = |fault: Fault| EntryFault {
-            seq: p.seq,
-            event_id: Some(p.event.id.to_string()),
-            fault,
-        };
+        self.judge_link(p, sig)?;
+        self.state
+            .apply(p.seq, p.recorded_at, &p.event)
+            .map_err(|r| fault_at(p, r.into()))?;
+        self.frontier.push(p.leaf, completed);
+        self.last_leaf = p.leaf;
+        self.last_recorded = p.recorded_at;
+        Ok(())
+    }
+
+    /// Judges the next entry exactly as `accept` does, and changes nothing: the dry run a
+    /// body's workspace asks for before it signs (`POST /entries/check`).
+    pub fn check(&self, p: &Prepared, sig: Sig) -> Result<(), EntryFault> {
+        self.judge_link(p, sig)?;
+        self.state
+            .check(p.seq, p.recorded_at, &p.event)
+            .map_err(|r| fault_at(p, r.into()))
+    }
+
+    /// The checks of `accept` before the rules: sequence, link, time, signature verdict.
+    fn judge_link(&self, p: &Prepared, sig: Sig) -> Result<(), EntryFault> {
+        let at = |fault: Fault| fault_at(p, fault);
         let expected = self.size();
         if p.seq != expected {
             return Err(EntryFault {
@@ -236,12 +253,14 @@ impl Chain {
                 key: p.event.key.clone(),
             }));
         }
-        self.state
-            .apply(p.seq, p.recorded_at, &p.event)
-            .map_err(|r| at(r.into()))?;
-        self.frontier.push(p.leaf, completed);
-        self.last_leaf = p.leaf;
-        self.last_recorded = p.recorded_at;
         Ok(())
+    }
+}
+
+fn fault_at(p: &Prepared, fault: Fault) -> EntryFault {
+    EntryFault {
+        seq: p.seq,
+        event_id: Some(p.event.id.to_string()),
+        fault,
     }
 }

@@ -287,6 +287,7 @@ macro_rules! names {
     ($(#[$m:meta])* pub enum $E:ident { $($(#[$vm:meta])* $V:ident = $n:literal,)* }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
         pub enum $E {
             $($(#[$vm])* #[serde(rename = $n)] $V,)*
         }
@@ -436,6 +437,7 @@ names! {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Funding {
     pub amount: Decimal,
@@ -445,6 +447,7 @@ pub struct Funding {
 
 /// A document that backs a claim: its digest, where it lives, what act it cites.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Evidence {
     pub sha256: Sha256Hex,
@@ -454,6 +457,7 @@ pub struct Evidence {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Milestone {
     pub date: Date,
@@ -461,6 +465,7 @@ pub struct Milestone {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Indicator {
     pub id: IndicatorId,
@@ -478,6 +483,7 @@ pub struct Indicator {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BodyInfo {
     pub id: BodyId,
@@ -488,6 +494,7 @@ pub struct BodyInfo {
 
 /// How far an event's claimed time may be from the ledger's recording time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     /// An event may be recorded at most this many seconds after its claimed time.
@@ -635,35 +642,65 @@ macro_rules! event_types {
     };
 }
 
-event_types! {
-    Genesis(Genesis) = "ledger.genesis",
-    BodyRegistered(BodyRegistered) = "body.registered",
-    BodyUpdated(BodyUpdated) = "body.updated",
-    BodySucceeded(BodySucceeded) = "body.succeeded",
-    KeyAdded(KeyAdded) = "key.added",
-    KeyRevoked(KeyRevoked) = "key.revoked",
-    ObjectiveDefined(ObjectiveDefined) = "objective.defined",
-    CommitmentAssigned(CommitmentFields) = "commitment.assigned",
-    CommitmentAccepted(CommitmentRef) = "commitment.accepted",
-    CommitmentRejected(CommitmentReason) = "commitment.rejected",
-    CommitmentMade(CommitmentFields) = "commitment.made",
-    CommitmentCancelled(CommitmentReason) = "commitment.cancelled",
-    CommitmentSuperseded(CommitmentSuperseded) = "commitment.superseded",
-    CommitmentReassigned(Transfer) = "commitment.reassigned",
-    HandoverProposed(Transfer) = "handover.proposed",
-    HandoverAccepted(HandoverAnswer) = "handover.accepted",
-    HandoverDeclined(HandoverAnswer) = "handover.declined",
-    HandoverWithdrawn(HandoverAnswer) = "handover.withdrawn",
-    CoExecutorAdded(CoExecutorChange) = "coexecutor.added",
-    CoExecutorRemoved(CoExecutorChange) = "coexecutor.removed",
-    StatusReported(StatusReported) = "status.reported",
-    IndicatorMeasured(IndicatorMeasured) = "indicator.measured",
-    DeadlineExtensionRequested(DeadlineRequest) = "deadline.extension_requested",
-    DeadlineChanged(DeadlineChanged) = "deadline.changed",
-    AssessmentRecorded(AssessmentRecorded) = "assessment.recorded",
-    NoteAdded(NoteAdded) = "note.added",
-    InquiryRaised(InquiryRaised) = "inquiry.raised",
-    InquiryAnswered(InquiryAnswered) = "inquiry.answered",
+/// The table of event types, handed to `$m` (so more than one macro can read it).
+macro_rules! for_each_type {
+    ($m:ident) => {
+        $m! {
+            Genesis(Genesis) = "ledger.genesis",
+            BodyRegistered(BodyRegistered) = "body.registered",
+            BodyUpdated(BodyUpdated) = "body.updated",
+            BodySucceeded(BodySucceeded) = "body.succeeded",
+            KeyAdded(KeyAdded) = "key.added",
+            KeyRevoked(KeyRevoked) = "key.revoked",
+            ObjectiveDefined(ObjectiveDefined) = "objective.defined",
+            CommitmentAssigned(CommitmentFields) = "commitment.assigned",
+            CommitmentAccepted(CommitmentRef) = "commitment.accepted",
+            CommitmentRejected(CommitmentReason) = "commitment.rejected",
+            CommitmentMade(CommitmentFields) = "commitment.made",
+            CommitmentCancelled(CommitmentReason) = "commitment.cancelled",
+            CommitmentSuperseded(CommitmentSuperseded) = "commitment.superseded",
+            CommitmentReassigned(Transfer) = "commitment.reassigned",
+            HandoverProposed(Transfer) = "handover.proposed",
+            HandoverAccepted(HandoverAnswer) = "handover.accepted",
+            HandoverDeclined(HandoverAnswer) = "handover.declined",
+            HandoverWithdrawn(HandoverAnswer) = "handover.withdrawn",
+            CoExecutorAdded(CoExecutorChange) = "coexecutor.added",
+            CoExecutorRemoved(CoExecutorChange) = "coexecutor.removed",
+            StatusReported(StatusReported) = "status.reported",
+            IndicatorMeasured(IndicatorMeasured) = "indicator.measured",
+            DeadlineExtensionRequested(DeadlineRequest) = "deadline.extension_requested",
+            DeadlineChanged(DeadlineChanged) = "deadline.changed",
+            AssessmentRecorded(AssessmentRecorded) = "assessment.recorded",
+            NoteAdded(NoteAdded) = "note.added",
+            InquiryRaised(InquiryRaised) = "inquiry.raised",
+            InquiryAnswered(InquiryAnswered) = "inquiry.answered",
+        }
+    };
+}
+
+macro_rules! table_to_types {
+    ($($V:ident($ty:ty) = $name:literal,)*) => {
+        event_types! { $($V($ty) = $name,)* }
+    };
+}
+for_each_type!(table_to_types);
+
+/// The JSON Schema of each type's body, derived from the body types (SPEC.md §5.3).
+#[cfg(feature = "schema")]
+pub mod schema {
+    use super::*;
+
+    macro_rules! body_schemas {
+        ($($V:ident($ty:ty) = $name:literal,)*) => {
+            /// The schema of `kind`'s body: a reference into `gen`'s definitions.
+            pub fn body_schema(kind: EventKind, gen: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                match kind {
+                    $(EventKind::$V => gen.subschema_for::<$ty>(),)*
+                }
+            }
+        };
+    }
+    for_each_type!(body_schemas);
 }
 
 impl EventKind {

@@ -16,6 +16,24 @@ pub const EVENT_CONTEXT: &[u8] = b"kordon/event/v1\n";
 #[serde(try_from = "String", into = "String")]
 pub struct KeyId(String);
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for KeyId {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "KeyId".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "kordon-key-id",
+            "pattern": "^[0-9a-f]{16}$",
+            "description": "key id: 16 lowercase hex digits of SHA-256(public key)",
+        })
+    }
+}
+
 impl KeyId {
     pub fn of(public_key: &[u8; 32]) -> KeyId {
         // key id = hex(SHA-256(public key)[0..8])

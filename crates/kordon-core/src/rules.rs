@@ -386,7 +386,7 @@ impl State {
     }
 
     /// Checks every rule for the event at `seq` without applying it.
-    fn check(&self, seq: u64, recorded_at: Millis, ev: &Event) -> Result<(), RuleError> {
+    pub fn check(&self, seq: u64, recorded_at: Millis, ev: &Event) -> Result<(), RuleError> {
         // A genesis checks its own envelope (SPEC.md §12.3).
         if !matches!(ev.body, Body::Genesis(_)) {
             self.check_envelope(seq, recorded_at, ev)?;

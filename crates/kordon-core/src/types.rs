@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 macro_rules! string_newtype {
-    ($(#[$doc:meta])* $name:ident, $check:expr, $what:literal) => {
+    ($(#[$doc:meta])* $name:ident, $check:expr, $what:literal, $format:literal, $pattern:literal) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
@@ -35,6 +35,26 @@ macro_rules! string_newtype {
         impl From<$name> for String {
             fn from(v: $name) -> String {
                 v.0
+            }
+        }
+
+        /// A string with the grammar's pattern (ECMAScript syntax, as JSON Schema uses) and a
+        /// `format` naming what it identifies, so a form knows what to offer for it.
+        #[cfg(feature = "schema")]
+        impl schemars::JsonSchema for $name {
+            fn inline_schema() -> bool {
+                true
+            }
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
+                    "type": "string",
+                    "format": $format,
+                    "pattern": $pattern,
+                    "description": $what,
+                })
             }
         }
 
@@ -84,27 +104,33 @@ fn is_event_id(s: &str) -> bool {
 
 string_newtype!(
     /// A body's stable id, e.g. `sbgs`: 1–64 of `a-z 0-9 -`, not starting with `-`.
-    BodyId, is_body_id, "body id (1-64 of a-z, 0-9 and '-', starting with a letter or digit)"
+    BodyId, is_body_id, "body id (1-64 of a-z, 0-9 and '-', starting with a letter or digit)",
+    "kordon-body-id", "^[a-z0-9][a-z0-9-]{0,63}$"
 );
 string_newtype!(
     /// A commitment's id, following the act's numbering, e.g. `AP-2026/2.1`.
-    CommitmentId, is_item_id, "commitment id (1-128 of A-Z, a-z, 0-9, '.', '_', '/', '-', starting with a letter or digit)"
+    CommitmentId, is_item_id, "commitment id (1-128 of A-Z, a-z, 0-9, '.', '_', '/', '-', starting with a letter or digit)",
+    "kordon-commitment-id", "^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$"
 );
 string_newtype!(
     /// An objective's id, e.g. `SO-2`.
-    ObjectiveId, is_item_id, "objective id (1-128 of A-Z, a-z, 0-9, '.', '_', '/', '-', starting with a letter or digit)"
+    ObjectiveId, is_item_id, "objective id (1-128 of A-Z, a-z, 0-9, '.', '_', '/', '-', starting with a letter or digit)",
+    "kordon-objective-id", "^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$"
 );
 string_newtype!(
     /// An inquiry's id, chosen by the overseer that raises it.
-    InquiryId, is_item_id, "inquiry id (1-128 of A-Z, a-z, 0-9, '.', '_', '/', '-', starting with a letter or digit)"
+    InquiryId, is_item_id, "inquiry id (1-128 of A-Z, a-z, 0-9, '.', '_', '/', '-', starting with a letter or digit)",
+    "kordon-inquiry-id", "^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$"
 );
 string_newtype!(
     /// An indicator's id, unique within its commitment.
-    IndicatorId, is_item_id, "indicator id (1-128 of A-Z, a-z, 0-9, '.', '_', '/', '-', starting with a letter or digit)"
+    IndicatorId, is_item_id, "indicator id (1-128 of A-Z, a-z, 0-9, '.', '_', '/', '-', starting with a letter or digit)",
+    "kordon-indicator-id", "^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$"
 );
 string_newtype!(
     /// An event's id, unique in the ledger: 1–128 of `A-Z a-z 0-9 . _ : -`.
-    EventId, is_event_id, "event id (1-128 of A-Z, a-z, 0-9, '.', '_', ':', '-', starting with a letter or digit)"
+    EventId, is_event_id, "event id (1-128 of A-Z, a-z, 0-9, '.', '_', ':', '-', starting with a letter or digit)",
+    "kordon-event-id", "^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 );
 
 fn is_decimal(s: &str) -> bool {
@@ -129,7 +155,8 @@ fn is_decimal(s: &str) -> bool {
 string_newtype!(
     /// A decimal number written as a string (JSON numbers are never fractional in kordon),
     /// e.g. `"74"`, `"-1.5"`.
-    Decimal, is_decimal, "decimal (digits with an optional '-' and '.fraction', no leading zeros, as a string)"
+    Decimal, is_decimal, "decimal (digits with an optional '-' and '.fraction', no leading zeros, as a string)",
+    "kordon-decimal", "^(?!-0(\\.0+)?$)(?=.{1,40}$)-?(0|[1-9][0-9]*)(\\.[0-9]+)?$"
 );
 
 fn is_sha256_hex(s: &str) -> bool {
@@ -140,7 +167,8 @@ fn is_sha256_hex(s: &str) -> bool {
 
 string_newtype!(
     /// A SHA-256 digest of an evidence document, 64 lowercase hex digits.
-    Sha256Hex, is_sha256_hex, "SHA-256 digest (64 lowercase hex digits)"
+    Sha256Hex, is_sha256_hex, "SHA-256 digest (64 lowercase hex digits)",
+    "kordon-sha256", "^[0-9a-f]{64}$"
 );
 
 /// A calendar date, `YYYY-MM-DD`.
@@ -170,6 +198,24 @@ impl TryFrom<String> for Date {
         s.parse::<jiff::civil::Date>()
             .map(Date)
             .map_err(|_| format!("{s:?} is not a valid calendar date"))
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Date {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Date".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "date",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            "description": "date YYYY-MM-DD of the proleptic Gregorian calendar",
+        })
     }
 }
 

@@ -49,6 +49,9 @@ const ALLOWED_DEPENDENCIES: &[&str] = &[
     "ml-dsa",
     // Optional, off by default: derives an OpenAPI schema for the receipt type.
     "utoipa",
+    // Optional, off by default (feature `schema`): derives the JSON Schema of the event bodies
+    // that the server serves to the browser's forms and encoder (GET /schema/events).
+    "schemars",
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

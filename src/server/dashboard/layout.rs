@@ -16,7 +16,16 @@ fn head(out: &mut String, cx: &Cx, h: &History, title: &str) {
          <title>{title} — kordon {origin}</title>\n\
          <link rel=\"icon\" href=\"/dashboard/assets/favicon.svg?v={v}\" type=\"image/svg+xml\">\n\
          <link rel=\"stylesheet\" href=\"/dashboard/assets/dashboard.css?v={v}\">\n\
-         <script src=\"/dashboard/assets/dashboard.js?v={v}\" defer></script>\n</head>\n",
+         <script src=\"/dashboard/assets/verify.js?v={v}\" defer></script>\n\
+         <script src=\"/dashboard/assets/dashboard.js?v={v}\" defer></script>\n{extra}</head>\n",
+        extra = if cx.nav == Nav::Workspace {
+            format!(
+                "<link rel=\"stylesheet\" href=\"/workspace/assets/workspace.css?v={v}\">\n\
+                 <script src=\"/workspace/assets/workspace.js?v={v}\" defer></script>\n"
+            )
+        } else {
+            String::new()
+        },
         lang = cx.lang.code(),
         tz = E(&h.time_zone),
         title = E(title),
@@ -41,6 +50,7 @@ fn header(out: &mut String, cx: &Cx, today: Option<crate::core::types::Date>) {
             Nav::Changes => "changes",
             Nav::Briefing => "briefing",
             Nav::Integrity => "integrity",
+            Nav::Workspace => "workspace",
         },
         skip = E(cx.t(M::skip)),
         home = E(&cx.link("/", &[])),

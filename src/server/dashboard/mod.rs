@@ -29,6 +29,7 @@ pub mod integrity;
 pub mod keys;
 pub mod layout;
 pub mod overview;
+pub mod workspace;
 
 use super::errors::ServerCode;
 use super::{ApiError, AppState, Routes};
@@ -60,6 +61,9 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 pub const CSS: &str = include_str!("../../../assets/dashboard/dashboard.css");
 pub const JS: &str = include_str!("../../../assets/dashboard/dashboard.js");
 pub const FAVICON: &str = include_str!("../../../assets/dashboard/favicon.svg");
+/// The browser's verification of signatures, checkpoints and proofs (SPEC.md), shared by the
+/// Integrity page and the workspace's receipts.
+pub const VERIFY_JS: &str = include_str!("../../../assets/dashboard/verify.js");
 
 /// Adds the dashboard's pages, its assets and `GET /keys/{key_id}` to the API's routes. The
 /// overview itself is `/` (see `read::index`, which answers JSON to API clients).
@@ -74,6 +78,14 @@ pub fn routes(r: Routes) -> Routes {
         .get("/dashboard/assets/dashboard.js", js)
         .get("/dashboard/assets/favicon.svg", favicon)
         .get("/keys/{key_id}", keys::key)
+        .get("/dashboard/assets/verify.js", verify_js)
+        .get("/workspace", workspace::home)
+        .get("/workspace/form", workspace::form)
+        .get("/workspace/keys", workspace::keys)
+        .get("/workspace/plan", workspace::plan)
+        .get("/workspace/qr.svg", workspace::qr::qr)
+        .get("/workspace/assets/workspace.js", workspace_js)
+        .get("/workspace/assets/workspace.css", workspace_css)
 }
 
 /// The dashboard's part of the OpenAPI document.
@@ -89,7 +101,15 @@ pub fn routes(r: Routes) -> Routes {
         css,
         js,
         favicon,
-        keys::key
+        keys::key,
+        verify_js,
+        workspace::home,
+        workspace::form,
+        workspace::keys,
+        workspace::plan,
+        workspace::qr::qr,
+        workspace_js,
+        workspace_css
     ),
     components(schemas(keys::KeyInfo)),
     tags((name = "dashboard", description = "The oversight dashboard: HTML pages for people (Ukrainian by default, `lang=en` for English)"))
@@ -194,16 +214,18 @@ pub enum Nav {
     Changes,
     Briefing,
     Integrity,
+    Workspace,
 }
 
 impl Nav {
-    pub const ALL: [Nav; 6] = [
+    pub const ALL: [Nav; 7] = [
         Nav::Overview,
         Nav::Commitments,
         Nav::Bodies,
         Nav::Changes,
         Nav::Briefing,
         Nav::Integrity,
+        Nav::Workspace,
     ];
 
     pub fn path(self) -> &'static str {
@@ -214,6 +236,7 @@ impl Nav {
             Nav::Changes => "/dashboard/changes",
             Nav::Briefing => "/dashboard/briefing",
             Nav::Integrity => "/dashboard/integrity",
+            Nav::Workspace => "/workspace",
         }
     }
 
@@ -225,6 +248,7 @@ impl Nav {
             Nav::Changes => M::changes,
             Nav::Briefing => M::briefing,
             Nav::Integrity => M::integrity,
+            Nav::Workspace => M::ws_my_body,
         }
     }
 }
@@ -503,6 +527,9 @@ pub fn asset_version() -> &'static str {
         all.push_str(CSS);
         all.push_str(JS);
         all.push_str(FAVICON);
+        all.push_str(VERIFY_JS);
+        all.push_str(workspace::JS);
+        all.push_str(workspace::CSS);
         crate::core::hash::Hash::sha256(all.as_bytes()).to_hex()[..12].to_string()
     })
 }
@@ -531,6 +558,28 @@ pub async fn css() -> Response {
     responses((status = 200, description = "The script", body = String, content_type = "text/javascript")))]
 pub async fn js() -> Response {
     asset("text/javascript; charset=utf-8", JS)
+}
+
+/// The browser's verification (SPEC.md §2, §7–§10), shared by the Integrity page and receipts.
+#[utoipa::path(get, path = "/dashboard/assets/verify.js", tag = "dashboard",
+    responses((status = 200, description = "The script", body = String, content_type = "text/javascript")))]
+pub async fn verify_js() -> Response {
+    asset("text/javascript; charset=utf-8", VERIFY_JS)
+}
+
+/// The workspace's script: forms from the event types' schema, the canonical encoder, keys in
+/// Web Crypto, signing, submission and receipts.
+#[utoipa::path(get, path = "/workspace/assets/workspace.js", tag = "dashboard",
+    responses((status = 200, description = "The script", body = String, content_type = "text/javascript")))]
+pub async fn workspace_js() -> Response {
+    asset("text/javascript; charset=utf-8", workspace::JS)
+}
+
+/// The workspace's stylesheet.
+#[utoipa::path(get, path = "/workspace/assets/workspace.css", tag = "dashboard",
+    responses((status = 200, description = "The stylesheet", body = String, content_type = "text/css")))]
+pub async fn workspace_css() -> Response {
+    asset("text/css; charset=utf-8", workspace::CSS)
 }
 
 /// The dashboard's icon.

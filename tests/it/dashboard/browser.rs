@@ -41,9 +41,9 @@ impl WebDriverCompatibleCommand for BrowserLog {
 }
 
 /// chromedriver, stopped when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Drop for Driver {
@@ -53,7 +53,7 @@ impl Drop for Driver {
     }
 }
 
-fn binary(env: &str, default: &str) -> PathBuf {
+pub(crate) fn binary(env: &str, default: &str) -> PathBuf {
     let path = std::env::var_os(env)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(default));
@@ -66,7 +66,7 @@ fn binary(env: &str, default: &str) -> PathBuf {
     path
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -74,7 +74,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start_driver() -> Driver {
+pub(crate) fn start_driver() -> Driver {
     let exe = binary("CHROMEDRIVER", CHROMEDRIVER);
     let port = free_port();
     let child = Command::new(exe)
@@ -93,7 +93,7 @@ fn start_driver() -> Driver {
 }
 
 /// Where screenshots go: `target/screenshots/` (or under `CARGO_TARGET_DIR`).
-fn screenshot_dir() -> PathBuf {
+pub(crate) fn screenshot_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
@@ -102,7 +102,7 @@ fn screenshot_dir() -> PathBuf {
     dir
 }
 
-async fn session(driver: &Driver, profile: &Path, downloads: &Path) -> Client {
+pub(crate) async fn session(driver: &Driver, profile: &Path, downloads: &Path) -> Client {
     let chromium = binary("CHROMIUM", CHROMIUM);
     let caps = json!({
         "browserName": "chrome",
@@ -140,7 +140,7 @@ async fn session(driver: &Driver, profile: &Path, downloads: &Path) -> Client {
 }
 
 /// The console's errors since the last call.
-async fn console_errors(c: &Client) -> Vec<String> {
+pub(crate) async fn console_errors(c: &Client) -> Vec<String> {
     let v = c.issue_cmd(BrowserLog).await.expect("the browser log");
     v.as_array()
         .into_iter()
@@ -150,14 +150,14 @@ async fn console_errors(c: &Client) -> Vec<String> {
         .collect()
 }
 
-async fn js(c: &Client, script: &str) -> Value {
+pub(crate) async fn js(c: &Client, script: &str) -> Value {
     c.execute(script, vec![])
         .await
         .unwrap_or_else(|e| panic!("{script}: {e}"))
 }
 
 /// Waits until `script` returns something truthy; returns it.
-async fn until(c: &Client, what: &str, script: &str) -> Value {
+pub(crate) async fn until(c: &Client, what: &str, script: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let v = js(c, script).await;
@@ -171,7 +171,7 @@ async fn until(c: &Client, what: &str, script: &str) -> Value {
     }
 }
 
-async fn load(c: &Client, url: &str) {
+pub(crate) async fn load(c: &Client, url: &str) {
     c.goto(url).await.unwrap_or_else(|e| panic!("{url}: {e}"));
     until(
         c,
@@ -182,7 +182,7 @@ async fn load(c: &Client, url: &str) {
 }
 
 /// A screenshot of the whole page.
-async fn shoot(c: &Client, name: &str) {
+pub(crate) async fn shoot(c: &Client, name: &str) {
     let h = js(
         c,
         "return Math.min(6000, Math.max(document.documentElement.scrollHeight, 600))",
@@ -218,7 +218,7 @@ async fn tamper(req: Request, next: Next) -> Response {
     Response::from_parts(parts, HttpBody::from(out))
 }
 
-async fn serve(app: axum::Router) -> String {
+pub(crate) async fn serve(app: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -297,7 +297,7 @@ async fn the_dashboard_in_a_real_browser() {
         .await;
         assert_eq!(
             nav,
-            json!("Overview|Commitments|Bodies|Changes|Weekly briefing|Integrity")
+            json!("Overview|Commitments|Bodies|Changes|Weekly briefing|Integrity|My body")
         );
         c.find(Locator::LinkText("Commitments"))
             .await

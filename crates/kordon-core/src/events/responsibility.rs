@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// `handover.proposed` and `commitment.reassigned`: move the lead to `to`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Transfer {
     pub commitment: CommitmentId,
@@ -19,6 +20,7 @@ pub struct Transfer {
 /// `handover.accepted`, `handover.declined`, `handover.withdrawn`: answer one proposal, named by
 /// the event id of its `handover.proposed`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HandoverAnswer {
     pub commitment: CommitmentId,
@@ -28,6 +30,7 @@ pub struct HandoverAnswer {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CoExecutorChange {
     pub commitment: CommitmentId,
