@@ -1,7 +1,9 @@
-//! A data directory: the ledger's store (`ledger.log/`, the segment-log store; or
-//! `ledger.redb`, the embedded file of earlier releases, still opened), the key that signs its
-//! checkpoints (`ledger.key`, PKCS#8 PEM, readable by its owner only) and the snapshots of the
-//! rules' state (`snapshots/`).
+//! A data directory: the key that signs the ledger's checkpoints (`ledger.key`, PKCS#8 PEM,
+//! readable by its owner only) and the ledger itself: the embedded `ledger.redb`, or, in
+//! `store.url`, the address of a store elsewhere (`postgres://…`, shared by several servers;
+//! `log:DIR`, the segment-log store). Snapshots of the rules' state are kept in `snapshots/`,
+//! or by the store itself when it keeps them (PostgreSQL keeps them as rows, for every server
+//! on the ledger).
 
 use crate::author::Author;
 use crate::core::chain;
@@ -10,55 +12,15 @@ use crate::core::keys;
 use crate::core::note::NoteSigner;
 use crate::core::types::{BodyId, Millis};
 use crate::ledger::{AppendError, Clock, Ledger, OpenError};
-use crate::store::log::LogStore;
 use crate::store::redb::RedbStore;
 use crate::store::{Store, StoreError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// The segment-log store, which `init` creates.
-pub const STORE_DIR: &str = "ledger.log";
-/// The redb file of a ledger made by an earlier release.
 pub const STORE_FILE: &str = "ledger.redb";
 pub const KEY_FILE: &str = "ledger.key";
-
-/// Which store a new data directory keeps its ledger in. Both are durable (an append returns
-/// only once it is on disk) and both are opened by every command; the choice is made once,
-/// by `kordon init --store` (or `kordon demo --store`), and found again from the directory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum StoreKind {
-    /// The segment-log store (`ledger.log/`): one synced append per commit, indexes beside
-    /// it, the rules' state from snapshots. Opens in well under a second at ten million
-    /// entries and keeps memory to the live state.
-    #[default]
-    Log,
-    /// The redb file (`ledger.redb`) of earlier releases: one embedded database file.
-    Redb,
-}
-
-impl StoreKind {
-    /// What the store is called inside a data directory.
-    pub fn file_name(self) -> &'static str {
-        match self {
-            StoreKind::Log => STORE_DIR,
-            StoreKind::Redb => STORE_FILE,
-        }
-    }
-
-    /// Creates (or opens) this kind of store in `dir`.
-    pub fn open_in(self, dir: &Path) -> Result<Box<dyn Store>, StoreError> {
-        let path = dir.join(self.file_name());
-        Ok(match self {
-            StoreKind::Log => Box::new(LogStore::open(&path)?),
-            StoreKind::Redb => Box::new(RedbStore::open(&path)?),
-        })
-    }
-}
-
-/// Whether `dir` holds a ledger's store (or its key).
-pub fn has_ledger(dir: &Path) -> bool {
-    dir.join(STORE_DIR).exists() || dir.join(STORE_FILE).exists() || dir.join(KEY_FILE).exists()
-}
+/// One line: the URL of the store that holds this directory's ledger (`store::open`).
+pub const STORE_URL_FILE: &str = "store.url";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DataDirError {
@@ -94,19 +56,20 @@ pub struct InitParams {
     pub policy: Policy,
 }
 
-/// Creates a data directory with a new ledger key and the genesis entry, on the default store.
+/// Creates a data directory with a new ledger key and the genesis entry.
 pub fn init(dir: &Path, p: InitParams, clock: Clock) -> Result<Ledger, DataDirError> {
-    init_on(dir, p, clock, StoreKind::default())
+    init_at(dir, None, p, clock)
 }
 
-/// Creates a data directory with a new ledger key and the genesis entry, on the store `kind`.
-pub fn init_on(
+/// `init` with the ledger in the store at `store` (an address for `store::open`), which must be
+/// empty; the directory keeps the key and remembers the URL in `store.url`.
+pub fn init_at(
     dir: &Path,
+    store: Option<&str>,
     p: InitParams,
     clock: Clock,
-    kind: StoreKind,
 ) -> Result<Ledger, DataDirError> {
-    if has_ledger(dir) {
+    if has_ledger(dir) || dir.join(KEY_FILE).exists() {
         return Err(DataDirError::Exists(dir.to_path_buf()));
     }
     if !crate::core::rules::valid_origin(&p.origin) {
@@ -119,19 +82,46 @@ pub fn init_on(
     let ledger_key = keys::generate_key(&mut rand_core::OsRng);
     let signer = NoteSigner::new(&p.origin, ledger_key.clone())
         .map_err(|e| DataDirError::Input(format!("origin: {e}")))?;
+    let elsewhere = match store {
+        Some(url) => {
+            let s = crate::store::open(url)?;
+            if s.snapshot()?.size() > 0 {
+                return Err(DataDirError::Input(
+                    "the store given with --store already holds a ledger; \
+                     serve it with `kordon serve --store` and its ledger.key"
+                        .into(),
+                ));
+            }
+            Some(s)
+        }
+        None => None,
+    };
     // The key is written first: a ledger file never exists without the key that signs it.
     write_private(&dir.join(KEY_FILE), &keys::private_key_pem(&ledger_key))?;
     let cleanup = || {
-        let _ = std::fs::remove_dir_all(dir.join(STORE_DIR));
         let _ = std::fs::remove_file(dir.join(STORE_FILE));
+        let _ = std::fs::remove_dir_all(dir.join(SNAPSHOT_DIR));
+        let _ = std::fs::remove_file(dir.join(STORE_URL_FILE));
         let _ = std::fs::remove_file(dir.join(KEY_FILE));
     };
-    let store: Arc<dyn Store> = match kind.open_in(dir) {
-        Ok(s) => Arc::from(s),
-        Err(e) => {
-            cleanup();
-            return Err(e.into());
-        }
+    let store: Arc<dyn Store> = match elsewhere {
+        Some(s) => match write_private(
+            &dir.join(STORE_URL_FILE),
+            &format!("{}\n", remembered(store.unwrap_or(""))),
+        ) {
+            Ok(()) => s,
+            Err(e) => {
+                cleanup();
+                return Err(e);
+            }
+        },
+        None => match RedbStore::open(&dir.join(STORE_FILE)) {
+            Ok(s) => Arc::new(s),
+            Err(e) => {
+                cleanup();
+                return Err(e.into());
+            }
+        },
     };
     let ledger = Ledger::open(store, signer.clone(), clock.clone())?;
     let author = Author::new(p.registrar.id.clone(), p.registrar_key.clone());
@@ -175,47 +165,128 @@ pub fn write_private(path: &Path, contents: &str) -> Result<(), DataDirError> {
     f.sync_all().map_err(|e| io(path, e))
 }
 
+/// Whether `dir` holds a ledger (the embedded file or the URL of one elsewhere).
+pub fn has_ledger(dir: &Path) -> bool {
+    dir.join(STORE_FILE).exists() || dir.join(STORE_URL_FILE).exists()
+}
+
+/// The address a data directory remembers in `store.url` for a store given by `address`: a
+/// file's or a directory's path (`redb:PATH`, `log:DIR`, a plain path) is made absolute, since later commands may run from another directory; URLs
+/// and other addresses are kept as given.
+pub fn remembered(address: &str) -> String {
+    let Ok((backend, rest)) = crate::store::resolve(address) else {
+        return address.to_string();
+    };
+    if !backend.is_path {
+        return address.to_string();
+    }
+    let Ok(path) = std::path::absolute(rest) else {
+        return address.to_string();
+    };
+    if rest.len() == address.len() {
+        path.display().to_string()
+    } else {
+        format!(
+            "{}:{}",
+            &address[..address.len() - rest.len() - 1],
+            path.display()
+        )
+    }
+}
+
+/// The URL in the directory's `store.url`, if it has one.
+pub fn store_url(dir: &Path) -> Result<Option<String>, DataDirError> {
+    let path = dir.join(STORE_URL_FILE);
+    match read_small(&path, 64 * 1024) {
+        Ok(s) => Ok(Some(s.trim().to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io(&path, e)),
+    }
+}
+
 /// Opens the store of a data directory without the writer: for reads and verification.
 ///
 /// The stored checkpoint is checked on open (its signature, with the ledger key the genesis
 /// names, and that the stored tree leads to its root: `integrity::check_head`), so nothing is
-/// read from a store whose head is not the ledger's own. This holds for both stores: the
-/// segment-log store of `ledger.log/` and the redb file of earlier releases. A damaged store
-/// is an error naming it.
-pub fn open_store(dir: &Path) -> Result<Box<dyn Store>, DataDirError> {
-    let log = dir.join(STORE_DIR);
-    let file = dir.join(STORE_FILE);
-    let (path, opened): (PathBuf, Result<Box<dyn Store>, StoreError>) = if log.is_dir() {
-        let r = LogStore::open(&log).map(|s| Box::new(s) as Box<dyn Store>);
-        (log, r)
-    } else if file.exists() {
-        let r = RedbStore::open(&file).map(|s| Box::new(s) as Box<dyn Store>);
-        (file, r)
-    } else {
-        return Err(DataDirError::NoLedger(dir.to_path_buf()));
+/// read from a store whose head is not the ledger's own. A damaged file is an error naming it.
+pub fn open_store(dir: &Path) -> Result<Arc<dyn Store>, DataDirError> {
+    open_store_at(dir, None)
+}
+
+/// The store at `store` (an address for `store::open`) if given, else the directory's own (its `store.url`, or
+/// ledger.redb), its head checked as `open_store` says.
+pub fn open_store_at(dir: &Path, store: Option<&str>) -> Result<Arc<dyn Store>, DataDirError> {
+    let given = store.is_some();
+    let url = match store {
+        Some(u) => Some(u.to_string()),
+        None => store_url(dir)?,
     };
-    let damaged = |e: StoreError| {
-        let msg = e.to_string();
-        if msg.contains(&*path.to_string_lossy()) {
-            DataDirError::Input(msg)
-        } else {
-            DataDirError::Io {
-                path: path.clone(),
-                msg,
+    if let Some(url) = url {
+        // A store in a file or directory here (`redb:PATH`, `log:DIR`) is named in its errors;
+        // a store elsewhere names no file: its errors say what they are.
+        let path = match crate::store::resolve(&url) {
+            Ok((b, rest)) if b.is_path => Some(PathBuf::from(rest)),
+            _ => None,
+        };
+        let damaged = |e: StoreError| match &path {
+            Some(p) => naming(p, e),
+            None => DataDirError::Store(e),
+        };
+        if let Some(p) = path.as_ref().filter(|_| !given) {
+            if !p.exists() {
+                return Err(DataDirError::Io {
+                    path: p.clone(),
+                    msg: format!(
+                        "the store {} names is not there (moved or deleted?)",
+                        dir.join(STORE_URL_FILE).display()
+                    ),
+                });
             }
         }
-    };
-    let store = opened.map_err(damaged)?;
-    let snap = store.snapshot().map_err(damaged)?;
-    if snap.size() > 0 {
-        let vkey = genesis_key(&*snap).map_err(|e| DataDirError::Io {
-            path: path.clone(),
-            msg: e.to_string(),
-        })?;
-        crate::integrity::check_head(&*snap, &vkey).map_err(damaged)?;
+        let store = crate::store::open(&url).map_err(damaged)?;
+        check_opened(&*store, damaged)?;
+        return Ok(store);
     }
-    drop(snap);
-    Ok(store)
+    let path = dir.join(STORE_FILE);
+    if !path.exists() {
+        return Err(DataDirError::NoLedger(dir.to_path_buf()));
+    }
+    let damaged = |e: StoreError| naming(&path, e);
+    let store = RedbStore::open(&path).map_err(damaged)?;
+    check_opened(&store, damaged)?;
+    Ok(Arc::new(store))
+}
+
+/// A store error of the store at `path`, naming it.
+fn naming(path: &Path, e: StoreError) -> DataDirError {
+    let msg = e.to_string();
+    if msg.contains(&*path.to_string_lossy()) {
+        DataDirError::Input(msg)
+    } else {
+        DataDirError::Io {
+            path: path.to_path_buf(),
+            msg,
+        }
+    }
+}
+
+/// Checks an opened store's head (`integrity::check_head`) with the key its genesis names.
+fn check_opened(
+    store: &dyn Store,
+    damaged: impl Fn(StoreError) -> DataDirError,
+) -> Result<(), DataDirError> {
+    let snap = store.snapshot().map_err(&damaged)?;
+    if snap.size() > 0 {
+        let vkey = genesis_key(&*snap).map_err(|e| damaged(StoreError::Corrupt(e.to_string())))?;
+        crate::integrity::check_head(&*snap, &vkey).map_err(&damaged)?;
+    }
+    Ok(())
+}
+
+/// The key that signs the checkpoints of the ledger in `dir`.
+pub fn ledger_signer(dir: &Path, origin: &str) -> Result<NoteSigner, DataDirError> {
+    let key = read_key(&dir.join(KEY_FILE))?;
+    NoteSigner::new(origin, key).map_err(|e| DataDirError::Input(e.to_string()))
 }
 
 /// The ledger key (C2SP vkey) named by the genesis entry of a non-empty snapshot.
@@ -248,31 +319,51 @@ pub fn origin_of(store: &dyn Store) -> Result<Option<String>, DataDirError> {
 
 /// Opens a data directory for appending.
 pub fn open(dir: &Path, clock: Clock) -> Result<Ledger, DataDirError> {
-    let store: Arc<dyn Store> = Arc::from(open_store(dir)?);
-    let origin = origin_of(&*store)?.ok_or_else(|| DataDirError::NoLedger(dir.to_path_buf()))?;
-    let key_path = dir.join(KEY_FILE);
-    let pem = std::fs::read_to_string(&key_path).map_err(|e| io(&key_path, e))?;
-    let key = keys::parse_private_key_pem(&pem).map_err(|e| io(&key_path, e))?;
-    let signer = NoteSigner::new(&origin, key).map_err(|e| DataDirError::Input(e.to_string()))?;
+    open_at(dir, None, clock)
+}
+
+/// `open` with the ledger in the store at `store` (an address for `store::open`: any
+/// registered backend, or a plain path) if given, else the directory's own (`store.url` or
+/// ledger.redb); the checkpoints are signed with the directory's ledger.key either way.
+pub fn open_at(dir: &Path, store: Option<&str>, clock: Clock) -> Result<Ledger, DataDirError> {
+    let elsewhere = store.is_some() || store_url(dir)?.is_some();
+    let store = open_store_at(dir, store)?;
+    let origin = origin_of(&*store)?.ok_or_else(|| {
+        if elsewhere {
+            DataDirError::Input(
+                "the store holds no ledger (no genesis): create one with `kordon init --store`"
+                    .into(),
+            )
+        } else {
+            DataDirError::NoLedger(dir.to_path_buf())
+        }
+    })?;
+    let signer = ledger_signer(dir, &origin)?;
+    let snapshots = snapshots(dir, &*store);
     Ok(Ledger::open_with(
         store,
         signer,
         clock,
         crate::ledger::Options {
-            snapshots: Some(snapshots(dir)),
+            snapshots: Some(snapshots),
             ..crate::ledger::Options::default()
         },
     )?)
 }
 
-/// Where a data directory keeps its snapshots: `snapshots/` (the rules' state, written every
-/// `ledger::SNAPSHOT_EVERY` entries and on close; a cache, rebuilt when it does not match).
-pub fn snapshots(dir: &Path) -> crate::ledger::Snapshots {
-    crate::ledger::Snapshots::new(Arc::new(crate::snapshot::DirSnapshots(
-        dir.join(SNAPSHOT_DIR),
-    )))
+/// Where the ledger of a data directory keeps its snapshots of the rules' state (written every
+/// `ledger::SNAPSHOT_EVERY` entries and on close; a cache, ignored and rebuilt when it does not
+/// match): the store's own when it keeps them (`Store::snapshot_store`, PostgreSQL's rows,
+/// which every server on the ledger shares), else the directory's `snapshots/`.
+pub fn snapshots(dir: &Path, store: &dyn Store) -> crate::ledger::Snapshots {
+    crate::ledger::Snapshots::new(
+        store
+            .snapshot_store()
+            .unwrap_or_else(|| Arc::new(crate::snapshot::DirSnapshots(dir.join(SNAPSHOT_DIR)))),
+    )
 }
 
+/// The directory, in a data directory, of the snapshots of a store that keeps none itself.
 pub const SNAPSHOT_DIR: &str = "snapshots";
 
 /// Reads a small text file a flag names, refusing one larger than `max` bytes (a flag that
@@ -291,10 +382,9 @@ pub fn read_small(path: &std::path::Path, max: u64) -> std::io::Result<String> {
     Ok(text)
 }
 
-/// Reads a body's private key file (a PEM of about 120 bytes; a larger file is refused).
+/// Reads a private key file (a body's, or `ledger.key`): plain or encrypted PKCS#8 PEM.
 pub fn read_key(path: &Path) -> Result<ed25519_dalek::SigningKey, DataDirError> {
-    let pem = read_small(path, 64 * 1024).map_err(|e| io(path, e))?;
-    keys::parse_private_key_pem(&pem).map_err(|e| io(path, e))
+    crate::keyfile::read(path).map_err(|e| DataDirError::Input(e.to_string()))
 }
 
 pub fn body_id(s: &str) -> Result<BodyId, DataDirError> {

@@ -6,7 +6,7 @@
 //! fictional.
 
 use crate::core::cosignature::Algorithm;
-use crate::datadir;
+use crate::datadir::{self, STORE_FILE};
 use crate::scenario;
 use crate::store::Store;
 use anyhow::{anyhow, bail, Result};
@@ -20,11 +20,6 @@ pub const TODAY: &str = "2026-11-27";
 
 /// Builds the example ledger in `dir` (which must not hold one yet); returns its size.
 pub fn build(dir: &Path) -> Result<u64> {
-    build_on(dir, datadir::StoreKind::default())
-}
-
-/// `build` on the store `kind`.
-pub fn build_on(dir: &Path, kind: datadir::StoreKind) -> Result<u64> {
     let built = scenario::build_example().map_err(|e| anyhow!("the example scenario: {e}"))?;
     if built.origin != ORIGIN {
         bail!(
@@ -32,7 +27,7 @@ pub fn build_on(dir: &Path, kind: datadir::StoreKind) -> Result<u64> {
             built.origin
         );
     }
-    built.install_on(dir, kind).map_err(|e| anyhow!("{e}"))?;
+    built.install(dir).map_err(|e| anyhow!("{e}"))?;
     Ok(built.entries)
 }
 
@@ -66,9 +61,12 @@ pub fn witnesses() -> Vec<(&'static str, &'static str, Algorithm, [u8; 32])> {
 }
 
 /// Creates the demo ledger if `dir` holds none, verifies it, and prints what to try.
-pub fn run(dir: &Path, kind: datadir::StoreKind) -> Result<u8> {
-    if !datadir::has_ledger(dir) {
-        let n = build_on(dir, kind)?;
+/// Where `kordon demo` and `kordon serve --demo` keep the demo unless --data says otherwise.
+pub const DEFAULT_DIR: &str = "kordon-demo";
+
+pub fn run(dir: &Path) -> Result<u8> {
+    if !dir.join(STORE_FILE).exists() {
+        let n = build(dir)?;
         println!(
             "built the demo ledger in {} ({n} entries: the example year 2026 from {})",
             dir.display(),
@@ -113,7 +111,7 @@ pub fn run(dir: &Path, kind: datadir::StoreKind) -> Result<u8> {
     println!("  kordon --data {d} query briefing --week 2026-W37 --format csv");
     println!("  kordon --data {d} export --out demo.export && kordon verify demo.export");
     println!(
-        "  kordon serve --demo --demo-dir {d}   (the API and dashboard on http://127.0.0.1:8080/)"
+        "  kordon --data {d} serve --demo   (the API and dashboard on http://127.0.0.1:8080/)"
     );
     println!("Demo keys (for this example only, anyone can derive them) are in {d}/keys.");
     Ok(if report.valid { 0 } else { 1 })

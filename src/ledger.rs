@@ -31,14 +31,18 @@
 
 use crate::core::chain::{self, Chain, EntryFault, Fault, KeyBook, Prepared, Sig};
 use crate::core::checkpoint::{self, Checkpoint};
-use crate::core::entry::{self, EntryError, MAX_EVENT_LEN};
+use crate::core::entry;
 use crate::core::event::{self, Body};
 use crate::core::hash::Hash;
-use crate::core::keys::{self, KeyId, SigCheck};
+use crate::core::keys::{self, KeyId};
 use crate::core::merkle::{self, MissingNode, NodeId, NodeReader};
 use crate::core::note::NoteSigner;
 use crate::core::rules::{KeyState, State};
+use crate::core::stage::{self as stages, Signed, Stage, Unwatched, Watch};
 use crate::core::types::Millis;
+use crate::proof;
+pub use crate::proof::ProofRequestError;
+use crate::stage::Rayon;
 use crate::store::{Batch, NewEntry, Nodes, Store, StoreError};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -73,6 +77,9 @@ pub struct Snapshots {
 /// The default `Snapshots::every`: opening after a crash replays at most this many entries.
 pub const SNAPSHOT_EVERY: u64 = 10_000;
 
+/// How many snapshots opening tries, newest first, before it replays the whole ledger.
+const MAX_SNAPSHOTS_TRIED: usize = 4;
+
 impl Snapshots {
     pub fn new(store: Arc<dyn crate::snapshot::SnapshotStore>) -> Snapshots {
         Snapshots {
@@ -104,8 +111,8 @@ pub struct Resumed {
     pub replayed: u64,
 }
 
-/// How the appender batches and recovers.
-#[derive(Debug, Clone)]
+/// How the appender batches and recovers, and who watches its stages.
+#[derive(Clone)]
 pub struct Options {
     /// max-size: the most submissions one commit carries.
     pub max_batch: usize,
@@ -118,6 +125,10 @@ pub struct Options {
     pub max_conflicts: u32,
     /// Snapshots of the rules' state to open from and to keep writing (none: replay all).
     pub snapshots: Option<Snapshots>,
+    /// Hears where each stage of every commit begins and ends: the check stage's prepare, keys
+    /// and signatures on one thread, accept, checkpoint and store on the writer's (for timing
+    /// the library's own stages, as `kordon-bench` does).
+    pub watch: Arc<dyn Watch + Send>,
 }
 
 impl Default for Options {
@@ -128,7 +139,19 @@ impl Default for Options {
             storage_retry: Duration::from_secs(1),
             max_conflicts: 64,
             snapshots: None,
+            watch: Arc::new(Unwatched),
         }
+    }
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("max_batch", &self.max_batch)
+            .field("max_age", &self.max_age)
+            .field("storage_retry", &self.storage_retry)
+            .field("max_conflicts", &self.max_conflicts)
+            .finish_non_exhaustive()
     }
 }
 
@@ -231,6 +254,11 @@ pub enum AppendError {
     /// The store failed while this entry's batch was being written; it was not acknowledged.
     #[error("storage failed, the entry was not written: {0}")]
     Storage(String),
+    /// The store failed during the commit and could not be asked afterwards whether the batch
+    /// landed: the entry may be in the ledger or not. Look its event id up before submitting it
+    /// again (a second submission of a recorded event is refused as a replay).
+    #[error("the storage failed during the commit, and whether the entry was written is not known yet: {0}")]
+    Unknown(String),
     /// Writes are paused after a storage error; nothing was written. Retry after the pause.
     #[error("writes are paused after a storage error ({reason}); retry in {retry_after:?}")]
     Unavailable {
@@ -260,6 +288,10 @@ pub enum OpenError {
         "this ledger's genesis names checkpoint key {genesis}, but the key given signs as {given}"
     )]
     WrongLedgerKey { genesis: String, given: String },
+    /// The store's checkpoint is not the ledger key's signature over its entries (a restored or
+    /// damaged store).
+    #[error("the stored checkpoint does not cover the stored entries: {0}; run `kordon verify` on the ledger")]
+    Checkpoint(String),
 }
 
 /// Where the writer gets `recorded_at` from. Tools that build a ledger with a simulated history
@@ -444,6 +476,9 @@ struct Slot {
     batch: Option<Checked>,
     /// The checker has stopped: nothing more will come.
     done: bool,
+    /// Another writer appended to the store (`Store::wait_for_growth` heard of it): the
+    /// writer catches up when it is idle, so the head follows the store.
+    behind: bool,
 }
 
 /// The chain as of the head, kept cheaply: a chain at some earlier size and the durable batches
@@ -514,6 +549,20 @@ impl Ledger {
         Ledger::open_with(store, signer, clock, Options::default())
     }
 
+    /// `open`, telling `watch` where each stage of every commit begins and ends.
+    pub fn open_watched(
+        store: Arc<dyn Store>,
+        signer: NoteSigner,
+        clock: Clock,
+        watch: Arc<dyn Watch + Send>,
+    ) -> Result<Ledger, OpenError> {
+        let options = Options {
+            watch,
+            ..Options::default()
+        };
+        Ledger::open_with(store, signer, clock, options)
+    }
+
     /// `open` with batching and recovery options.
     pub fn open_with(
         store: Arc<dyn Store>,
@@ -521,7 +570,10 @@ impl Ledger {
         clock: Clock,
         options: Options,
     ) -> Result<Ledger, OpenError> {
-        let (chain, resumed) = load_chain_from(&store, options.snapshots.as_ref())?;
+        let snap = store.snapshot()?;
+        let (chain, resumed) = resume_chain(&store, &*snap, options.snapshots.as_ref())?;
+        let checkpoint = snap.checkpoint()?.unwrap_or_default();
+        drop(snap);
         if let Some(g) = &chain.state.genesis {
             let given = signer.verifier().to_vkey();
             if g.ledger_key != given {
@@ -531,7 +583,23 @@ impl Ledger {
                 });
             }
         }
-        let checkpoint = store.snapshot()?.checkpoint()?.unwrap_or_default();
+        // What was restored or reopened is what the ledger key signed: the checkpoint verifies
+        // and names the entries' size and root.
+        if chain.size() > 0 {
+            let opened =
+                checkpoint::open(checkpoint.as_bytes(), &signer.verifier()).map_err(|e| {
+                    OpenError::Checkpoint(format!("its signature does not verify ({e})"))
+                })?;
+            if opened.size != chain.size() || opened.root != chain.root() {
+                return Err(OpenError::Checkpoint(format!(
+                    "it names {} entries and root {}, the store holds {} with root {}",
+                    opened.size,
+                    opened.root.to_base64(),
+                    chain.size(),
+                    chain.root().to_base64()
+                )));
+            }
+        }
         let mut head = Head::empty();
         head.size = chain.size();
         head.root = chain.root();
@@ -571,6 +639,7 @@ impl Ledger {
             slot: Mutex::new(Slot {
                 batch: None,
                 done: false,
+                behind: false,
             }),
             slot_changed: Condvar::new(),
         });
@@ -595,12 +664,18 @@ impl Ledger {
                 .run()
             })
             .map_err(spawn_err)?;
+        // Stores that other servers write too tell when they grow; the writer then catches up.
+        let s = Arc::clone(&shared);
+        let watcher = std::thread::Builder::new()
+            .name("kordon-store-watch".into())
+            .spawn(move || watch_store(&s))
+            .map_err(spawn_err)?;
         let ledger = Ledger {
             shared,
             resumed,
             queue: Mutex::new(Some(tx)),
             threads: Mutex::new(vec![checker, writer]),
-            followers: Mutex::new(Vec::new()),
+            followers: Mutex::new(vec![watcher]),
         };
         if let Some(mut w) = snapshot_writer {
             let from = w.state.size;
@@ -779,13 +854,7 @@ impl Ledger {
     /// An RFC 9162 inclusion proof of entry `seq` in the tree of `size` entries.
     pub fn inclusion_proof(&self, seq: u64, size: u64) -> Result<Vec<Hash>, ProofRequestError> {
         let snap = self.shared.store.snapshot()?;
-        if size > snap.size() {
-            return Err(ProofRequestError::Size {
-                size,
-                have: snap.size(),
-            });
-        }
-        merkle::inclusion_proof(&Nodes(&*snap), seq, size).map_err(ProofRequestError::from_proof)
+        proof::inclusion_path(&Nodes(&*snap), snap.size(), seq, size)
     }
 
     /// An RFC 9162 consistency proof between two tree sizes.
@@ -795,26 +864,13 @@ impl Ledger {
         size2: u64,
     ) -> Result<Vec<Hash>, ProofRequestError> {
         let snap = self.shared.store.snapshot()?;
-        if size2 > snap.size() {
-            return Err(ProofRequestError::Size {
-                size: size2,
-                have: snap.size(),
-            });
-        }
-        merkle::consistency_proof(&Nodes(&*snap), size1, size2)
-            .map_err(ProofRequestError::from_proof)
+        proof::consistency_path(&Nodes(&*snap), snap.size(), size1, size2)
     }
 
     /// The root hash of the first `size` entries.
     pub fn root_at(&self, size: u64) -> Result<Hash, ProofRequestError> {
         let snap = self.shared.store.snapshot()?;
-        if size > snap.size() {
-            return Err(ProofRequestError::Size {
-                size,
-                have: snap.size(),
-            });
-        }
-        Ok(merkle::root_at(&Nodes(&*snap), size)?)
+        proof::root(&Nodes(&*snap), snap.size(), size)
     }
 }
 
@@ -899,25 +955,6 @@ impl Ledger {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ProofRequestError {
-    #[error("the ledger has {have} entries; size {size} is beyond it")]
-    Size { size: u64, have: u64 },
-    #[error("{0}")]
-    Proof(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl ProofRequestError {
-    fn from_proof(e: merkle::ProofError<StoreError>) -> ProofRequestError {
-        match e {
-            merkle::ProofError::Storage(s) => ProofRequestError::Store(s),
-            other => ProofRequestError::Proof(other.to_string()),
-        }
-    }
-}
-
 impl Drop for Ledger {
     fn drop(&mut self) {
         // Closing the queue lets both stages finish what they hold and stop; then the
@@ -943,6 +980,35 @@ impl Drop for Ledger {
     }
 }
 
+/// How long one wait for the store's growth lasts: also how long a dropped ledger may wait for
+/// its watcher to stop.
+const WATCH_WAIT: Duration = Duration::from_secs(1);
+
+/// Wakes the writer whenever the store holds entries beyond the head (another server wrote
+/// them), until the ledger closes. Returns at once for stores nobody else writes.
+fn watch_store(s: &Shared) {
+    loop {
+        if lock(&s.head.now).1 {
+            return;
+        }
+        let size = s.head.get().size;
+        match s.store.wait_for_growth(size, WATCH_WAIT) {
+            Ok(None) => return,
+            Ok(Some(heard)) if heard > s.head.get().size => {
+                lock(&s.slot).behind = true;
+                s.slot_changed.notify_all();
+                // Give the writer the time to catch up before asking again.
+                let _ = s.head.wait(WATCH_WAIT, |h| h.size >= heard);
+            }
+            Ok(Some(_)) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch the store for other writers");
+                let _ = s.head.wait(WATCH_WAIT, |_| false);
+            }
+        }
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic in the writer cannot leave a half-applied state: `Chain::accept` mutates only
     // after all checks pass. So a poisoned lock still guards a consistent value.
@@ -953,7 +1019,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// appender ran when it wrote them. Signatures were verified before they were written; the
 /// full offline check, signatures included, is `kordon verify`.
 pub fn load_chain(store: &dyn Store) -> Result<Chain, OpenError> {
-    let snap = store.snapshot()?;
+    load_chain_from(&*store.snapshot()?)
+}
+
+/// `load_chain` over one snapshot.
+pub fn load_chain_from(snap: &dyn crate::store::Snapshot) -> Result<Chain, OpenError> {
     let size = snap.size();
     let mut chain = Chain::new();
     replay(&*snap, &mut chain, size)?;
@@ -972,30 +1042,36 @@ fn rules_schema() -> Hash {
 /// there is one (then replaying only the entries after it), else from the first entry. When
 /// the store keeps an index of event ids, the state looks old ids up there instead of keeping
 /// one per entry in memory.
-fn load_chain_from(
+fn resume_chain(
     store: &Arc<dyn Store>,
+    snap: &dyn crate::store::Snapshot,
     snapshots: Option<&Snapshots>,
 ) -> Result<(Chain, Resumed), OpenError> {
-    let snap = store.snapshot()?;
     let size = snap.size();
     let mut resumed = Resumed::default();
     let mut chain = Chain::new();
     if let Some(snaps) = snapshots {
-        match snaps.store.load(crate::snapshot::Kind::Rules.name()) {
-            Ok(None) => {}
-            Ok(Some(bytes)) => match read_rules_snapshot(&bytes, &*snap) {
-                Ok(c) => {
-                    resumed.from_snapshot = Some(c.size());
-                    chain = c;
+        // The newest snapshot that checks; a store that keeps several (PostgreSQL) offers the
+        // older ones when the newest does not.
+        for skip in 0..MAX_SNAPSHOTS_TRIED {
+            match snaps.store.load(crate::snapshot::Kind::Rules.name(), skip) {
+                Ok(None) => break,
+                Ok(Some(bytes)) => match read_rules_snapshot(&bytes, snap) {
+                    Ok(c) => {
+                        resumed.from_snapshot = Some(c.size());
+                        chain = c;
+                        break;
+                    }
+                    Err(why) => {
+                        tracing::warn!(%why, "ignoring a snapshot of the rules' state");
+                        resumed.discarded.get_or_insert(why);
+                    }
+                },
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the snapshots of the rules' state; replaying the ledger");
+                    resumed.discarded.get_or_insert(e);
+                    break;
                 }
-                Err(why) => {
-                    tracing::warn!(%why, "ignoring the snapshot of the rules' state; replaying the ledger");
-                    resumed.discarded = Some(why);
-                }
-            },
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot read the snapshot of the rules' state; replaying the ledger");
-                resumed.discarded = Some(e.to_string());
             }
         }
     }
@@ -1107,12 +1183,11 @@ impl SnapshotWriter {
             .snapshot()
             .map_err(|e| e.to_string())
             .and_then(|snap| merkle::root_at(&Nodes(&*snap), size).map_err(|e| e.to_string()))
-            .and_then(|root| encode_rules_snapshot(&self.state, root))
-            .and_then(|bytes| {
+            .and_then(|root| Ok((root, encode_rules_snapshot(&self.state, root)?)))
+            .and_then(|(root, bytes)| {
                 self.snaps
                     .store
-                    .save(crate::snapshot::Kind::Rules.name(), &bytes)
-                    .map_err(|e| e.to_string())
+                    .save(crate::snapshot::Kind::Rules.name(), size, root, &bytes)
             });
         match written {
             Ok(()) => self.saved = size,
@@ -1191,7 +1266,18 @@ fn check_loop(shared: &Shared, rx: Receiver<Job>, mut book: KeyBook) {
             replies.push((j.reply, j.subs.len()));
             subs.extend(j.subs);
         }
-        let (parsed, sigs) = check(&subs, &mut book, &head_keys);
+        let signed: Vec<Signed<'_>> = subs
+            .iter()
+            .map(|s| Signed {
+                event: &s.event,
+                signature: s.signature,
+            })
+            .collect();
+        let known = |id: &_| head_keys.get(id).map(|k: &KeyState| k.public_key);
+        let watch = &*shared.options.watch;
+        let checked = stages::check_submissions(&Rayon, watch, &signed, &mut book, known);
+        drop(signed);
+        let (parsed, sigs) = (checked.events, checked.sigs);
         let checked = Checked {
             subs,
             parsed,
@@ -1219,70 +1305,6 @@ fn check_loop(shared: &Shared, rx: Receiver<Job>, mut book: KeyBook) {
     }
     lock(&shared.slot).done = true;
     shared.slot_changed.notify_all();
-}
-
-/// Formats and signatures: parses every event and checks every signature it can, in parallel.
-fn check(
-    subs: &[Submission],
-    book: &mut KeyBook,
-    known: &HashMap<KeyId, KeyState>,
-) -> (Vec<Result<event::Event, Fault>>, Vec<Sig>) {
-    let parsed: Vec<Result<event::Event, Fault>> = subs
-        .par_iter()
-        .map(|s| {
-            if s.event.len() > MAX_EVENT_LEN {
-                return Err(Fault::Entry(EntryError::TooLong(
-                    entry::HEADER_LEN + s.event.len(),
-                )));
-            }
-            event::parse(&s.event).map_err(Fault::from)
-        })
-        .collect();
-    let keys: Vec<Option<[u8; 32]>> = parsed
-        .iter()
-        .map(|p| {
-            p.as_ref()
-                .ok()
-                .and_then(|ev| book.resolve(ev, |id| known.get(id).map(|k| k.public_key)))
-        })
-        .collect();
-    let sigs = verify_sigs(
-        keys.iter()
-            .zip(subs)
-            .map(|(k, s)| k.map(|pk| (pk, &s.event[..], s.signature))),
-    );
-    (parsed, sigs)
-}
-
-/// Verifies, in parallel batches, the signatures whose key is known; `None` is `Sig::NoKey`.
-fn verify_sigs<'a>(
-    items: impl Iterator<Item = Option<([u8; 32], &'a [u8], [u8; 64])>>,
-) -> Vec<Sig> {
-    let mut checks = Vec::new();
-    let check_of: Vec<Option<usize>> = items
-        .map(|item| {
-            item.map(|(public_key, event, signature)| {
-                checks.push(SigCheck {
-                    public_key,
-                    event,
-                    signature,
-                });
-                checks.len() - 1
-            })
-        })
-        .collect();
-    let ok: Vec<bool> = checks
-        .par_chunks(keys::batch_size(checks.len(), rayon::current_num_threads()))
-        .flat_map_iter(|c| keys::verify_batch(c, rand_core::OsRng))
-        .collect();
-    check_of
-        .iter()
-        .map(|c| match c {
-            Some(i) if ok[*i] => Sig::Valid,
-            Some(_) => Sig::Invalid,
-            None => Sig::NoKey,
-        })
-        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1321,6 +1343,8 @@ enum Attempt {
     Failed {
         error: String,
         landed: Option<Arc<str>>,
+        /// Whether the store could be asked afterwards, so that "not landed" is the truth.
+        known: bool,
     },
 }
 
@@ -1353,6 +1377,14 @@ impl Writer<'_> {
                         self.recover();
                         slot = lock(&s.slot);
                     }
+                }
+                None if slot.behind => {
+                    slot.behind = false;
+                    drop(slot);
+                    if let Err(why) = self.catch_up() {
+                        tracing::warn!(%why, "cannot follow the store's new entries yet");
+                    }
+                    slot = lock(&s.slot);
                 }
                 None => {
                     slot = s.slot_changed.wait(slot).unwrap_or_else(|p| p.into_inner());
@@ -1447,6 +1479,18 @@ impl Writer<'_> {
                         .map(|r| r.and(Err(e.clone())))
                         .collect();
                 }
+                Attempt::Failed {
+                    error,
+                    known: false,
+                    ..
+                } => {
+                    let e = AppendError::Unknown(error);
+                    break judged
+                        .results
+                        .into_iter()
+                        .map(|r| r.and(Err(e.clone())))
+                        .collect();
+                }
                 Attempt::Failed { error, .. } => {
                     let e = AppendError::Storage(error);
                     break judged
@@ -1464,6 +1508,7 @@ impl Writer<'_> {
     /// Step 4: rules and chain, in order, against the working chain (which moves ahead).
     fn judge(&mut self, batch: &Checked) -> Judged {
         let s = self.shared;
+        s.options.watch.enter(Stage::Accept);
         let chain = &mut self.chain;
         let base = chain.size();
         let frontier_before = chain.frontier.nodes();
@@ -1533,6 +1578,7 @@ impl Writer<'_> {
                 Err(f) => results.push(Err(AppendError::Rejected(f))),
             }
         }
+        s.options.watch.leave(Stage::Accept, batch.subs.len());
         Judged {
             base,
             results,
@@ -1575,20 +1621,24 @@ impl Writer<'_> {
             return Attempt::Paused;
         }
         let size = self.chain.size();
+        let watch = &*s.options.watch;
+        let n = j.entries.len();
         let signed = self
             .chain
             .state
             .origin()
             .ok_or_else(|| "no genesis".to_string())
             .and_then(|origin| {
-                Checkpoint {
-                    origin: origin.to_string(),
-                    size,
-                    root: self.chain.root(),
-                    extensions: Vec::new(),
-                }
-                .sign(&s.signer)
-                .map_err(|e| e.to_string())
+                stages::watched(watch, Stage::Checkpoint, n, || {
+                    Checkpoint {
+                        origin: origin.to_string(),
+                        size,
+                        root: self.chain.root(),
+                        extensions: Vec::new(),
+                    }
+                    .sign(&s.signer)
+                    .map_err(|e| e.to_string())
+                })
             });
         let cp = match signed {
             Ok(cp) => cp,
@@ -1597,14 +1647,17 @@ impl Writer<'_> {
                 return Attempt::Failed {
                     error: format!("signing the checkpoint: {e}"),
                     landed: None,
+                    known: true,
                 };
             }
         };
-        let appended = s.store.append(Batch {
-            expected_size: j.base,
-            entries: &j.entries,
-            nodes: &j.nodes,
-            checkpoint: &cp,
+        let appended = stages::watched(watch, Stage::Store, n, || {
+            s.store.append(Batch {
+                expected_size: j.base,
+                entries: &j.entries,
+                nodes: &j.nodes,
+                checkpoint: &cp,
+            })
         });
         match appended {
             Ok(()) => {
@@ -1621,12 +1674,15 @@ impl Writer<'_> {
                         Attempt::Failed {
                             error: why,
                             landed: None,
+                            known: true,
                         }
                     }
                 }
             }
             Err(e) => {
                 let error = e.to_string();
+                // The store itself could not find out whether the batch landed.
+                let unknown = matches!(e, StoreError::Unknown(_));
                 tracing::error!(%error, "the store failed to append a batch");
                 self.chain = lock(&s.durable).current().clone();
                 let recovered = s
@@ -1639,6 +1695,9 @@ impl Writer<'_> {
                     && self.chain.size() >= j.base + j.accepted.len() as u64
                     && self.landed(j);
                 self.needs_recovery = recovered.is_err();
+                // Any other failure wrote nothing (the store's contract), unless reading back
+                // showed the batch did land (a failure after the commit): then it stands.
+                let known = !unknown;
                 self.pause(&match recovered {
                     Ok(()) => error.clone(),
                     Err(why) => why,
@@ -1646,6 +1705,7 @@ impl Writer<'_> {
                 Attempt::Failed {
                     error,
                     landed: landed.then(|| Arc::from(cp)),
+                    known,
                 }
             }
         }
@@ -1717,11 +1777,15 @@ impl Writer<'_> {
                 .iter()
                 .map(|p| book.resolve(&p.event, |_| None))
                 .collect();
-            let sigs = verify_sigs(
-                keys.iter()
-                    .zip(&prepared)
-                    .map(|(k, p)| k.map(|pk| (pk, p.event_bytes(), p.signature))),
-            );
+            let signed: Vec<Signed<'_>> = prepared
+                .iter()
+                .map(|p| Signed {
+                    event: p.event_bytes(),
+                    signature: p.signature,
+                })
+                .collect();
+            let sigs = stages::signature_verdicts(&Rayon, &keys, &signed);
+            drop(signed);
             for (p, sig) in prepared.into_iter().zip(sigs) {
                 scratch.clear();
                 durable
@@ -1900,10 +1964,16 @@ fn recheck_unknown_keys(batch: &mut Checked, state: &State) {
     let redo: Vec<usize> = (0..batch.sigs.len())
         .filter(|&i| batch.sigs[i] == Sig::NoKey && keys[i].is_some())
         .collect();
-    let sigs = verify_sigs(
-        redo.iter()
-            .map(|&i| keys[i].map(|pk| (pk, &batch.subs[i].event[..], batch.subs[i].signature))),
-    );
+    let redo_keys: Vec<Option<[u8; 32]>> = redo.iter().map(|&i| keys[i]).collect();
+    let signed: Vec<Signed<'_>> = redo
+        .iter()
+        .map(|&i| Signed {
+            event: &batch.subs[i].event,
+            signature: batch.subs[i].signature,
+        })
+        .collect();
+    let sigs = stages::signature_verdicts(&Rayon, &redo_keys, &signed);
+    drop(signed);
     for (i, sig) in redo.into_iter().zip(sigs) {
         batch.sigs[i] = sig;
     }

@@ -256,11 +256,76 @@ pub fn answer(
     req: &Request,
     now: Millis,
 ) -> Result<Answer, QueryError> {
+    let asked = ask(h, req, now)?;
+    let (at, result) = match view {
+        View::Responsibility => wrap(asked.responsibility(h), ViewResult::Responsibility),
+        View::Card => wrap(asked.card(h)?, |c| ViewResult::Card(Box::new(c))),
+        View::Overdue => wrap(asked.overdue(h), ViewResult::Overdue),
+        View::Scorecard => wrap(asked.scorecard(h), ViewResult::Scorecard),
+        View::Objectives => wrap(asked.objectives(h), ViewResult::Objectives),
+        View::Quality => wrap(asked.quality(h), ViewResult::Quality),
+        View::Changes => wrap(asked.changes(h)?, ViewResult::Changes),
+        View::Briefing => wrap(asked.briefing(h)?, ViewResult::Briefing),
+    };
+    Ok(Answer {
+        view: view.name(),
+        checkpoint: projector::at(snap, at.size)?,
+        as_of: at,
+        result,
+    })
+}
+
+fn wrap<T>((p, v): (Point, T), f: impl FnOnce(T) -> ViewResult) -> (Point, ViewResult) {
+    (p, f(v))
+}
+
+/// One view's result, typed, with the checkpoint and the point it was computed at: what
+/// [`answer`] puts in an [`Answer`] as a `ViewResult`. For callers that know which view they
+/// asked (the dashboard's pages).
+#[derive(Debug, Clone)]
+pub struct Answered<T> {
+    pub checkpoint: At,
+    pub as_of: Point,
+    pub result: T,
+}
+
+/// A view computed by an [`Asked`] (its point and result), with the checkpoint of that point.
+pub fn answered<T>(
+    snap: &dyn Snapshot,
+    (p, result): (Point, T),
+) -> Result<Answered<T>, QueryError> {
+    Ok(Answered {
+        checkpoint: projector::at(snap, p.size)?,
+        as_of: p,
+        result,
+    })
+}
+
+/// A request resolved against the projections: its points and filters, checked once, from
+/// which every view is computed.
+#[derive(Debug, Clone)]
+pub struct Asked {
+    /// The day deadlines are compared with, if the request names one.
+    pub today: Option<Date>,
+    /// The request's point: `as_of`, else now.
+    pub at: Point,
+    /// The end of a period: `until`, else `at`.
+    pub until: Point,
+    pub body: Option<BodyId>,
+    pub commitment: Option<CommitmentId>,
+    /// The start of a period, as given (resolved by the view that needs it).
+    pub since: Option<String>,
+    /// A briefing's ISO week, as given.
+    pub week: Option<String>,
+}
+
+/// Resolves `req` over `h`; `now` is the present, for "today" when the request names no point.
+pub fn ask(h: &History, req: &Request, now: Millis) -> Result<Asked, QueryError> {
     let today = match req.today.as_deref() {
         Some(t) => Some(Date::parse(t).map_err(QueryError::BadRequest)?),
         None => None,
     };
-    let at_now = match &req.as_of {
+    let at = match &req.as_of {
         Some(s) => point(h, s, today)?,
         None => Point {
             size: h.size(),
@@ -286,75 +351,82 @@ pub fn answer(
     };
     let until = match &req.until {
         Some(s) => point(h, s, today)?,
-        None => at_now,
+        None => at,
     };
-    let (at, result) = match view {
-        View::Responsibility => (
-            at_now,
-            ViewResult::Responsibility(views::responsibility(
-                h,
-                at_now,
-                commitment.as_ref(),
-                body.as_ref(),
-            )),
-        ),
-        View::Card => {
-            let Some(id) = commitment else {
-                return bad("card needs a commitment id, e.g. AP-2026/2.1");
-            };
-            match views::card(h, at_now, &id) {
-                Some(c) => (at_now, ViewResult::Card(Box::new(c))),
-                None => {
-                    return Err(QueryError::NotFound(format!(
-                        "commitment {id} does not exist at that point"
-                    )))
-                }
-            }
-        }
-        View::Overdue => (
-            at_now,
-            ViewResult::Overdue(views::overdue(h, at_now, body.as_ref())),
-        ),
-        View::Scorecard => (
-            at_now,
-            ViewResult::Scorecard(views::scorecard(h, at_now, body.as_ref())),
-        ),
-        View::Objectives => (at_now, ViewResult::Objectives(views::objectives(h, at_now))),
-        View::Quality => (at_now, ViewResult::Quality(views::data_quality(h, at_now))),
-        View::Changes => {
-            let Some(since) = req.since.as_deref() else {
-                return bad("changes needs since (a date YYYY-MM-DD or a number of entries)");
-            };
-            let from = point(h, since, today)?;
-            (until, ViewResult::Changes(views::changes(h, from, until)))
-        }
-        View::Briefing => {
-            let (from, to) = match (&req.week, &req.since) {
-                (Some(w), _) => {
-                    let (mon, sun) = iso_week(w)?;
-                    let before = mon
-                        .0
-                        .yesterday()
-                        .map_err(|e| QueryError::BadRequest(e.to_string()))?;
-                    (h.point_at_date(Date(before)), h.point_at_date(sun))
-                }
-                (None, Some(s)) => (point(h, s, today)?, until),
-                (None, None) => {
-                    let start = until
-                        .today
-                        .0
-                        .checked_sub(jiff::Span::new().days(7))
-                        .map_err(|e| QueryError::BadRequest(e.to_string()))?;
-                    (h.point_at_date(Date(start)), until)
-                }
-            };
-            (to, ViewResult::Briefing(views::briefing(h, from, to)))
-        }
-    };
-    Ok(Answer {
-        view: view.name(),
-        checkpoint: projector::at(snap, at.size)?,
-        as_of: at,
-        result,
+    Ok(Asked {
+        today,
+        at,
+        until,
+        body,
+        commitment,
+        since: req.since.clone(),
+        week: req.week.clone(),
     })
+}
+
+impl Asked {
+    pub fn responsibility(&self, h: &History) -> (Point, views::ResponsibilityView) {
+        let v = views::responsibility(h, self.at, self.commitment.as_ref(), self.body.as_ref());
+        (self.at, v)
+    }
+
+    pub fn card(&self, h: &History) -> Result<(Point, views::Card), QueryError> {
+        let Some(id) = &self.commitment else {
+            return bad("card needs a commitment id, e.g. AP-2026/2.1");
+        };
+        match views::card(h, self.at, id) {
+            Some(c) => Ok((self.at, c)),
+            None => Err(QueryError::NotFound(format!(
+                "commitment {id} does not exist at that point"
+            ))),
+        }
+    }
+
+    pub fn overdue(&self, h: &History) -> (Point, views::OverdueView) {
+        (self.at, views::overdue(h, self.at, self.body.as_ref()))
+    }
+
+    pub fn scorecard(&self, h: &History) -> (Point, views::ScorecardView) {
+        (self.at, views::scorecard(h, self.at, self.body.as_ref()))
+    }
+
+    pub fn objectives(&self, h: &History) -> (Point, views::ObjectivesView) {
+        (self.at, views::objectives(h, self.at))
+    }
+
+    pub fn quality(&self, h: &History) -> (Point, views::QualityView) {
+        (self.at, views::data_quality(h, self.at))
+    }
+
+    pub fn changes(&self, h: &History) -> Result<(Point, views::ChangesView), QueryError> {
+        let Some(since) = self.since.as_deref() else {
+            return bad("changes needs since (a date YYYY-MM-DD or a number of entries)");
+        };
+        let from = point(h, since, self.today)?;
+        Ok((self.until, views::changes(h, from, self.until)))
+    }
+
+    pub fn briefing(&self, h: &History) -> Result<(Point, views::Briefing), QueryError> {
+        let (from, to) = match (&self.week, &self.since) {
+            (Some(w), _) => {
+                let (mon, sun) = iso_week(w)?;
+                let before = mon
+                    .0
+                    .yesterday()
+                    .map_err(|e| QueryError::BadRequest(e.to_string()))?;
+                (h.point_at_date(Date(before)), h.point_at_date(sun))
+            }
+            (None, Some(s)) => (point(h, s, self.today)?, self.until),
+            (None, None) => {
+                let start = self
+                    .until
+                    .today
+                    .0
+                    .checked_sub(jiff::Span::new().days(7))
+                    .map_err(|e| QueryError::BadRequest(e.to_string()))?;
+                (h.point_at_date(Date(start)), self.until)
+            }
+        };
+        Ok((to, views::briefing(h, from, to)))
+    }
 }

@@ -34,10 +34,11 @@ use crate::core::keys::{self, KeyId};
 use crate::core::merkle::Frontier;
 use crate::core::note::NoteSigner;
 use crate::core::types::{BodyId, EventId, Millis};
-use crate::datadir::{self, KEY_FILE};
+use crate::datadir::{self, KEY_FILE, STORE_FILE};
 use crate::fixture::{demo_key, ManualClock};
 use crate::ledger::Ledger;
 use crate::store::memory::MemoryStore;
+use crate::store::redb::RedbStore;
 use crate::store::{Batch, NewEntry, Store};
 use serde::Deserialize;
 use serde_json::{Map, Value as Json};
@@ -96,17 +97,12 @@ impl Built {
         Ok(out)
     }
 
-    /// Writes a data directory holding this ledger on the default store: `ledger.log/`,
+    /// Writes a data directory holding this ledger on the embedded store: `ledger.redb`,
     /// `ledger.key` (the demo checkpoint key) and `keys/BODY.pem` (each body's demo key).
     /// The directory must not hold a ledger yet.
     pub fn install(&self, dir: &Path) -> Result<(), ScenarioError> {
-        self.install_on(dir, datadir::StoreKind::default())
-    }
-
-    /// `install` on the store `kind`.
-    pub fn install_on(&self, dir: &Path, kind: datadir::StoreKind) -> Result<(), ScenarioError> {
         let io = |e: &dyn std::fmt::Display| ScenarioError::Io(format!("{}: {e}", dir.display()));
-        if datadir::has_ledger(dir) {
+        if dir.join(STORE_FILE).exists() || dir.join(KEY_FILE).exists() {
             return Err(io(&"already holds a ledger"));
         }
         std::fs::create_dir_all(dir.join("keys")).map_err(|e| io(&e))?;
@@ -115,8 +111,8 @@ impl Built {
             &keys::private_key_pem(&self.ledger_key),
         )
         .map_err(|e| io(&e))?;
-        let store = kind.open_in(dir).map_err(|e| io(&e))?;
-        copy_store(&self.store, &*store).map_err(|e| io(&e))?;
+        let store = RedbStore::open(&dir.join(STORE_FILE)).map_err(|e| io(&e))?;
+        copy_store(&self.store, &store).map_err(|e| io(&e))?;
         let keys_dir = dir.join("keys");
         for (body, label) in &self.keys {
             let path = keys_dir.join(format!("{body}.pem"));

@@ -16,8 +16,8 @@
 //! same fields without a kind).
 //!
 //! Snapshots live beside the store behind `SnapshotStore`: files in a data directory
-//! (`DirSnapshots`), or rows of a database, so a server joining a shared ledger can start from
-//! one too.
+//! (`DirSnapshots`), or rows of the database (`store::postgres::PgSnapshots`), so a server
+//! joining a shared ledger starts from one too.
 
 use crate::core::event;
 use crate::core::hash::Hash;
@@ -47,36 +47,45 @@ impl Kind {
     }
 }
 
-/// Where snapshots are kept: one current snapshot per name, replaced atomically (a reader gets
-/// the old one or the new one, never half of one).
+/// Where snapshots are kept. Each is saved whole (a reader gets a snapshot or none, never half
+/// of one); a store may keep several under one name, and `load` gives them newest (largest
+/// size) first, so that a reader can fall back to an older one when the newest does not check.
 pub trait SnapshotStore: Send + Sync {
-    fn load(&self, name: &str) -> std::io::Result<Option<Vec<u8>>>;
-    fn save(&self, name: &str, bytes: &[u8]) -> std::io::Result<()>;
+    /// The `skip`-th newest snapshot saved under `name` (0: the newest), if there is one.
+    fn load(&self, name: &str, skip: usize) -> Result<Option<Vec<u8>>, String>;
+    /// Saves `bytes`, a snapshot of the first `size` entries, whose root is `root`.
+    fn save(&self, name: &str, size: u64, root: Hash, bytes: &[u8]) -> Result<(), String>;
 }
 
-/// Snapshots as files in a directory (a data directory's `snapshots/`).
+/// Snapshots as files in a directory (a data directory's `snapshots/`): one per name, the
+/// newest, replaced atomically (written beside it, synced, renamed over it).
 pub struct DirSnapshots(pub PathBuf);
 
 impl SnapshotStore for DirSnapshots {
-    fn load(&self, name: &str) -> std::io::Result<Option<Vec<u8>>> {
-        match std::fs::read(self.0.join(name)) {
-            Ok(b) => Ok(Some(b)),
+    fn load(&self, name: &str, skip: usize) -> Result<Option<Vec<u8>>, String> {
+        let path = self.0.join(name);
+        match std::fs::read(&path) {
+            Ok(b) if skip == 0 => Ok(Some(b)),
+            Ok(_) => Ok(None),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
+            Err(e) => Err(format!("{}: {e}", path.display())),
         }
     }
 
-    fn save(&self, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    fn save(&self, name: &str, _size: u64, _root: Hash, bytes: &[u8]) -> Result<(), String> {
         use std::io::Write;
-        std::fs::create_dir_all(&self.0)?;
-        let tmp = self.0.join(format!("{name}.tmp"));
-        {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(bytes)?;
-            f.sync_data()?;
-        }
-        std::fs::rename(&tmp, self.0.join(name))?;
-        std::fs::File::open(&self.0)?.sync_all()
+        let write = || -> std::io::Result<()> {
+            std::fs::create_dir_all(&self.0)?;
+            let tmp = self.0.join(format!("{name}.tmp"));
+            {
+                let mut f = std::fs::File::create(&tmp)?;
+                f.write_all(bytes)?;
+                f.sync_data()?;
+            }
+            std::fs::rename(&tmp, self.0.join(name))?;
+            std::fs::File::open(&self.0)?.sync_all()
+        };
+        write().map_err(|e| format!("{}: {e}", self.0.join(name).display()))
     }
 }
 

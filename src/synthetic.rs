@@ -22,17 +22,19 @@ use crate::core::event::*;
 use crate::core::hash::Hash;
 use crate::core::keys;
 use crate::core::note::NoteSigner;
+use crate::core::stage::{SeededRng, Unwatched, Watch};
 use crate::core::types::*;
-use crate::datadir::{self, KEY_FILE, STORE_DIR};
+use crate::datadir::{self, KEY_FILE, STORE_FILE};
 use crate::fixture::{demo_key, ManualClock};
 use crate::ledger::{Ledger, Submission};
-use crate::store::log::LogStore;
 use crate::store::memory::MemoryStore;
+use crate::store::redb::RedbStore;
 use crate::store::Store;
 use ed25519_dalek::SigningKey;
+use rand_core::RngCore;
 use rayon::prelude::*;
 use std::collections::VecDeque;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// What to generate.
@@ -74,6 +76,77 @@ impl Default for Params {
             start: Millis(1_767_596_400_000),
             span_days: 350,
             batch: None,
+        }
+    }
+}
+
+/// A synthetic ledger's size and seed as the tools' command lines take them (`clap`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct SizeArgs {
+    /// Entries in the synthetic ledger, the genesis included.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub entries: u64,
+    /// Commitments in it (each one assigned or made).
+    #[arg(long, default_value_t = 20_000)]
+    pub commitments: u64,
+    /// Seed of its deterministic choices.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// A synthetic ledger in a data directory, as the benchmarks' command lines take it: its size
+/// and the directory it is generated into once and reused from.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DataDirArgs {
+    #[command(flatten)]
+    pub size: SizeArgs,
+    /// The data directory the ledger is generated into, or reused from if it holds one
+    /// [default: a directory in /tmp named after the tool and the number of entries].
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+}
+
+/// A ledger that [`DataDirArgs::open`] generated, and how long that took.
+pub struct Generated {
+    pub summary: Summary,
+    pub secs: f64,
+}
+
+impl std::fmt::Display for Generated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "generated {} entries, {} commitments in {:.1} s",
+            self.summary.entries, self.summary.commitments, self.secs
+        )
+    }
+}
+
+impl DataDirArgs {
+    /// The data directory (`--dir`, else `/tmp/TOOL-ENTRIES`) holding the ledger, generated
+    /// into it now unless it holds one (then `Generated` says what was made).
+    pub fn open(&self, tool: &str) -> Result<(PathBuf, Option<Generated>), SyntheticError> {
+        let dir = self
+            .dir
+            .clone()
+            .unwrap_or_else(|| std::env::temp_dir().join(format!("{tool}-{}", self.size.entries)));
+        let t = std::time::Instant::now();
+        let made = data_dir(&self.size.params(), &dir)?.map(|summary| Generated {
+            summary,
+            secs: t.elapsed().as_secs_f64(),
+        });
+        Ok((dir, made))
+    }
+}
+
+impl SizeArgs {
+    /// The parameters: this size and seed, the other defaults.
+    pub fn params(&self) -> Params {
+        Params {
+            entries: self.entries,
+            commitments: self.commitments,
+            seed: self.seed,
+            ..Params::default()
         }
     }
 }
@@ -207,22 +280,34 @@ pub fn generate_export(
     Ok(summary)
 }
 
-/// Generates the ledger into a new data directory (`ledger.log/` and the demo `ledger.key`).
+/// The data directory `dir` holding the synthetic ledger of `params`: generated into it
+/// (`generate_data_dir`) unless it already holds a ledger, which is kept as it is. Returns what
+/// was generated, `None` if the ledger was there.
+pub fn data_dir(params: &Params, dir: &Path) -> Result<Option<Summary>, SyntheticError> {
+    if dir.join(STORE_FILE).exists() {
+        return Ok(None);
+    }
+    generate_data_dir(params, dir).map(Some)
+}
+
+/// Generates the ledger into a new data directory (`ledger.redb` and the demo `ledger.key`).
 pub fn generate_data_dir(params: &Params, dir: &Path) -> Result<Summary, SyntheticError> {
     let io = |e: &dyn std::fmt::Display| SyntheticError::Io(format!("{}: {e}", dir.display()));
-    if datadir::has_ledger(dir) {
+    if datadir::has_ledger(dir) || dir.join(KEY_FILE).exists() {
         return Err(io(&"already holds a ledger"));
     }
     std::fs::create_dir_all(dir).map_err(|e| io(&e))?;
     let key = demo_key(&format!("synthetic-ledger:{}", params.origin));
     datadir::write_private(&dir.join(KEY_FILE), &keys::private_key_pem(&key))
         .map_err(|e| io(&e))?;
-    let store = LogStore::open(&dir.join(STORE_DIR)).map_err(|e| io(&e))?;
+    let store: Arc<dyn Store> =
+        Arc::new(RedbStore::open(&dir.join(STORE_FILE)).map_err(|e| io(&e))?);
+    let snapshots = datadir::snapshots(dir, &*store);
     generate_with(
         params,
-        Arc::new(store),
+        store,
         crate::ledger::Options {
-            snapshots: Some(datadir::snapshots(dir)),
+            snapshots: Some(snapshots),
             ..crate::ledger::Options::default()
         },
     )
@@ -231,16 +316,15 @@ pub fn generate_data_dir(params: &Params, dir: &Path) -> Result<Summary, Synthet
 // ---------------------------------------------------------------------------------------------
 // The model: just enough state to keep every generated event within the rules.
 
-/// splitmix64: small, fast, and the same everywhere.
-struct Rng(u64);
+/// The generator's choices: the core's SplitMix64, small, fast and the same everywhere.
+struct Rng(SeededRng);
 
 impl Rng {
+    fn new(seed: u64) -> Rng {
+        Rng(SeededRng(seed))
+    }
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
@@ -309,6 +393,19 @@ const VERDICTS: &[Verdict] = &[
     Verdict::NotConfirmed,
     Verdict::Contested,
 ];
+
+/// A note of 40 to about 300 bytes, Ukrainian and English phrases.
+fn text(rng: &mut Rng) -> String {
+    let want = 40 + rng.below(200);
+    let mut s = String::new();
+    while s.len() < want {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(PHRASES[rng.below(PHRASES.len())]);
+    }
+    s
+}
 
 /// One event to sign: author body, key index, id, time, body.
 struct Draft {
@@ -425,7 +522,7 @@ impl Generator {
         .collect::<Result<_, _>>()
         .map_err(SyntheticError::Params)?;
         let mut g = Generator {
-            rng: Rng(p.seed ^ 0x6b6f_7264_6f6e),
+            rng: Rng::new(p.seed ^ 0x6b6f_7264_6f6e),
             rotations: vec![0; bodies.len()],
             bodies,
             first_executor,
@@ -552,18 +649,10 @@ impl Generator {
     }
 
     fn text(&mut self) -> String {
-        let want = 40 + self.rng.below(200);
-        let mut s = String::new();
-        while s.len() < want {
-            if !s.is_empty() {
-                s.push(' ');
-            }
-            s.push_str(PHRASES[self.rng.below(PHRASES.len())]);
-        }
-        s
+        text(&mut self.rng)
     }
 
-    fn evidence(&mut self, n: u64) -> Vec<Evidence> {
+    fn evidence(n: u64) -> Vec<Evidence> {
         let digest = Hash::sha256(&n.to_be_bytes()).to_hex();
         match Sha256Hex::parse(&digest) {
             Ok(sha256) => vec![Evidence {
@@ -575,17 +664,32 @@ impl Generator {
         }
     }
 
+    /// The UTC day of an instant.
+    fn day(&self, t: Millis) -> Date {
+        Date(
+            jiff::Timestamp::from_millisecond(t.0 as i64)
+                .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+                .unwrap_or_default(),
+        )
+    }
+
     fn dec(n: u64) -> Decimal {
         Decimal::parse(&n.to_string()).unwrap_or_else(|e| unreachable!("{e}"))
     }
 
     fn create_commitment(&mut self) -> Draft {
+        let lead = self.rng.below(self.p.executors);
+        self.commitment(lead, None)
+    }
+
+    /// A new commitment led by executor `lead`: made by it (`Some(true)`), assigned to it by a
+    /// coordinator (`Some(false)`), or one of the two at random (one in five made).
+    fn commitment(&mut self, lead: usize, made: Option<bool>) -> Draft {
         let k = self.coms.len();
         let objective = k % self.objectives.len();
         let id = CommitmentId::parse(&format!("AP-2026/{}.{}", objective + 1, k + 1))
             .unwrap_or_else(|e| unreachable!("{e}"));
         let execs = self.p.executors;
-        let lead = self.rng.below(execs);
         let mut co = Vec::new();
         for _ in 0..self.rng.below(3) {
             let c = self.rng.below(execs);
@@ -595,7 +699,7 @@ impl Generator {
         }
         let indicators = 1 + self.rng.below(2) as u8;
         let deadline = self.dates[self.rng.below(self.dates.len())];
-        let made = self.rng.chance(0.2);
+        let made = made.unwrap_or_else(|| self.rng.chance(0.2));
         let fields = CommitmentFields {
             id: id.clone(),
             lead: (!made).then(|| self.executor(lead)),
@@ -684,7 +788,7 @@ impl Generator {
         };
         let text = self.text();
         let evidence = if self.rng.chance(0.3) {
-            self.evidence(n)
+            Self::evidence(n)
         } else {
             Vec::new()
         };
@@ -742,7 +846,7 @@ impl Generator {
                 let status = STATUSES[self.rng.below(STATUSES.len())];
                 let note = Some(self.text());
                 let evidence = if self.rng.chance(0.6) {
-                    self.evidence(n)
+                    Self::evidence(n)
                 } else {
                     Vec::new()
                 };
@@ -772,13 +876,9 @@ impl Generator {
                 ))
                 .unwrap_or_else(|e| unreachable!("{e}"));
                 let value = Self::dec(self.rng.below(100) as u64);
-                let as_of = Date(
-                    jiff::Timestamp::from_millisecond(self.at(n).0 as i64)
-                        .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
-                        .unwrap_or_default(),
-                );
+                let as_of = self.day(self.at(n));
                 let evidence = if self.rng.chance(0.4) {
-                    self.evidence(n)
+                    Self::evidence(n)
                 } else {
                     Vec::new()
                 };
@@ -1077,28 +1177,13 @@ impl Generator {
         d
     }
 
-    /// The next batch of signed events, or `None` at the end.
-    pub fn next_batch(&mut self) -> Option<SignedBatch> {
-        if self.n >= self.p.entries && self.setup.is_empty() {
-            return None;
-        }
-        let mut drafts = Vec::with_capacity(self.batch_len);
-        while drafts.len() < self.batch_len {
-            if let Some(d) = self.setup.pop_front() {
-                drafts.push(d);
-            } else if self.n < self.p.entries {
-                let d = self.bulk_event();
-                drafts.push(d);
-            } else {
-                break;
-            }
-        }
-        let last_at = drafts.last().map(|d| d.at).unwrap_or(self.p.start);
+    /// Encodes and signs drafts, on all cores.
+    fn sign(&self, drafts: Vec<Draft>) -> Vec<Submission> {
         let origin = &self.p.origin;
         let keys = &self.keys;
         let bodies = &self.bodies;
         let key_ids = &self.key_ids;
-        let submissions = drafts
+        drafts
             .into_par_iter()
             .map(|d| {
                 // The envelope as `event::encode` builds it, without its parse-back check: the
@@ -1117,7 +1202,27 @@ impl Generator {
                 let signature = keys::sign_event(&keys[d.key], &event);
                 Submission { event, signature }
             })
-            .collect();
+            .collect()
+    }
+
+    /// The next batch of signed events, or `None` at the end.
+    pub fn next_batch(&mut self) -> Option<SignedBatch> {
+        if self.n >= self.p.entries && self.setup.is_empty() {
+            return None;
+        }
+        let mut drafts = Vec::with_capacity(self.batch_len);
+        while drafts.len() < self.batch_len {
+            if let Some(d) = self.setup.pop_front() {
+                drafts.push(d);
+            } else if self.n < self.p.entries {
+                let d = self.bulk_event();
+                drafts.push(d);
+            } else {
+                break;
+            }
+        }
+        let last_at = drafts.last().map(|d| d.at).unwrap_or(self.p.start);
+        let submissions = self.sign(drafts);
         Some(SignedBatch {
             recorded_at: Millis(last_at.0 + 1000),
             submissions,
@@ -1130,6 +1235,230 @@ impl Iterator for Generator {
     fn next(&mut self) -> Option<SignedBatch> {
         self.next_batch()
     }
+}
+
+/// Signed events that the rules accept in any order, for benchmarks that submit from many
+/// threads at once, made by the same bodies and keys as [`Generator`]'s.
+///
+/// [`Workload::setup`] holds the genesis, the bodies, the objectives and one commitment made by
+/// each executor (so it is active at once). After it, event `n` of a run is a note by an
+/// observer about commitment `n / 4 % executors` (half of the events; some refer to its
+/// creation, half carry evidence), or a status report or an indicator measurement by that
+/// commitment's lead (a quarter each, with evidence): about 500 bytes, in Ukrainian and
+/// English. Every event claims `Params::start`: open the ledger with [`Workload::open`], whose
+/// clock stays there. The run's name prefixes the event ids (`RUN-00000042`), so runs never
+/// collide in one ledger. The same parameters always give the same bytes.
+pub struct Workload {
+    gen: Generator,
+    setup: Vec<Submission>,
+}
+
+/// The statuses the workload's reports cycle through.
+const WORKLOAD_STATUSES: [Status; 4] = [
+    Status::InProgress,
+    Status::AtRisk,
+    Status::InProgress,
+    Status::PartiallyImplemented,
+];
+
+impl Workload {
+    /// The benchmarks' workload: `executors` executors (one commitment each) and `observers`
+    /// observers sign, on a ledger named `origin`; the other parameters are the defaults.
+    pub fn of(
+        origin: &str,
+        executors: usize,
+        observers: usize,
+    ) -> Result<Workload, SyntheticError> {
+        Workload::new(&Params {
+            executors,
+            observers,
+            origin: origin.into(),
+            ..Params::default()
+        })
+    }
+
+    /// The workload of `params` (`executors`, `observers`, `origin`, `start` and `seed` count;
+    /// `entries`, `commitments`, `span_days` and `batch` do not).
+    pub fn new(params: &Params) -> Result<Workload, SyntheticError> {
+        let mut gen = Generator::new(&Params {
+            entries: 1 << 40,
+            commitments: params.executors as u64,
+            ..params.clone()
+        })?;
+        let mut drafts: Vec<Draft> = gen.setup.drain(..).collect();
+        for lead in 0..params.executors {
+            let d = gen.commitment(lead, Some(true));
+            drafts.push(d);
+        }
+        for d in &mut drafts {
+            d.at = params.start;
+        }
+        let setup = gen.sign(drafts);
+        Ok(Workload { gen, setup })
+    }
+
+    /// The events to submit, in order, before any run.
+    pub fn setup(&self) -> &[Submission] {
+        &self.setup
+    }
+
+    /// The ledger's checkpoint key (a demo key).
+    pub fn ledger_signer(&self) -> Result<NoteSigner, SyntheticError> {
+        ledger_signer(&self.gen.p)
+    }
+
+    /// The time every event claims; a ledger of this workload records at it.
+    pub fn at(&self) -> Millis {
+        self.gen.p.start
+    }
+
+    /// Opens a ledger of this workload on `store`, its clock fixed at [`Workload::at`], and
+    /// submits the setup if the store is empty.
+    pub fn open(&self, store: Arc<dyn Store>) -> Result<Ledger, SyntheticError> {
+        self.open_watched(store, Arc::new(Unwatched))
+    }
+
+    /// `open`, with the ledger's stages watched (`Ledger::open_watched`); the setup is too.
+    pub fn open_watched(
+        &self,
+        store: Arc<dyn Store>,
+        watch: Arc<dyn Watch + Send>,
+    ) -> Result<Ledger, SyntheticError> {
+        let clock = ManualClock::new(self.at().0);
+        let ledger = Ledger::open_watched(store, self.ledger_signer()?, clock.clock(), watch)
+            .map_err(|e| SyntheticError::Io(e.to_string()))?;
+        if ledger.size() == 0 {
+            for (i, r) in ledger
+                .submit_many(self.setup.clone())
+                .into_iter()
+                .enumerate()
+            {
+                r.map_err(|e| SyntheticError::Refused {
+                    index: i as u64,
+                    msg: e.to_string(),
+                })?;
+            }
+        }
+        Ok(ledger)
+    }
+
+    /// Event `n` of run `run` (a run name is letters and digits).
+    pub fn event(&self, run: &str, n: u64) -> Submission {
+        let g = &self.gen;
+        let k = (n as usize / 4) % g.p.executors;
+        let c = &g.coms[k];
+        let lead = g.first_executor + c.lead;
+        let run_seed = Hash::sha256(run.as_bytes()).0[..8]
+            .iter()
+            .fold(0u64, |a, b| (a << 8) | u64::from(*b));
+        let mut rng = Rng::new(g.p.seed ^ run_seed ^ n.wrapping_mul(0x2545_f491_4f6c_dd1d));
+        let commitment = c.id.clone();
+        let (author, body) = match n % 4 {
+            0 | 1 => (
+                FIRST_OBSERVER + (n as usize / 2) % g.p.observers,
+                Body::NoteAdded(NoteAdded {
+                    commitment: Some(commitment),
+                    about: (n & 7 == 0).then(|| c.created.clone()),
+                    text: text(&mut rng),
+                    evidence: if n & 1 == 0 {
+                        Generator::evidence(n)
+                    } else {
+                        Vec::new()
+                    },
+                }),
+            ),
+            2 => (
+                lead,
+                Body::StatusReported(StatusReported {
+                    commitment,
+                    status: WORKLOAD_STATUSES[(n as usize / 4) % WORKLOAD_STATUSES.len()],
+                    note: Some(text(&mut rng)),
+                    evidence: Generator::evidence(n),
+                }),
+            ),
+            _ => (
+                lead,
+                Body::IndicatorMeasured(IndicatorMeasured {
+                    commitment,
+                    indicator: IndicatorId::parse("i1").unwrap_or_else(|e| unreachable!("{e}")),
+                    value: Generator::dec(n % 75),
+                    as_of: g.day(g.p.start),
+                    evidence: Generator::evidence(n),
+                }),
+            ),
+        };
+        let id = EventId::parse(&format!("{run}-{n:08}"))
+            .unwrap_or_else(|e| panic!("run name {run:?} makes no event id: {e}"));
+        let draft = Draft {
+            key: g.current[author],
+            author,
+            id,
+            at: g.p.start,
+            body,
+        };
+        let mut signed = g.sign(vec![draft]);
+        signed.pop().unwrap_or_else(|| unreachable!())
+    }
+
+    /// Events `start..end` of `run`, signed on all cores.
+    pub fn sign(&self, run: &str, start: u64, end: u64) -> Vec<Submission> {
+        (start..end)
+            .into_par_iter()
+            .map(|n| self.event(run, n))
+            .collect()
+    }
+
+    /// Appends events `0..` of `run` to `ledger` (opened with [`Workload::open`]) until it
+    /// holds `size` entries: signed on all cores 65,536 at a time, then submitted in batches of
+    /// up to `ledger::MAX_BATCH`, one store commit each. A batch ends early at each size in
+    /// `stops`, so the ledger holds exactly that many entries once; after every batch `after`
+    /// hears the ledger and what was spent so far (an error from it ends the fill).
+    pub fn fill(
+        &self,
+        ledger: &Ledger,
+        run: &str,
+        size: u64,
+        stops: &[u64],
+        mut after: impl FnMut(&Ledger, &Filled) -> Result<(), String>,
+    ) -> Result<Filled, SyntheticError> {
+        const SIGN_SLICE: u64 = 65_536;
+        let mut done = Filled::default();
+        while ledger.size() < size {
+            let want = (size - ledger.size()).min(SIGN_SLICE);
+            let t = std::time::Instant::now();
+            let subs = self.sign(run, done.signed, done.signed + want);
+            done.signed += want;
+            done.sign_secs += t.elapsed().as_secs_f64();
+            let mut subs = subs.into_iter();
+            loop {
+                let at = ledger.size();
+                let stop = stops.iter().find(|s| **s > at).map_or(u64::MAX, |s| s - at);
+                let take = stop.min(crate::ledger::MAX_BATCH as u64) as usize;
+                let batch: Vec<Submission> = subs.by_ref().take(take).collect();
+                if batch.is_empty() {
+                    break;
+                }
+                let t = std::time::Instant::now();
+                for (i, r) in ledger.submit_many(batch).into_iter().enumerate() {
+                    r.map_err(|e| SyntheticError::Refused {
+                        index: at + i as u64,
+                        msg: e.to_string(),
+                    })?;
+                }
+                done.append_secs += t.elapsed().as_secs_f64();
+                after(ledger, &done).map_err(SyntheticError::Io)?;
+            }
+        }
+        Ok(done)
+    }
+}
+
+/// What [`Workload::fill`] did: events signed, and the seconds spent signing and appending.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Filled {
+    pub signed: u64,
+    pub sign_secs: f64,
+    pub append_secs: f64,
 }
 
 #[cfg(test)]
@@ -1217,5 +1546,57 @@ mod tests {
             generate_export(&small(20, 50), &mut Vec::new()),
             Err(SyntheticError::Params(_))
         ));
+    }
+
+    #[test]
+    fn the_workload_is_accepted_in_any_order() {
+        let w = Workload::new(&Params {
+            executors: 4,
+            observers: 2,
+            ..Params::default()
+        })
+        .unwrap();
+        assert_eq!(w.event("r", 5), w.event("r", 5), "same n, same bytes");
+        assert_ne!(w.event("r", 5), w.event("q", 5));
+        let store = MemoryStore::new();
+        let ledger = w.open(Arc::new(store.clone())).unwrap();
+        let setup = ledger.size();
+        assert_eq!(setup, w.setup().len() as u64);
+        // Backwards, then one at a time from two threads: every event is accepted.
+        let mut subs = w.sign("r", 0, 400);
+        subs.reverse();
+        for r in ledger.submit_many(subs) {
+            r.unwrap();
+        }
+        std::thread::scope(|s| {
+            for t in 0..2u64 {
+                let (w, ledger) = (&w, &ledger);
+                s.spawn(move || {
+                    for n in (t..40).step_by(2) {
+                        ledger.submit(w.event("c", n)).unwrap();
+                    }
+                });
+            }
+        });
+        assert_eq!(ledger.size(), setup + 440);
+        let mut kinds = std::collections::BTreeMap::new();
+        for s in w.sign("k", 0, 400) {
+            let e = crate::core::event::parse(&s.event).unwrap();
+            *kinds.entry(e.kind()).or_insert(0) += 1;
+        }
+        assert_eq!(kinds[&EventKind::NoteAdded], 200, "{kinds:?}");
+        assert_eq!(kinds[&EventKind::StatusReported], 100, "{kinds:?}");
+        assert_eq!(kinds[&EventKind::IndicatorMeasured], 100, "{kinds:?}");
+        // Filling to a size stops exactly at each stop on the way.
+        let mut seen = Vec::new();
+        let f = w
+            .fill(&ledger, "f", setup + 1_000, &[setup + 777], |l, _| {
+                seen.push(l.size());
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(ledger.size(), setup + 1_000);
+        assert_eq!(f.signed, 560);
+        assert!(seen.contains(&(setup + 777)), "{seen:?}");
     }
 }

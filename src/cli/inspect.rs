@@ -2,9 +2,9 @@
 
 use super::{EXIT_INTEGRITY, EXIT_OK};
 use crate::core::chain;
-use crate::core::merkle;
 use crate::datadir;
 use crate::export::{self, ExportReader};
+use crate::proof as proofs;
 use crate::store::{Nodes, Store};
 use crate::verify::{self, ExportSource, Options, SnapshotSource};
 use anyhow::{anyhow, bail, Context, Result};
@@ -21,12 +21,16 @@ fn number(s: &str) -> Result<u64, String> {
 
 #[derive(Debug, Args)]
 pub struct LogArgs {
-    /// First sequence number to show.
-    #[arg(long, default_value_t = 0, value_parser = number)]
-    from: u64,
+    /// Show the entries from this sequence number on, oldest first (implies --oldest-first).
+    #[arg(long, value_parser = number, value_name = "SEQ")]
+    from: Option<u64>,
     /// How many entries to show at most.
-    #[arg(long, default_value_t = 50, value_parser = number)]
+    #[arg(long, default_value_t = 50, value_parser = number, value_name = "N")]
     limit: u64,
+    /// Oldest first, from entry 0 (or --from); without it the latest entries come first, as
+    /// in `git log`.
+    #[arg(long, visible_alias = "reverse")]
+    oldest_first: bool,
     /// One JSON object per line: seq, recorded_at, leaf hash, signature, and the event.
     #[arg(long)]
     json: bool,
@@ -35,16 +39,30 @@ pub struct LogArgs {
 pub fn log(data: &Path, a: LogArgs) -> Result<u8> {
     let store = datadir::open_store(data)?;
     let snap = store.snapshot()?;
-    let end = a.from.saturating_add(a.limit).min(snap.size());
-    if a.from >= snap.size() && snap.size() > 0 {
+    let size = snap.size();
+    let oldest_first = a.oldest_first || a.from.is_some();
+    let from = match a.from {
+        Some(f) => f,
+        None if oldest_first => 0,
+        None => size.saturating_sub(a.limit),
+    };
+    let end = from.saturating_add(a.limit).min(size);
+    if from >= size && size > 0 {
         bail!(
-            "the ledger has {} entries; --from {} is beyond it",
-            snap.size(),
-            a.from
+            "the ledger has {size} entries (0 to {}); --from {from} is beyond it",
+            size - 1
         );
     }
-    for (i, bytes) in snap.entries(a.from.min(end), end)?.into_iter().enumerate() {
-        let seq = a.from + i as u64;
+    let mut entries: Vec<(u64, _)> = snap
+        .entries(from.min(end), end)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| (from + i as u64, b))
+        .collect();
+    if !oldest_first {
+        entries.reverse();
+    }
+    for (seq, bytes) in entries {
         let p = chain::prepare(bytes, seq).map_err(|f| anyhow!("{f}"))?;
         if a.json {
             let event: serde_json::Value = serde_json::from_slice(p.event_bytes())?;
@@ -116,16 +134,20 @@ fn genesis_vkey(snap: &dyn crate::store::Snapshot) -> Result<Option<String>> {
 pub enum ProofCommand {
     /// Prove that entry SEQ is in the tree of SIZE entries (default: the whole ledger).
     Inclusion {
+        /// The entry's sequence number.
         #[arg(value_parser = number)]
         seq: u64,
+        /// The tree size the proof is for [default: the latest checkpoint's].
         #[arg(long, value_parser = number)]
         size: Option<u64>,
     },
     /// Prove that the tree of SIZE1 entries (at least 1) is a prefix of the tree of SIZE2
     /// entries (default: the whole ledger).
     Consistency {
+        /// The older tree size.
         #[arg(value_parser = number)]
         size1: u64,
+        /// The newer tree size [default: the latest checkpoint's].
         #[arg(value_parser = number)]
         size2: Option<u64>,
     },
@@ -136,44 +158,23 @@ pub fn proof(data: &Path, p: ProofCommand) -> Result<u8> {
     let snap = store.snapshot()?;
     let nodes = Nodes(&*snap);
     let have = snap.size();
-    let check = |size: u64| {
-        if size > have {
-            Err(anyhow!(
-                "the ledger has {have} entries; size {size} is beyond it"
-            ))
-        } else {
-            Ok(size)
-        }
-    };
     match p {
         ProofCommand::Inclusion { seq, size } => {
-            let size = check(size.unwrap_or(have))?;
-            let proof = merkle::inclusion_proof(&nodes, seq, size).map_err(|e| anyhow!("{e}"))?;
-            let leaf = snap.node(merkle::NodeId {
-                level: 0,
-                index: seq,
-            })?;
-            let root = merkle::root_at(&nodes, size)?;
-            println!("entry {seq} in tree of size {size}");
-            println!("leaf hash {leaf}");
-            println!("root      {root} ({})", root.to_base64());
-            for h in proof {
+            let p = proofs::inclusion(&nodes, have, seq, size.unwrap_or(have))?;
+            println!("entry {seq} in tree of size {}", p.size);
+            println!("leaf hash {}", p.leaf);
+            println!("root      {} ({})", p.root, p.root.to_base64());
+            for h in p.path {
                 println!("{h}");
             }
         }
         ProofCommand::Consistency { size1, size2 } => {
-            let size2 = check(size2.unwrap_or(have))?;
-            // SPEC.md, "Merkle tree": the empty tree is a prefix of every tree, so a proof
-            // from size 0 proves nothing, and verifiers refuse one.
-            if size1 == 0 || size1 > size2 {
-                bail!("size1 must be between 1 and size2 ({size2}); it is {size1}");
-            }
-            let proof =
-                merkle::consistency_proof(&nodes, size1, size2).map_err(|e| anyhow!("{e}"))?;
-            let r1 = merkle::root_at(&nodes, check(size1)?)?;
-            let r2 = merkle::root_at(&nodes, size2)?;
-            println!("tree of size {size1} (root {r1}) is a prefix of size {size2} (root {r2})");
-            for h in proof {
+            let c = proofs::consistency(&nodes, have, size1, size2.unwrap_or(have))?;
+            println!(
+                "tree of size {size1} (root {}) is a prefix of size {} (root {})",
+                c.root1, c.size2, c.root2
+            );
+            for h in c.path {
                 println!("{h}");
             }
         }

@@ -6,6 +6,7 @@
 //! ledger refused).
 
 mod inspect;
+mod migrate;
 mod monitor;
 mod plan;
 mod query;
@@ -33,6 +34,8 @@ pub const EXIT_INPUT: u8 = 2;
 #[command(name = "kordon", version, max_term_width = 100)]
 pub struct Cli {
     /// The data directory holding the ledger (ledger.redb) and its checkpoint key (ledger.key).
+    /// For `kordon demo` and `kordon serve --demo`, the demo's folder (default kordon-demo;
+    /// only the flag counts there, never KORDON_DATA).
     #[arg(
         long,
         global = true,
@@ -41,21 +44,59 @@ pub struct Cli {
     )]
     pub data: PathBuf,
 
+    /// A file whose first line is the passphrase of an encrypted private key (PKCS#8, e.g.
+    /// `openssl genpkey -algorithm ed25519 -aes-256-cbc`), for keys given with --key and for
+    /// ledger.key. Without it, KORDON_PASSPHRASE is used, else the terminal asks.
+    #[arg(
+        long,
+        global = true,
+        env = "KORDON_PASSPHRASE_FILE",
+        value_name = "FILE"
+    )]
+    pub passphrase_file: Option<PathBuf>,
+
+    /// Whether --data was given on the command line (not by KORDON_DATA or the default).
+    #[arg(skip)]
+    pub data_given: bool,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+const INIT_STORE: &str = "Keep the ledger in this store instead of the data directory's \
+     ledger.redb. The store must be empty (on PostgreSQL an empty database: kordon creates its \
+     tables). The data directory keeps the checkpoint key (ledger.key) and remembers the address \
+     in store.url, so later commands find the ledger without --store.";
+
+/// The long help of a `--store` flag: what it does for the command (`intro`), then every
+/// address form the store registry (`store::BACKENDS`) knows.
+pub(crate) fn store_help(intro: &str) -> String {
+    let mut h = format!("{intro}\n\nAddresses:");
+    for b in crate::store::BACKENDS {
+        h.push_str(&format!("\n  {}:{}\n      {}", b.scheme, b.rest, b.about));
+    }
+    h.push_str(&format!(
+        "\n  PATH\n      a plain path is a {} file (write ./NAME for a name with a colon)\n\n\
+         Example: postgres://kordon@db1,db2,db3/kordon?target_session_attrs=read-write\n\
+         A URL's password is never shown in messages; prefer a ~/.pgpass file or the \
+         KORDON_STORE variable to a password on the command line.",
+        crate::store::DEFAULT_SCHEME
+    ));
+    h
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build (or reuse) the example ledger, signed with demo keys, verify it and show what to
     /// try next.
+    ///
+    /// The demo lives in ./kordon-demo, or in the folder --data names: then query it with the
+    /// same --data (`kordon --data kordon-demo query overdue`), serve it with `kordon serve
+    /// --demo`.
     Demo {
-        /// Where the demo ledger lives.
-        #[arg(long, default_value = "kordon-demo")]
-        dir: PathBuf,
-        /// The store a newly built demo ledger is kept in (an existing one is opened as it is).
-        #[arg(long, value_enum, default_value_t)]
-        store: crate::datadir::StoreKind,
+        /// The former name of --data here; --data is the one name for the demo's folder.
+        #[arg(long, hide = true, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
     /// Create a ledger: a new checkpoint key and the genesis entry signed by the founding
     /// registrar.
@@ -122,14 +163,42 @@ pub enum Command {
     /// Exit code 0: valid. 1: an integrity failure, reported with the entry's sequence number
     /// and the reason. 2: the input could not be read.
     Verify(inspect::VerifyArgs),
-    /// Serve the HTTP API: signed submissions answered with receipts, entries, proofs,
-    /// checkpoints, C2SP tlog-tiles, a live feed and /openapi.json.
+    /// Write a verified export into an empty ledger (ledger.redb here, or the store given with
+    /// --store): how a ledger moves between stores, redb to PostgreSQL and back. The data
+    /// directory needs the ledger's ledger.key; afterwards `kordon export` writes the same bytes.
     ///
-    /// Example: kordon serve --demo   (the demo ledger on http://127.0.0.1:8080/)
+    /// Example: cp old/ledger.key new/ && kordon import ledger.export --data new
+    ///   --store postgres://kordon@db1,db2,db3/kordon?target_session_attrs=read-write
+    Import(migrate::ImportArgs),
+    /// Serve the website and the HTTP API: the oversight dashboard for a browser at
+    /// http://127.0.0.1:8080/ (commitments, bodies, changes, the briefing, integrity checked in
+    /// the browser), and for programs signed submissions answered with receipts, entries,
+    /// proofs, checkpoints, C2SP tlog-tiles, a live feed and /openapi.json.
+    ///
+    /// Example: kordon serve --demo   (the demo ledger; open http://127.0.0.1:8080/)
     Serve(serve::ServeArgs),
     /// Check a receipt from a server offline, or fetch its upgrade (a witnessed checkpoint).
     #[command(subcommand)]
     Receipt(receipt::ReceiptCommand),
+    /// Print a shell completion script, generated from these same definitions.
+    ///
+    /// Examples: kordon completions bash > /etc/bash_completion.d/kordon;
+    ///   kordon completions zsh > "${fpath[1]}/_kordon"; kordon completions fish >
+    ///   ~/.config/fish/completions/kordon.fish
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one page per command into a folder.
+    ///
+    /// Examples: kordon man > kordon.1 && man ./kordon.1;
+    ///   kordon man --dir /usr/local/share/man/man1   (kordon.1, kordon-serve.1, …)
+    Man {
+        /// Write kordon.1 and a page per command (kordon-serve.1, kordon-receipt-verify.1, …)
+        /// into this folder instead of printing kordon.1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Action plans from spreadsheets (CSV, XLSX) as commitments, in one batch.
     #[command(subcommand)]
     Plan(plan::PlanCommand),
@@ -183,22 +252,38 @@ pub struct InitArgs {
     /// How far ahead of the recording time an event may claim to be, in seconds.
     #[arg(long, default_value_t = 300)]
     pub max_future_seconds: u64,
-    /// The store the ledger is kept in: `log`, the segment-log store (`ledger.log/`, opens in
-    /// under a second at ten million entries), or `redb`, the single file (`ledger.redb`) of
-    /// earlier releases. Every command opens either; the choice is fixed at init.
-    #[arg(long, value_enum, default_value_t)]
-    pub store: crate::datadir::StoreKind,
+    /// Keep the ledger in this store instead of ledger.redb: an address such as
+    /// postgres://USER@HOST/DB or redb:PATH, or a path (see --help for every kind).
+    #[arg(
+        long,
+        env = "KORDON_STORE",
+        value_name = "ADDRESS",
+        hide_env_values = true,
+        long_help = store_help(INIT_STORE)
+    )]
+    pub store: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
-    /// Generate a new Ed25519 private key and write it as PKCS#8 PEM (mode 0600).
+    /// Generate a new Ed25519 private key and write it as PKCS#8 PEM (mode 0600), the layout
+    /// `openssl genpkey -algorithm ed25519` writes, so OpenSSL, Node, Python and Web Crypto
+    /// read it too.
+    ///
+    /// Example: kordon key new --out sbgs.pem --encrypt
     New {
         /// Where to write the private key; refuses to overwrite.
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Encrypt the key under a passphrase (PBES2: PBKDF2-SHA256, AES-256-CBC), asked on the
+        /// terminal twice, or read from --passphrase-file or KORDON_PASSPHRASE.
+        #[arg(long)]
+        encrypt: bool,
     },
     /// Print a private key's key id and public key.
+    ///
+    /// Reads PKCS#8 PEM keys from kordon or `openssl genpkey -algorithm ed25519`, plain or
+    /// encrypted (asking for the passphrase).
     Show {
         /// The private key file (PKCS#8 PEM).
         file: PathBuf,
@@ -210,7 +295,7 @@ pub enum KeyCommand {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     // Like other Unix tools, the commands that print stop quietly when the reader of their
     // output goes away (`kordon log | head`), instead of failing on a broken pipe. `serve`
     // keeps the signal ignored: a client that closes its connection while the server writes
@@ -227,15 +312,95 @@ pub fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("kordon: {e:#}");
+            if let Some(h) = hint(&e) {
+                eprintln!("hint: {h}");
+            }
             ExitCode::from(EXIT_INPUT)
         }
     }
 }
 
+/// A server's base URL as `--server` takes it: `http://host:port`, or `host:port`, to which
+/// `http://` is added (what `kordon serve` prints is `127.0.0.1:8080`).
+pub fn server_url(s: &str) -> Result<String, String> {
+    let s = s.trim().trim_end_matches('/');
+    if s.is_empty() {
+        return Err("give the server as http://HOST:PORT, e.g. http://127.0.0.1:8080".into());
+    }
+    let url = match s.split_once("://") {
+        None => format!("http://{s}"),
+        Some(("http", _)) => s.to_string(),
+        Some(("https", _)) => {
+            return Err(format!(
+                "{s}: kordon's client speaks plain HTTP; give the server's own http:// address (on its host, or through a tunnel), not its TLS proxy's"
+            ))
+        }
+        Some((scheme, _)) => {
+            return Err(format!(
+                "{s}: {scheme}:// is not HTTP; give the server as http://HOST:PORT, e.g. http://127.0.0.1:8080"
+            ))
+        }
+    };
+    let authority = &url["http://".len()..];
+    let host_port = authority.split('/').next().unwrap_or_default();
+    if host_port.is_empty() || host_port.contains(char::is_whitespace) || host_port.contains('@') {
+        return Err(format!(
+            "{s}: not a server address; give it as http://HOST:PORT, e.g. http://127.0.0.1:8080"
+        ));
+    }
+    Ok(url)
+}
+
+/// Parses the command line, noting whether --data came from it.
+pub fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    let given = |m: &clap::ArgMatches| {
+        m.value_source("data") == Some(clap::parser::ValueSource::CommandLine)
+    };
+    let data_given = given(&matches) || matches.subcommand().is_some_and(|(_, m)| given(m));
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    cli.data_given = data_given;
+    cli
+}
+
+/// The demo's folder: --data when given on the command line, else ./kordon-demo.
+fn demo_dir(cli_data: &std::path::Path, data_given: bool, old: Option<PathBuf>) -> PathBuf {
+    old.unwrap_or_else(|| {
+        if data_given {
+            cli_data.to_path_buf()
+        } else {
+            PathBuf::from(crate::demo::DEFAULT_DIR)
+        }
+    })
+}
+
+/// Points at the demo when the data directory holds no ledger but ./kordon-demo does: what a
+/// new user has after `kordon demo`.
+fn hint(e: &anyhow::Error) -> Option<String> {
+    let missing = e.chain().find_map(|c| match c.downcast_ref() {
+        Some(crate::datadir::DataDirError::NoLedger(p)) => Some(p.clone()),
+        _ => None,
+    })?;
+    let demo = std::path::Path::new(crate::demo::DEFAULT_DIR);
+    if missing != demo && demo.join(crate::datadir::STORE_FILE).exists() {
+        Some(format!(
+            "the demo ledger is in {0}: add --data {0} (kordon --data {0} query overdue), or export KORDON_DATA={0}",
+            demo.display()
+        ))
+    } else {
+        None
+    }
+}
+
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    crate::keyfile::configure(crate::keyfile::Passphrase {
+        file: cli.passphrase_file.clone(),
+    });
     let data = cli.data;
+    let given = cli.data_given;
     match cli.command {
-        Command::Demo { dir, store } => crate::demo::run(&dir, store),
+        Command::Demo { dir } => crate::demo::run(&demo_dir(&data, given, dir)),
         Command::Init(a) => record::init(&data, a),
         Command::Key(k) => record::key(k),
         Command::Body(c) => record::body(&data, c),
@@ -256,8 +421,35 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Proof(p) => inspect::proof(&data, p),
         Command::Export(a) => inspect::export(&data, a),
         Command::Verify(a) => inspect::verify(&data, a),
-        Command::Serve(a) => serve::serve(&data, a),
+        Command::Import(a) => migrate::import(&data, a),
+        Command::Serve(a) => {
+            let demo = demo_dir(&data, given, a.demo_dir.clone());
+            serve::serve(if a.demo { &demo } else { &data }, a)
+        }
         Command::Receipt(c) => receipt::receipt(c),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "kordon", &mut std::io::stdout());
+            Ok(EXIT_OK)
+        }
+        Command::Man { dir } => {
+            use clap::CommandFactory;
+            let cmd = Cli::command();
+            match dir {
+                Some(dir) => {
+                    std::fs::create_dir_all(&dir)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+                    clap_mangen::generate_to(cmd, &dir)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+                    println!("wrote the manual pages into {}", dir.display());
+                }
+                None => clap_mangen::Man::new(cmd)
+                    .render(&mut std::io::stdout())
+                    .map_err(|e| anyhow::anyhow!("writing the manual page: {e}"))?,
+            }
+            Ok(EXIT_OK)
+        }
         Command::Witness(c) => witness::witness(c),
         Command::Monitor(a) => monitor::monitor(a),
     }

@@ -12,7 +12,7 @@ use std::time::Duration;
 #[derive(Debug, Args)]
 pub struct MonitorArgs {
     /// The ledger's server (its tlog-tiles API is all the monitor reads).
-    #[arg(long, env = "KORDON_SERVER")]
+    #[arg(long, env = "KORDON_SERVER", value_name = "URL", value_parser = super::server_url)]
     server: String,
     /// The body to watch (its id in the ledger).
     #[arg(long = "body", value_name = "ID")]
@@ -30,6 +30,7 @@ pub struct MonitorArgs {
     /// Keep following, checking every --interval seconds, until Ctrl-C.
     #[arg(long)]
     follow: bool,
+    /// How often to read the ledger again, e.g. 30s or 5m.
     #[arg(long, default_value_t = 30)]
     interval: u64,
     /// Print each finding (and a summary) as JSON lines.

@@ -17,10 +17,20 @@ pub enum ReceiptCommand {
     /// Exit code 0: the receipt proves the ledger holds the entry. 1: it does not. 2: the file
     /// could not be read.
     ///
-    /// Example: kordon receipt verify receipts/7.json --key "$(cat ledger.vkey)"
+    /// A bare C2SP tlog-proof (`c2sp.org/tlog-proof@v1`: index, inclusion proof, signed
+    /// checkpoint), as other transparency-log tools keep it, is checked the same way with the
+    /// entry beside it (--entry) and the ledger's published key (--key).
+    ///
+    /// Examples: kordon receipt verify receipts/7.json --key "$(cat ledger.vkey)";
+    ///   kordon receipt verify 7.tlog-proof --entry 7.entry --key "$(cat ledger.vkey)"
     Verify {
-        /// The receipt (JSON), as `--server` stores it or `POST /entries` answers it.
+        /// The receipt (JSON), as `--server` stores it or `POST /entries` answers it; or a bare
+        /// tlog-proof, with --entry.
         file: PathBuf,
+        /// With a bare tlog-proof: the entry it proves, its exact bytes (events/SPEC.md,
+        /// "Entries"), or those bytes in base64 (the `entry` of `GET /entries/{seq}`).
+        #[arg(long, value_name = "FILE")]
+        entry: Option<PathBuf>,
         /// The ledger's verifier key as published (name+id+key). Without it the key in the
         /// receipt is used, which proves the receipt is consistent but not whose ledger it is.
         #[arg(long, value_name = "VKEY")]
@@ -42,7 +52,7 @@ pub enum ReceiptCommand {
         /// The receipt to upgrade (rewritten in place; the old one is kept as FILE.orig).
         file: PathBuf,
         /// The ledger's server.
-        #[arg(long, env = "KORDON_SERVER")]
+        #[arg(long, env = "KORDON_SERVER", value_name = "URL", value_parser = super::server_url)]
         server: String,
         /// The ledger's verifier key as published; without it, the one in the receipt.
         #[arg(long, value_name = "VKEY")]
@@ -53,8 +63,13 @@ pub enum ReceiptCommand {
 }
 
 pub fn receipt(c: ReceiptCommand) -> Result<u8> {
-    let (file, key, policy) = match c {
-        ReceiptCommand::Verify { file, key, policy } => (file, key, policy),
+    let (file, entry, key, policy) = match c {
+        ReceiptCommand::Verify {
+            file,
+            entry,
+            key,
+            policy,
+        } => (file, entry, key, policy),
         ReceiptCommand::Upgrade {
             file,
             server,
@@ -64,8 +79,30 @@ pub fn receipt(c: ReceiptCommand) -> Result<u8> {
     };
     let policy = policy.policy()?;
     let text = read_receipt(&file)?;
-    let r: Receipt = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a kordon receipt", file.display()))?;
+    let bare = text.starts_with(receipt::TLOG_PROOF_HEADER);
+    let r: Receipt = match (bare, &entry) {
+        (true, Some(entry)) => {
+            let Some(vkey) = key.as_deref() else {
+                bail!(
+                    "a bare tlog-proof carries no verifier key: give the ledger's published key with --key VKEY (GET /verifier-key)"
+                );
+            };
+            let bytes = read_entry(entry)?;
+            receipt::from_tlog_proof(&text, &bytes, vkey)
+                .with_context(|| format!("{} with {}", file.display(), entry.display()))?
+        }
+        (true, None) => bail!(
+            "{} is a bare tlog-proof: give the entry it proves with --entry FILE (its bytes, or the base64 `entry` of GET /entries/{{seq}}) and the ledger's key with --key",
+            file.display()
+        ),
+        (false, Some(_)) => bail!(
+            "{} is not a bare tlog-proof (it does not start with {:?}); --entry goes with one. A kordon receipt (JSON) carries its entry",
+            file.display(),
+            receipt::TLOG_PROOF_HEADER
+        ),
+        (false, None) => serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a kordon receipt", file.display()))?,
+    };
     let checked = match &policy {
         Some(p) => receipt::verify_witnessed(&r, key.as_deref(), p),
         None => receipt::verify(&r, key.as_deref()).map(|v| (v, Vec::new())),
@@ -113,6 +150,32 @@ pub fn receipt(c: ReceiptCommand) -> Result<u8> {
 /// checkpoint with its cosignatures: far below 1 MiB, so a larger file is refused unread.
 fn read_receipt(file: &Path) -> Result<String> {
     crate::datadir::read_small(file, 1 << 20).with_context(|| format!("reading {}", file.display()))
+}
+
+/// An entry file for a bare tlog-proof: its exact bytes, or those bytes in base64 (an entry
+/// is at most 65,535 bytes; a larger file is refused unread).
+fn read_entry(file: &Path) -> Result<Vec<u8>> {
+    use base64::Engine;
+    use std::io::Read;
+    let f = std::fs::File::open(file).with_context(|| format!("reading {}", file.display()))?;
+    let mut bytes = Vec::new();
+    f.take(1 << 17)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("reading {}", file.display()))?;
+    if bytes.len() >= 1 << 17 {
+        bail!("{}: larger than any entry", file.display());
+    }
+    if crate::core::entry::EntryRef::decode(&bytes).is_ok() {
+        return Ok(bytes);
+    }
+    let text: String = String::from_utf8_lossy(&bytes)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    match base64::engine::general_purpose::STANDARD.decode(text.as_bytes()) {
+        Ok(decoded) => Ok(decoded),
+        Err(_) => Ok(bytes),
+    }
 }
 
 /// `kordon receipt upgrade`.

@@ -26,7 +26,7 @@ pub struct SignArgs {
     pub event_id: Option<String>,
     /// Submit to a kordon server (`kordon serve`) instead of the local data directory: the
     /// event is signed here, the server's receipt is checked and kept (see --receipts).
-    #[arg(long, env = "KORDON_SERVER", value_name = "URL")]
+    #[arg(long, env = "KORDON_SERVER", value_name = "URL", value_parser = super::server_url)]
     pub server: Option<String>,
     /// Where to keep receipts from --server [default: receipts/ beside the key].
     #[arg(long, value_name = "DIR")]
@@ -181,7 +181,7 @@ pub fn init(data: &Path, a: InitArgs) -> Result<u8> {
             max_future_seconds: a.max_future_seconds,
         },
     };
-    let ledger = datadir::init_on(data, params, system_clock(), a.store)?;
+    let ledger = datadir::init_at(data, a.store.as_deref(), params, system_clock())?;
     println!("created ledger {} in {}", a.origin, data.display());
     println!(
         "registrar {} signs with key {}",
@@ -195,13 +195,21 @@ pub fn init(data: &Path, a: InitArgs) -> Result<u8> {
 
 pub fn key(k: KeyCommand) -> Result<u8> {
     match k {
-        KeyCommand::New { out } => {
+        KeyCommand::New { out, encrypt } => {
             if out.exists() {
                 bail!("{} exists; refusing to overwrite a key", out.display());
             }
             let key = keys::generate_key(&mut rand_core::OsRng);
-            datadir::write_private(&out, &keys::private_key_pem(&key))?;
+            let pass = if encrypt {
+                Some(crate::keyfile::passphrase_for(&out, true)?)
+            } else {
+                None
+            };
+            crate::keyfile::write(&out, &key, pass.as_ref().map(|p| p.as_bytes()))?;
             print_key(&out, &key);
+            if encrypt {
+                println!("encrypted:   yes (PBES2, PBKDF2-SHA256, AES-256-CBC)");
+            }
         }
         KeyCommand::Show { file, public: true } => {
             let pk = datadir::read_key(&file)?.verifying_key().to_bytes();
@@ -231,10 +239,13 @@ pub enum BodyCommand {
     /// Example: kordon body register --id sbgs --name-uk "ДПСУ" --name-en "State Border Guard
     ///   Service" --kind agency --role executor --public-key BASE64 --as registry --key registry.pem
     Register {
+        /// The body's stable id, e.g. sbgs (lowercase letters, digits, - and _).
         #[arg(long)]
         id: String,
+        /// The body's name in Ukrainian.
         #[arg(long)]
         name_uk: String,
+        /// The body's name in English.
         #[arg(long)]
         name_en: String,
         /// Free text, e.g. ministry, agency, committee, hromada, ngo.
@@ -251,10 +262,13 @@ pub enum BodyCommand {
     },
     /// Record that a body was succeeded by another (reorganisation); the old body signs nothing more.
     Succeed {
+        /// The body that is succeeded.
         #[arg(long)]
         id: String,
+        /// The registered body that takes over its commitments.
         #[arg(long)]
         successor: String,
+        /// Why, e.g. the act that reorganised it.
         #[arg(long)]
         reason: String,
         #[command(flatten)]
@@ -262,8 +276,10 @@ pub enum BodyCommand {
     },
     /// Add a public key to a body (a registrar, or the body itself with a valid key).
     AddKey {
+        /// The body the key is added to.
         #[arg(long)]
         body: String,
+        /// The new Ed25519 public key in base64 (from `kordon key show --public`).
         #[arg(long)]
         public_key: String,
         #[command(flatten)]
@@ -271,10 +287,13 @@ pub enum BodyCommand {
     },
     /// Revoke a body's key (a registrar, or the body itself with another valid key).
     RevokeKey {
+        /// The body whose key is revoked.
         #[arg(long)]
         body: String,
+        /// The key id (16 hex digits, as `kordon key show` prints it).
         #[arg(long)]
         key_id: String,
+        /// Why, e.g. "lost laptop"; entries it signed before stay valid.
         #[arg(long)]
         reason: String,
         #[command(flatten)]
@@ -362,12 +381,16 @@ pub fn body(data: &Path, c: BodyCommand) -> Result<u8> {
 pub enum ObjectiveCommand {
     /// Define a strategic objective, optionally under a parent, mapped to EU IBM components.
     Define {
+        /// The objective's stable id, e.g. SO-1.
         #[arg(long)]
         id: String,
+        /// The title in Ukrainian.
         #[arg(long)]
         title_uk: String,
+        /// The title in English.
         #[arg(long)]
         title_en: Option<String>,
+        /// The id of the objective this one is part of.
         #[arg(long)]
         parent: Option<String>,
         /// An EU IBM component, e.g. border_control, risk_analysis, technology; repeatable.
@@ -414,12 +437,16 @@ pub struct CommitmentArgs {
     /// Stable id following the act's numbering, e.g. AP-2026/2.1.
     #[arg(long)]
     id: String,
+    /// The title in Ukrainian, as the act words it.
     #[arg(long)]
     title_uk: String,
+    /// The title in English.
     #[arg(long)]
     title_en: Option<String>,
+    /// A longer description.
     #[arg(long)]
     description: Option<String>,
+    /// The id of the strategic objective it serves.
     #[arg(long)]
     objective: Option<String>,
     /// Deadline, YYYY-MM-DD (read in the ledger's time zone).
@@ -438,6 +465,7 @@ pub struct CommitmentArgs {
     /// state_budget, local_budget, international_technical_assistance, none_needed or other.
     #[arg(long)]
     funding_source: Option<String>,
+    /// The currency of --funding-amount (ISO 4217).
     #[arg(long, default_value = "UAH")]
     currency: String,
     /// The act the commitment comes from, e.g. "Cabinet order 1409-r, item 2.1".
@@ -511,6 +539,7 @@ pub enum CommitmentCommand {
     },
     /// Accept an assignment (the assigned lead).
     Accept {
+        /// The commitment id, e.g. AP-2026/2.1.
         #[arg(long)]
         id: String,
         #[command(flatten)]
@@ -518,8 +547,10 @@ pub enum CommitmentCommand {
     },
     /// Reject an assignment with a reason (the assigned lead).
     Reject {
+        /// The commitment id.
         #[arg(long)]
         id: String,
+        /// Why the assignment is rejected.
         #[arg(long)]
         reason: String,
         #[command(flatten)]
@@ -527,8 +558,10 @@ pub enum CommitmentCommand {
     },
     /// Cancel a commitment with a reason (coordinator). Nothing is deleted.
     Cancel {
+        /// The commitment id.
         #[arg(long)]
         id: String,
+        /// Why it is cancelled.
         #[arg(long)]
         reason: String,
         #[command(flatten)]
@@ -536,10 +569,13 @@ pub enum CommitmentCommand {
     },
     /// Mark a commitment superseded by another (coordinator).
     Supersede {
+        /// The commitment id.
         #[arg(long)]
         id: String,
+        /// The commitment that replaces it.
         #[arg(long)]
         successor: String,
+        /// Why it is superseded.
         #[arg(long)]
         reason: String,
         #[command(flatten)]
@@ -547,10 +583,13 @@ pub enum CommitmentCommand {
     },
     /// Move the lead at once, without the receiver's acceptance (coordinator; reason required).
     Reassign {
+        /// The commitment id.
         #[arg(long)]
         id: String,
+        /// The body that becomes the lead.
         #[arg(long)]
         to: String,
+        /// Why the lead moves without its acceptance.
         #[arg(long)]
         reason: String,
         #[command(flatten)]
@@ -622,10 +661,13 @@ pub enum HandoverCommand {
     /// Offer a commitment to another body (its lead or a coordinator). The lead changes only
     /// when the receiver accepts. Prints the event id the answer must name.
     Propose {
+        /// The commitment id.
         #[arg(long)]
         commitment: String,
+        /// The body offered the lead.
         #[arg(long)]
         to: String,
+        /// Why it should take the item over.
         #[arg(long)]
         reason: String,
         #[command(flatten)]
@@ -633,6 +675,7 @@ pub enum HandoverCommand {
     },
     /// Accept a proposed handover (only the receiving body).
     Accept {
+        /// The commitment id.
         #[arg(long)]
         commitment: String,
         /// The event id of the handover.proposed.
@@ -643,10 +686,13 @@ pub enum HandoverCommand {
     },
     /// Decline a proposed handover with a reason (only the receiving body).
     Decline {
+        /// The commitment id.
         #[arg(long)]
         commitment: String,
+        /// The event id of the handover.proposed.
         #[arg(long)]
         proposal: String,
+        /// Why the handover is declined.
         #[arg(long)]
         reason: String,
         #[command(flatten)]
@@ -654,10 +700,13 @@ pub enum HandoverCommand {
     },
     /// Withdraw a proposed handover (only the proposer).
     Withdraw {
+        /// The commitment id.
         #[arg(long)]
         commitment: String,
+        /// The event id of the handover.proposed.
         #[arg(long)]
         proposal: String,
+        /// Why it is withdrawn (optional).
         #[arg(long)]
         reason: Option<String>,
         #[command(flatten)]
@@ -734,12 +783,14 @@ pub enum StatusCommand {
     /// Report a commitment's status (its lead). A claim: an overseer's assessment is kept
     /// beside it.
     Report {
+        /// The commitment id, e.g. AP-2026/2.1.
         #[arg(long)]
         commitment: String,
         /// not_started, in_progress, at_risk, blocked, implemented, partially_implemented or
         /// not_implemented.
         #[arg(long)]
         status: String,
+        /// What was done, in a sentence, e.g. "39 of 74 connected".
         #[arg(long)]
         note: Option<String>,
         #[command(flatten)]
@@ -775,8 +826,10 @@ pub fn status(data: &Path, c: StatusCommand) -> Result<u8> {
 pub enum IndicatorCommand {
     /// Record a measured value of an indicator as of a date.
     Measure {
+        /// The commitment id.
         #[arg(long)]
         commitment: String,
+        /// The indicator's id within the commitment, e.g. i1.
         #[arg(long)]
         indicator: String,
         /// Decimal string, e.g. 39 or 12.5.
@@ -815,11 +868,13 @@ pub fn indicator(data: &Path, c: IndicatorCommand) -> Result<u8> {
 pub enum DeadlineCommand {
     /// Ask the coordinator for a later deadline (the lead).
     Request {
+        /// The commitment id.
         #[arg(long)]
         commitment: String,
         /// The deadline asked for, YYYY-MM-DD.
         #[arg(long)]
         deadline: String,
+        /// Why more time is needed.
         #[arg(long)]
         reason: String,
         #[command(flatten)]
@@ -827,10 +882,13 @@ pub enum DeadlineCommand {
     },
     /// Change a deadline (coordinator; reason required; the original stays in the history).
     Change {
+        /// The commitment id.
         #[arg(long)]
         commitment: String,
+        /// The new deadline, YYYY-MM-DD.
         #[arg(long)]
         deadline: String,
+        /// Why it changes.
         #[arg(long)]
         reason: String,
         /// The event id of the extension request this grants, if any.
@@ -877,6 +935,7 @@ pub fn deadline(data: &Path, c: DeadlineCommand) -> Result<u8> {
 
 #[derive(Debug, Args)]
 pub struct AssessArgs {
+    /// The commitment id.
     #[arg(long)]
     commitment: String,
     /// confirmed, partially_confirmed, not_confirmed or contested.
@@ -885,6 +944,7 @@ pub struct AssessArgs {
     /// The event id of the status report assessed.
     #[arg(long)]
     claim: Option<String>,
+    /// The grounds of the verdict, in a sentence.
     #[arg(long)]
     note: Option<String>,
     #[command(flatten)]
@@ -913,8 +973,10 @@ pub fn assess(data: &Path, a: AssessArgs) -> Result<u8> {
 pub enum NoteCommand {
     /// Add a note, e.g. an observer contesting a claim.
     Add {
+        /// The note.
         #[arg(long)]
         text: String,
+        /// The commitment it concerns.
         #[arg(long)]
         commitment: Option<String>,
         /// The event id the note is about.
@@ -948,15 +1010,19 @@ pub fn note(data: &Path, c: NoteCommand) -> Result<u8> {
 pub enum InquiryCommand {
     /// Raise an inquiry to a body with a response due date (overseer).
     Raise {
+        /// The inquiry's id, unique in the ledger, e.g. INQ-2026-01.
         #[arg(long)]
         id: String,
+        /// The body asked.
         #[arg(long)]
         to: String,
+        /// The question.
         #[arg(long)]
         question: String,
         /// YYYY-MM-DD.
         #[arg(long)]
         due: String,
+        /// The commitment it concerns.
         #[arg(long)]
         commitment: Option<String>,
         #[command(flatten)]
@@ -964,8 +1030,10 @@ pub enum InquiryCommand {
     },
     /// Answer an inquiry (only the body it was raised to).
     Answer {
+        /// The inquiry's id.
         #[arg(long)]
         id: String,
+        /// The answer.
         #[arg(long)]
         answer: String,
         #[command(flatten)]

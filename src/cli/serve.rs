@@ -4,6 +4,7 @@ use super::EXIT_OK;
 use crate::datadir;
 use crate::ledger::system_clock;
 use crate::server::{self, AppState, Config};
+use crate::store;
 use crate::witness::cosigning::{
     self, policy_of, Cosigning, Options, ProofSource, WitnessEndpoint,
 };
@@ -29,13 +30,24 @@ pub struct ServeArgs {
         value_name = "TOKEN"
     )]
     pub read_token: Option<String>,
-    /// Serve the demo ledger (signed with demo keys), building it first if --demo-dir holds
-    /// none.
+    /// Serve the demo ledger (signed with demo keys) from ./kordon-demo or the folder --data
+    /// names, building it first if it holds none.
     #[arg(long)]
     pub demo: bool,
-    /// Where the demo ledger lives.
-    #[arg(long, default_value = "kordon-demo")]
-    pub demo_dir: PathBuf,
+    /// The former name of --data with --demo; --data is the one name for the demo's folder.
+    #[arg(long, hide = true, value_name = "DIR")]
+    pub demo_dir: Option<PathBuf>,
+    /// Serve the ledger in this store instead of the data directory's own: an address such as
+    /// postgres://USER@HOST/DB or redb:PATH, or a path (see --help for every kind).
+    #[arg(
+        long,
+        env = "KORDON_STORE",
+        value_name = "ADDRESS",
+        hide_env_values = true,
+        conflicts_with = "demo",
+        long_help = super::store_help(SERVE_STORE)
+    )]
+    pub store: Option<String>,
     /// Submissions accepted at once (queued or committing, once their body is read); more are
     /// answered 503 with Retry-After. A batch of more than this is answered 413.
     #[arg(long, default_value_t = 1024)]
@@ -86,6 +98,11 @@ pub struct ServeArgs {
     pub quota_burst: u64,
 }
 
+const SERVE_STORE: &str = "Serve the ledger in this store instead of the data directory's own \
+     (ledger.redb, or the store its store.url names); the data directory keeps the checkpoint key \
+     (ledger.key). Several servers may serve one PostgreSQL ledger; each follows what the others \
+     write.";
+
 /// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the
 /// future is first polled, so a signal sent as soon as the "serving" lines are printed is heard
 /// (call it before printing them, inside the runtime).
@@ -116,26 +133,34 @@ pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send 
 }
 
 pub fn serve(data: &Path, a: ServeArgs) -> Result<u8> {
-    let dir = if a.demo {
-        if !datadir::has_ledger(&a.demo_dir) {
-            let n = crate::demo::build(&a.demo_dir)?;
-            println!(
-                "built the demo ledger in {} ({n} entries)",
-                a.demo_dir.display()
-            );
-        }
-        a.demo_dir.clone()
-    } else {
-        data.to_path_buf()
-    };
+    // With --demo, `data` is the demo's folder (the command line chose it).
+    let dir = data.to_path_buf();
+    if a.demo && !datadir::has_ledger(&dir) {
+        let n = crate::demo::build(&dir)?;
+        println!("built the demo ledger in {} ({n} entries)", dir.display());
+    }
     if let Some(t) = &a.read_token {
         server::check_read_token(t).map_err(|e| anyhow!("--read-token: {e}"))?;
     }
     server::init_logging();
+    let store = a.store.as_deref();
     let ledger = Arc::new(
-        datadir::open(&dir, system_clock())
-            .with_context(|| format!("opening {}", dir.display()))?,
+        datadir::open_at(&dir, store, system_clock()).with_context(|| {
+            match store {
+                // The address as errors may show it: never a URL's password.
+                Some(address) => format!(
+                    "opening the ledger in {} (key in {})",
+                    store::shown(address),
+                    dir.display()
+                ),
+                None => format!("opening {}", dir.display()),
+            }
+        })?,
     );
+    let from = match store.map(str::to_string).or(datadir::store_url(&dir)?) {
+        Some(address) => store::shown(&address),
+        None => dir.display().to_string(),
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .max_blocking_threads(a.max_pending.max(1) + 64)
@@ -210,10 +235,9 @@ pub fn serve(data: &Path, a: ServeArgs) -> Result<u8> {
         let shutdown = shutdown_signal();
         let head = state.head();
         println!(
-            "serving ledger {} ({} entries) from {} on http://{addr}/",
+            "serving ledger {} ({} entries) from {from} on http://{addr}/",
             state.origin(),
             head.size,
-            dir.display()
         );
         println!(
             "open http://{addr}/ in a browser; the API is described at http://{addr}/openapi.json"

@@ -37,6 +37,7 @@ pub enum WitnessCommand {
     ///
     /// Example: kordon witness add-log "$(curl -s http://ledger:8080/verifier-key)"
     AddLog {
+        /// The witness's folder (from `kordon witness init`).
         #[arg(long, env = "KORDON_WITNESS_DIR", default_value = "kordon-witness")]
         dir: PathBuf,
         /// The log's verifier key(s).
@@ -53,6 +54,7 @@ pub enum WitnessCommand {
     ///
     /// Example: kordon witness serve --listen 0.0.0.0:7380
     Serve {
+        /// The witness's folder (from `kordon witness init`).
         #[arg(long, env = "KORDON_WITNESS_DIR", default_value = "kordon-witness")]
         dir: PathBuf,
         /// The address to listen on (host:port).
@@ -64,6 +66,7 @@ pub enum WitnessCommand {
     },
     /// Print the witness's verifier key and the logs it follows.
     Show {
+        /// The witness's folder (from `kordon witness init`).
         #[arg(long, env = "KORDON_WITNESS_DIR", default_value = "kordon-witness")]
         dir: PathBuf,
     },

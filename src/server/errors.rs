@@ -152,6 +152,10 @@ server_codes! {
         "The ledger's storage failed; writes are paused",
         "retry after the number of seconds in Retry-After; nothing was written",
         "writes are paused after a storage error; Retry-After says when to retry";
+    ServerOutcomeUnknown = "server.outcome-unknown", SERVICE_UNAVAILABLE,
+        "Whether the entry was written is not known yet",
+        "look the event up (GET /events/{id}) before submitting it again: if it is there, it was recorded; a second submission of it is refused as a replay",
+        "the storage failed during the commit and could not be asked afterwards whether the entry landed";
     ServerShuttingDown = "server.shutting-down", SERVICE_UNAVAILABLE,
         "The ledger is shutting down",
         "retry against the restarted server",
@@ -502,6 +506,9 @@ impl From<AppendError> for ApiError {
         match e {
             AppendError::Rejected(f) => ApiError::refused(&f),
             AppendError::Storage(s) => ApiError::storage(s),
+            AppendError::Unknown(s) => {
+                ApiError::server(ServerCode::ServerOutcomeUnknown, s).retry_after(5)
+            }
             AppendError::Unavailable {
                 reason,
                 retry_after,

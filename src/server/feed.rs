@@ -1,6 +1,9 @@
 //! `GET /feed`: new entries as Server-Sent Events, each with its sequence number as the event
 //! id, so a client that reconnects with `Last-Event-ID` resumes exactly after the last entry it
-//! saw: no gap, no duplicate.
+//! saw: no gap, no duplicate. The events are unnamed (no `event:` field), so a browser's
+//! `EventSource.onmessage` receives them. A start past the end of the ledger (a client that
+//! followed another ledger, or one restored from an older backup) is refused with a 404
+//! problem rather than left waiting for entries it may never see.
 //!
 //! Each stream subscribes to the ledger's commits first and then reads the store: it replays
 //! what is stored from its starting point, then follows the commits, skipping what it already
@@ -37,13 +40,18 @@ pub struct FeedQuery {
 
 /// Live feed of new entries (Server-Sent Events).
 ///
-/// Each event is `id: <seq>`, `event: entry` and `data: <the entry as JSON, as GET
-/// /entries/{seq}>`. Reconnect with `Last-Event-ID: <seq>` to resume after that entry.
+/// Each event is `id: <seq>` and `data: <the entry as JSON, as GET /entries/{seq}>`, with no
+/// event name, so `EventSource.onmessage` receives it. Reconnect with `Last-Event-ID: <seq>`
+/// to resume after that entry (a browser's EventSource does so by itself). A
+/// `Last-Event-ID` of an entry the ledger does not hold, or a `from` beyond its next entry,
+/// is answered 404 `not-found.entry` with the ledger's `tree_size`: the client followed
+/// another ledger or an older copy of this one.
 #[utoipa::path(get, path = "/feed", tag = "read", params(FeedQuery,
         ("Last-Event-ID" = Option<u64>, Header, description = "Resume after this sequence number")),
     responses(
         (status = 200, description = "An endless event stream", content_type = "text/event-stream"),
         (status = 400, description = "Last-Event-ID or from is not a sequence number (request.parameter)", body = super::errors::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Last-Event-ID names an entry the ledger does not hold, or from is beyond its next entry (not-found.entry, with tree_size)", body = super::errors::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn feed(
     State(st): State<AppState>,
@@ -63,10 +71,23 @@ pub async fn feed(
                 })
         })
         .transpose()?;
+    let size = st.head().size;
     let next = match (last, q.from) {
-        (Some(l), _) => l.saturating_add(1),
+        (Some(l), _) if l >= size => {
+            return Err(past_the_end(
+                size,
+                format!("Last-Event-ID {l} names an entry this ledger does not hold"),
+            ))
+        }
+        (Some(l), _) => l + 1,
+        (None, Some(f)) if f > size => {
+            return Err(past_the_end(
+                size,
+                format!("from={f} is beyond the next entry this ledger will record"),
+            ))
+        }
         (None, Some(f)) => f,
-        (None, None) => st.head().size,
+        (None, None) => size,
     };
     let state = Feed {
         stop: st.stopping(),
@@ -91,6 +112,23 @@ pub async fn feed(
     Ok(resp)
 }
 
+/// The refusal of a start past the end: how far the ledger goes, and what to do.
+fn past_the_end(size: u64, what: String) -> ApiError {
+    let holds = match size {
+        0 => "it holds no entries yet".to_string(),
+        1 => "it holds 1 entry, number 0".to_string(),
+        n => format!("it holds {n} entries, 0 to {}", n - 1),
+    };
+    ApiError::not_found(
+        super::errors::ServerCode::NotFoundEntry,
+        format!(
+            "{what}: {holds}. The client followed another ledger or an older copy of this one; \
+             check its checkpoint, then resume with ?from=N (at most {size}) and no Last-Event-ID"
+        ),
+    )
+    .with("tree_size", size)
+}
+
 struct Feed {
     st: AppState,
     /// The next sequence number to send.
@@ -107,7 +145,7 @@ struct Feed {
 fn event(seq: u64, json: &str, out: &mut String) {
     out.push_str("id: ");
     out.push_str(&seq.to_string());
-    out.push_str("\nevent: entry\ndata: ");
+    out.push_str("\ndata: ");
     out.push_str(json);
     out.push_str("\n\n");
 }
@@ -128,11 +166,14 @@ impl Feed {
             }
             if self.replay {
                 let (from, count) = (self.next, self.count);
+                // Never beyond the published head, though the store may already hold the
+                // next commit: an id sent is one a reconnect's Last-Event-ID check accepts.
+                let head = self.st.head().size;
                 let read = self
                     .st
                     .blocking(move |st| {
                         let snap = st.store().snapshot()?;
-                        let end = from.saturating_add(count).min(snap.size());
+                        let end = from.saturating_add(count).min(snap.size()).min(head);
                         if from >= end {
                             return Ok(Vec::new());
                         }

@@ -431,6 +431,41 @@ impl Routes {
         self.get_as(path, &[path], handler)
     }
 
+    /// A GET route of the public read API: as `get`, and readable from any origin (CORS), so
+    /// a verifier page served elsewhere can fetch checkpoints, tiles, entries, proofs and keys.
+    pub fn get_public<H, T>(self, path: &'static str, handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.get_public_as(path, &[path], handler)
+    }
+
+    /// `get_public` for a route with a wildcard, documented under other paths.
+    pub fn get_public_as<H, T>(
+        mut self,
+        path: &'static str,
+        docs: &[&'static str],
+        handler: H,
+    ) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        // OPTIONS is routed so that the layer sees preflights (the router's fallback for
+        // other methods would answer them 405 first); the layer answers them itself.
+        let route = axum::routing::get(handler)
+            .options(|| async { axum::http::StatusCode::NO_CONTENT })
+            .layer(cors());
+        self.router = self.router.route(path, route);
+        self.table.push(Route {
+            method: Method::GET,
+            path,
+            documented_as: docs.to_vec(),
+        });
+        self
+    }
+
     /// A GET route documented under other paths (for routes with a wildcard).
     pub fn get_as<H, T>(mut self, path: &'static str, docs: &[&'static str], handler: H) -> Routes
     where
@@ -466,6 +501,40 @@ impl Routes {
     }
 }
 
+/// Marks an answer worth compressing (entry bundles and exports: text-like entries that gzip
+/// to about a third); hash tiles, proofs and the rest are sent as they are.
+#[derive(Debug, Clone, Copy)]
+pub struct Gzip;
+
+/// The compression layer's predicate: only answers marked `Gzip`.
+#[derive(Debug, Clone, Copy)]
+struct Marked;
+
+impl tower_http::compression::Predicate for Marked {
+    fn should_compress<B>(&self, response: &axum::http::Response<B>) -> bool
+    where
+        B: http_body::Body,
+    {
+        response.extensions().get::<Gzip>().is_some()
+    }
+}
+
+/// CORS for the public read API: `GET` (and `HEAD`) from any origin, without credentials; the
+/// headers a verifier needs to read are exposed. Writes never carry it, so a page elsewhere
+/// can read the ledger but never submit to it from a visitor's browser.
+fn cors() -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{Any, CorsLayer};
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::HeaderName::from_static("last-event-id"),
+        ])
+        .expose_headers([header::CONTENT_LENGTH, header::RETRY_AFTER])
+        .max_age(std::time::Duration::from_secs(86_400))
+}
+
 /// Every route of the API, in the order they are documented.
 pub fn routes() -> Routes {
     let r = Routes::default()
@@ -475,23 +544,23 @@ pub fn routes() -> Routes {
         .post("/entries/check", check::check)
         .get("/schema/events", schema::events)
         .post("/plans/parse", plans::parse)
-        .get("/entries", read::entries)
-        .get("/entries/{seq}", read::entry)
-        .get("/entries/{seq}/receipt", read::receipt)
-        .get("/events/{id}", read::event)
-        .get("/proof/inclusion", read::inclusion)
-        .get("/proof/consistency", read::consistency)
-        .get("/verifier-key", read::verifier_key)
-        .get("/export", read::export)
-        .get("/checkpoint", tiles::checkpoint)
-        .get("/witnesses", read::witnesses)
-        .get("/witnesses/policy", read::witness_policy)
-        .get_as(
+        .get_public("/entries", read::entries)
+        .get_public("/entries/{seq}", read::entry)
+        .get_public("/entries/{seq}/receipt", read::receipt)
+        .get_public("/events/{id}", read::event)
+        .get_public("/proof/inclusion", read::inclusion)
+        .get_public("/proof/consistency", read::consistency)
+        .get_public("/verifier-key", read::verifier_key)
+        .get_public("/export", read::export)
+        .get_public("/checkpoint", tiles::checkpoint)
+        .get_public("/witnesses", read::witnesses)
+        .get_public("/witnesses/policy", read::witness_policy)
+        .get_public_as(
             "/tile/{*path}",
             &["/tile/{level}/{index}", "/tile/entries/{index}"],
             tiles::tile,
         )
-        .get("/feed", feed::feed)
+        .get_public("/feed", feed::feed)
         .get("/openapi.json", openapi::document)
         .get("/healthz", read::healthz)
         .get("/readyz", read::readyz);
@@ -509,6 +578,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), guard))
+        // gzip where the client accepts it (Accept-Encoding), for marked answers only.
+        .layer(tower_http::compression::CompressionLayer::new().compress_when(Marked))
         .layer(middleware::from_fn(log))
         .with_state(state)
 }
@@ -525,7 +596,7 @@ async fn method_not_allowed() -> ApiError {
 }
 
 /// Paths that answer without a token: a load balancer's health checks.
-fn is_public(path: &str) -> bool {
+pub(crate) fn is_public(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz")
 }
 

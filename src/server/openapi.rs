@@ -84,7 +84,46 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     }
     doc.info.description = Some(text);
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    add_common_answers(&mut doc);
     doc
+}
+
+/// The answers any route may give, whatever its handler: 401 to a read without the token
+/// (with --read-token), 414 to a URL over 8 KiB, 503 when every connection is busy or the
+/// answer took too long. Added here so that no operation forgets them.
+fn add_common_answers(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let problem = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let public = super::is_public(path);
+        for (op, read) in [(item.get.as_mut(), true), (item.post.as_mut(), false)] {
+            let Some(op) = op else { continue };
+            let answers = &mut op.responses.responses;
+            if read && !public {
+                answers.entry("401".into()).or_insert_with(|| {
+                    problem("The server runs with --read-token and the request carried no valid bearer token (read.unauthorized)")
+                });
+            }
+            answers.entry("414".into()).or_insert_with(|| {
+                problem("The path and query are longer than 8 KiB (request.uri-too-long)")
+            });
+            answers.entry("503".into()).or_insert_with(|| {
+                problem("Every connection is busy (server.connections) or the answer took too long (server.timeout); retry after Retry-After")
+            });
+        }
+    }
 }
 
 /// This document.

@@ -10,7 +10,8 @@ use super::receipt::{self, Receipt, ReceiptBuildError};
 use super::{ApiError, AppState, P, Q};
 use crate::core::entry::{self, EntryRef};
 use crate::core::hash::Hash;
-use crate::core::merkle::{self, NodeId};
+use crate::core::merkle;
+use crate::proof;
 use crate::store::Snapshot;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -133,9 +134,8 @@ fn read_entry(st: &AppState, snap: &dyn Snapshot, seq: u64) -> Result<Vec<u8>, A
     let bytes = snap.entries(seq, seq + 1)?.pop().unwrap_or_default();
     let size = snap.size();
     let nodes = st.nodes(snap);
-    let proof = merkle::inclusion_proof(&nodes, seq, size).map_err(proof_error)?;
-    let root = merkle::root_at(&nodes, size)?;
-    merkle::verify_inclusion(&entry::entry_hash(&bytes), seq, size, &proof, &root).map_err(
+    let p = proof::inclusion(&nodes, size, seq, size)?;
+    merkle::verify_inclusion(&entry::entry_hash(&bytes), seq, size, &p.path, &p.root).map_err(
         |e| {
             ApiError::storage(format!(
                 "entry {seq} does not match the stored tree ({e}): the store is damaged"
@@ -153,8 +153,8 @@ fn render(bytes: &[u8], seq: u64) -> Result<String, ApiError> {
 /// API client this JSON.
 #[utoipa::path(get, path = "/", tag = "read", params(super::dashboard::PageQuery),
     responses(
-        (status = 200, description = "Origin, size, verifier key, latest checkpoint and links; for a browser (Accept: text/html) the dashboard's overview page", body = Object),
-        (status = 400, description = "For a browser: a malformed as-of point (an HTML page)", content_type = "text/html"),
+        (status = 200, description = "Origin, size, verifier key, latest checkpoint and links; for a browser (Accept: text/html) the dashboard's overview page", content((Object = "application/json"), (String = "text/html"))),
+        (status = 400, description = "For a browser: a malformed as-of point (an HTML page)", body = String, content_type = "text/html"),
     ))]
 pub async fn index(
     State(st): State<AppState>,
@@ -373,7 +373,8 @@ impl EntryStream {
                 }
             },
         );
-        Ok(Body::from_stream(stream))
+        // Fused: a wrapper (the gzip layer) may poll once more after the end.
+        Ok(Body::from_stream(futures_util::StreamExt::fuse(stream)))
     }
 }
 
@@ -382,6 +383,7 @@ impl EntryStream {
     params(("seq" = u64, Path, description = "The entry's sequence number (0-based)")),
     responses(
         (status = 200, description = "The entry", body = EntryJson),
+        (status = 400, description = "seq is not a sequence number (request.parameter)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such entry (not-found.entry)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn entry(State(st): State<AppState>, P(Seq(seq)): P<Seq>) -> Result<Response, ApiError> {
@@ -419,6 +421,7 @@ pub async fn event(State(st): State<AppState>, P(id): P<String>) -> Result<Respo
     params(("seq" = u64, Path, description = "The entry's sequence number")),
     responses(
         (status = 200, description = "The receipt", body = Receipt),
+        (status = 400, description = "seq is not a sequence number (request.parameter)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such entry (not-found.entry)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn receipt(
@@ -516,27 +519,6 @@ pub struct InclusionProof {
     pub checkpoint: Option<String>,
 }
 
-fn size_or_head(st: &AppState, size: Option<u64>, snap: &dyn Snapshot) -> Result<u64, ApiError> {
-    let size = size.unwrap_or_else(|| st.head().size);
-    if size > snap.size() {
-        return Err(ApiError::not_found(
-            ServerCode::NotFoundTreeSize,
-            format!(
-                "the ledger has {} entries; size {size} is beyond it",
-                snap.size()
-            ),
-        ));
-    }
-    Ok(size)
-}
-
-fn proof_error(e: merkle::ProofError<crate::store::StoreError>) -> ApiError {
-    match e {
-        merkle::ProofError::Storage(s) => s.into(),
-        other => ApiError::bad_parameter(other.to_string()),
-    }
-}
-
 fn hexes(p: &[Hash]) -> Vec<String> {
     p.iter().map(Hash::to_hex).collect()
 }
@@ -554,20 +536,14 @@ pub async fn inclusion(
 ) -> Result<axum::Json<InclusionProof>, ApiError> {
     let head = st.head();
     let snap = st.store().snapshot()?;
-    let size = size_or_head(&st, q.size, &*snap)?;
-    let nodes = st.nodes(&*snap);
-    let proof = merkle::inclusion_proof(&nodes, q.seq, size).map_err(proof_error)?;
-    let leaf = snap.node(NodeId {
-        level: 0,
-        index: q.seq,
-    })?;
-    let root = merkle::root_at(&nodes, size)?;
+    let size = q.size.unwrap_or(head.size);
+    let p = proof::inclusion(&st.nodes(&*snap), snap.size(), q.seq, size)?;
     Ok(axum::Json(InclusionProof {
         seq: q.seq,
         tree_size: size,
-        leaf_hash: leaf.to_hex(),
-        root_hash: root.to_hex(),
-        proof: hexes(&proof),
+        leaf_hash: p.leaf.to_hex(),
+        root_hash: p.root.to_hex(),
+        proof: hexes(&p.path),
         checkpoint: (size == head.size).then(|| head.checkpoint.to_string()),
     }))
 }
@@ -610,21 +586,14 @@ pub async fn consistency(
 ) -> Result<axum::Json<ConsistencyProof>, ApiError> {
     let head = st.head();
     let snap = st.store().snapshot()?;
-    let size2 = size_or_head(&st, q.size2, &*snap)?;
-    if q.size1 == 0 || q.size1 > size2 {
-        return Err(ApiError::bad_parameter(format!(
-            "size1 must be between 1 and size2 ({size2}); it is {}",
-            q.size1
-        )));
-    }
-    let nodes = st.nodes(&*snap);
-    let proof = merkle::consistency_proof(&nodes, q.size1, size2).map_err(proof_error)?;
+    let size2 = q.size2.unwrap_or(head.size);
+    let c = proof::consistency(&st.nodes(&*snap), snap.size(), q.size1, size2)?;
     Ok(axum::Json(ConsistencyProof {
         size1: q.size1,
         size2,
-        root1: merkle::root_at(&nodes, q.size1)?.to_hex(),
-        root2: merkle::root_at(&nodes, size2)?.to_hex(),
-        proof: hexes(&proof),
+        root1: c.root1.to_hex(),
+        root2: c.root2.to_hex(),
+        proof: hexes(&c.path),
         checkpoint: (size2 == head.size).then(|| head.checkpoint.to_string()),
     }))
 }
@@ -716,6 +685,7 @@ pub async fn export(State(st): State<AppState>) -> Result<Response, ApiError> {
     {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
+    resp.extensions_mut().insert(super::Gzip);
     Ok(resp)
 }
 

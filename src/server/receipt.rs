@@ -5,7 +5,7 @@ pub use crate::core::receipt::*;
 
 use crate::core::checkpoint::{self, Checkpoint};
 use crate::core::entry::{self, EntryRef};
-use crate::core::merkle;
+use crate::proof::{self, ProofRequestError};
 use crate::store::{Nodes, Snapshot, StoreError};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
@@ -47,21 +47,24 @@ pub fn build_parsed(
     parsed: &Checkpoint,
     vkey: &str,
 ) -> Result<Receipt, ReceiptBuildError> {
-    if seq >= parsed.size || parsed.size > snap.size() {
-        return Err(ReceiptBuildError::NotCovered {
-            seq,
-            size: parsed.size,
-        });
+    let not_covered = ReceiptBuildError::NotCovered {
+        seq,
+        size: parsed.size,
+    };
+    if seq >= parsed.size {
+        return Err(not_covered);
     }
+    let proof = proof::inclusion_path(&Nodes(snap), snap.size(), seq, parsed.size).map_err(
+        |e| match e {
+            ProofRequestError::Store(s) => ReceiptBuildError::Store(s),
+            _ => not_covered,
+        },
+    )?;
     let bytes = snap
         .entries(seq, seq + 1)?
         .pop()
         .ok_or(StoreError::Missing(seq))?;
     let event_id = event_id(&bytes);
-    let proof = merkle::inclusion_proof(&Nodes(snap), seq, parsed.size).map_err(|e| match e {
-        merkle::ProofError::Storage(s) => ReceiptBuildError::Store(s),
-        other => ReceiptBuildError::Checkpoint(other.to_string()),
-    })?;
     Ok(Receipt {
         receipt: FORMAT.into(),
         origin: parsed.origin.clone(),

@@ -150,6 +150,7 @@ pub async fn tile(State(st): State<AppState>, P(path): P<String>) -> Result<Resp
             .await?;
             let mut resp = octets(Vec::new(), private);
             *resp.body_mut() = body;
+            resp.extensions_mut().insert(super::Gzip);
             Ok(resp)
         }
     }

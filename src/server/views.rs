@@ -39,7 +39,7 @@ impl From<QueryError> for ApiError {
         Request, FormatQuery,
     ),
     responses(
-        (status = 200, description = "The answer: view, checkpoint (size, root), as_of (size, today) and result; or CSV with format=csv", body = Object),
+        (status = 200, description = "The answer: view, checkpoint (size, root), as_of (size, today) and result; or the result as CSV with format=csv", content((Object = "application/json"), (String = "text/csv"))),
         (status = 400, description = "A parameter is malformed (request.parameter)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such view, or the commitment or body does not exist at that point (not-found.view)", body = Problem, content_type = "application/problem+json"),
     ))]

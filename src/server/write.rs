@@ -349,7 +349,7 @@ async fn record(
         (status = 422, description = "Refused by a rule: signature.invalid, key.unknown, ledger.origin, status.lead-only, ...", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "The signing key's quota is spent (request.quota); see Retry-After", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "The storage failed while writing; the entry was not recorded (server.storage)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Too many submissions in flight or bodies held (server.busy), writes paused after a storage error (server.storage-unavailable), or shutting down; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many submissions in flight or bodies held (server.busy), writes paused after a storage error (server.storage-unavailable), a commit whose outcome could not be learnt (server.outcome-unknown: look the event id up before resending), or shutting down; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn submit(
@@ -396,7 +396,7 @@ pub async fn submit(
         (status = 413, description = "The body is larger than 4 MiB (request.too-large), or the batch holds more submissions than the server admits at once or than a key's quota allows (request.batch-too-large)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not application/json (request.media-type)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "A signing key's quota is spent (request.quota); see Retry-After", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Too many submissions in flight or bodies held (server.busy), writes paused after a storage error (server.storage-unavailable), or shutting down; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many submissions in flight or bodies held (server.busy), writes paused after a storage error (server.storage-unavailable), a commit whose outcome could not be learnt (server.outcome-unknown: look the event id up before resending), or shutting down; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn submit_batch(

@@ -1270,3 +1270,21 @@ impl Snapshot for LogSnapshot {
         Ok(self.head.checkpoint.as_deref().map(str::to_string))
     }
 }
+
+/// `log:DIR`: the segment-log store, a directory (created if missing).
+pub const BACKEND: Backend = Backend {
+    scheme: "log",
+    also: &[],
+    rest: "DIR",
+    is_path: true,
+    about: "the segment-log store: a directory, one synced append per commit (created if missing)",
+    open: |rest, address| {
+        if rest.is_empty() {
+            return Err(StoreError::Address {
+                address: shown(address),
+                why: "give the log store's directory after log:".into(),
+            });
+        }
+        Ok(Arc::new(LogStore::open(Path::new(rest))?))
+    },
+};

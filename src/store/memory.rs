@@ -117,3 +117,21 @@ impl Snapshot for MemorySnapshot {
         Ok(self.checkpoint.clone())
     }
 }
+
+/// `memory:`: an empty store in memory; nothing survives the process.
+pub const BACKEND: Backend = Backend {
+    scheme: "memory",
+    also: &[],
+    rest: "",
+    is_path: false,
+    about: "an empty store in memory, gone when the process ends (for tests)",
+    open: |rest, address| {
+        if !rest.is_empty() {
+            return Err(StoreError::Address {
+                address: shown(address),
+                why: "memory: takes nothing after the colon".into(),
+            });
+        }
+        Ok(Arc::new(MemoryStore::new()))
+    },
+};

@@ -2,18 +2,29 @@
 //!
 //! A store knows nothing of events, signatures or rules: it keeps bytes at sequence numbers.
 //! Every backend runs the same conformance suite (`conformance::run_all`).
+//!
+//! Backends are registered in [`BACKENDS`] and opened by address with [`open`]:
+//! `postgres://…` (or `postgresql://…`), `redb:PATH`, `log:DIR`, `memory:`, or a plain path (a redb
+//! file). Adding a backend is its file (with its `BACKEND`), its line in `BACKENDS` and its
+//! line in the conformance suite (tests/it/store_conformance.rs, which fails for a registered
+//! backend it does not run).
 
 pub mod conformance;
 pub mod fs;
 pub mod log;
 pub mod memory;
+pub mod postgres;
 pub mod redb;
 
 use crate::core::hash::Hash;
 use crate::core::merkle::{NodeId, NodeReader};
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// A store address `open` cannot open: an unknown scheme, or a malformed rest.
+    #[error("store {address:?}: {why}")]
+    Address { address: String, why: String },
     /// Another writer appended first: the caller's view of the ledger is stale.
     #[error("append expected the ledger to hold {expected} entries, it holds {actual}")]
     Conflict { expected: u64, actual: u64 },
@@ -27,6 +38,10 @@ pub enum StoreError {
     DuplicateEvent(String),
     #[error("storage: {0}")]
     Backend(String),
+    /// The append's commit got no clear answer and the store could not find out whether it
+    /// landed: the batch may be durable or not. Only stores reached over a network say this.
+    #[error("the outcome of the append is unknown: {0}")]
+    Unknown(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }
@@ -80,10 +95,28 @@ pub trait Store: Send + Sync {
             "this store keeps no index of event ids".into(),
         ))
     }
+    /// For stores that other processes write too: blocks until the store may hold more than
+    /// `size` entries, or `timeout` passed, and returns the size it heard of (a wake-up, not a
+    /// promise: read a snapshot for the truth). `Ok(None)`, at once: no other process writes
+    /// this store, there is nothing to follow (the default).
+    fn wait_for_growth(
+        &self,
+        size: u64,
+        timeout: std::time::Duration,
+    ) -> Result<Option<u64>, StoreError> {
+        let _ = (size, timeout);
+        Ok(None)
+    }
+    /// Where the store keeps snapshots of state derived from its entries itself, for every
+    /// process that opens it (PostgreSQL: rows beside the entries). `None` (the default): the
+    /// data directory keeps them (`snapshots/`).
+    fn snapshot_store(&self) -> Option<Arc<dyn crate::snapshot::SnapshotStore>> {
+        None
+    }
 }
 
-/// A boxed store is a store (what `datadir::open_store` returns goes wherever a store does).
-impl<S: Store + ?Sized> Store for Box<S> {
+/// A shared store is a store: `Arc<dyn Store>` goes wherever a `&dyn Store` does.
+impl<S: Store + ?Sized> Store for Arc<S> {
     fn append(&self, batch: Batch<'_>) -> Result<(), StoreError> {
         (**self).append(batch)
     }
@@ -98,6 +131,16 @@ impl<S: Store + ?Sized> Store for Box<S> {
     }
     fn seq_of_fingerprint(&self, fp: u128) -> Result<Option<u64>, StoreError> {
         (**self).seq_of_fingerprint(fp)
+    }
+    fn wait_for_growth(
+        &self,
+        size: u64,
+        timeout: std::time::Duration,
+    ) -> Result<Option<u64>, StoreError> {
+        (**self).wait_for_growth(size, timeout)
+    }
+    fn snapshot_store(&self) -> Option<Arc<dyn crate::snapshot::SnapshotStore>> {
+        (**self).snapshot_store()
     }
 }
 
@@ -138,4 +181,121 @@ pub fn node_within(id: NodeId, size: u64) -> bool {
         .checked_shl(id.level as u32)
         .and_then(|w| id.index.checked_add(1)?.checked_mul(w));
     end.is_some_and(|e| e <= size)
+}
+
+/// A storage backend, found by the scheme of a store's address (`SCHEME:REST`).
+pub struct Backend {
+    /// The scheme, e.g. `redb` in `redb:ledger.redb`.
+    pub scheme: &'static str,
+    /// Other schemes that name the same backend, e.g. `postgresql` for `postgres`.
+    pub also: &'static [&'static str],
+    /// What follows the colon, for help texts: e.g. `PATH`.
+    pub rest: &'static str,
+    /// Whether what follows the colon is a path on this machine (a data directory remembers
+    /// it made absolute: `datadir::remembered`).
+    pub is_path: bool,
+    /// One line for help texts.
+    pub about: &'static str,
+    /// Opens (or creates) the store an address names.
+    pub open: OpenFn,
+}
+
+/// How a backend opens the store an address names: `(rest, address)`, `rest` being what
+/// follows the scheme's colon. An error must not repeat a URL's password: name the address
+/// with [`shown`].
+pub type OpenFn = fn(&str, &str) -> Result<Arc<dyn Store>, StoreError>;
+
+/// Every backend `open` knows.
+pub const BACKENDS: &[Backend] = &[
+    redb::BACKEND,
+    log::BACKEND,
+    memory::BACKEND,
+    postgres::BACKEND,
+];
+
+/// The scheme of a plain path.
+pub const DEFAULT_SCHEME: &str = "redb";
+
+/// Opens the store at `address`: `SCHEME:REST` for a backend in [`BACKENDS`]
+/// (`postgres://USER@HOST/DB`, `redb:PATH`, `memory:`), or a plain path, which is a redb file
+/// (created if missing).
+pub fn open(address: &str) -> Result<Arc<dyn Store>, StoreError> {
+    let (backend, rest) = resolve(address)?;
+    (backend.open)(rest, address)
+}
+
+/// The backend an address names, and what follows its scheme.
+pub fn resolve(address: &str) -> Result<(&'static Backend, &str), StoreError> {
+    let bad = |why: String| StoreError::Address {
+        address: shown(address),
+        why,
+    };
+    let scheme_like = |s: &str| {
+        s.len() >= 2
+            && s.starts_with(|c: char| c.is_ascii_alphabetic())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    };
+    let default = || {
+        BACKENDS
+            .iter()
+            .find(|b| b.scheme == DEFAULT_SCHEME)
+            .ok_or_else(|| bad(format!("no {DEFAULT_SCHEME} backend")))
+    };
+    match address.split_once(':') {
+        Some((scheme, rest)) if scheme_like(scheme) => BACKENDS
+            .iter()
+            .find(|b| {
+                std::iter::once(&b.scheme)
+                    .chain(b.also)
+                    .any(|s| s.eq_ignore_ascii_case(scheme))
+            })
+            .map(|b| (b, rest))
+            .ok_or_else(|| {
+                bad(format!(
+                    "kordon has no {scheme:?} store; it knows {}, or a plain path (a redb file; \
+                     write ./{} for a file whose name has a colon)",
+                    known(),
+                    shown(address)
+                ))
+            }),
+        _ if address.is_empty() => Err(bad(format!("give a path or an address ({})", known()))),
+        _ => Ok((default()?, address)),
+    }
+}
+
+/// The registered address forms, e.g. `redb:PATH, memory:`.
+pub fn known() -> String {
+    BACKENDS
+        .iter()
+        .map(|b| format!("{}:{}", b.scheme, b.rest))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An address as errors and logs may show it: a URL (`SCHEME://…`) without its password and
+/// its query (which may hold one, as `password=`); any other address as it is.
+pub fn shown(address: &str) -> String {
+    let Some((scheme, rest)) = address.split_once("://") else {
+        return address.to_string();
+    };
+    let rest = rest.split_once('?').map_or(rest, |(r, _)| r);
+    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
+    let authority = match authority.rsplit_once('@') {
+        Some((user, hosts)) => {
+            let user = user.split_once(':').map_or(user, |(u, _)| u);
+            format!("{user}@{hosts}")
+        }
+        None => authority.to_string(),
+    };
+    let query = if rest.len() < address.len() - scheme.len() - 3 {
+        "?…"
+    } else {
+        ""
+    };
+    if path.is_empty() && !rest.contains('/') {
+        format!("{scheme}://{authority}{query}")
+    } else {
+        format!("{scheme}://{authority}/{path}{query}")
+    }
 }

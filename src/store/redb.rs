@@ -393,3 +393,21 @@ impl RedbSnapshot {
         }
     }
 }
+
+/// `redb:PATH` (or a plain path): the embedded file store.
+pub const BACKEND: Backend = Backend {
+    scheme: "redb",
+    also: &[],
+    rest: "PATH",
+    is_path: true,
+    about: "the embedded store: one file, durable commits (created if missing)",
+    open: |rest, address| {
+        if rest.is_empty() {
+            return Err(StoreError::Address {
+                address: shown(address),
+                why: "give the redb file's path after redb:".into(),
+            });
+        }
+        Ok(Arc::new(RedbStore::open(Path::new(rest))?))
+    },
+};

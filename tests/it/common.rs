@@ -277,3 +277,8 @@ impl kordon::store::Snapshot for Recording<'_> {
         self.inner.checkpoint()
     }
 }
+
+/// A three-node Patroni cluster with etcd, started by the tests (see `common/patroni.rs`).
+pub mod patroni;
+/// PostgreSQL and Patroni started by the tests (see `common/pg.rs`).
+pub mod pg;

@@ -23,14 +23,33 @@ fn text(o: &Output) -> String {
 
 /// The demo ledger in `dir/d` (170 entries, no projections snapshot).
 fn demo(dir: &Path) {
-    let o = kordon(dir, &["demo", "--dir", "d"]);
+    let o = kordon(dir, &["demo", "--data", "d"]);
     assert!(o.status.success(), "{}", text(&o));
 }
 
-/// The demo ledger in `dir/d` on the store `store` (`log` or `redb`).
+/// The demo ledger in `dir/d` on the store `store`: `redb` (`d/ledger.redb`, what `kordon
+/// demo` makes) or `log` (the segment-log store in `d/ledger.log/`, imported from the demo's
+/// export, remembered in `d/store.url`).
 fn demo_on(dir: &Path, store: &str) {
-    let o = kordon(dir, &["demo", "--dir", "d", "--store", store]);
-    assert!(o.status.success(), "{}", text(&o));
+    if store == "redb" {
+        return demo(dir);
+    }
+    let ok = |args: &[&str]| {
+        let o = kordon(dir, args);
+        assert!(o.status.success(), "{args:?}: {}", text(&o));
+    };
+    ok(&["demo", "--data", "made"]);
+    ok(&["--data", "made", "export", "--out", "demo.export"]);
+    std::fs::create_dir(dir.join("d")).unwrap();
+    std::fs::copy(dir.join("made/ledger.key"), dir.join("d/ledger.key")).unwrap();
+    ok(&[
+        "--data",
+        "d",
+        "import",
+        "demo.export",
+        "--store",
+        "log:d/ledger.log",
+    ]);
 }
 
 const CARD: [&str; 6] = [

@@ -1003,7 +1003,7 @@ impl Sse {
 
     /// The next event: (id, data as JSON). Comments and keep-alives are skipped.
     fn next(&mut self) -> (u64, Value) {
-        let (mut id, mut data, mut kind) = (None, None, None);
+        let (mut id, mut data, mut kind) = (None, None, None::<String>);
         loop {
             let mut line = String::new();
             let n = self.lines.read_line(&mut line).unwrap();
@@ -1011,7 +1011,8 @@ impl Sse {
             let line = line.trim_end_matches('\n');
             if line.is_empty() {
                 if let (Some(id), Some(data)) = (id, data.take()) {
-                    assert_eq!(kind.as_deref(), Some("entry"));
+                    // Unnamed, so that EventSource.onmessage receives it.
+                    assert_eq!(kind, None, "events carry no event name");
                     return (id, data);
                 }
                 continue;
@@ -1176,4 +1177,538 @@ fn graceful_shutdown_answers_submissions_in_flight_and_loses_none() {
     }
     let state = kordon::ledger::load_chain(&store).expect("the reopened ledger is valid");
     assert!(state.size() >= receipts.len() as u64);
+}
+
+/// A feed asked to start past the end of the ledger (a `Last-Event-ID` of an entry it does not
+/// hold, a `from` beyond its next entry) is refused at once with a problem that says how far
+/// the ledger goes, instead of waiting silently; the edge cases that are not past the end
+/// still stream, and the server serves others afterwards.
+#[test]
+fn a_feed_past_the_end_is_refused_clearly() {
+    let w = world();
+    let mut srv = Running::start(w.state.clone());
+    let size = w.ledger.size();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(20)))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    for (query, last) in [
+        (String::new(), Some(size)),
+        (String::new(), Some(size + 1000)),
+        (format!("?from={}", size + 1), None),
+        // Last-Event-ID wins over from, so a past-the-end id is refused whatever from says.
+        ("?from=0".to_string(), Some(u64::MAX)),
+    ] {
+        let mut req = agent.get(format!("{}/feed{query}", srv.base));
+        if let Some(l) = last {
+            req = req.header("Last-Event-ID", &l.to_string());
+        }
+        let mut resp = req.call().unwrap();
+        assert_eq!(resp.status(), 404, "{query} {last:?}");
+        assert_eq!(
+            resp.headers()["content-type"],
+            "application/problem+json",
+            "{query} {last:?}"
+        );
+        let p: Value = serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
+        assert_eq!(p["code"], "not-found.entry", "{p}");
+        assert_eq!(p["tree_size"], size, "{p}");
+        let detail = p["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(&format!("it holds {size} entries, 0 to {}", size - 1))
+                && detail.contains("another ledger or an older copy"),
+            "{detail}"
+        );
+    }
+    // The last entry's id and from = the next entry are not past the end: they wait for it.
+    let mut by_id = Sse::open(&srv.base, "", Some(size - 1));
+    let mut by_from = Sse::open(&srv.base, &format!("?from={size}"), None);
+    let r = Client::new(&srv.base, None)
+        .submit(&w.f.sign("monitor", note("after the refusals")))
+        .unwrap();
+    assert_eq!(r.seq, size);
+    assert_eq!(by_id.next().0, size);
+    assert_eq!(by_from.next().0, size);
+    // Nothing was written by the refusals: the only new entry is the one submitted.
+    assert_eq!(w.ledger.size(), size + 1);
+    srv.shutdown();
+}
+
+/// The media type of a Content-Type header, without its parameters.
+fn essence(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// `/openapi.json` passes a real OpenAPI 3.1 validator (Python's openapi-spec-validator, which
+/// `.ci/run` installs if missing), its operation ids are unique, and every answer the routes give
+/// to a set of good, bad and browser requests has a status and a content type the document lists
+/// for that operation; every (status, content type) documented for an operation is seen, except
+/// the few no single request to a default server can provoke (named below).
+#[tokio::test]
+async fn the_openapi_document_validates_and_documents_every_answer() {
+    let w = world();
+    let app = w.router();
+    let doc = get(&app, "/openapi.json").await.json();
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("openapi.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    let python = std::env::var("KORDON_PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = std::process::Command::new(&python)
+        .args(["-m", "openapi_spec_validator"])
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|e| panic!("{python}: {e} (.ci/run installs openapi-spec-validator)"));
+    assert!(
+        out.status.success(),
+        "openapi-spec-validator refuses the document: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let mut ids = std::collections::BTreeMap::new();
+    // (method, path) -> status -> documented media types
+    let mut documented = std::collections::BTreeMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["get", "post"] {
+            let Some(op) = item.get(method) else { continue };
+            let id = op["operationId"].as_str().unwrap().to_string();
+            if let Some(other) = ids.insert(id.clone(), format!("{method} {path}")) {
+                panic!("operationId {id} is used by {other} and {method} {path}");
+            }
+            let mut by_status = std::collections::BTreeMap::new();
+            for (status, r) in op["responses"].as_object().unwrap() {
+                let types: std::collections::BTreeSet<String> = r["content"]
+                    .as_object()
+                    .map(|c| c.keys().map(|k| essence(k)).collect())
+                    .unwrap_or_default();
+                assert!(
+                    !types.is_empty(),
+                    "{method} {path} {status}: no content type"
+                );
+                by_status.insert(status.clone(), types);
+            }
+            documented.insert((method.to_string(), path.clone()), by_status);
+        }
+    }
+
+    // The probes: each GET operation with its example URL, with its parameters spoiled, past
+    // the end, as CSV, each as a browser and as an API client; and the submission's refusals.
+    let size = w.ledger.size();
+    let mut probes: Vec<(String, String, Request<HttpBody>)> = Vec::new();
+    let long = format!("/entries?from=0&x={}", "a".repeat(9000));
+    for (method, path) in documented.keys() {
+        let key = (method.clone(), path.clone());
+        if method == "post" || path == "/feed" {
+            continue;
+        }
+        let op = &doc["paths"][path]["get"];
+        let good = example_url(path, op);
+        let mut urls = vec![good.clone()];
+        // Path parameters that are not numbers, and numbers past the end.
+        urls.push(
+            path.replace("{seq}", "x")
+                .replace("{id}", "%20")
+                .replace("{level}", "x")
+                .replace("{index}", "x")
+                .replace("{key_id}", "x")
+                .replace("{view}", "x"),
+        );
+        urls.push(
+            path.replace("{seq}", &format!("{}", size + 10))
+                .replace("{id}", "no-such-event")
+                .replace("{level}", "0")
+                .replace("{index}", "999")
+                .replace("{key_id}", "0000000000000000")
+                .replace("{view}", "overdue"),
+        );
+        let sep = if good.contains('?') { '&' } else { '?' };
+        for p in op["parameters"].as_array().into_iter().flatten() {
+            if p["in"] == "query" {
+                let name = p["name"].as_str().unwrap();
+                urls.push(format!("{good}{sep}{name}=x"));
+                urls.push(format!("{good}{sep}{name}={}", size + 10));
+                if name == "format" {
+                    urls.push(format!("{good}{sep}format=csv"));
+                }
+            }
+        }
+        // The views by name, with what each needs.
+        if path == "/keys/{key_id}" {
+            let k = kordon::core::keys::KeyId::of(&demo_key("sbgs").verifying_key().to_bytes());
+            urls.push(format!("/keys/{k}"));
+        }
+        if path == "/dashboard/commitment" {
+            urls.push("/dashboard/commitment?id=AP-1".into());
+        }
+        if path == "/views/{view}" {
+            urls.push("/views/card?commitment=AP-1&format=csv".into());
+            urls.push("/views/overdue?format=x".into());
+            urls.push("/views/card?commitment=NOPE".into());
+        }
+        urls.push(long.replace("/entries", path.split('{').next().unwrap()));
+        for url in urls {
+            for accept in ["application/json", "text/html"] {
+                let req = Request::get(url.as_str())
+                    .header(header::ACCEPT, accept)
+                    .body(HttpBody::empty())
+                    .unwrap();
+                probes.push((key.0.clone(), key.1.clone(), req));
+            }
+        }
+    }
+    let sub = w.f.sign("sbgs", report(Status::InProgress));
+    let good_body = submission_json(&sub);
+    let post = |path: &str, ct: &str, body: Vec<u8>| {
+        Request::post(path)
+            .header(header::CONTENT_TYPE, ct)
+            .body(HttpBody::from(body))
+            .unwrap()
+    };
+    for path in ["/entries", "/entries/batch"] {
+        let key = ("post".to_string(), path.to_string());
+        let body = if path == "/entries" {
+            good_body.clone().into_bytes()
+        } else {
+            format!("{{\"submissions\": [{good_body}]}}").into_bytes()
+        };
+        for req in [
+            post(path, "application/json", b"{}".to_vec()),
+            post(path, "text/plain", body.clone()),
+            post(path, "application/json", vec![b' '; (4 << 20) + 1]),
+            post(path, "application/json", body.clone()),
+            post(path, "application/json", body.clone()),
+            post(
+                &format!("{path}?x={}", "a".repeat(9000)),
+                "application/json",
+                body.clone(),
+            ),
+        ] {
+            probes.push((key.0.clone(), key.1.clone(), req));
+        }
+    }
+    let mut bad_sig = submission_json(&w.f.sign("sbgs", note("tampered")));
+    let at = bad_sig.find("\"signature\":\"").unwrap() + 13;
+    let flip = if &bad_sig[at..at + 1] == "A" {
+        "B"
+    } else {
+        "A"
+    };
+    bad_sig.replace_range(at..at + 1, flip);
+    probes.push((
+        "post".into(),
+        "/entries".into(),
+        post("/entries", "application/json", bad_sig.into_bytes()),
+    ));
+
+    let mut seen = std::collections::BTreeSet::new();
+    for (method, path, req) in probes {
+        let what = format!("{} {}", req.method(), req.uri());
+        let a = call(&app, req).await;
+        let status = a.status.as_str().to_string();
+        let by_status = &documented[&(method.clone(), path.clone())];
+        let Some(types) = by_status.get(&status) else {
+            panic!(
+                "{what} answered {status}, not documented ({:?})",
+                by_status.keys()
+            );
+        };
+        let got = essence(&a.content_type);
+        assert!(
+            types.contains(&got),
+            "{what} answered {status} as {got}, documented as {types:?}"
+        );
+        seen.insert((method, path, status, got));
+    }
+    // What one request to a default server cannot provoke: a read token, connections all busy,
+    // a slow body or answer, a day's quota, a storage failure, an empty ledger, witnesses.
+    let unreachable = |path: &str, status: &str| {
+        matches!(status, "401" | "408" | "429" | "500" | "503")
+            || (path == "/witnesses/policy" && status == "200")
+            || (matches!(path, "/checkpoint" | "/export") && status == "404")
+    };
+    for ((method, path), by_status) in &documented {
+        // Submissions other than /entries and /entries/batch are not probed here (their own
+        // tests send them); their answers are still documented by their handlers.
+        if method == "post" && !matches!(path.as_str(), "/entries" | "/entries/batch") {
+            continue;
+        }
+        if path == "/feed" {
+            continue; // An endless stream; its refusals are a_feed_past_the_end_is_refused_clearly.
+        }
+        for (status, types) in by_status {
+            if unreachable(path, status) {
+                continue;
+            }
+            for t in types {
+                assert!(
+                    seen.contains(&(method.clone(), path.clone(), status.clone(), t.clone())),
+                    "{method} {path}: {status} {t} is documented but no probe saw it"
+                );
+            }
+        }
+    }
+}
+
+/// A bare C2SP tlog-proof, as another transparency log's tooling keeps it, is checked with the
+/// entry beside it and the published key; an entry that is not the proven one, another key, or
+/// a proof without its entry or key is refused, each with its exit code.
+#[test]
+fn a_bare_tlog_proof_is_verified_with_its_entry() {
+    let w = world();
+    let mut srv = Running::start(w.state.clone());
+    let client = Client::new(&srv.base, None);
+    let r = client
+        .submit(&w.f.sign("sbgs", report(Status::InProgress)))
+        .unwrap();
+    let other = client
+        .submit(&w.f.sign("monitor", note("another")))
+        .unwrap();
+    srv.shutdown();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("p.tlog-proof"), &r.tlog_proof).unwrap();
+    std::fs::write(d.join("e.entry"), BASE64.decode(&r.entry).unwrap()).unwrap();
+    std::fs::write(d.join("e.b64"), format!("{}\n", r.entry)).unwrap();
+    std::fs::write(d.join("other.entry"), BASE64.decode(&other.entry).unwrap()).unwrap();
+    let vkey = w.vkey();
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_kordon"))
+            .args(args)
+            .current_dir(d)
+            .output()
+            .unwrap();
+        let t = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        (o.status.code(), t)
+    };
+    for entry in ["e.entry", "e.b64"] {
+        let (code, t) = run(&[
+            "receipt",
+            "verify",
+            "p.tlog-proof",
+            "--entry",
+            entry,
+            "--key",
+            &vkey,
+        ]);
+        assert_eq!(code, Some(0), "{t}");
+        assert!(
+            t.contains(&format!("valid: entry {} (event", r.seq)) && t.contains(ORIGIN),
+            "{t}"
+        );
+    }
+    // Another entry of the same ledger is not the one the proof is for.
+    let (code, t) = run(&[
+        "receipt",
+        "verify",
+        "p.tlog-proof",
+        "--entry",
+        "other.entry",
+        "--key",
+        &vkey,
+    ]);
+    assert_eq!(code, Some(1), "{t}");
+    assert!(t.contains("INVALID"), "{t}");
+    // Another ledger's key: the checkpoint does not verify.
+    let stranger = Fixture::new("kordon.test/other")
+        .ledger_signer
+        .verifier()
+        .to_string();
+    let (code, t) = run(&[
+        "receipt",
+        "verify",
+        "p.tlog-proof",
+        "--entry",
+        "e.entry",
+        "--key",
+        &stranger,
+    ]);
+    assert_eq!(code, Some(1), "{t}");
+    assert!(t.contains("checkpoint does not verify"), "{t}");
+    // A bare proof alone, or without a key, says what it needs; --entry with a JSON receipt too.
+    let (code, t) = run(&["receipt", "verify", "p.tlog-proof", "--key", &vkey]);
+    assert_eq!(code, Some(2), "{t}");
+    assert!(t.contains("--entry FILE"), "{t}");
+    let (code, t) = run(&["receipt", "verify", "p.tlog-proof", "--entry", "e.entry"]);
+    assert_eq!(code, Some(2), "{t}");
+    assert!(t.contains("--key VKEY"), "{t}");
+    std::fs::write(d.join("r.json"), serde_json::to_string(&r).unwrap()).unwrap();
+    let (code, t) = run(&["receipt", "verify", "r.json", "--entry", "e.entry"]);
+    assert_eq!(code, Some(2), "{t}");
+    assert!(t.contains("not a bare tlog-proof"), "{t}");
+    // A proof whose hash was altered no longer leads to the root.
+    let mut lines: Vec<String> = r.tlog_proof.lines().map(str::to_string).collect();
+    let at = lines.iter().position(|l| l.starts_with("index ")).unwrap() + 1;
+    assert!(!lines[at].is_empty(), "the proof has a hash to alter");
+    let flip = if lines[at].starts_with('A') { "B" } else { "A" };
+    lines[at].replace_range(0..1, flip);
+    std::fs::write(d.join("bad.tlog-proof"), lines.join("\n") + "\n").unwrap();
+    let (code, t) = run(&[
+        "receipt",
+        "verify",
+        "bad.tlog-proof",
+        "--entry",
+        "e.entry",
+        "--key",
+        &vkey,
+    ]);
+    assert_eq!(code, Some(1), "{t}");
+    assert!(t.contains("inclusion proof does not lead"), "{t}");
+}
+
+/// CORS: the public read API answers any origin's GET and its preflight; the dashboard's pages,
+/// the index and writes carry no CORS header, and a preflight for a POST does not allow it.
+#[tokio::test]
+async fn cors_opens_the_read_api_and_never_the_writes() {
+    let w = world();
+    let app = w.router();
+    let origin = "https://verifier.example";
+    let with_origin = |method: &str, path: &str, extra: &[(&str, &str)]| {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::ORIGIN, origin);
+        for (k, v) in extra {
+            b = b.header(*k, *v);
+        }
+        b.body(HttpBody::empty()).unwrap()
+    };
+    let tile = format!("/tile/0/000.p/{}", w.ledger.size());
+    for path in [
+        "/checkpoint",
+        tile.as_str(),
+        "/entries/0",
+        "/entries?from=0",
+        "/proof/inclusion?seq=0&size=2",
+        "/verifier-key",
+    ] {
+        let a = call(&app, with_origin("GET", path, &[])).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}");
+        assert_eq!(a.headers["access-control-allow-origin"], "*", "{path}");
+        let pre = call(
+            &app,
+            with_origin("OPTIONS", path, &[("access-control-request-method", "GET")]),
+        )
+        .await;
+        assert!(pre.status.is_success(), "{path}: {}", pre.status);
+        assert_eq!(pre.headers["access-control-allow-origin"], "*");
+        assert_eq!(pre.headers["access-control-allow-methods"], "GET,HEAD");
+    }
+    // Writes: no CORS header on the answer, and the preflight allows GET and HEAD only.
+    let sub = submission_json(&w.f.sign("monitor", note("from a page elsewhere")));
+    let a = call(
+        &app,
+        Request::post("/entries")
+            .header(header::ORIGIN, origin)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(HttpBody::from(sub))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+    assert!(a.headers.get("access-control-allow-origin").is_none());
+    let pre = call(
+        &app,
+        with_origin(
+            "OPTIONS",
+            "/entries",
+            &[("access-control-request-method", "POST")],
+        ),
+    )
+    .await;
+    assert!(!pre.headers["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .contains("POST"));
+    let pre = call(
+        &app,
+        with_origin(
+            "OPTIONS",
+            "/entries/batch",
+            &[("access-control-request-method", "POST")],
+        ),
+    )
+    .await;
+    assert!(pre.headers.get("access-control-allow-origin").is_none());
+    // Pages and the index are not part of the read API.
+    for path in ["/", "/dashboard/commitments", "/views/overdue"] {
+        let a = call(&app, with_origin("GET", path, &[])).await;
+        assert!(
+            a.headers.get("access-control-allow-origin").is_none(),
+            "{path}"
+        );
+    }
+}
+
+/// Entry bundles and exports are gzipped for a client that accepts it, and decompress to the
+/// exact bytes sent to a client that does not; hash tiles and other answers are not compressed.
+#[tokio::test]
+async fn entry_bundles_and_exports_are_gzipped_where_accepted() {
+    use std::io::Read;
+    let w = world();
+    for i in 0..40 {
+        w.ledger
+            .submit(w.f.sign("monitor", note(&format!("note {i} on the crossing points"))))
+            .unwrap();
+    }
+    let app = w.router();
+    let size = w.ledger.size();
+    let bundle = format!("/tile/entries/000.p/{size}");
+    let hashes = format!("/tile/0/000.p/{size}");
+    let fetch = |path: String, gzip: bool| {
+        let app = app.clone();
+        async move {
+            let mut b = Request::get(path.as_str());
+            if gzip {
+                b = b.header(header::ACCEPT_ENCODING, "gzip");
+            }
+            call(&app, b.body(HttpBody::empty()).unwrap()).await
+        }
+    };
+    for path in [bundle.clone(), "/export".to_string()] {
+        let plain = fetch(path.clone(), false).await;
+        assert_eq!(plain.status, StatusCode::OK);
+        assert!(
+            plain.headers.get(header::CONTENT_ENCODING).is_none(),
+            "{path}"
+        );
+        let zipped = fetch(path.clone(), true).await;
+        assert_eq!(zipped.status, StatusCode::OK);
+        assert_eq!(zipped.headers[header::CONTENT_ENCODING], "gzip", "{path}");
+        assert!(zipped
+            .headers
+            .get_all(header::VARY)
+            .iter()
+            .any(|v| v.to_str().unwrap().contains("accept-encoding")));
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(zipped.body.as_slice())
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, plain.body, "{path}: the same bytes");
+        assert!(
+            zipped.body.len() * 2 < plain.body.len(),
+            "{path}: {} -> {} bytes",
+            plain.body.len(),
+            zipped.body.len()
+        );
+    }
+    for path in [
+        hashes,
+        "/checkpoint".to_string(),
+        "/entries?from=0".to_string(),
+    ] {
+        let a = fetch(path.clone(), true).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}");
+        assert!(a.headers.get(header::CONTENT_ENCODING).is_none(), "{path}");
+    }
 }

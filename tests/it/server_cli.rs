@@ -43,9 +43,15 @@ pub struct Server {
 
 /// Starts `kordon serve` on a free port and reads where it listens and its verifier key.
 pub fn serve(dir: &Path, args: &[&str]) -> Server {
+    serve_with(dir, args, &[])
+}
+
+/// `serve` with options of `kordon serve` itself.
+fn serve_with(dir: &Path, args: &[&str], serve_args: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kordon"))
         .args(args)
         .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(serve_args)
         .current_dir(dir)
         .env_remove("KORDON_DATA")
         .env_remove("KORDON_READ_TOKEN")
@@ -265,4 +271,62 @@ fn serve_demo_builds_the_demo_ledger_and_serves_it() {
         libc::kill(child.id() as i32, libc::SIGTERM);
     }
     assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn serve_takes_the_store_by_address_and_refuses_a_bad_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    ok(dir, &["key", "new", "--out", "registry.pem"]);
+    ok(
+        dir,
+        &[
+            "--data",
+            "ledger",
+            "init",
+            "--origin",
+            "kordon.example/store",
+            "--key",
+            "registry.pem",
+        ],
+    );
+    // The entries elsewhere, the checkpoint key in the data directory.
+    std::fs::create_dir(dir.join("elsewhere")).unwrap();
+    std::fs::rename(
+        dir.join("ledger/ledger.redb"),
+        dir.join("elsewhere/entries.redb"),
+    )
+    .unwrap();
+    let server = serve_with(
+        dir,
+        &["--data", "ledger"],
+        &["--store", "redb:elsewhere/entries.redb"],
+    );
+    let client = kordon::server::client::Client::new(&server.url, None);
+    assert!(client
+        .checkpoint()
+        .unwrap()
+        .starts_with("kordon.example/store\n1\n"));
+    let (clean, rest) = server.stop();
+    assert!(clean, "{rest}");
+    assert!(!dir.join("ledger/ledger.redb").exists());
+    for (store, says) in [
+        ("nosuch:x", "redb:PATH, memory:"),
+        ("memory:", "holds no ledger"),
+    ] {
+        let o = kordon(
+            dir,
+            &[
+                "--data",
+                "ledger",
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--store",
+                store,
+            ],
+        );
+        assert_eq!(o.status.code(), Some(2), "{store}: {}", text(&o));
+        assert!(text(&o).contains(says), "{store}: {}", text(&o));
+    }
 }

@@ -102,14 +102,25 @@ fn after_a_crash_only_the_entries_after_the_last_snapshot_are_replayed() {
     same_state(&ledger, &full);
 }
 
+/// Puts `bytes` in place of the directory's snapshot of the rules' state (a directory keeps
+/// only the bytes: the size and root given beside them are the header's business).
+fn put(snaps: &DirSnapshots, bytes: &[u8]) {
+    snaps
+        .save("rules.snap", 0, kordon::core::hash::Hash::ZERO, bytes)
+        .unwrap();
+}
+
 #[test]
 fn damaged_foreign_and_outdated_snapshots_are_ignored_and_rebuilt() {
     let dir = tempfile::tempdir().unwrap();
     let (f, _) = build(dir.path(), 12, 1_000_000, true);
     let snaps = DirSnapshots(dir.path().join("snapshots"));
-    let good = snaps.load("rules.snap").unwrap().expect("written on close");
+    let good = snaps
+        .load("rules.snap", 0)
+        .unwrap()
+        .expect("written on close");
     let reopen = |bytes: &[u8]| {
-        snaps.save("rules.snap", bytes).unwrap();
+        put(&snaps, bytes);
         let l = open(&f, dir.path(), 1_000_000, false);
         assert_eq!(l.resumed().from_snapshot, None, "never trusted");
         assert_eq!(l.resumed().replayed, 14, "rebuilt from every entry");
@@ -139,31 +150,33 @@ fn damaged_foreign_and_outdated_snapshots_are_ignored_and_rebuilt() {
         }
     }
     let foreign = DirSnapshots(other_dir.path().join("snapshots"))
-        .load("rules.snap")
+        .load("rules.snap", 0)
         .unwrap()
         .unwrap();
     assert!(reopen(&foreign).contains("another ledger"));
     // The good one is used again.
-    snaps.save("rules.snap", &good).unwrap();
+    put(&snaps, &good);
     let l = open(&f, dir.path(), 1_000_000, false);
     assert_eq!(l.resumed().from_snapshot, Some(14));
     drop(l);
     let _ = &mut g;
 }
 
-/// A data directory of an earlier release (`ledger.redb`) opens through `datadir::open` as it
-/// is, gains snapshots of the rules' state beside it, and keeps every rule: the ids of entries
-/// before the snapshot are still found (in redb's own index), so a replay is refused.
+/// A data directory on redb (`ledger.redb`, what `kordon init` makes), including one written
+/// before snapshots existed, opens through `datadir::open`, gains snapshots of the rules' state
+/// in `snapshots/`, and keeps every rule: the ids of entries before the snapshot are still
+/// found (in redb's own index), so a replay is refused.
 #[test]
 fn a_ledger_redb_directory_opens_appends_and_resumes_from_a_snapshot() {
-    use kordon::datadir::{self, StoreKind};
+    use kordon::datadir;
     let dir = tempfile::tempdir().unwrap();
     let mut f = Fixture::new(ORIGIN);
     let mut subs = vec![f.genesis(), f.register("monitor", &[Role::Observer])];
     subs.extend((0..20).map(|n| note(&f, n)));
     {
-        let store = StoreKind::Redb.open_in(dir.path()).unwrap();
-        let l = Ledger::open(Arc::from(store), f.ledger_signer.clone(), f.clock.clock()).unwrap();
+        let store =
+            kordon::store::redb::RedbStore::open(&dir.path().join(datadir::STORE_FILE)).unwrap();
+        let l = Ledger::open(Arc::new(store), f.ledger_signer.clone(), f.clock.clock()).unwrap();
         for r in l.submit_many(subs.clone()) {
             r.unwrap();
         }
@@ -184,8 +197,11 @@ fn a_ledger_redb_directory_opens_appends_and_resumes_from_a_snapshot() {
         l.submit(note(&f, 100)).unwrap();
     }
     assert!(
-        !dir.path().join("ledger.log").exists(),
-        "an old directory keeps its store"
+        dir.path()
+            .join(datadir::SNAPSHOT_DIR)
+            .join("rules.snap")
+            .is_file(),
+        "the snapshot is beside the store"
     );
     let l = datadir::open(dir.path(), f.clock.clock()).unwrap();
     assert_eq!(l.resumed().from_snapshot, Some(23));

@@ -1,25 +1,90 @@
-//! Every storage backend passes the same conformance suite.
+//! Every storage backend passes the same conformance suite, opened by its address as
+//! `kordon serve --store` opens it.
 
 use kordon::core::merkle::Frontier;
 use kordon::store::fs::OsDir;
 use kordon::store::log::{LogStore, SyncPolicy};
-use kordon::store::{conformance, memory::MemoryStore, redb::RedbStore, Store};
+use kordon::store::{self, conformance, redb::RedbStore, Store, StoreError};
+use std::path::Path;
 use std::sync::Arc;
 
-#[test]
-fn memory_store_conforms() {
-    conformance::run_all(&|| Box::new(MemoryStore::new()) as Box<dyn Store>);
+/// The address of a fresh, empty store of backend `scheme`, the `n`th in `dir`, or `None` for
+/// a backend whose suite runs in a test of its own (it needs a server: `postgres_store_conforms`).
+/// A backend registered in `store::BACKENDS` fails here until it is given one, and so runs the
+/// suite.
+fn scratch(scheme: &str, dir: &Path, n: usize) -> Option<String> {
+    Some(match scheme {
+        "redb" => format!("redb:{}", dir.join(format!("s{n}.redb")).display()),
+        "log" => format!("log:{}", dir.join(format!("s{n}")).display()),
+        "memory" => "memory:".into(),
+        "postgres" => return None,
+        other => panic!(
+            "the {other} store is registered but not in the conformance suite: give it a \
+             scratch address here"
+        ),
+    })
 }
 
 #[test]
-fn redb_store_conforms() {
+fn every_registered_backend_conforms() {
+    assert!(store::BACKENDS.len() >= 4);
+    for b in store::BACKENDS {
+        let dir = tempfile::tempdir().unwrap();
+        if scratch(b.scheme, dir.path(), 0).is_none() {
+            continue;
+        }
+        let n = std::cell::Cell::new(0);
+        conformance::run_all(&|| {
+            n.set(n.get() + 1);
+            let address = scratch(b.scheme, dir.path(), n.get()).unwrap();
+            Box::new(store::open(&address).unwrap_or_else(|e| panic!("{address}: {e}")))
+        });
+    }
+}
+
+#[test]
+fn addresses_name_a_backend_or_a_redb_path_and_bad_ones_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let n = std::cell::Cell::new(0);
-    conformance::run_all(&|| {
-        n.set(n.get() + 1);
-        let path = dir.path().join(format!("s{}.redb", n.get()));
-        Box::new(RedbStore::open(&path).unwrap()) as Box<dyn Store>
-    });
+    // A plain path is a redb file, created if missing.
+    let path = dir.path().join("plain.redb");
+    store::open(path.to_str().unwrap()).unwrap();
+    assert!(path.exists());
+    assert_eq!(store::resolve("REDB:x").unwrap().0.scheme, "redb");
+    assert_eq!(
+        store::resolve("./odd:name.redb").unwrap().1,
+        "./odd:name.redb"
+    );
+    assert_eq!(
+        store::resolve("postgresql://h/db").unwrap().0.scheme,
+        "postgres"
+    );
+    assert_eq!(store::resolve("Postgres://h/db").unwrap().1, "//h/db");
+    // A URL's password (in its user part or its query) is never repeated in an error.
+    let secret = "nosuch://kordon:hunter2@db1,db2/k?password=hunter3";
+    let e = store::open(secret).err().unwrap().to_string();
+    assert!(e.contains("nosuch://kordon@db1,db2/k?…"), "{e}");
+    assert!(!e.contains("hunter"), "{e}");
+    assert_eq!(store::shown("redb:a:b"), "redb:a:b");
+    assert_eq!(store::shown("postgres://h"), "postgres://h");
+    for (bad, says) in [
+        (
+            "nosuch:x",
+            "redb:PATH, log:DIR, memory:, postgres://USER@HOST/DB",
+        ),
+        ("log:", "directory"),
+        ("postgres:kordon@h/db", "postgres://USER@HOST:PORT/DB"),
+        ("redb:", "path"),
+        ("memory:x", "nothing after the colon"),
+        ("", "give a path"),
+    ] {
+        match store::open(bad) {
+            Err(e @ StoreError::Address { .. }) => {
+                assert!(e.to_string().contains(says), "{bad}: {e}")
+            }
+            Err(e) => panic!("{bad}: {e}"),
+            Ok(_) => panic!("{bad} opened"),
+        }
+    }
 }
 
 #[test]
@@ -54,13 +119,22 @@ fn redb_store_keeps_data_across_reopen() {
 }
 
 #[test]
-fn log_store_conforms() {
-    let dir = tempfile::tempdir().unwrap();
+fn postgres_store_conforms() {
+    let pg = crate::common::pg::Postgres::shared();
+    // Opened by its address through the registry, as `kordon serve --store` opens it, in both
+    // of the schemes it is registered under.
     let n = std::cell::Cell::new(0);
     conformance::run_all(&|| {
         n.set(n.get() + 1);
-        let path = dir.path().join(format!("s{}", n.get()));
-        Box::new(LogStore::open(&path).unwrap()) as Box<dyn Store>
+        let url = pg.create_db();
+        let url = if n.get() % 2 == 0 {
+            url.replacen("postgres://", "postgresql://", 1)
+        } else {
+            url
+        };
+        assert_eq!(store::resolve(&url).unwrap().0.scheme, "postgres");
+        Box::new(store::open(&url).unwrap_or_else(|e| panic!("{}: {e}", store::shown(&url))))
+            as Box<dyn Store>
     });
 }
 

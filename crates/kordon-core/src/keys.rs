@@ -2,7 +2,6 @@
 //! (SPEC.md, "Keys" and "Signatures").
 
 use crate::hash::Hash;
-use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use ed25519_dalek::{Signer, SigningKey};
 use std::fmt;
 
@@ -91,7 +90,7 @@ pub enum KeyError {
     #[error("public key has a torsion component; register a key made by a standard Ed25519 key generator")]
     Torsion,
     #[error("private key: {0}")]
-    Private(String),
+    Private(PrivateKeyError),
 }
 
 /// Decodes a public key from standard base64 and checks it is safe to register.
@@ -208,23 +207,185 @@ pub fn generate_key(rng: &mut impl rand_core::CryptoRngCore) -> SigningKey {
     SigningKey::generate(rng)
 }
 
-/// Reads an Ed25519 private key in PKCS#8 PEM (`openssl genpkey -algorithm ed25519` output).
-pub fn parse_private_key_pem(pem: &str) -> Result<SigningKey, KeyError> {
-    SigningKey::from_pkcs8_pem(pem).map_err(|e| {
-        KeyError::Private(format!(
-            "not an Ed25519 private key in PKCS#8 PEM ({e}); make one with `kordon key new` or `openssl genpkey -algorithm ed25519`"
-        ))
-    })
+/// Why a private key file could not be read. Each says what the file is and what to do.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum PrivateKeyError {
+    #[error("this key is encrypted (ENCRYPTED PRIVATE KEY); give its passphrase")]
+    Encrypted,
+    #[error(
+        "this is DER, not PEM; convert it with `openssl pkey -inform DER -in FILE -out key.pem`"
+    )]
+    Der,
+    #[error("this is a public key, not a private key; give the private key it was made from")]
+    PublicKey,
+    #[error("this is a certificate, not a private key")]
+    Certificate,
+    #[error("this is an OpenSSH private key; kordon reads PKCS#8: convert a copy with `ssh-keygen -p -m PKCS8 -f COPY`")]
+    OpenSsh,
+    #[error("this is an {0} key, kordon needs Ed25519 (`kordon key new`, or `openssl genpkey -algorithm ed25519`)")]
+    Algorithm(&'static str),
+    #[error("this is a key of algorithm {0}, kordon needs Ed25519 (1.3.101.112)")]
+    UnknownAlgorithm(String),
+    #[error(
+        "the key's embedded public key does not belong to its private key: the file is damaged"
+    )]
+    PublicKeyMismatch,
+    #[error("not an Ed25519 private key in PKCS#8 PEM: {0}; make one with `kordon key new` or `openssl genpkey -algorithm ed25519`")]
+    Malformed(String),
 }
 
-/// Writes a private key as PKCS#8 PEM.
-pub fn private_key_pem(key: &SigningKey) -> String {
-    match key.to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF) {
-        Ok(pem) => pem.to_string(),
+/// What a private key file holds: a key, or a PKCS#8 `EncryptedPrivateKeyInfo` (DER) that
+/// the caller decrypts with the passphrase it asks for, then reads with `signing_key_from_der`.
+pub enum PrivateKeyFile {
+    Plain(SigningKey),
+    Encrypted(Vec<u8>),
+}
+
+/// The PEM labels (RFC 7468) a key file may carry, and what each means.
+const PEM_PRIVATE: &str = "PRIVATE KEY";
+const PEM_ENCRYPTED: &str = "ENCRYPTED PRIVATE KEY";
+
+/// Reads a private key file: PKCS#8 PEM (RFC 8410, `openssl genpkey -algorithm ed25519`), in
+/// the v1 layout (RFC 5208) or the v2 layout with the public key (RFC 5958), plain or
+/// encrypted (PBES2). The base64 may be wrapped at any width (64 columns as RFC 7468 asks, or
+/// 76 as some tools write) and lines may end in CRLF; text before the first `-----BEGIN`
+/// line (comments, `openssl -text` output) is ignored.
+pub fn read_private_key(bytes: &[u8]) -> Result<PrivateKeyFile, PrivateKeyError> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Err(if bytes.first() == Some(&0x30) {
+            PrivateKeyError::Der
+        } else {
+            PrivateKeyError::Malformed("the file is not text".into())
+        });
+    };
+    if !text.contains("-----BEGIN ") && bytes.first() == Some(&0x30) {
+        return Err(PrivateKeyError::Der);
+    }
+    let (label, der) = pem_block(text)?;
+    match label {
+        PEM_PRIVATE => signing_key_from_der(&der).map(PrivateKeyFile::Plain),
+        PEM_ENCRYPTED => Ok(PrivateKeyFile::Encrypted(der)),
+        "PUBLIC KEY" => Err(PrivateKeyError::PublicKey),
+        "CERTIFICATE" => Err(PrivateKeyError::Certificate),
+        "OPENSSH PRIVATE KEY" => Err(PrivateKeyError::OpenSsh),
+        "RSA PRIVATE KEY" => Err(PrivateKeyError::Algorithm("RSA")),
+        "EC PRIVATE KEY" => Err(PrivateKeyError::Algorithm("EC (ECDSA)")),
+        other => Err(PrivateKeyError::Malformed(format!(
+            "a PEM labelled {other:?}, not \"{PEM_PRIVATE}\""
+        ))),
+    }
+}
+
+/// The label and decoded bytes of the first PEM block of `text`.
+fn pem_block(text: &str) -> Result<(&str, Vec<u8>), PrivateKeyError> {
+    use base64::Engine;
+    let bad = |m: &str| PrivateKeyError::Malformed(m.to_string());
+    let start = text
+        .find("-----BEGIN ")
+        .ok_or_else(|| bad("there is no -----BEGIN PRIVATE KEY----- line"))?;
+    let rest = &text[start + "-----BEGIN ".len()..];
+    let (label, rest) = rest
+        .split_once("-----")
+        .ok_or_else(|| bad("the -----BEGIN line is not closed by -----"))?;
+    let end_line = format!("-----END {label}-----");
+    let (body, _) = rest
+        .split_once(end_line.as_str())
+        .ok_or_else(|| PrivateKeyError::Malformed(format!("there is no {end_line} line")))?;
+    let mut b64 = String::with_capacity(body.len());
+    for line in body.lines() {
+        let line = line.trim();
+        // RFC 1421 headers (`Proc-Type: …`) belong to legacy formats kordon does not read.
+        if line.contains(':') {
+            return Err(bad(
+                "the PEM has headers (a legacy OpenSSL format); convert it with `openssl pkey`",
+            ));
+        }
+        b64.push_str(line);
+    }
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(b64.as_bytes())
+        .map_err(|_| bad("the text between the PEM lines is not base64"))?;
+    Ok((label, der))
+}
+
+/// Reads a PKCS#8 `PrivateKeyInfo` (DER, v1 or v2) holding an Ed25519 key; names the
+/// algorithm of any other key.
+pub fn signing_key_from_der(der: &[u8]) -> Result<SigningKey, PrivateKeyError> {
+    use ed25519_dalek::pkcs8::{KeypairBytes, ObjectIdentifier, PrivateKeyInfo};
+    let info = PrivateKeyInfo::try_from(der)
+        .map_err(|e| PrivateKeyError::Malformed(format!("not PKCS#8 ({e})")))?;
+    let oid = info.algorithm.oid;
+    const NAMES: &[(&str, &str)] = &[
+        ("1.3.101.113", "Ed448"),
+        ("1.3.101.110", "X25519"),
+        ("1.3.101.111", "X448"),
+        ("1.2.840.113549.1.1.1", "RSA"),
+        ("1.2.840.10045.2.1", "EC (ECDSA)"),
+        ("1.2.840.10040.4.1", "DSA"),
+    ];
+    if oid != ObjectIdentifier::new_unwrap("1.3.101.112") {
+        let s = oid.to_string();
+        return Err(match NAMES.iter().find(|(o, _)| *o == s) {
+            Some((_, name)) => PrivateKeyError::Algorithm(name),
+            None => PrivateKeyError::UnknownAlgorithm(s),
+        });
+    }
+    let embedded = info.public_key.is_some();
+    let kp = KeypairBytes::try_from(info)
+        .map_err(|e| PrivateKeyError::Malformed(format!("not an Ed25519 key ({e})")))?;
+    if embedded {
+        SigningKey::try_from(&kp).map_err(|_| PrivateKeyError::PublicKeyMismatch)
+    } else {
+        Ok(SigningKey::from_bytes(&kp.secret_key))
+    }
+}
+
+/// Reads an unencrypted Ed25519 private key in PKCS#8 PEM (see `read_private_key`).
+pub fn parse_private_key_pem(pem: &str) -> Result<SigningKey, KeyError> {
+    match read_private_key(pem.as_bytes()) {
+        Ok(PrivateKeyFile::Plain(k)) => Ok(k),
+        Ok(PrivateKeyFile::Encrypted(_)) => Err(KeyError::Private(PrivateKeyError::Encrypted)),
+        Err(e) => Err(KeyError::Private(e)),
+    }
+}
+
+/// The PKCS#8 v1 `PrivateKeyInfo` (RFC 5208, RFC 8410 §7) of a key, DER: the layout
+/// `openssl genpkey -algorithm ed25519` writes and every common tool reads (OpenSSL 3, Node,
+/// Python `cryptography`, Web Crypto), without the optional public key of v2.
+pub fn private_key_der(key: &SigningKey) -> Vec<u8> {
+    use ed25519_dalek::pkcs8::{EncodePrivateKey, KeypairBytes};
+    let kp = KeypairBytes {
+        secret_key: key.to_bytes(),
+        public_key: None,
+    };
+    match kp.to_pkcs8_der() {
+        Ok(doc) => doc.as_bytes().to_vec(),
         // Encoding a 32-byte seed into a fixed DER structure cannot fail.
         Err(e) => unreachable!("PKCS#8 encoding of an Ed25519 key failed: {e}"),
     }
 }
+
+/// Writes a private key as PKCS#8 v1 PEM (`-----BEGIN PRIVATE KEY-----`, 64 columns, LF).
+pub fn private_key_pem(key: &SigningKey) -> String {
+    pem(PEM_PRIVATE, &private_key_der(key))
+}
+
+/// PEM text (RFC 7468): the label's lines around base64 wrapped at 64 columns.
+pub fn pem(label: &str, der: &[u8]) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut s = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        // Base64 is ASCII, so every chunk is valid UTF-8.
+        s.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        s.push('\n');
+    }
+    s.push_str(&format!("-----END {label}-----\n"));
+    s
+}
+
+/// The label of an encrypted key's PEM, for the caller that encrypts.
+pub const ENCRYPTED_PEM_LABEL: &str = PEM_ENCRYPTED;
 
 #[cfg(test)]
 mod tests {
@@ -232,30 +393,7 @@ mod tests {
 
     /// A fixed, not random, generator: the batch check's blinding factors do not change its
     /// verdict, and the core's tests read no randomness from the system.
-    struct TestRng(u64);
-
-    impl rand_core::RngCore for TestRng {
-        fn next_u32(&mut self) -> u32 {
-            self.next_u64() as u32
-        }
-        fn next_u64(&mut self) -> u64 {
-            // SplitMix64.
-            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
-        }
-        fn fill_bytes(&mut self, dest: &mut [u8]) {
-            rand_core::impls::fill_bytes_via_next(self, dest)
-        }
-        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-            self.fill_bytes(dest);
-            Ok(())
-        }
-    }
-
-    impl rand_core::CryptoRng for TestRng {}
+    use crate::stage::SeededRng as TestRng;
 
     #[test]
     fn key_id_is_hex_of_sha256_prefix() {
@@ -345,11 +483,137 @@ mod tests {
     fn pem_round_trip_and_garbage() {
         let k = SigningKey::from_bytes(&[8u8; 32]);
         let pem = private_key_pem(&k);
-        assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+        assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"));
         assert_eq!(
             parse_private_key_pem(&pem).unwrap().to_bytes(),
             k.to_bytes()
         );
         assert!(parse_private_key_pem("not a key").is_err());
+    }
+
+    /// The v1 layout, byte for byte as `openssl genpkey -algorithm ed25519` writes it
+    /// (RFC 8410 §10.3 shows the same prefix): version 0, the Ed25519 OID, the seed.
+    #[test]
+    fn writes_the_v1_layout() {
+        let k = SigningKey::from_bytes(&[9u8; 32]);
+        let der = private_key_der(&k);
+        let mut want = hex::decode("302e020100300506032b657004220420").unwrap();
+        want.extend_from_slice(&[9u8; 32]);
+        assert_eq!(der, want);
+        assert_eq!(
+            private_key_pem(&k),
+            format!(
+                "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+                base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &want)
+            )
+        );
+    }
+
+    /// The v2 layout (RFC 5958, with the public key) is still read, and a public key that
+    /// does not belong to the seed is refused.
+    #[test]
+    fn reads_the_v2_layout_and_checks_its_public_key() {
+        use ed25519_dalek::pkcs8::{EncodePrivateKey, KeypairBytes};
+        let k = SigningKey::from_bytes(&[10u8; 32]);
+        let v2 = KeypairBytes {
+            secret_key: k.to_bytes(),
+            public_key: Some(ed25519_dalek::pkcs8::PublicKeyBytes(
+                k.verifying_key().to_bytes(),
+            )),
+        }
+        .to_pkcs8_der()
+        .unwrap();
+        assert_eq!(v2.as_bytes()[4], 0x01, "version 1 means v2 (RFC 5958)");
+        assert_eq!(signing_key_from_der(v2.as_bytes()).unwrap(), k);
+        let wrong = KeypairBytes {
+            secret_key: k.to_bytes(),
+            public_key: Some(ed25519_dalek::pkcs8::PublicKeyBytes(
+                SigningKey::from_bytes(&[11u8; 32])
+                    .verifying_key()
+                    .to_bytes(),
+            )),
+        }
+        .to_pkcs8_der()
+        .unwrap();
+        assert_eq!(
+            signing_key_from_der(wrong.as_bytes()),
+            Err(PrivateKeyError::PublicKeyMismatch)
+        );
+    }
+
+    #[test]
+    fn wrapping_and_line_endings_do_not_matter() {
+        let k = SigningKey::from_bytes(&[12u8; 32]);
+        let der = private_key_der(&k);
+        let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &der);
+        // 76 columns (MIME), 20 columns, CRLF, a comment before the block.
+        let wrapped = |w: usize, eol: &str| {
+            let lines: Vec<&str> = b64
+                .as_bytes()
+                .chunks(w)
+                .map(|c| std::str::from_utf8(c).unwrap())
+                .collect();
+            format!(
+                "a comment\n-----BEGIN PRIVATE KEY-----{eol}{}{eol}-----END PRIVATE KEY-----{eol}",
+                lines.join(eol)
+            )
+        };
+        for text in [wrapped(76, "\n"), wrapped(20, "\n"), wrapped(64, "\r\n")] {
+            assert_eq!(parse_private_key_pem(&text).unwrap(), k, "{text}");
+        }
+    }
+
+    #[test]
+    fn each_wrong_file_is_named() {
+        let k = SigningKey::from_bytes(&[13u8; 32]);
+        let der = private_key_der(&k);
+        let err = |bytes: &[u8]| match read_private_key(bytes) {
+            Err(e) => e,
+            Ok(_) => panic!("accepted {bytes:?}"),
+        };
+        assert_eq!(err(&der), PrivateKeyError::Der);
+        // An Ed448 key (RFC 8410 §10.3's layout with OID 1.3.101.113 and a 57-byte seed).
+        let mut ed448 = hex::decode("3047020100300506032b6571043b0439").unwrap();
+        ed448.extend_from_slice(&[1u8; 57]);
+        assert_eq!(
+            err(pem("PRIVATE KEY", &ed448).as_bytes()),
+            PrivateKeyError::Algorithm("Ed448")
+        );
+        assert!(PrivateKeyError::Algorithm("Ed448")
+            .to_string()
+            .contains("this is an Ed448 key, kordon needs Ed25519"));
+        assert_eq!(
+            err(pem("PUBLIC KEY", &der).as_bytes()),
+            PrivateKeyError::PublicKey
+        );
+        assert_eq!(
+            err(pem("OPENSSH PRIVATE KEY", b"openssh-key-v1").as_bytes()),
+            PrivateKeyError::OpenSsh
+        );
+        assert_eq!(
+            err(pem("RSA PRIVATE KEY", &der).as_bytes()),
+            PrivateKeyError::Algorithm("RSA")
+        );
+        assert!(matches!(
+            read_private_key(pem("ENCRYPTED PRIVATE KEY", &der).as_bytes()),
+            Ok(PrivateKeyFile::Encrypted(d)) if d == der
+        ));
+        assert_eq!(
+            parse_private_key_pem(&pem("ENCRYPTED PRIVATE KEY", &der)),
+            Err(KeyError::Private(PrivateKeyError::Encrypted))
+        );
+        for bad in [
+            "",
+            "hello",
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n",
+            "-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----\n",
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        ] {
+            assert!(
+                matches!(err(bad.as_bytes()), PrivateKeyError::Malformed(_)),
+                "{bad:?}"
+            );
+        }
+        assert!(matches!(err(&[0xff, 0xfe]), PrivateKeyError::Malformed(_)));
     }
 }

@@ -1,5 +1,5 @@
 //! kordon-core, the pure core: formats, hashing, signing, the chain, Merkle proofs, checkpoints,
-//! rules, receipts, tile paths and projections.
+//! rules, the verify loop and its stages, receipts, tile paths and projections.
 //!
 //! Architecture invariant: nothing in this crate does IO, reads a clock, spawns a thread or takes
 //! randomness from the system (`tests/tidy.rs` checks its source and its dependencies). Time and
@@ -18,8 +18,10 @@ pub mod note;
 pub mod projection;
 pub mod receipt;
 pub mod rules;
+pub mod stage;
 pub mod text;
 pub mod tiles;
 pub mod timezone;
 pub mod types;
+pub mod verify;
 pub mod witness;

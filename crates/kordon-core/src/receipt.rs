@@ -269,6 +269,31 @@ pub fn verify(r: &Receipt, vkey: Option<&str>) -> Result<Verified, ReceiptError>
     })
 }
 
+/// The receipt made of a bare C2SP tlog-proof (as another log's tooling keeps it), the entry's
+/// exact bytes given beside it, and the ledger's published verifier key: checked by `verify`
+/// exactly as a receipt the server answered (SPEC.md §13.5). Refuses what is not a tlog-proof
+/// or not an entry; whether they belong together is `verify`'s to say.
+pub fn from_tlog_proof(
+    tlog_proof: &str,
+    entry_bytes: &[u8],
+    vkey: &str,
+) -> Result<Receipt, ReceiptError> {
+    let tp = TlogProof::parse(tlog_proof)?;
+    let p = chain::prepare(entry_bytes.to_vec(), tp.index)
+        .map_err(|f| ReceiptError::Format(format!("the entry is not a kordon entry: {f}")))?;
+    Ok(Receipt {
+        receipt: FORMAT.to_string(),
+        origin: p.event.ledger.to_string(),
+        seq: tp.index,
+        event_id: p.event.id.to_string(),
+        leaf_hash: entry::entry_hash(entry_bytes).to_hex(),
+        entry: BASE64.encode(entry_bytes),
+        verifier_key: vkey.to_string(),
+        tlog_proof: tlog_proof.to_string(),
+        upgraded_from: None,
+    })
+}
+
 /// Checks a receipt as `verify` does, and its checkpoint's cosignatures against a witness
 /// policy (`witness.signature`, `witness.quorum`).
 pub fn verify_witnessed(

@@ -4,18 +4,32 @@
 use super::charts::{self, Bar};
 use super::html::E;
 use super::i18n::{self, M};
-use super::{render, Content, Cx, Fail, Nav, PageQuery, PageRequest};
-use crate::core::projection::views::Scorecard;
-use crate::core::projection::{History, InquiryRec, Point};
-use crate::core::types::BodyId;
-use crate::query::{self, View, ViewResult};
-use crate::server::{AppState, Q};
+use super::{documented, given, render, Content, Cx, Fail, Page, PageQuery, PageRequest};
+use crate::core::projection::views::{Scorecard, ScorecardView};
+use crate::core::projection::{
+    BodyRec, CommitmentRec, HandoverRec, History, InquiryRec, Outcome, Point,
+};
+use crate::core::types::{BodyId, CommitmentId};
+use crate::query::{self, Answered};
+use crate::server::{AppState, Routes, Q};
 use crate::store::Snapshot;
 use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use std::fmt::Write;
 use utoipa::IntoParams;
+
+pub const PAGE: Page = Page {
+    section: "bodies",
+    menu: Some(M::bodies),
+    path: "/dashboard/bodies",
+    route,
+    doc: documented::<__path_page>,
+};
+
+fn route(r: Routes) -> Routes {
+    r.get("/dashboard/bodies", page)
+}
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -25,26 +39,21 @@ pub struct BodyQuery {
 }
 
 /// The bodies' scorecards, or one body's page.
-#[utoipa::path(get, path = "/dashboard/bodies", tag = "dashboard", params(PageQuery, BodyQuery),
+#[utoipa::path(get, path = "/dashboard/bodies", tag = "dashboard", operation_id = "dashboard_bodies", params(PageQuery, BodyQuery),
     responses(
-        (status = 200, description = "The page (an HTML page for a browser, else problem+json)", content_type = "text/html"),
-        (status = 400, description = "A malformed id or as-of point (an HTML page for a browser, else problem+json)", content_type = "text/html"),
-        (status = 404, description = "No such body (an HTML page for a browser, else problem+json)", content_type = "text/html"),
+        (status = 200, description = "The page", body = String, content_type = "text/html"),
+        (status = 400, description = "A malformed id or as-of point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
+        (status = 404, description = "No such body: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
     ))]
 pub async fn page(
     State(st): State<AppState>,
     req: PageRequest,
     Q(_): Q<PageQuery>,
-    Q(_): Q<BodyQuery>,
+    Q(q): Q<BodyQuery>,
 ) -> Response {
-    render(st, req, Nav::Bodies, |cx, h, snap| {
-        match cx.req.param("id") {
-            Some(id) => {
-                let id = id.to_string();
-                one(cx, h, snap, &id)
-            }
-            None => index(cx, h, snap),
-        }
+    render(st, req, &PAGE, move |cx, h, snap| match given(&q.id) {
+        Some(id) => Ok(one(cx, h, &body_view(cx, h, snap, id)?)),
+        None => Ok(index(cx, h, &scorecards(cx, h, snap, None)?)),
     })
     .await
 }
@@ -62,12 +71,8 @@ fn inquiry_state(h: &History, q: &InquiryRec, p: Point) -> (M, &'static str) {
 /// The most inquiries a table lists (open ones first); the rest are counted.
 pub const INQUIRY_LIMIT: usize = 200;
 
-fn inquiries_table(cx: &Cx, h: &History, p: Point, m: &mut String, all: &[&InquiryRec]) {
-    if all.is_empty() {
-        let _ = write!(m, "<p>{}</p>", E(cx.t(M::no_items)));
-        return;
-    }
-    // Unanswered first (the most overdue first), then the latest answered.
+/// Unanswered first (the most overdue first), then the latest answered.
+fn in_order<'a>(all: &[&'a InquiryRec], p: Point) -> Vec<&'a InquiryRec> {
     let mut list: Vec<&InquiryRec> = all.to_vec();
     list.sort_by_key(|q| {
         let answered = q.answered.as_ref().is_some_and(|a| a.0 < p.size);
@@ -81,6 +86,15 @@ fn inquiries_table(cx: &Cx, h: &History, p: Point, m: &mut String, all: &[&Inqui
             q.due,
         )
     });
+    list
+}
+
+fn inquiries_table(cx: &Cx, h: &History, p: Point, m: &mut String, all: &[&InquiryRec]) {
+    if all.is_empty() {
+        let _ = write!(m, "<p>{}</p>", E(cx.t(M::no_items)));
+        return;
+    }
+    let mut list = in_order(all, p);
     if list.len() > INQUIRY_LIMIT {
         let _ = write!(
             m,
@@ -129,53 +143,60 @@ fn inquiries_table(cx: &Cx, h: &History, p: Point, m: &mut String, all: &[&Inqui
     m.push_str("</tbody></table></div>");
 }
 
-fn scorecard_answer(
+/// Every body's scorecard, or (`body`) one body's.
+fn scorecards(
     cx: &Cx,
     h: &History,
     snap: &dyn Snapshot,
     body: Option<&str>,
-) -> Result<(Vec<Scorecard>, Point, crate::projector::At), Fail> {
+) -> Result<Answered<ScorecardView>, Fail> {
     let req = query::Request {
         body: body.map(str::to_string),
         ..cx.request()
     };
-    let ans = query::answer(h, snap, View::Scorecard, &req, cx.now)?;
-    let (p, at) = (ans.as_of, ans.checkpoint);
-    match ans.result {
-        ViewResult::Scorecard(s) => Ok((s.bodies, p, at)),
-        _ => Err(Fail::bad("unexpected view")),
+    Ok(query::answered(
+        snap,
+        query::ask(h, &req, cx.now)?.scorecard(h),
+    )?)
+}
+
+/// Every body's scorecard, a chart of their claims, and every inquiry.
+fn index(cx: &Cx, h: &History, v: &Answered<ScorecardView>) -> Content {
+    let mut m = String::with_capacity(32 * 1024);
+    let _ = write!(m, "<h1>{}</h1>", E(cx.t(M::bodies)));
+    let bars = super::overview::body_bars(cx, h, &v.result);
+    let caption = cx.t(M::status_by_body);
+    m.push_str(&charts::status_bars(cx, "chart-bodies", caption, &bars));
+    scorecard_table(&mut m, cx, h, &v.result.bodies);
+    let point = v.as_of;
+    let list: Vec<&InquiryRec> = h
+        .inquiries
+        .values()
+        .filter(|q| q.seq < point.size)
+        .collect();
+    let _ = write!(m, "<h2 id=\"inquiries\">{}</h2>", E(cx.t(M::inquiries)));
+    inquiries_table(cx, h, point, &mut m, &list);
+    Content {
+        title: cx.t(M::bodies).to_string(),
+        main: m,
+        point,
+        at: v.checkpoint,
     }
 }
 
-fn index(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
-    let (cards, point, at) = scorecard_answer(cx, h, snap, None)?;
-    let mut m = String::with_capacity(32 * 1024);
-    let _ = write!(m, "<h1>{}</h1>", E(cx.t(M::bodies)));
-    let bars: Vec<Bar<'_>> = cards
+/// A body's roles, in the reader's language.
+fn roles(cx: &Cx, b: &BodyRec) -> Vec<&'static str> {
+    b.roles
         .iter()
-        .filter(|s| s.held > 0)
-        .map(|s| {
-            let name = BodyId::parse(&s.body)
-                .map(|b| cx.body_name(h, &b).to_string())
-                .unwrap_or_else(|_| s.body.clone());
-            Bar {
-                label_html: format!(
-                    "<a href=\"{}\">{}</a>",
-                    E(&cx.link("/dashboard/bodies", &[("id", &s.body)])),
-                    E(&name)
-                ),
-                label_text: name,
-                filter: ("body", s.body.clone()),
-                counts: &s.claims,
-            }
+        .map(|r| {
+            let v = serde_json::to_value(r).unwrap_or_default();
+            i18n::role(cx.lang, v.as_str().unwrap_or(""))
         })
-        .collect();
-    m.push_str(&charts::status_bars(
-        cx,
-        "chart-bodies",
-        cx.t(M::status_by_body),
-        &bars,
-    ));
+        .collect()
+}
+
+/// The scorecards, a row a body.
+fn scorecard_table(m: &mut String, cx: &Cx, h: &History, cards: &[Scorecard]) {
     let _ = write!(
         m,
         "<h2 id=\"scorecards\">{}</h2><div class=\"table-wrap\"><table class=\"data\" id=\"scorecard\"><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>",
@@ -201,94 +222,106 @@ fn index(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
         let _ = write!(m, "<th scope=\"col\" class=\"num\">{}</th>", E(cx.t(l)));
     }
     m.push_str("</tr></thead><tbody>");
-    for s in &cards {
+    for s in cards {
         let Ok(id) = BodyId::parse(&s.body) else {
             continue;
         };
-        let roles: Vec<&str> = h
-            .bodies
-            .get(&id)
-            .map(|b| {
-                b.roles
-                    .iter()
-                    .map(|r| {
-                        let v = serde_json::to_value(r).unwrap_or_default();
-                        i18n::role(cx.lang, v.as_str().unwrap_or(""))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let roles = h.bodies.get(&id).map(|b| roles(cx, b)).unwrap_or_default();
         let _ = write!(
             m,
             "<tr><th scope=\"row\">{}</th><td class=\"small\">{}</td>",
             cx.body_link(h, &id),
             E(&roles.join(", "))
         );
-        for (v, bad) in [
-            (s.held, false),
-            (s.co_executing, false),
-            (s.awaiting_acceptance, s.awaiting_acceptance > 0),
-            (s.claimed_implemented, false),
-            (s.confirmed_by_overseer, false),
-            (s.overdue, s.overdue > 0),
-            (s.deadline_changes, false),
-            (s.handovers_in, false),
-            (s.handovers_out, false),
-            (s.inquiries_received, false),
-            (s.inquiries_answered_on_time, false),
-            (s.inquiries_answered_late, s.inquiries_answered_late > 0),
-            (s.inquiries_open, s.inquiries_open > 0),
-        ] {
-            let _ = write!(
-                m,
-                "<td class=\"num{}\">{v}</td>",
-                if bad { " bad" } else { "" }
-            );
-        }
+        scorecard_cells(m, s);
         m.push_str("</tr>");
     }
     m.push_str("</tbody></table></div>");
-    let list: Vec<&InquiryRec> = h
-        .inquiries
-        .values()
-        .filter(|q| q.seq < point.size)
-        .collect();
-    let _ = write!(m, "<h2 id=\"inquiries\">{}</h2>", E(cx.t(M::inquiries)));
-    inquiries_table(cx, h, point, &mut m, &list);
-    Ok(Content {
-        title: cx.t(M::bodies).to_string(),
-        main: m,
-        point,
-        at,
-    })
 }
 
-fn one(cx: &Cx, h: &History, snap: &dyn Snapshot, id: &str) -> Result<Content, Fail> {
-    let (cards, point, at) = scorecard_answer(cx, h, snap, Some(id))?;
+/// A scorecard's counts as table cells, those that call for attention marked.
+fn scorecard_cells(m: &mut String, s: &Scorecard) {
+    for (v, bad) in [
+        (s.held, false),
+        (s.co_executing, false),
+        (s.awaiting_acceptance, s.awaiting_acceptance > 0),
+        (s.claimed_implemented, false),
+        (s.confirmed_by_overseer, false),
+        (s.overdue, s.overdue > 0),
+        (s.deadline_changes, false),
+        (s.handovers_in, false),
+        (s.handovers_out, false),
+        (s.inquiries_received, false),
+        (s.inquiries_answered_on_time, false),
+        (s.inquiries_answered_late, s.inquiries_answered_late > 0),
+        (s.inquiries_open, s.inquiries_open > 0),
+    ] {
+        let _ = write!(
+            m,
+            "<td class=\"num{}\">{v}</td>",
+            if bad { " bad" } else { "" }
+        );
+    }
+}
+
+/// One body at the page's point: its record and scorecard.
+pub struct BodyView<'h> {
+    pub id: BodyId,
+    pub body: &'h BodyRec,
+    pub point: Point,
+    pub at: crate::projector::At,
+    pub scorecard: Scorecard,
+}
+
+fn body_view<'h>(
+    cx: &Cx,
+    h: &'h History,
+    snap: &dyn Snapshot,
+    id: &str,
+) -> Result<BodyView<'h>, Fail> {
+    let cards = scorecards(cx, h, snap, Some(id))?;
+    let (point, at) = (cards.as_of, cards.checkpoint);
     let body = BodyId::parse(id).map_err(Fail::bad)?;
     let Some(b) = h.bodies.get(&body).filter(|b| b.registered < point.size) else {
         return Err(Fail::not_found(format!(
             "body {id} is not registered at that point"
         )));
     };
-    let s = cards.into_iter().next().unwrap_or_default();
-    let n = point.size;
+    Ok(BodyView {
+        id: body,
+        body: b,
+        point,
+        at,
+        scorecard: cards.result.bodies.into_iter().next().unwrap_or_default(),
+    })
+}
+
+/// One body's page: who it is, its scorecard, portfolio, handovers and inquiries.
+fn one(cx: &Cx, h: &History, v: &BodyView<'_>) -> Content {
     let mut m = String::with_capacity(32 * 1024);
+    body_facts(&mut m, cx, h, v);
+    body_scorecard(&mut m, cx, h, v);
+    portfolio(&mut m, cx, h, v);
+    handovers(&mut m, cx, h, v);
+    body_inquiries(&mut m, cx, h, v);
+    Content {
+        title: cx.body_name(h, &v.id).to_string(),
+        main: m,
+        point: v.point,
+        at: v.at,
+    }
+}
+
+/// The heading and facts: names, id, kind, roles, registration, succession, former names.
+fn body_facts(m: &mut String, cx: &Cx, h: &History, v: &BodyView<'_>) {
+    let (b, n) = (v.body, v.point.size);
     let _ = write!(
         m,
         "<p class=\"crumbs\"><a href=\"{}\">{}</a> ›</p><h1>{}</h1>",
         E(&cx.link("/dashboard/bodies", &[])),
         E(cx.t(M::bodies)),
-        E(cx.body_name(h, &body))
+        E(cx.body_name(h, &v.id))
     );
-    let roles: Vec<&str> = b
-        .roles
-        .iter()
-        .map(|r| {
-            let v = serde_json::to_value(r).unwrap_or_default();
-            i18n::role(cx.lang, v.as_str().unwrap_or(""))
-        })
-        .collect();
     let other_name = cx.lang.pick(&b.name_en, &b.name_uk);
     let _ = write!(
         m,
@@ -296,11 +329,11 @@ fn one(cx: &Cx, h: &History, snap: &dyn Snapshot, id: &str) -> Result<Content, F
         cx.lang.other().code(),
         E(other_name),
         E(cx.t(M::id)),
-        E(body.as_str()),
+        E(v.id.as_str()),
         E(cx.t(M::kind)),
         E(&b.kind),
         E(cx.t(M::roles)),
-        E(&roles.join(", ")),
+        E(&roles(cx, b).join(", ")),
     );
     if let Some(e) = h.entries.get(b.registered as usize) {
         let _ = write!(
@@ -333,8 +366,11 @@ fn one(cx: &Cx, h: &History, snap: &dyn Snapshot, id: &str) -> Result<Content, F
         );
     }
     m.push_str("</dl>");
+}
 
-    // Scorecard.
+/// The body's scorecard as figures, and a chart of its commitments' latest claims.
+fn body_scorecard(m: &mut String, cx: &Cx, h: &History, v: &BodyView<'_>) {
+    let s = &v.scorecard;
     let _ = write!(
         m,
         "<section aria-labelledby=\"score\"><h2 id=\"score\">{}</h2><ul class=\"figures small\">",
@@ -363,7 +399,7 @@ fn one(cx: &Cx, h: &History, snap: &dyn Snapshot, id: &str) -> Result<Content, F
     }
     m.push_str("</ul>");
     if s.held > 0 {
-        let name = cx.body_name(h, &body).to_string();
+        let name = cx.body_name(h, &v.id).to_string();
         m.push_str(&charts::status_bars(
             cx,
             "chart-body",
@@ -371,15 +407,17 @@ fn one(cx: &Cx, h: &History, snap: &dyn Snapshot, id: &str) -> Result<Content, F
             &[Bar {
                 label_html: E(&name).to_string(),
                 label_text: name.clone(),
-                filter: ("body", body.to_string()),
+                filter: ("body", v.id.to_string()),
                 counts: &s.claims,
             }],
         ));
     }
     m.push_str("</section>");
+}
 
-    // Portfolio.
-    let rows = super::commitments::portfolio(cx, h, point, &body);
+/// The commitments the body leads, co-executes or was assigned.
+fn portfolio(m: &mut String, cx: &Cx, h: &History, v: &BodyView<'_>) {
+    let rows = super::commitments::portfolio(cx, h, v.point, &v.id);
     let _ = write!(
         m,
         "<section aria-labelledby=\"portfolio\"><h2 id=\"portfolio\">{} <span class=\"count\">({})</span></h2>",
@@ -389,28 +427,39 @@ fn one(cx: &Cx, h: &History, snap: &dyn Snapshot, id: &str) -> Result<Content, F
     if rows.is_empty() {
         let _ = write!(m, "<p>{}</p>", E(cx.t(M::no_items)));
     } else {
-        super::commitments::compact_table(&mut m, cx, &rows, &body);
+        super::commitments::compact_table(m, cx, &rows, &v.id);
         let _ = write!(
             m,
             "<p><a href=\"{}\">{} →</a></p>",
-            E(&cx.link("/dashboard/commitments", &[("body", body.as_str())])),
+            E(&cx.link("/dashboard/commitments", &[("body", v.id.as_str())])),
             E(cx.t(M::commitments))
         );
     }
     m.push_str("</section>");
+}
 
-    // Handovers in and out.
-    let _ = write!(
-        m,
-        "<section aria-labelledby=\"handovers\"><h2 id=\"handovers\">{}</h2>",
-        E(cx.t(M::handovers))
-    );
+/// A handover to or from the body: its sequence number, direction, commitment, the proposal
+/// and its outcome if known at the point.
+type Move<'h> = (
+    u64,
+    M,
+    &'h CommitmentId,
+    &'h HandoverRec,
+    Option<(u64, crate::core::types::Millis, Outcome)>,
+);
+
+/// The handovers to and from the body, latest first.
+fn moves<'h>(h: &'h History, body: &BodyId, n: u64) -> Vec<Move<'h>> {
     let mut moves = Vec::new();
-    for c in h.commitments.values().filter(|c| c.exists_at(n)) {
+    for c in h
+        .commitments
+        .values()
+        .filter(|c: &&CommitmentRec| c.exists_at(n))
+    {
         for x in c.handovers.iter().filter(|x| x.seq < n) {
-            let dir = if x.to == body {
+            let dir = if &x.to == body {
                 M::incoming
-            } else if x.from.as_ref() == Some(&body) {
+            } else if x.from.as_ref() == Some(body) {
                 M::outgoing
             } else {
                 continue;
@@ -420,6 +469,16 @@ fn one(cx: &Cx, h: &History, snap: &dyn Snapshot, id: &str) -> Result<Content, F
         }
     }
     moves.sort_by_key(|x| std::cmp::Reverse(x.0));
+    moves
+}
+
+fn handovers(m: &mut String, cx: &Cx, h: &History, v: &BodyView<'_>) {
+    let _ = write!(
+        m,
+        "<section aria-labelledby=\"handovers\"><h2 id=\"handovers\">{}</h2>",
+        E(cx.t(M::handovers))
+    );
+    let moves = moves(h, &v.id, v.point.size);
     if moves.is_empty() {
         let _ = write!(m, "<p>{}</p>", E(cx.t(M::no_items)));
     } else {
@@ -435,24 +494,6 @@ fn one(cx: &Cx, h: &History, snap: &dyn Snapshot, id: &str) -> Result<Content, F
             E(cx.t(M::outcome)),
         );
         for (_, dir, cid, x, outcome) in moves {
-            let o = match outcome {
-                Some((_, at, o)) => {
-                    let name = serde_json::to_value(o)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default();
-                    format!(
-                        "<span class=\"outcome o-{}\">{}</span> {}",
-                        E(&name),
-                        E(i18n::outcome(cx.lang, &name)),
-                        cx.datetime(at)
-                    )
-                }
-                None => format!(
-                    "<span class=\"outcome o-pending\">{}</span>",
-                    E(cx.t(M::pending))
-                ),
-            };
             let _ = write!(
                 m,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -465,23 +506,26 @@ fn one(cx: &Cx, h: &History, snap: &dyn Snapshot, id: &str) -> Result<Content, F
                     .unwrap_or_default(),
                 cx.body_link(h, &x.to),
                 E(&x.reason),
-                o
+                super::outcome(cx, outcome.map(|(_, at, o)| (at, o)))
             );
         }
         m.push_str("</tbody></table></div>");
     }
     m.push_str("</section>");
+}
 
-    // Inquiries.
+/// The inquiries the body received, and those it raised.
+fn body_inquiries(m: &mut String, cx: &Cx, h: &History, v: &BodyView<'_>) {
+    let (n, body) = (v.point.size, &v.id);
     let received: Vec<&InquiryRec> = h
         .inquiries
         .values()
-        .filter(|q| q.seq < n && q.to == body)
+        .filter(|q| q.seq < n && &q.to == body)
         .collect();
     let raised: Vec<&InquiryRec> = h
         .inquiries
         .values()
-        .filter(|q| q.seq < n && q.by == body)
+        .filter(|q| q.seq < n && &q.by == body)
         .collect();
     let _ = write!(
         m,
@@ -489,16 +533,10 @@ fn one(cx: &Cx, h: &History, snap: &dyn Snapshot, id: &str) -> Result<Content, F
         E(cx.t(M::inquiries)),
         E(cx.t(M::inquiries_received))
     );
-    inquiries_table(cx, h, point, &mut m, &received);
+    inquiries_table(cx, h, v.point, m, &received);
     if !raised.is_empty() {
         let _ = write!(m, "<h3>{}</h3>", E(cx.t(M::raised_by)));
-        inquiries_table(cx, h, point, &mut m, &raised);
+        inquiries_table(cx, h, v.point, m, &raised);
     }
     m.push_str("</section>");
-    Ok(Content {
-        title: cx.body_name(h, &body).to_string(),
-        main: m,
-        point,
-        at,
-    })
 }

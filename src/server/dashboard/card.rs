@@ -6,18 +6,31 @@
 use super::charts;
 use super::html::{self, E};
 use super::i18n::{self, M};
-use super::{render, Content, Cx, Fail, Nav, PageQuery, PageRequest};
+use super::{documented, given, render, Content, Cx, Fail, Page, PageQuery, PageRequest};
 use crate::core::event::{EventKind, Evidence};
-use crate::core::projection::views::Card;
-use crate::core::projection::{status_name, verdict_name, History};
-use crate::query::{self, View, ViewResult};
-use crate::server::{AppState, Q};
+use crate::core::projection::views::{Card, IndicatorProgress};
+use crate::core::projection::{status_name, verdict_name, AssessmentRec, ClaimRec, History};
+use crate::query::{self, Answered};
+use crate::server::{AppState, Routes, Q};
 use crate::store::Snapshot;
 use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use std::fmt::Write;
 use utoipa::IntoParams;
+
+/// Shown under Commitments; not in the navigation itself.
+pub const PAGE: Page = Page {
+    section: "commitments",
+    menu: None,
+    path: "/dashboard/commitment",
+    route,
+    doc: documented::<__path_page>,
+};
+
+fn route(r: Routes) -> Routes {
+    r.get("/dashboard/commitment", page)
+}
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -28,70 +41,88 @@ pub struct CardQuery {
 }
 
 /// One commitment's card.
-#[utoipa::path(get, path = "/dashboard/commitment", tag = "dashboard", params(PageQuery, CardQuery),
+#[utoipa::path(get, path = "/dashboard/commitment", tag = "dashboard", operation_id = "dashboard_commitment", params(PageQuery, CardQuery),
     responses(
-        (status = 200, description = "The page (an HTML page for a browser, else problem+json)", content_type = "text/html"),
-        (status = 400, description = "No id, or a malformed id or as-of point (an HTML page for a browser, else problem+json)", content_type = "text/html"),
-        (status = 404, description = "No such commitment at that point (an HTML page for a browser, else problem+json)", content_type = "text/html"),
+        (status = 200, description = "The page", body = String, content_type = "text/html"),
+        (status = 400, description = "No id, or a malformed id or as-of point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
+        (status = 404, description = "No such commitment at that point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
     ))]
 pub async fn page(
     State(st): State<AppState>,
     req: PageRequest,
     Q(_): Q<PageQuery>,
-    Q(_): Q<CardQuery>,
+    Q(q): Q<CardQuery>,
 ) -> Response {
-    render(st, req, Nav::Commitments, build).await
+    render(st, req, &PAGE, move |cx, h, snap| {
+        let v = view(cx, h, snap, &q)?;
+        Ok(content(cx, h, &v))
+    })
+    .await
 }
 
-fn evidence_list(cx: &Cx, out: &mut String, ev: &[Evidence]) {
-    if ev.is_empty() {
-        let _ = write!(
-            out,
-            "<p class=\"flag-line\"><span class=\"flag\">{}</span></p>",
-            E(cx.t(M::no_evidence))
-        );
-        return;
-    }
-    let _ = write!(
-        out,
-        "<ul class=\"evidence\" aria-label=\"{}\">",
-        E(cx.t(M::evidence))
-    );
-    for e in ev {
-        let _ = write!(
-            out,
-            "<li><dl class=\"facts tight\"><dt>{}</dt><dd><code class=\"hash\">{}</code></dd><dt>{}</dt><dd>{}</dd>",
-            E(cx.t(M::sha256)),
-            E(e.sha256.as_str()),
-            E(cx.t(M::location)),
-            html::location(&e.location, cx.t(M::external_link)),
-        );
-        if let Some(c) = &e.cites {
-            let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", E(cx.t(M::cites)), E(c));
-        }
-        out.push_str("</dl></li>");
-    }
-    out.push_str("</ul>");
-}
-
-fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
-    let Some(id) = cx.req.param("id").map(str::to_string) else {
+/// The card of the commitment asked for, at the page's point.
+pub fn view(
+    cx: &Cx,
+    h: &History,
+    snap: &dyn Snapshot,
+    q: &CardQuery,
+) -> Result<Answered<Card>, Fail> {
+    let Some(id) = given(&q.id) else {
         return Err(Fail::bad(cx.t(M::choose_commitment)));
     };
     let req = query::Request {
-        commitment: Some(id),
+        commitment: Some(id.to_string()),
         ..cx.request()
     };
-    let ans = query::answer(h, snap, View::Card, &req, cx.now)?;
-    let (point, at) = (ans.as_of, ans.checkpoint);
-    let ViewResult::Card(card) = ans.result else {
-        return Err(Fail::bad("unexpected view"));
-    };
-    let card: &Card = &card;
+    Ok(query::answered(
+        snap,
+        query::ask(h, &req, cx.now)?.card(h)?,
+    )?)
+}
+
+pub fn content(cx: &Cx, h: &History, v: &Answered<Card>) -> Content {
+    let card = &v.result;
     let f = &card.fields;
-    let n = point.size;
-    let rec = h.commitments.get(&f.id);
     let title = cx.title(&f.title_uk, f.title_en.as_deref());
+    let mut m = String::with_capacity(32 * 1024);
+    heading(&mut m, cx, card);
+    facts(&mut m, cx, h, card);
+    claims(&mut m, cx, h, card);
+    indicators(&mut m, cx, h, v);
+    responsibility(&mut m, cx, h, card);
+    handovers(&mut m, cx, h, v);
+    deadlines(&mut m, cx, h, card);
+    open_inquiries(&mut m, cx, h, card);
+    history(&mut m, cx, h, card);
+    Content {
+        title: format!("{} {}", f.id, title),
+        main: m,
+        point: v.as_of,
+        at: v.checkpoint,
+    }
+}
+
+/// A link to the integrity page's record `seq`.
+fn record_link(cx: &Cx, seq: u64) -> String {
+    E(&cx.link("/dashboard/integrity", &[("seq", &seq.to_string())])).to_string()
+}
+
+/// A table's opening, with a header row.
+fn thead(m: &mut String, cx: &Cx, attrs: &str, caption: Option<M>, columns: &[M]) {
+    let _ = write!(m, "<div class=\"table-wrap\"><table class=\"data\"{attrs}>");
+    if let Some(c) = caption {
+        let _ = write!(m, "<caption>{}</caption>", E(cx.t(c)));
+    }
+    m.push_str("<thead><tr>");
+    for c in columns {
+        let _ = write!(m, "<th scope=\"col\">{}</th>", E(cx.t(*c)));
+    }
+    m.push_str("</tr></thead><tbody>");
+}
+
+/// The crumbs, the id and title, and badges: latest status, phase, overdue, at risk.
+fn heading(m: &mut String, cx: &Cx, card: &Card) {
+    let f = &card.fields;
     let phase = serde_json::to_value(card.phase)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
@@ -101,15 +132,13 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
         .as_ref()
         .map(|c| status_name(c.status))
         .unwrap_or("no_report");
-
-    let mut m = String::with_capacity(32 * 1024);
     let _ = write!(
         m,
         "<p class=\"crumbs\"><a href=\"{}\">{}</a> ›</p><h1><span class=\"id\">{}</span> {}</h1>",
         E(&cx.link("/dashboard/commitments", &[])),
         E(cx.t(M::commitments)),
         E(f.id.as_str()),
-        E(title)
+        E(cx.title(&f.title_uk, f.title_en.as_deref()))
     );
     if cx.lang == i18n::Lang::En && f.title_en.is_some() {
         let _ = write!(m, "<p class=\"sub\" lang=\"uk\">{}</p>", E(&f.title_uk));
@@ -138,139 +167,139 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
         );
     }
     m.push_str("</p>");
+}
 
-    // Facts.
+/// One fact of the facts list (`value` is HTML).
+fn fact(m: &mut String, cx: &Cx, label: M, value: &str) {
+    let _ = write!(m, "<dt>{}</dt><dd>{value}</dd>", E(cx.t(label)));
+}
+
+/// Who leads and co-executes it, its objective, deadline, creation, texts and funding.
+fn facts(m: &mut String, cx: &Cx, h: &History, card: &Card) {
+    let f = &card.fields;
     let _ = write!(m, "<dl class=\"facts card-facts\">");
-    let _ = write!(
-        m,
-        "<dt>{}</dt><dd>{}</dd>",
-        E(cx.t(M::lead)),
-        card.responsibility
-            .lead
-            .as_ref()
-            .map(|b| cx.body_link(h, b))
-            .unwrap_or_else(|| "—".into())
-    );
+    let lead = card.responsibility.lead.as_ref();
+    let lead = lead
+        .map(|b| cx.body_link(h, b))
+        .unwrap_or_else(|| "—".into());
+    fact(m, cx, M::lead, &lead);
     if !card.responsibility.co_executors.is_empty() {
-        let names: Vec<String> = card
-            .responsibility
-            .co_executors
-            .iter()
-            .map(|b| cx.body_link(h, b))
-            .collect();
-        let _ = write!(
-            m,
-            "<dt>{}</dt><dd>{}</dd>",
-            E(cx.t(M::co_executors)),
-            names.join(", ")
-        );
+        let co = &card.responsibility.co_executors;
+        let names: Vec<String> = co.iter().map(|b| cx.body_link(h, b)).collect();
+        fact(m, cx, M::co_executors, &names.join(", "));
     }
-    if let Some(o) = &f.objective {
-        let t = h
-            .objectives
-            .get(o)
-            .map(|x| cx.title(&x.title_uk, x.title_en.as_deref()))
-            .unwrap_or("");
-        let comps: Vec<&str> = h
-            .objectives
-            .get(o)
-            .map(|x| {
-                x.components
-                    .iter()
-                    .filter_map(|c| {
-                        let v = serde_json::to_value(c).ok()?;
-                        let s = v.as_str()?;
-                        i18n::COMPONENTS.iter().copied().find(|k| *k == s)
-                    })
-                    .map(|k| i18n::component(cx.lang, k))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let _ = write!(
-            m,
-            "<dt>{}</dt><dd><a href=\"{}\">{}</a> {}</dd>",
-            E(cx.t(M::objective)),
-            E(&cx.link("/dashboard/commitments", &[("objective", o.as_str())])),
-            E(o.as_str()),
-            E(t)
-        );
-        if !comps.is_empty() {
-            let _ = write!(
-                m,
-                "<dt>{}</dt><dd>{}</dd>",
-                E(cx.t(M::component)),
-                E(&comps.join(", "))
-            );
-        }
-    }
-    let _ = write!(
-        m,
-        "<dt>{}</dt><dd>{}",
-        E(cx.t(M::current_deadline)),
-        cx.date(card.deadline.current)
-    );
-    if card.deadline.current != card.deadline.original {
-        let _ = write!(
-            m,
-            " <span class=\"sub\">({} {}, {} {})</span>",
-            E(cx.t(M::original_deadline)).to_string().to_lowercase(),
-            cx.date(card.deadline.original),
-            E(cx.t(M::days_slipped)).to_string().to_lowercase(),
-            card.deadline.days_slipped
-        );
-    }
-    m.push_str("</dd>");
-    if let Some(r) = rec {
-        let _ = write!(
-            m,
-            "<dt>{}</dt><dd>{} — {}</dd>",
-            E(cx.t(M::created)),
+    objective_facts(m, cx, h, card);
+    deadline_fact(m, cx, card);
+    if let Some(r) = h.commitments.get(&f.id) {
+        let created = format!(
+            "{} — {}",
             cx.datetime(r.created_at),
             cx.body_link(h, &r.created_by)
         );
+        fact(m, cx, M::created, &created);
     }
     if let Some(d) = &f.description {
-        let _ = write!(m, "<dt>{}</dt><dd>{}</dd>", E(cx.t(M::description)), E(d));
+        fact(m, cx, M::description, &E(d).to_string());
     }
     if let Some(a) = &f.act {
-        let _ = write!(m, "<dt>{}</dt><dd>{}</dd>", E(cx.t(M::act)), E(a));
+        fact(m, cx, M::act, &E(a).to_string());
     }
     if let Some(fu) = &f.funding {
         let src = serde_json::to_value(fu.source)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        let _ = write!(
-            m,
-            "<dt>{}</dt><dd>{} {} ({})</dd>",
-            E(cx.t(M::funding)),
+        let funding = format!(
+            "{} {} ({})",
             E(fu.amount.as_str()),
             E(&fu.currency),
             E(i18n::funding_source(cx.lang, &src))
         );
+        fact(m, cx, M::funding, &funding);
     }
     if let Some(s) = &card.superseded_by {
-        let _ = write!(
-            m,
-            "<dt>{}</dt><dd>{}</dd>",
-            E(cx.t(M::superseded_by)),
-            cx.commitment_link(s)
-        );
+        fact(m, cx, M::superseded_by, &cx.commitment_link(s));
     }
     m.push_str("</dl>");
+}
 
-    // The claim beside the assessment.
+/// The objective it serves and that objective's EU IBM components.
+fn objective_facts(m: &mut String, cx: &Cx, h: &History, card: &Card) {
+    let Some(o) = &card.fields.objective else {
+        return;
+    };
+    let obj = h.objectives.get(o);
+    let t = obj
+        .map(|x| cx.title(&x.title_uk, x.title_en.as_deref()))
+        .unwrap_or("");
+    let comps: Vec<&str> = obj
+        .map(|x| {
+            x.components
+                .iter()
+                .filter_map(|c| {
+                    let v = serde_json::to_value(c).ok()?;
+                    let s = v.as_str()?;
+                    i18n::COMPONENTS.iter().copied().find(|k| *k == s)
+                })
+                .map(|k| i18n::component(cx.lang, k))
+                .collect()
+        })
+        .unwrap_or_default();
+    let link = format!(
+        "<a href=\"{}\">{}</a> {}",
+        E(&cx.link("/dashboard/commitments", &[("objective", o.as_str())])),
+        E(o.as_str()),
+        E(t)
+    );
+    fact(m, cx, M::objective, &link);
+    if !comps.is_empty() {
+        fact(m, cx, M::component, &E(&comps.join(", ")).to_string());
+    }
+}
+
+/// The current deadline, and how far it slipped from the original.
+fn deadline_fact(m: &mut String, cx: &Cx, card: &Card) {
+    let d = &card.deadline;
+    let _ = write!(
+        m,
+        "<dt>{}</dt><dd>{}",
+        E(cx.t(M::current_deadline)),
+        cx.date(d.current)
+    );
+    if d.current != d.original {
+        let _ = write!(
+            m,
+            " <span class=\"sub\">({} {}, {} {})</span>",
+            E(cx.t(M::original_deadline)).to_string().to_lowercase(),
+            cx.date(d.original),
+            E(cx.t(M::days_slipped)).to_string().to_lowercase(),
+            d.days_slipped
+        );
+    }
+    m.push_str("</dd>");
+}
+
+/// The latest claim beside the latest assessment, and every report and assessment below.
+fn claims(m: &mut String, cx: &Cx, h: &History, card: &Card) {
     let _ = write!(
         m,
         "<section aria-labelledby=\"claim\"><h2 id=\"claim\">{}</h2><div class=\"two\">",
         E(cx.t(M::claim_vs_assessment))
     );
+    latest_claim(m, cx, h, card.latest_claim.as_ref());
+    latest_assessment(m, cx, h, card.latest_assessment.as_ref());
+    m.push_str("</div>");
+    all_reports(m, cx, h, card);
+    m.push_str("</section>");
+}
+
+fn latest_claim(m: &mut String, cx: &Cx, h: &History, claim: Option<&ClaimRec>) {
     let _ = write!(
         m,
         "<article class=\"panel\" id=\"latest-claim\"><h3>{}</h3>",
         E(cx.t(M::claim))
     );
-    match &card.latest_claim {
+    match claim {
         None => {
             let _ = write!(m, "<p>{}</p>", E(cx.t(M::no_claim)));
         }
@@ -286,24 +315,27 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
             if let Some(note) = &c.note {
                 let _ = write!(m, "<blockquote>{}</blockquote>", E(note));
             }
-            evidence_list(cx, &mut m, &c.evidence);
+            evidence_list(cx, m, &c.evidence);
             let _ = write!(
                 m,
                 "<p class=\"sub\">{} <a href=\"{}\">#{}</a> · <code>{}</code></p>",
                 E(cx.t(M::seq)),
-                E(&cx.link("/dashboard/integrity", &[("seq", &c.seq.to_string())])),
+                record_link(cx, c.seq),
                 c.seq,
                 E(c.event_id.as_str())
             );
         }
     }
     m.push_str("</article>");
+}
+
+fn latest_assessment(m: &mut String, cx: &Cx, h: &History, assessment: Option<&AssessmentRec>) {
     let _ = write!(
         m,
         "<article class=\"panel\" id=\"latest-assessment\"><h3>{}</h3>",
         E(cx.t(M::assessment))
     );
-    match &card.latest_assessment {
+    match assessment {
         None => {
             let _ = write!(m, "<p>{}</p>", E(cx.t(M::no_assessment)));
         }
@@ -328,19 +360,22 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
                 let _ = write!(m, "<blockquote>{}</blockquote>", E(note));
             }
             if !a.evidence.is_empty() {
-                evidence_list(cx, &mut m, &a.evidence);
+                evidence_list(cx, m, &a.evidence);
             }
             let _ = write!(
                 m,
                 "<p class=\"sub\">{} <a href=\"{}\">#{}</a></p>",
                 E(cx.t(M::seq)),
-                E(&cx.link("/dashboard/integrity", &[("seq", &a.seq.to_string())])),
+                record_link(cx, a.seq),
                 a.seq
             );
         }
     }
-    m.push_str("</article></div>");
-    // Every report and assessment, with its evidence.
+    m.push_str("</article>");
+}
+
+/// Every report and assessment, latest first, with its evidence.
+fn all_reports(m: &mut String, cx: &Cx, h: &History, card: &Card) {
     let _ = write!(
         m,
         "<details class=\"all-claims\"><summary>{} ({})</summary><ol class=\"plain claims\">",
@@ -355,7 +390,7 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
             E(i18n::status(cx.lang, s)),
             cx.body_link(h, &c.by),
             cx.datetime(c.at),
-            E(&cx.link("/dashboard/integrity", &[("seq", &c.seq.to_string())])),
+            record_link(cx, c.seq),
             c.seq
         );
         if let Some(note) = &c.note {
@@ -373,7 +408,7 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
             E(i18n::verdict(cx.lang, v)),
             cx.body_link(h, &a.by),
             cx.datetime(a.at),
-            E(&cx.link("/dashboard/integrity", &[("seq", &a.seq.to_string())])),
+            record_link(cx, a.seq),
             a.seq
         );
         if let Some(note) = &a.note {
@@ -389,9 +424,12 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
     for (_, li) in items {
         m.push_str(&li);
     }
-    m.push_str("</ol></details></section>");
+    m.push_str("</ol></details>");
+}
 
-    // Indicators.
+/// Each indicator: its baseline, target and latest value, its chart and its measurements.
+fn indicators(m: &mut String, cx: &Cx, h: &History, v: &Answered<Card>) {
+    let card = &v.result;
     let _ = write!(
         m,
         "<section aria-labelledby=\"indicators\"><h2 id=\"indicators\">{}</h2>",
@@ -400,132 +438,122 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
     if card.indicators.is_empty() {
         let _ = write!(m, "<p>{}</p>", E(cx.t(M::no_indicators)));
     }
-    let start = rec
+    let start = h
+        .commitments
+        .get(&card.fields.id)
         .map(|r| h.date_of(r.created_at))
         .unwrap_or(card.deadline.original);
     for ip in &card.indicators {
-        let ind = &ip.indicator;
-        let _ = write!(
-            m,
-            "<article class=\"indicator\"><h3><code>{}</code> {}</h3><dl class=\"facts inline\">",
-            E(ind.id.as_str()),
-            E(cx.title(&ind.name_uk, ind.name_en.as_deref()))
-        );
-        for (label, v) in [
-            (M::unit, ind.unit.as_deref()),
-            (M::baseline, ind.baseline.as_ref().map(|d| d.as_str())),
-            (M::target, ind.target.as_ref().map(|d| d.as_str())),
-        ] {
-            let _ = write!(
-                m,
-                "<dt>{}</dt><dd>{}</dd>",
-                E(cx.t(label)),
-                E(v.unwrap_or("—"))
-            );
-        }
-        if let Some(l) = &ip.latest {
-            let _ = write!(
-                m,
-                "<dt>{}</dt><dd><strong>{}</strong> ({})</dd>",
-                E(cx.t(M::measured)),
-                E(l.value.as_str()),
-                cx.date(l.as_of)
-            );
-        }
-        m.push_str("</dl>");
-        m.push_str(&charts::indicator(
-            cx,
-            ip,
-            start,
-            card.deadline.current,
-            point.today,
-        ));
-        let _ = write!(
-            m,
-            "<details><summary>{} ({})</summary>",
-            E(cx.t(M::measurements)),
-            ip.measurements.len()
-        );
-        if ip.measurements.is_empty() && ind.milestones.is_empty() {
-            let _ = write!(m, "<p>{}</p>", E(cx.t(M::no_measurements)));
-        } else {
-            let _ = write!(
-                m,
-                "<div class=\"table-wrap\"><table class=\"data\"><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-                E(cx.t(M::date)),
-                E(cx.t(M::value)),
-                E(cx.t(M::source)),
-                E(cx.t(M::signed_by)),
-                E(cx.t(M::evidence)),
-            );
-            for ms in &ind.milestones {
-                let _ = write!(
-                    m,
-                    "<tr class=\"milestone-row\"><td>{}</td><td class=\"num\">{}</td><td>{}</td><td></td><td></td></tr>",
-                    cx.date(ms.date),
-                    E(ms.value.as_str()),
-                    E(cx.t(M::milestones))
-                );
-            }
-            for x in &ip.measurements {
-                let mut ev = String::new();
-                if !x.evidence.is_empty() {
-                    evidence_list(cx, &mut ev, &x.evidence);
-                }
-                let _ = write!(
-                    m,
-                    "<tr><td>{}</td><td class=\"num\">{}</td><td><a href=\"{}\">#{}</a></td><td>{}</td><td>{}</td></tr>",
-                    cx.date(x.as_of),
-                    E(x.value.as_str()),
-                    E(&cx.link("/dashboard/integrity", &[("seq", &x.seq.to_string())])),
-                    x.seq,
-                    cx.body_link(h, &x.by),
-                    ev
-                );
-            }
-            m.push_str("</tbody></table></div>");
-        }
-        m.push_str("</details></article>");
+        indicator(m, cx, ip);
+        let chart = charts::indicator(cx, ip, start, card.deadline.current, v.as_of.today);
+        m.push_str(&chart);
+        measurements(m, cx, h, ip);
+        m.push_str("</article>");
     }
     m.push_str("</section>");
+}
 
-    // Responsibility.
+/// An indicator's heading and facts.
+fn indicator(m: &mut String, cx: &Cx, ip: &IndicatorProgress) {
+    let ind = &ip.indicator;
+    let _ = write!(
+        m,
+        "<article class=\"indicator\"><h3><code>{}</code> {}</h3><dl class=\"facts inline\">",
+        E(ind.id.as_str()),
+        E(cx.title(&ind.name_uk, ind.name_en.as_deref()))
+    );
+    for (label, v) in [
+        (M::unit, ind.unit.as_deref()),
+        (M::baseline, ind.baseline.as_ref().map(|d| d.as_str())),
+        (M::target, ind.target.as_ref().map(|d| d.as_str())),
+    ] {
+        fact(m, cx, label, &E(v.unwrap_or("—")).to_string());
+    }
+    if let Some(l) = &ip.latest {
+        let latest = format!(
+            "<strong>{}</strong> ({})",
+            E(l.value.as_str()),
+            cx.date(l.as_of)
+        );
+        fact(m, cx, M::measured, &latest);
+    }
+    m.push_str("</dl>");
+}
+
+/// An indicator's milestones and measurements, in a table that opens on request.
+fn measurements(m: &mut String, cx: &Cx, h: &History, ip: &IndicatorProgress) {
+    let ind = &ip.indicator;
+    let _ = write!(
+        m,
+        "<details><summary>{} ({})</summary>",
+        E(cx.t(M::measurements)),
+        ip.measurements.len()
+    );
+    if ip.measurements.is_empty() && ind.milestones.is_empty() {
+        let _ = write!(m, "<p>{}</p>", E(cx.t(M::no_measurements)));
+    } else {
+        let columns = [M::date, M::value, M::source, M::signed_by, M::evidence];
+        thead(m, cx, "", None, &columns);
+        for ms in &ind.milestones {
+            let _ = write!(
+                m,
+                "<tr class=\"milestone-row\"><td>{}</td><td class=\"num\">{}</td><td>{}</td><td></td><td></td></tr>",
+                cx.date(ms.date),
+                E(ms.value.as_str()),
+                E(cx.t(M::milestones))
+            );
+        }
+        for x in &ip.measurements {
+            let mut ev = String::new();
+            if !x.evidence.is_empty() {
+                evidence_list(cx, &mut ev, &x.evidence);
+            }
+            let _ = write!(
+                m,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td><a href=\"{}\">#{}</a></td><td>{}</td><td>{}</td></tr>",
+                cx.date(x.as_of),
+                E(x.value.as_str()),
+                record_link(cx, x.seq),
+                x.seq,
+                cx.body_link(h, &x.by),
+                ev
+            );
+        }
+        m.push_str("</tbody></table></div>");
+    }
+    m.push_str("</details>");
+}
+
+/// Pending assignment or handover, and who led and co-executed it when.
+fn responsibility(m: &mut String, cx: &Cx, h: &History, card: &Card) {
     let r = &card.responsibility;
     let _ = write!(
         m,
         "<section aria-labelledby=\"resp\"><h2 id=\"resp\">{}</h2>",
         E(cx.t(M::responsibility))
     );
-    if let Some(p) = &r.pending_assignment {
-        let _ = write!(
-            m,
-            "<p class=\"notice warn\">{}: {} ({} {})</p>",
-            E(cx.t(M::pending_assignment)),
-            cx.body_link(h, &p.to),
-            p.days,
-            E(cx.t(M::days))
-        );
+    for (label, p) in [
+        (M::pending_assignment, &r.pending_assignment),
+        (M::pending_handover, &r.pending_handover),
+    ] {
+        if let Some(p) = p {
+            let arrow = if label == M::pending_handover {
+                "→ "
+            } else {
+                ""
+            };
+            let _ = write!(
+                m,
+                "<p class=\"notice warn\">{}: {arrow}{} ({} {})</p>",
+                E(cx.t(label)),
+                cx.body_link(h, &p.to),
+                p.days,
+                E(cx.t(M::days))
+            );
+        }
     }
-    if let Some(p) = &r.pending_handover {
-        let _ = write!(
-            m,
-            "<p class=\"notice warn\">{}: → {} ({} {})</p>",
-            E(cx.t(M::pending_handover)),
-            cx.body_link(h, &p.to),
-            p.days,
-            E(cx.t(M::days))
-        );
-    }
-    let _ = write!(
-        m,
-        "<div class=\"table-wrap\"><table class=\"data\"><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-        E(cx.t(M::lead_history)),
-        E(cx.t(M::body)),
-        E(cx.t(M::role_in_item)),
-        E(cx.t(M::from)),
-        E(cx.t(M::to)),
-        E(cx.t(M::how)),
-    );
+    let columns = [M::body, M::role_in_item, M::from, M::to, M::how];
+    thead(m, cx, "", Some(M::lead_history), &columns);
     let mut spans: Vec<(&crate::core::projection::Interval, M)> =
         r.leads.iter().map(|l| (l, M::role_lead)).collect();
     spans.extend(r.co_executor_history.iter().map(|l| (l, M::role_co)));
@@ -548,8 +576,11 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
         );
     }
     m.push_str("</tbody></table></div></section>");
+}
 
-    // Handovers.
+/// Its handovers with their outcomes, and its reassignments.
+fn handovers(m: &mut String, cx: &Cx, h: &History, v: &Answered<Card>) {
+    let card = &v.result;
     let _ = write!(
         m,
         "<section aria-labelledby=\"handovers\"><h2 id=\"handovers\">{}</h2>",
@@ -558,35 +589,16 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
     if card.handovers.is_empty() {
         let _ = write!(m, "<p>{}</p>", E(cx.t(M::no_items)));
     } else {
-        let _ = write!(
-            m,
-            "<div class=\"table-wrap\"><table class=\"data\"><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-            E(cx.t(M::date)),
-            E(cx.t(M::from)),
-            E(cx.t(M::to)),
-            E(cx.t(M::proposed_by)),
-            E(cx.t(M::reason)),
-            E(cx.t(M::outcome)),
-        );
+        let columns = [
+            M::date,
+            M::from,
+            M::to,
+            M::proposed_by,
+            M::reason,
+            M::outcome,
+        ];
+        thead(m, cx, "", None, &columns);
         for x in &card.handovers {
-            let outcome = match &x.outcome {
-                Some((_, at, o)) => {
-                    let name = serde_json::to_value(o)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default();
-                    format!(
-                        "<span class=\"outcome o-{}\">{}</span> {}",
-                        E(&name),
-                        E(i18n::outcome(cx.lang, &name)),
-                        cx.datetime(*at)
-                    )
-                }
-                None => format!(
-                    "<span class=\"outcome o-pending\">{}</span>",
-                    E(cx.t(M::pending))
-                ),
-            };
             let _ = write!(
                 m,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -598,35 +610,44 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
                 cx.body_link(h, &x.to),
                 cx.body_link(h, &x.proposer),
                 E(&x.reason),
-                outcome
+                super::outcome(cx, x.outcome.map(|(_, at, o)| (at, o)))
             );
         }
         m.push_str("</tbody></table></div>");
     }
-    if let Some(rec) = rec {
-        let reassign: Vec<_> = rec.reassignments.iter().filter(|x| x.0 < n).collect();
-        if !reassign.is_empty() {
-            let _ = write!(
-                m,
-                "<h3>{}</h3><ul class=\"plain\">",
-                E(i18n::event_type(cx.lang, EventKind::CommitmentReassigned))
-            );
-            for (_, at, from, to, reason) in reassign {
-                let _ = write!(
-                    m,
-                    "<li>{}: {} → {} — {}</li>",
-                    cx.datetime(*at),
-                    cx.body_link(h, from),
-                    cx.body_link(h, to),
-                    E(reason)
-                );
-            }
-            m.push_str("</ul>");
-        }
-    }
+    reassignments(m, cx, h, card, v.as_of.size);
     m.push_str("</section>");
+}
 
-    // Deadlines.
+/// Who reassigned it, from whom to whom, before entry `n`.
+fn reassignments(m: &mut String, cx: &Cx, h: &History, card: &Card, n: u64) {
+    let Some(rec) = h.commitments.get(&card.fields.id) else {
+        return;
+    };
+    let reassign: Vec<_> = rec.reassignments.iter().filter(|x| x.0 < n).collect();
+    if reassign.is_empty() {
+        return;
+    }
+    let _ = write!(
+        m,
+        "<h3>{}</h3><ul class=\"plain\">",
+        E(i18n::event_type(cx.lang, EventKind::CommitmentReassigned))
+    );
+    for (_, at, from, to, reason) in reassign {
+        let _ = write!(
+            m,
+            "<li>{}: {} → {} — {}</li>",
+            cx.datetime(*at),
+            cx.body_link(h, from),
+            cx.body_link(h, to),
+            E(reason)
+        );
+    }
+    m.push_str("</ul>");
+}
+
+/// The deadline's original and current dates, its changes with reasons, and the requests.
+fn deadlines(m: &mut String, cx: &Cx, h: &History, card: &Card) {
     let d = &card.deadline;
     let _ = write!(
         m,
@@ -640,15 +661,8 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
         d.days_slipped
     );
     if !d.changes.is_empty() {
-        let _ = write!(
-            m,
-            "<div class=\"table-wrap\"><table class=\"data\" id=\"deadline-changes\"><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-            E(cx.t(M::date)),
-            E(cx.t(M::from)),
-            E(cx.t(M::to)),
-            E(cx.t(M::reason)),
-            E(cx.t(M::changed_by)),
-        );
+        let columns = [M::date, M::from, M::to, M::reason, M::changed_by];
+        thead(m, cx, " id=\"deadline-changes\"", None, &columns);
         for c in &d.changes {
             let _ = write!(
                 m,
@@ -681,30 +695,34 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
         m.push_str("</ul>");
     }
     m.push_str("</section>");
+}
 
-    // Open inquiries.
-    if !card.open_inquiries.is_empty() {
+fn open_inquiries(m: &mut String, cx: &Cx, h: &History, card: &Card) {
+    if card.open_inquiries.is_empty() {
+        return;
+    }
+    let _ = write!(
+        m,
+        "<section aria-labelledby=\"inq\"><h2 id=\"inq\">{}</h2><ul class=\"plain\">",
+        E(cx.t(M::open_inquiries))
+    );
+    for q in &card.open_inquiries {
         let _ = write!(
             m,
-            "<section aria-labelledby=\"inq\"><h2 id=\"inq\">{}</h2><ul class=\"plain\">",
-            E(cx.t(M::open_inquiries))
+            "<li><strong>{}</strong> — {} → {}, {} {}: {}</li>",
+            E(q.id.as_str()),
+            cx.body_link(h, &q.by),
+            cx.body_link(h, &q.to),
+            E(cx.t(M::due)).to_string().to_lowercase(),
+            cx.date(q.due),
+            E(&q.question)
         );
-        for q in &card.open_inquiries {
-            let _ = write!(
-                m,
-                "<li><strong>{}</strong> — {} → {}, {} {}: {}</li>",
-                E(q.id.as_str()),
-                cx.body_link(h, &q.by),
-                cx.body_link(h, &q.to),
-                E(cx.t(M::due)).to_string().to_lowercase(),
-                cx.date(q.due),
-                E(&q.question)
-            );
-        }
-        m.push_str("</ul></section>");
     }
+    m.push_str("</ul></section>");
+}
 
-    // The signed history.
+/// The signed history, latest first: who signed what with which key, each record verifiable.
+fn history(m: &mut String, cx: &Cx, h: &History, card: &Card) {
     let _ = write!(
         m,
         "<section aria-labelledby=\"history\"><h2 id=\"history\">{}</h2><p class=\"help\">{}</p><ol class=\"timeline\" reversed>",
@@ -727,17 +745,42 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
             E(x.key.as_str()),
             E(cx.t(M::event_id)),
             E(x.event_id.as_str()),
-            E(&cx.link("/dashboard/integrity", &[("seq", &x.seq.to_string())])),
+            record_link(cx, x.seq),
             x.seq,
             E(cx.t(M::verify)).to_string().to_lowercase(),
             E(&x.summary),
         );
     }
     m.push_str("</ol></section>");
-    Ok(Content {
-        title: format!("{} {}", f.id, title),
-        main: m,
-        point,
-        at,
-    })
+}
+
+fn evidence_list(cx: &Cx, out: &mut String, ev: &[Evidence]) {
+    if ev.is_empty() {
+        let _ = write!(
+            out,
+            "<p class=\"flag-line\"><span class=\"flag\">{}</span></p>",
+            E(cx.t(M::no_evidence))
+        );
+        return;
+    }
+    let _ = write!(
+        out,
+        "<ul class=\"evidence\" aria-label=\"{}\">",
+        E(cx.t(M::evidence))
+    );
+    for e in ev {
+        let _ = write!(
+            out,
+            "<li><dl class=\"facts tight\"><dt>{}</dt><dd><code class=\"hash\">{}</code></dd><dt>{}</dt><dd>{}</dd>",
+            E(cx.t(M::sha256)),
+            E(e.sha256.as_str()),
+            E(cx.t(M::location)),
+            html::location(&e.location, cx.t(M::external_link)),
+        );
+        if let Some(c) = &e.cites {
+            let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", E(cx.t(M::cites)), E(c));
+        }
+        out.push_str("</dl></li>");
+    }
+    out.push_str("</ul>");
 }

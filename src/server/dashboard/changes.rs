@@ -3,15 +3,16 @@
 
 use super::html::E;
 use super::i18n::{self, M};
-use super::{render, Content, Cx, Fail, Nav, PageQuery, PageRequest};
+use super::{documented, given, render, Content, Cx, Fail, Page, PageQuery, PageRequest};
 use crate::core::entry::EntryRef;
 use crate::core::event::{self, Body, EventKind, Role};
 use crate::core::events::Section;
 use crate::core::projection::views::{self, Change};
 use crate::core::projection::{History, Point};
 use crate::core::types::Date;
+use crate::projector::At;
 use crate::query;
-use crate::server::{AppState, Q};
+use crate::server::{AppState, Routes, Q};
 use crate::store::Snapshot;
 use axum::extract::State;
 use axum::response::Response;
@@ -19,6 +20,18 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use utoipa::IntoParams;
+
+pub const PAGE: Page = Page {
+    section: "changes",
+    menu: Some(M::changes),
+    path: "/dashboard/changes",
+    route,
+    doc: documented::<__path_page>,
+};
+
+fn route(r: Routes) -> Routes {
+    r.get("/dashboard/changes", page)
+}
 
 /// The most changes listed per section; the CSV link has them all.
 pub const SECTION_LIMIT: usize = 200;
@@ -34,18 +47,22 @@ pub struct ChangesQuery {
 }
 
 /// The changes between two points.
-#[utoipa::path(get, path = "/dashboard/changes", tag = "dashboard", params(PageQuery, ChangesQuery),
+#[utoipa::path(get, path = "/dashboard/changes", tag = "dashboard", operation_id = "dashboard_changes", params(PageQuery, ChangesQuery),
     responses(
-        (status = 200, description = "The page (an HTML page for a browser, else problem+json)", content_type = "text/html"),
-        (status = 400, description = "A date or size is malformed or beyond the ledger (an HTML page for a browser, else problem+json)", content_type = "text/html"),
+        (status = 200, description = "The page", body = String, content_type = "text/html"),
+        (status = 400, description = "A date or size is malformed or beyond the ledger: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
     ))]
 pub async fn page(
     State(st): State<AppState>,
     req: PageRequest,
     Q(_): Q<PageQuery>,
-    Q(_): Q<ChangesQuery>,
+    Q(q): Q<ChangesQuery>,
 ) -> Response {
-    render(st, req, Nav::Changes, build).await
+    render(st, req, &PAGE, move |cx, h, snap| {
+        let v = view(cx, h, snap, &q)?;
+        Ok(content(cx, h, &q, &v))
+    })
+    .await
 }
 
 /// What changed between two points, as a page shows it: how many changes each section has, and
@@ -191,10 +208,21 @@ fn counts(h: &History, p: Point) -> (BTreeMap<String, u32>, u32, u32) {
     (all, overdue, open)
 }
 
-fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
-    let (point, _) = cx.resolve(h, snap)?;
+/// What the page shows: the period asked for (default: since the last hearing, else 30 days),
+/// as known at the page's point, and the overseers' records that can bound it.
+pub struct Period {
+    /// The start as the date form shows it: as asked, else the default.
+    pub since: String,
+    pub hearings: Vec<Hearing>,
+    /// The end point's checkpoint.
+    pub at: At,
+    pub summary: Summary,
+}
+
+pub fn view(cx: &Cx, h: &History, snap: &dyn Snapshot, q: &ChangesQuery) -> Result<Period, Fail> {
+    let point = cx.point(h)?;
     let hearings = hearings(h, snap, point.size, 40);
-    let since = match cx.req.param("since") {
+    let since = match given(&q.since) {
         Some(s) => s.to_string(),
         None => hearings
             .iter()
@@ -210,7 +238,7 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
             })
             .unwrap_or_default(),
     };
-    let until = cx.req.param("until").map(str::to_string);
+    let until = given(&q.until).map(str::to_string);
     // A period that ends after the page's as-of point stops there.
     let until_asked = match (&until, &cx.req.as_of) {
         (Some(u), Some(a)) if query::point(h, u, None)?.size > point.size => Some(a.clone()),
@@ -223,22 +251,31 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
         None => point,
     };
     let at = crate::projector::at(snap, to_point.size).map_err(query::QueryError::from)?;
-    let v = summarize(h, from_point, to_point, SECTION_LIMIT);
+    Ok(Period {
+        summary: summarize(h, from_point, to_point, SECTION_LIMIT),
+        since,
+        hearings,
+        at,
+    })
+}
+
+pub fn content(cx: &Cx, h: &History, q: &ChangesQuery, v: &Period) -> Content {
     let mut m = String::with_capacity(64 * 1024);
     let _ = write!(m, "<h1>{}</h1>", E(cx.t(M::changes)));
+    dates_form(&mut m, cx, q, v);
+    hearings_form(&mut m, cx, q, v);
+    delta(&mut m, cx, h, &v.summary);
+    sections(&mut m, cx, h, &v.summary);
+    Content {
+        title: cx.t(M::changes).to_string(),
+        main: m,
+        point: v.summary.to,
+        at: v.at,
+    }
+}
 
-    // Two dates.
-    let _ = write!(
-        m,
-        "<form class=\"filters\" method=\"get\" action=\"/dashboard/changes\"><fieldset><legend>{}</legend>\
-         <label class=\"field\"><span>{}</span><input type=\"date\" name=\"since\" value=\"{}\" required></label>\
-         <label class=\"field\"><span>{}</span><input type=\"date\" name=\"until\" value=\"{}\"></label>",
-        E(cx.t(M::between)),
-        E(cx.t(M::since)),
-        E(if since.len() == 10 { &since } else { "" }),
-        E(cx.t(M::until)),
-        E(until.as_deref().filter(|u| u.len() == 10).unwrap_or("")),
-    );
+/// The page's as-of point, kept by a form.
+fn as_of_input(m: &mut String, cx: &Cx) {
     if let Some(a) = &cx.req.as_of {
         let _ = write!(
             m,
@@ -246,61 +283,66 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
             E(a)
         );
     }
+}
+
+/// Two dates.
+fn dates_form(m: &mut String, cx: &Cx, q: &ChangesQuery, v: &Period) {
+    let _ = write!(
+        m,
+        "<form class=\"filters\" method=\"get\" action=\"/dashboard/changes\"><fieldset><legend>{}</legend>\
+         <label class=\"field\"><span>{}</span><input type=\"date\" name=\"since\" value=\"{}\" required></label>\
+         <label class=\"field\"><span>{}</span><input type=\"date\" name=\"until\" value=\"{}\"></label>",
+        E(cx.t(M::between)),
+        E(cx.t(M::since)),
+        E(if v.since.len() == 10 { &v.since } else { "" }),
+        E(cx.t(M::until)),
+        E(given(&q.until).filter(|u| u.len() == 10).unwrap_or("")),
+    );
+    as_of_input(m, cx);
     let _ = write!(
         m,
         "<button type=\"submit\">{}</button></fieldset></form>",
         E(cx.t(M::compare))
     );
-    // Two hearings.
-    if !hearings.is_empty() {
-        let _ = write!(
-            m,
-            "<form class=\"filters\" method=\"get\" action=\"/dashboard/changes\" id=\"hearings-form\"><fieldset><legend>{}</legend><p class=\"help\">{}</p>",
-            E(cx.t(M::hearings)),
-            E(cx.t(M::hearings_help)),
-        );
-        let options: Vec<(String, String)> = hearings
-            .iter()
-            .map(|x| {
-                (
-                    x.date.to_string(),
-                    format!("{} — {}", x.date, excerpt(&x.text, 90)),
-                )
-            })
-            .collect();
-        let older = hearings.get(1).map(|x| x.date.to_string());
-        let newer = hearings.first().map(|x| x.date.to_string());
-        super::select(
-            &mut m,
-            "since",
-            cx.t(M::since),
-            "—",
-            &options,
-            cx.req.param("since").or(older.as_deref()),
-        );
-        super::select(
-            &mut m,
-            "until",
-            cx.t(M::until),
-            "—",
-            &options,
-            cx.req.param("until").or(newer.as_deref()),
-        );
-        if let Some(a) = &cx.req.as_of {
-            let _ = write!(
-                m,
-                "<input type=\"hidden\" name=\"as_of\" value=\"{}\">",
-                E(a)
-            );
-        }
-        let _ = write!(
-            m,
-            "<button type=\"submit\">{}</button></fieldset></form>",
-            E(cx.t(M::compare))
-        );
-    }
+}
 
-    // The difference.
+/// Two hearings (the overseers' general records), when there are any.
+fn hearings_form(m: &mut String, cx: &Cx, q: &ChangesQuery, v: &Period) {
+    let hearings = &v.hearings;
+    if hearings.is_empty() {
+        return;
+    }
+    let _ = write!(
+        m,
+        "<form class=\"filters\" method=\"get\" action=\"/dashboard/changes\" id=\"hearings-form\"><fieldset><legend>{}</legend><p class=\"help\">{}</p>",
+        E(cx.t(M::hearings)),
+        E(cx.t(M::hearings_help)),
+    );
+    let options: Vec<(String, String)> = hearings
+        .iter()
+        .map(|x| {
+            (
+                x.date.to_string(),
+                format!("{} — {}", x.date, excerpt(&x.text, 90)),
+            )
+        })
+        .collect();
+    let older = hearings.get(1).map(|x| x.date.to_string());
+    let newer = hearings.first().map(|x| x.date.to_string());
+    let since = given(&q.since).or(older.as_deref());
+    super::select(m, "since", cx.t(M::since), "—", &options, since);
+    let until = given(&q.until).or(newer.as_deref());
+    super::select(m, "until", cx.t(M::until), "—", &options, until);
+    as_of_input(m, cx);
+    let _ = write!(
+        m,
+        "<button type=\"submit\">{}</button></fieldset></form>",
+        E(cx.t(M::compare))
+    );
+}
+
+/// How the status counts, the open and the overdue moved between the two points.
+fn delta(m: &mut String, cx: &Cx, h: &History, v: &Summary) {
     let _ = write!(
         m,
         "<h2 id=\"result\">{} {} → {}</h2><p class=\"help\">{} {} → {} ({} {})</p>",
@@ -345,7 +387,10 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
     row(cx.t(M::open_commitments), open_before, open_after);
     row(cx.t(M::overdue_items), overdue_before, overdue_after);
     m.push_str("</tbody></table></div>");
+}
 
+/// Each section's latest changes, with a link to all of them as CSV.
+fn sections(m: &mut String, cx: &Cx, h: &History, v: &Summary) {
     let csv = crate::server::dashboard::html::url(
         "/views/changes",
         &[
@@ -369,7 +414,7 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
             n
         );
         let shown: Vec<&Change> = v.latest[i].iter().collect();
-        table(cx, h, &mut m, &shown);
+        table(cx, h, m, &shown);
         if n > shown.len() {
             let _ = write!(
                 m,
@@ -390,10 +435,4 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
             E(cx.t(M::all_changes))
         );
     }
-    Ok(Content {
-        title: cx.t(M::changes).to_string(),
-        main: m,
-        point: to_point,
-        at,
-    })
 }

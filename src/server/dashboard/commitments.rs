@@ -9,14 +9,13 @@
 
 use super::html::{self, E};
 use super::i18n::{self, M};
-use super::{render, Content, Cx, Fail, Nav, PageQuery, PageRequest};
-use crate::core::event::Phase;
-use crate::core::event::Status;
+use super::{documented, given, render, Content, Cx, Page, PageQuery, PageRequest};
+use crate::core::event::{Phase, Status};
 use crate::core::projection::CommitmentRec;
 use crate::core::projection::{status_name, verdict_name, History, Point};
 use crate::core::types::{BodyId, Date, ObjectiveId};
-use crate::server::{AppState, Q};
-use crate::store::Snapshot;
+use crate::projector::At;
+use crate::server::{AppState, Routes, Q};
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -24,6 +23,18 @@ use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
 use utoipa::IntoParams;
+
+pub const PAGE: Page = Page {
+    section: "commitments",
+    menu: Some(M::commitments),
+    path: "/dashboard/commitments",
+    route,
+    doc: documented::<__path_page>,
+};
+
+fn route(r: Routes) -> Routes {
+    r.get("/dashboard/commitments", page)
+}
 
 /// Rows per page: above this the table is paged and filtered by the server.
 pub const PAGE_SIZE: usize = 500;
@@ -57,10 +68,10 @@ pub struct CommitmentsQuery {
 }
 
 /// The commitments table.
-#[utoipa::path(get, path = "/dashboard/commitments", tag = "dashboard", params(PageQuery, CommitmentsQuery),
+#[utoipa::path(get, path = "/dashboard/commitments", tag = "dashboard", operation_id = "dashboard_commitments", params(PageQuery, CommitmentsQuery),
     responses(
-        (status = 200, description = "The page (HTML), or CSV with format=csv", content_type = "text/html"),
-        (status = 400, description = "The as-of point is malformed (an HTML page for a browser, else problem+json)", content_type = "text/html"),
+        (status = 200, description = "The page (HTML), or its table as CSV with format=csv", content((String = "text/html"), (String = "text/csv"))),
+        (status = 400, description = "The as-of point is malformed: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
     ))]
 pub async fn page(
     State(st): State<AppState>,
@@ -69,9 +80,14 @@ pub async fn page(
     Q(q): Q<CommitmentsQuery>,
 ) -> Response {
     if q.format.as_deref() == Some("csv") {
-        return csv_download(st, req).await;
+        return csv_download(st, req, q).await;
     }
-    render(st, req, Nav::Commitments, build).await
+    render(st, req, &PAGE, move |cx, h, snap| {
+        let (point, at) = cx.resolve(h, snap)?;
+        let v = view(cx, h, &q, point, at);
+        Ok(content(cx, h, &q, &v))
+    })
+    .await
 }
 
 /// One commitment as the table shows it.
@@ -152,57 +168,66 @@ pub fn rows_of<'a>(cx: &Cx, h: &'a History, p: Point, body: Option<&BodyId>) -> 
                     || (c.phase_at(n) == Phase::Assigned && c.assigned_to.as_ref() == Some(b))
             })
         })
-        .map(|c| {
-            let lead = c.lead_at(n);
-            let co = c.co_executors_at(n);
-            let phase = c.phase_at(n);
-            let mut bodies: Vec<BodyId> = lead.iter().cloned().collect();
-            bodies.extend(co.iter().cloned());
-            if phase == Phase::Assigned {
-                bodies.extend(c.assigned_to.iter().cloned());
-            }
-            let claim = c.claim_at(n);
-            let components = c
-                .fields
-                .objective
-                .as_ref()
-                .and_then(|o| comps.get(o))
-                .cloned()
-                .unwrap_or_default();
-            let overdue = c.overdue_at(p);
-            Row {
-                c,
-                ord: 0,
-                title: cx.title(&c.fields.title_uk, c.fields.title_en.as_deref()),
-                lead: lead.clone().or_else(|| {
-                    (phase == Phase::Assigned)
-                        .then(|| c.assigned_to.clone())
-                        .flatten()
-                }),
-                co,
-                bodies,
-                objective: c
-                    .fields
-                    .objective
-                    .as_ref()
-                    .map(|o| o.to_string())
-                    .unwrap_or_default(),
-                components,
-                status: claim.map(|x| status_name(x.status)).unwrap_or("no_report"),
-                verdict: c.assessment_at(n).map(|a| verdict_name(a.verdict)),
-                deadline: c.deadline_at(n),
-                at_risk: overdue.is_none() && c.at_risk_at(p).is_some(),
-                overdue,
-                phase,
-                no_evidence: claim.is_some_and(|x| {
-                    matches!(x.status, Status::Implemented | Status::PartiallyImplemented)
-                        && x.evidence.is_empty()
-                }),
-            }
-        })
+        .map(|c| row(cx, c, p, &comps))
         .collect();
     out.sort_by(|a, b| html::natural_cmp(a.c.id.as_str(), b.c.id.as_str()));
     out
+}
+
+/// Commitment `c` as a row at `p`.
+fn row<'a>(
+    cx: &Cx,
+    c: &'a CommitmentRec,
+    p: Point,
+    comps: &HashMap<&ObjectiveId, Vec<&'static str>>,
+) -> Row<'a> {
+    let n = p.size;
+    let lead = c.lead_at(n);
+    let co = c.co_executors_at(n);
+    let phase = c.phase_at(n);
+    let mut bodies: Vec<BodyId> = lead.iter().cloned().collect();
+    bodies.extend(co.iter().cloned());
+    if phase == Phase::Assigned {
+        bodies.extend(c.assigned_to.iter().cloned());
+    }
+    let claim = c.claim_at(n);
+    let components = c
+        .fields
+        .objective
+        .as_ref()
+        .and_then(|o| comps.get(o))
+        .cloned()
+        .unwrap_or_default();
+    let overdue = c.overdue_at(p);
+    Row {
+        c,
+        ord: 0,
+        title: cx.title(&c.fields.title_uk, c.fields.title_en.as_deref()),
+        lead: lead.clone().or_else(|| {
+            (phase == Phase::Assigned)
+                .then(|| c.assigned_to.clone())
+                .flatten()
+        }),
+        co,
+        bodies,
+        objective: c
+            .fields
+            .objective
+            .as_ref()
+            .map(|o| o.to_string())
+            .unwrap_or_default(),
+        components,
+        status: claim.map(|x| status_name(x.status)).unwrap_or("no_report"),
+        verdict: c.assessment_at(n).map(|a| verdict_name(a.verdict)),
+        deadline: c.deadline_at(n),
+        at_risk: overdue.is_none() && c.at_risk_at(p).is_some(),
+        overdue,
+        phase,
+        no_evidence: claim.is_some_and(|x| {
+            matches!(x.status, Status::Implemented | Status::PartiallyImplemented)
+                && x.evidence.is_empty()
+        }),
+    }
 }
 
 /// The filters as the request gives them.
@@ -217,16 +242,16 @@ pub struct Filters {
 }
 
 impl Filters {
-    pub fn of(cx: &Cx) -> Filters {
-        let p = |k: &str| cx.req.param(k).map(str::to_string);
+    pub fn of(q: &CommitmentsQuery) -> Filters {
+        let p = |v: &Option<String>| given(v).map(str::to_string);
         Filters {
-            body: p("body"),
-            objective: p("objective"),
-            component: p("component"),
-            status: p("status"),
-            overdue: p("overdue"),
-            no_evidence: cx.req.param("no_evidence").is_some_and(|v| v != "0"),
-            q: p("q").map(|s| s.to_lowercase()),
+            body: p(&q.body),
+            objective: p(&q.objective),
+            component: p(&q.component),
+            status: p(&q.status),
+            overdue: p(&q.overdue),
+            no_evidence: given(&q.no_evidence).is_some_and(|v| v != "0"),
+            q: p(&q.q).map(|s| s.to_lowercase()),
         }
     }
 
@@ -345,29 +370,23 @@ pub fn csv_safe(s: &str) -> String {
     crate::query::csv_safe(s).into_owned()
 }
 
-async fn csv_download(st: AppState, req: PageRequest) -> Response {
+async fn csv_download(st: AppState, req: PageRequest, q: CommitmentsQuery) -> Response {
     let out = st
         .blocking(move |st| {
             let h = st.projector().read();
             let snap = st.store().snapshot()?;
-            let cx = Cx::new(req, Nav::Commitments, &h, crate::ledger::system_clock()());
+            let cx = Cx::new(req, &PAGE, &h, crate::ledger::system_clock()());
             let (point, _) = match cx.resolve(&h, &*snap) {
                 Ok(x) => x,
                 Err(f) => return Ok(Err(f)),
             };
-            let f = Filters::of(&cx);
+            let f = Filters::of(&q);
             let mut rows: Vec<Row<'_>> = rows(&cx, &h, point)
                 .into_iter()
                 .filter(|r| f.matches(r))
                 .collect();
-            let key = cx.req.param("sort").unwrap_or("id").to_string();
-            sort(
-                &mut rows,
-                &key,
-                cx.req.param("dir") == Some("desc"),
-                &cx,
-                &h,
-            );
+            let key = given(&q.sort).unwrap_or("id");
+            sort(&mut rows, key, given(&q.dir) == Some("desc"), &cx, &h);
             let mut w = csv::Writer::from_writer(Vec::new());
             let header: Vec<&str> = columns().iter().map(|(_, m)| cx.t(*m)).collect();
             let _ = w.write_record(&header);
@@ -401,23 +420,91 @@ async fn csv_download(st: AppState, req: PageRequest) -> Response {
     }
 }
 
-fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
-    let (point, at) = cx.resolve(h, snap)?;
+/// The table as the page shows it: the rows at the point, filtered, sorted and (when there
+/// are more than `PAGE_SIZE`) paged, and the options of the filters.
+pub struct Listing<'h> {
+    pub point: Point,
+    pub at: At,
+    /// Commitments at the point, and those the filters match.
+    pub total: usize,
+    pub shown: usize,
+    /// More than `PAGE_SIZE`: the server filters and pages; else every row is sent, those
+    /// the filters do not match hidden, for the script to filter live.
+    pub paged: bool,
+    pub page: usize,
+    pub pages: usize,
+    pub sort: &'static str,
+    pub desc: bool,
+    pub filters: Filters,
+    pub rows: Vec<Row<'h>>,
+    pub options: FilterOptions,
+}
+
+/// The choices of each filter: (value, label), from what exists at the point.
+pub struct FilterOptions {
+    pub bodies: Vec<(String, String)>,
+    pub objectives: Vec<(String, String)>,
+    pub components: Vec<(String, String)>,
+    pub statuses: Vec<(String, String)>,
+    pub overdue: Vec<(String, String)>,
+}
+
+pub fn view<'h>(
+    cx: &Cx,
+    h: &'h History,
+    q: &CommitmentsQuery,
+    point: Point,
+    at: At,
+) -> Listing<'h> {
     let all = rows(cx, h, point);
     let total = all.len();
-    let f = Filters::of(cx);
-    let sort_key = cx
-        .req
-        .param("sort")
-        .filter(|k| SORTS.contains(k))
-        .unwrap_or("id")
-        .to_string();
-    let desc = cx.req.param("dir") == Some("desc");
+    let filters = Filters::of(q);
+    let sort_key = given(&q.sort)
+        .and_then(|k| SORTS.iter().copied().find(|s| *s == k))
+        .unwrap_or("id");
+    let desc = given(&q.dir) == Some("desc");
+    let options = filter_options(cx, h, point, &all);
+    let (matching, hidden): (Vec<Row<'_>>, Vec<Row<'_>>) =
+        all.into_iter().partition(|r| filters.matches(r));
+    let shown = matching.len();
+    let paged = total > PAGE_SIZE;
+    let mut rows = matching;
+    if !paged {
+        rows.extend(hidden);
+    }
+    sort(&mut rows, sort_key, desc, cx, h);
+    let pages = shown.div_ceil(PAGE_SIZE).max(1);
+    let page = given(&q.page)
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
+    if paged {
+        rows = rows
+            .into_iter()
+            .skip((page - 1) * PAGE_SIZE)
+            .take(PAGE_SIZE)
+            .collect();
+    }
+    Listing {
+        point,
+        at,
+        total,
+        shown,
+        paged,
+        page,
+        pages,
+        sort: sort_key,
+        desc,
+        filters,
+        rows,
+        options,
+    }
+}
 
-    // Options of the filters, from what exists at the point.
+fn filter_options(cx: &Cx, h: &History, point: Point, all: &[Row<'_>]) -> FilterOptions {
     let mut bodies: BTreeSet<&BodyId> = BTreeSet::new();
     let mut comps: BTreeSet<&str> = BTreeSet::new();
-    for r in &all {
+    for r in all {
         bodies.extend(r.bodies.iter());
         comps.extend(r.components.iter().copied());
     }
@@ -431,109 +518,74 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
         .values()
         .filter(|o| o.seq < point.size)
         .map(|o| {
-            (
-                o.id.to_string(),
-                format!(
-                    "{} — {}",
-                    o.id,
-                    cx.title(&o.title_uk, o.title_en.as_deref())
-                ),
-            )
+            let title = cx.title(&o.title_uk, o.title_en.as_deref());
+            (o.id.to_string(), format!("{} — {}", o.id, title))
         })
         .collect();
     obj_opts.sort_by(|a, b| html::natural_cmp(&a.0, &b.0));
-    let comp_opts: Vec<(String, String)> = i18n::COMPONENTS
-        .iter()
-        .filter(|c| comps.contains(*c))
-        .map(|c| (c.to_string(), i18n::component(cx.lang, c).to_string()))
-        .collect();
-    let status_opts: Vec<(String, String)> = i18n::STATUSES
-        .iter()
-        .map(|s| (s.to_string(), i18n::status(cx.lang, s).to_string()))
-        .collect();
-    let overdue_opts = vec![
-        ("1".to_string(), cx.t(M::overdue).to_string()),
-        ("at_risk".to_string(), cx.t(M::at_risk_items).to_string()),
-        ("0".to_string(), cx.t(M::on_track).to_string()),
-    ];
-
-    let (matching, hidden): (Vec<Row<'_>>, Vec<Row<'_>>) =
-        all.into_iter().partition(|r| f.matches(r));
-    let shown_count = matching.len();
-    // Small enough to hold every row: rows that do not match are sent `hidden`, so the script
-    // can filter live; otherwise the server filters and pages.
-    let paged = total > PAGE_SIZE;
-    let mut table_rows = matching;
-    if !paged {
-        table_rows.extend(hidden);
+    let labelled = |v: &str, l: &str| (v.to_string(), l.to_string());
+    FilterOptions {
+        bodies: body_opts,
+        objectives: obj_opts,
+        components: i18n::COMPONENTS
+            .iter()
+            .filter(|c| comps.contains(*c))
+            .map(|c| labelled(c, i18n::component(cx.lang, c)))
+            .collect(),
+        statuses: i18n::STATUSES
+            .iter()
+            .map(|s| labelled(s, i18n::status(cx.lang, s)))
+            .collect(),
+        overdue: vec![
+            labelled("1", cx.t(M::overdue)),
+            labelled("at_risk", cx.t(M::at_risk_items)),
+            labelled("0", cx.t(M::on_track)),
+        ],
     }
-    sort(&mut table_rows, &sort_key, desc, cx, h);
-    let pages = shown_count.div_ceil(PAGE_SIZE).max(1);
-    let page_no = cx
-        .req
-        .param("page")
-        .and_then(|p| p.parse::<usize>().ok())
-        .unwrap_or(1)
-        .clamp(1, pages);
-    if paged {
-        table_rows = table_rows
-            .into_iter()
-            .skip((page_no - 1) * PAGE_SIZE)
-            .take(PAGE_SIZE)
-            .collect();
-    }
+}
 
-    let mut m = String::with_capacity(4096 + table_rows.len() * 1200);
+pub fn content(cx: &Cx, h: &History, q: &CommitmentsQuery, v: &Listing<'_>) -> Content {
+    let mut m = String::with_capacity(4096 + v.rows.len() * 1200);
     let _ = write!(m, "<h1>{}</h1>", E(cx.t(M::commitments)));
+    filters_form(&mut m, cx, q, v);
+    table_tools(&mut m, cx, v);
+    table(&mut m, cx, h, v);
+    let _ = write!(
+        m,
+        "<p class=\"empty\" id=\"no-rows\"{}>{}</p>",
+        if v.shown == 0 { "" } else { " hidden" },
+        E(cx.t(M::no_rows))
+    );
+    if v.paged && v.pages > 1 {
+        pager(&mut m, cx, v);
+    }
+    Content {
+        title: cx.t(M::commitments).to_string(),
+        main: m,
+        point: v.point,
+        at: v.at,
+    }
+}
 
-    // Filters.
+/// The filters, as a GET form (the script applies them as they change).
+fn filters_form(m: &mut String, cx: &Cx, q: &CommitmentsQuery, v: &Listing<'_>) {
+    let (f, o) = (&v.filters, &v.options);
     let _ = write!(
         m,
         "<form class=\"filters\" id=\"filters\" method=\"get\" action=\"/dashboard/commitments\" data-paged=\"{}\"><fieldset><legend>{}</legend>",
-        if paged { "1" } else { "0" },
+        if v.paged { "1" } else { "0" },
         E(cx.t(M::filters))
     );
     let any = cx.t(M::any);
-    super::select(
-        &mut m,
-        "body",
-        cx.t(M::body),
-        any,
-        &body_opts,
-        f.body.as_deref(),
-    );
-    super::select(
-        &mut m,
-        "objective",
-        cx.t(M::objective),
-        any,
-        &obj_opts,
-        f.objective.as_deref(),
-    );
-    super::select(
-        &mut m,
-        "component",
-        cx.t(M::component),
-        any,
-        &comp_opts,
-        f.component.as_deref(),
-    );
-    super::select(
-        &mut m,
-        "status",
-        cx.t(M::latest_status),
-        any,
-        &status_opts,
-        f.status.as_deref(),
-    );
-    super::select(
-        &mut m,
-        "overdue",
-        cx.t(M::deadlines),
-        any,
-        &overdue_opts,
-        f.overdue.as_deref(),
-    );
+    for (name, label, options, selected) in [
+        ("body", M::body, &o.bodies, &f.body),
+        ("objective", M::objective, &o.objectives, &f.objective),
+        ("component", M::component, &o.components, &f.component),
+        ("status", M::latest_status, &o.statuses, &f.status),
+        ("overdue", M::deadlines, &o.overdue, &f.overdue),
+    ] {
+        super::select(m, name, cx.t(label), any, options, selected.as_deref());
+    }
     let _ = write!(
         m,
         "<label class=\"field check\"><input type=\"checkbox\" name=\"no_evidence\" value=\"1\" data-filter=\"no_evidence\"{}> \
@@ -543,10 +595,15 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
         E(cx.t(M::claimed_without_evidence)),
         E(cx.t(M::claimed_without_evidence_help)),
         E(cx.t(M::search)),
-        E(cx.req.param("q").unwrap_or("")),
+        E(given(&q.q).unwrap_or("")),
     );
-    for k in ["as_of", "sort", "dir"] {
-        if let Some(v) = cx.req.param(k) {
+    let kept = [
+        ("as_of", cx.req.as_of.as_deref()),
+        ("sort", given(&q.sort)),
+        ("dir", given(&q.dir)),
+    ];
+    for (k, v) in kept {
+        if let Some(v) = v {
             let _ = write!(m, "<input type=\"hidden\" name=\"{k}\" value=\"{}\">", E(v));
         }
     }
@@ -557,130 +614,115 @@ fn build(cx: &Cx, h: &History, snap: &dyn Snapshot) -> Result<Content, Fail> {
         E(&cx.link("/dashboard/commitments", &[])),
         E(cx.t(M::reset))
     );
+}
 
-    // Count and downloads.
-    let csv_params: Vec<(&str, &str)> = cx
-        .req
+/// The query's parameters but `drop`, as (key, value) pairs for a link.
+fn params_but<'a>(cx: &'a Cx, drop: &[&str]) -> Vec<(&'a str, &'a str)> {
+    cx.req
         .pairs
         .iter()
-        .filter(|(k, _)| k != "page" && k != "format")
+        .filter(|(k, _)| !drop.contains(&k.as_str()))
         .map(|(k, v)| (k.as_str(), v.as_str()))
-        .chain([("format", "csv")])
-        .collect();
+        .collect()
+}
+
+/// How many rows are shown of how many, and the two CSV downloads.
+fn table_tools(m: &mut String, cx: &Cx, v: &Listing<'_>) {
+    let mut csv_params = params_but(cx, &["page", "format"]);
+    csv_params.push(("format", "csv"));
     let _ = write!(
         m,
         "<div class=\"table-tools\"><p class=\"count\" aria-live=\"polite\">{}: <strong id=\"rows-shown\">{}</strong> {} <span id=\"rows-total\">{}</span></p>\
          <button type=\"button\" id=\"csv-download\" class=\"js-only\" hidden>{}</button> \
          <a id=\"csv-all\" href=\"{}\" download=\"commitments.csv\">{}</a></div>",
         E(cx.t(M::rows_shown)),
-        if paged {
-            table_rows.len()
-        } else {
-            shown_count
-        },
+        if v.paged { v.rows.len() } else { v.shown },
         E(cx.t(M::of)),
-        if paged { shown_count } else { total },
+        if v.paged { v.shown } else { v.total },
         E(cx.t(M::download_csv)),
         E(&html::url("/dashboard/commitments", &csv_params)),
         E(cx.t(M::download_all_csv)),
     );
+}
 
-    // The table.
+/// The table: sortable column headers (links without JavaScript) and a row a commitment.
+fn table(m: &mut String, cx: &Cx, h: &History, v: &Listing<'_>) {
     let _ = write!(
         m,
         "<div class=\"table-wrap\"><table class=\"data sortable\" id=\"commitments\" data-paged=\"{}\"><caption class=\"visually-hidden\">{}</caption><thead><tr>",
-        if paged { "1" } else { "0" },
+        if v.paged { "1" } else { "0" },
         E(cx.t(M::commitments))
     );
     for (key, label) in columns() {
-        if key.is_empty() {
-            let _ = write!(m, "<th scope=\"col\">{}</th>", E(cx.t(label)));
-            continue;
-        }
-        let active = key == sort_key;
-        let aria = if active {
-            if desc {
-                " aria-sort=\"descending\""
-            } else {
-                " aria-sort=\"ascending\""
-            }
-        } else {
-            ""
-        };
-        let next_dir = if active && !desc { "desc" } else { "asc" };
-        let mut params: Vec<(&str, &str)> = cx
-            .req
-            .pairs
-            .iter()
-            .filter(|(k, _)| k != "sort" && k != "dir" && k != "page")
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        params.push(("sort", key));
-        params.push(("dir", next_dir));
-        let _ = write!(
-            m,
-            "<th scope=\"col\"{aria} data-key=\"{key}\"><a href=\"{}\" class=\"sort\" data-sort=\"{key}\">{}</a></th>",
-            E(&html::url("/dashboard/commitments", &params)),
-            E(cx.t(label))
-        );
+        column_head(m, cx, v, key, label);
     }
     m.push_str("</tr></thead><tbody>");
-    for r in &table_rows {
-        row_html(&mut m, cx, h, r, paged || f.matches(r));
+    for r in &v.rows {
+        row_html(m, cx, h, r, v.paged || v.filters.matches(r));
     }
     m.push_str("</tbody></table></div>");
-    let _ = write!(
-        m,
-        "<p class=\"empty\" id=\"no-rows\"{}>{}</p>",
-        if shown_count == 0 { "" } else { " hidden" },
-        E(cx.t(M::no_rows))
-    );
-    if paged && pages > 1 {
-        let _ = write!(
-            m,
-            "<nav class=\"pager\" aria-label=\"{}\"><p>{} {page_no} {} {pages}</p><ul>",
-            E(cx.t(M::page)),
-            E(cx.t(M::page)),
-            E(cx.t(M::of))
-        );
-        let link = |n: usize| {
-            let mut params: Vec<(&str, &str)> = cx
-                .req
-                .pairs
-                .iter()
-                .filter(|(k, _)| k != "page")
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            let s = n.to_string();
-            params.push(("page", &s));
-            html::url("/dashboard/commitments", &params)
-        };
-        if page_no > 1 {
-            let _ = write!(
-                m,
-                "<li><a rel=\"prev\" href=\"{}\">{}</a></li>",
-                E(&link(page_no - 1)),
-                E(cx.t(M::previous))
-            );
-        }
-        if page_no < pages {
-            let _ = write!(
-                m,
-                "<li><a rel=\"next\" href=\"{}\">{}</a></li>",
-                E(&link(page_no + 1)),
-                E(cx.t(M::next))
-            );
-        }
-        m.push_str("</ul></nav>");
-    }
-    Ok(Content {
-        title: cx.t(M::commitments).to_string(),
-        main: m,
-        point,
-        at,
-    })
 }
 
+/// A column's header: a link that sorts by it (the other way when it is the current sort).
+fn column_head(m: &mut String, cx: &Cx, v: &Listing<'_>, key: &str, label: M) {
+    if key.is_empty() {
+        let _ = write!(m, "<th scope=\"col\">{}</th>", E(cx.t(label)));
+        return;
+    }
+    let active = key == v.sort;
+    let aria = match (active, v.desc) {
+        (false, _) => "",
+        (true, true) => " aria-sort=\"descending\"",
+        (true, false) => " aria-sort=\"ascending\"",
+    };
+    let next_dir = if active && !v.desc { "desc" } else { "asc" };
+    let mut params = params_but(cx, &["sort", "dir", "page"]);
+    params.push(("sort", key));
+    params.push(("dir", next_dir));
+    let _ = write!(
+        m,
+        "<th scope=\"col\"{aria} data-key=\"{key}\"><a href=\"{}\" class=\"sort\" data-sort=\"{key}\">{}</a></th>",
+        E(&html::url("/dashboard/commitments", &params)),
+        E(cx.t(label))
+    );
+}
+
+/// The previous and next page.
+fn pager(m: &mut String, cx: &Cx, v: &Listing<'_>) {
+    let (page_no, pages) = (v.page, v.pages);
+    let _ = write!(
+        m,
+        "<nav class=\"pager\" aria-label=\"{}\"><p>{} {page_no} {} {pages}</p><ul>",
+        E(cx.t(M::page)),
+        E(cx.t(M::page)),
+        E(cx.t(M::of))
+    );
+    let link = |n: usize| {
+        let mut params = params_but(cx, &["page"]);
+        let s = n.to_string();
+        params.push(("page", &s));
+        html::url("/dashboard/commitments", &params)
+    };
+    if page_no > 1 {
+        let _ = write!(
+            m,
+            "<li><a rel=\"prev\" href=\"{}\">{}</a></li>",
+            E(&link(page_no - 1)),
+            E(cx.t(M::previous))
+        );
+    }
+    if page_no < pages {
+        let _ = write!(
+            m,
+            "<li><a rel=\"next\" href=\"{}\">{}</a></li>",
+            E(&link(page_no + 1)),
+            E(cx.t(M::next))
+        );
+    }
+    m.push_str("</ul></nav>");
+}
+
+/// A row: the facts the script filters and sorts by as data attributes, then its cells.
 fn row_html(m: &mut String, cx: &Cx, h: &History, r: &Row<'_>, visible: bool) {
     let bodies: Vec<&str> = r.bodies.iter().map(|b| b.as_str()).collect();
     let _ = write!(
@@ -703,7 +745,26 @@ fn row_html(m: &mut String, cx: &Cx, h: &History, r: &Row<'_>, visible: bool) {
         cx.commitment_link(&r.c.id),
         E(r.title)
     );
-    // Lead, and co-executors below it.
+    lead_cell(m, cx, h, r);
+    let comps: Vec<&str> = r
+        .components
+        .iter()
+        .map(|k| i18n::component(cx.lang, k))
+        .collect();
+    let _ = write!(
+        m,
+        "<td data-v=\"{}\">{}</td><td class=\"small\" data-csv=\"{}\">{}</td>",
+        E(&r.objective),
+        E(&r.objective),
+        E(&comps.join("; ")),
+        E(&comps.join(", "))
+    );
+    status_cell(m, cx, r);
+    deadline_cells(m, cx, r);
+}
+
+/// The lead (or assignee, marked), and the co-executors below it.
+fn lead_cell(m: &mut String, cx: &Cx, h: &History, r: &Row<'_>) {
     let lead_name = r
         .lead
         .as_ref()
@@ -736,33 +797,24 @@ fn row_html(m: &mut String, cx: &Cx, h: &History, r: &Row<'_>, visible: bool) {
         );
     }
     m.push_str("</td>");
-    let comps: Vec<&str> = r
-        .components
-        .iter()
-        .map(|k| i18n::component(cx.lang, k))
-        .collect();
-    let _ = write!(
-        m,
-        "<td data-v=\"{}\">{}</td><td class=\"small\" data-csv=\"{}\">{}</td>",
-        E(&r.objective),
-        E(&r.objective),
-        E(&comps.join("; ")),
-        E(&comps.join(", "))
-    );
-    let phase_note = match r.phase {
-        Phase::Cancelled | Phase::Superseded | Phase::Rejected => format!(
-            " <span class=\"badge muted\">{}</span>",
-            E(i18n::phase(
-                cx.lang,
-                match r.phase {
-                    Phase::Cancelled => "cancelled",
-                    Phase::Superseded => "superseded",
-                    _ => "rejected",
-                }
-            ))
-        ),
-        _ => String::new(),
+}
+
+/// The latest claimed status (and a closed item's phase), and the latest assessment.
+fn status_cell(m: &mut String, cx: &Cx, r: &Row<'_>) {
+    let closed = match r.phase {
+        Phase::Cancelled => Some("cancelled"),
+        Phase::Superseded => Some("superseded"),
+        Phase::Rejected => Some("rejected"),
+        _ => None,
     };
+    let phase_note = closed
+        .map(|p| {
+            format!(
+                " <span class=\"badge muted\">{}</span>",
+                E(i18n::phase(cx.lang, p))
+            )
+        })
+        .unwrap_or_default();
     let _ = write!(
         m,
         "<td data-v=\"{}\" data-csv=\"{}\"><span class=\"status st-{}\">{}</span>{phase_note}</td>",
@@ -784,6 +836,10 @@ fn row_html(m: &mut String, cx: &Cx, h: &History, r: &Row<'_>, visible: bool) {
             ))
             .unwrap_or_default()
     );
+}
+
+/// The deadline, how overdue (or at risk) it is, and a claim without evidence.
+fn deadline_cells(m: &mut String, cx: &Cx, r: &Row<'_>) {
     let _ = write!(
         m,
         "<td data-v=\"{}\" data-csv=\"{}\">{}</td>",

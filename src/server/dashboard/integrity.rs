@@ -9,11 +9,14 @@
 
 use super::html::E;
 use super::i18n::{self, M};
-use super::{render, Content, Cx, Fail, Nav, PageQuery, PageRequest};
+use super::{documented, given, render, Content, Cx, Fail, Page, PageQuery, PageRequest};
 use crate::core::entry::{self, EntryRef};
-use crate::core::event;
-use crate::core::projection::History;
-use crate::server::{AppState, Q};
+use crate::core::event::{self, Event};
+use crate::core::hash::Hash;
+use crate::core::projection::{History, Point};
+use crate::core::types::Millis;
+use crate::projector::At;
+use crate::server::{AppState, Routes, Q};
 use crate::store::Snapshot;
 use crate::witness::cosigning::{self, Cosigning};
 use axum::extract::State;
@@ -21,6 +24,18 @@ use axum::response::Response;
 use serde::Deserialize;
 use std::fmt::Write;
 use utoipa::IntoParams;
+
+pub const PAGE: Page = Page {
+    section: "integrity",
+    menu: Some(M::integrity),
+    path: "/dashboard/integrity",
+    route,
+    doc: documented::<__path_page>,
+};
+
+fn route(r: Routes) -> Routes {
+    r.get("/dashboard/integrity", page)
+}
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -30,46 +45,126 @@ pub struct IntegrityQuery {
 }
 
 /// The integrity page.
-#[utoipa::path(get, path = "/dashboard/integrity", tag = "dashboard", params(PageQuery, IntegrityQuery),
+#[utoipa::path(get, path = "/dashboard/integrity", tag = "dashboard", operation_id = "dashboard_integrity", params(PageQuery, IntegrityQuery),
     responses(
-        (status = 200, description = "The page (an HTML page for a browser, else problem+json)", content_type = "text/html"),
-        (status = 400, description = "A malformed as-of point (an HTML page for a browser, else problem+json)", content_type = "text/html"),
-        (status = 404, description = "No such record (an HTML page for a browser, else problem+json)", content_type = "text/html"),
+        (status = 200, description = "The page", body = String, content_type = "text/html"),
+        (status = 400, description = "A malformed as-of point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
+        (status = 404, description = "No such record: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
     ))]
 pub async fn page(
     State(st): State<AppState>,
     req: PageRequest,
     Q(_): Q<PageQuery>,
-    Q(_): Q<IntegrityQuery>,
+    Q(q): Q<IntegrityQuery>,
 ) -> Response {
     let vkey = st.verifier_key().to_string();
     let witnessing = st.witnessing().cloned();
-    render(st, req, Nav::Integrity, move |cx, h, snap| {
-        build(cx, h, snap, &vkey, witnessing.as_deref())
+    render(st, req, &PAGE, move |cx, h, snap| {
+        let v = view(cx, h, snap, &q, vkey, witnessing)?;
+        Ok(content(cx, h, &q, &v))
     })
     .await
 }
 
-fn build(
+/// What the page shows: the checkpoint at the page's point, the latest signed one (with the
+/// cosignatures held for it), who witnesses it, and the record asked for.
+pub struct Integrity {
+    pub point: Point,
+    pub at: At,
+    /// The latest signed checkpoint, and the size of the ledger it covers.
+    pub checkpoint: String,
+    pub latest: u64,
+    pub vkey: String,
+    /// The witnesses asked to cosign, if any.
+    pub witnessing: Option<std::sync::Arc<Cosigning>>,
+    pub record: Option<Record>,
+}
+
+/// One entry, to show and verify.
+pub struct Record {
+    pub seq: u64,
+    pub recorded_at: Millis,
+    pub leaf: Hash,
+    pub event: Event,
+}
+
+pub fn view(
     cx: &Cx,
     h: &History,
     snap: &dyn Snapshot,
-    vkey: &str,
-    witnessing: Option<&Cosigning>,
-) -> Result<Content, Fail> {
+    q: &IntegrityQuery,
+    vkey: String,
+    witnessing: Option<std::sync::Arc<Cosigning>>,
+) -> Result<Integrity, Fail> {
     let (point, at) = cx.resolve(h, snap)?;
     let checkpoint = snap.checkpoint()?.unwrap_or_default();
     // The checkpoint with every cosignature held for its size (as /checkpoint serves it).
-    let checkpoint = match witnessing {
+    let checkpoint = match &witnessing {
         Some(w) if !checkpoint.is_empty() => w.cosigned(snap.size(), &checkpoint),
         _ => checkpoint,
     };
     let latest = snap.size();
+    Ok(Integrity {
+        point,
+        at,
+        checkpoint,
+        latest,
+        vkey,
+        witnessing,
+        record: given(&q.seq).map(|r| record(snap, r, latest)).transpose()?,
+    })
+}
+
+/// The record `r` names: a sequence number (digits), else an event id.
+fn record(snap: &dyn Snapshot, r: &str, latest: u64) -> Result<Record, Fail> {
+    let seq = if !r.is_empty() && r.bytes().all(|c| c.is_ascii_digit()) {
+        r.parse::<u64>().ok()
+    } else {
+        snap.seq_of_event(r)?
+    };
+    let Some(seq) = seq.filter(|s| *s < latest) else {
+        return Err(Fail::not_found(format!(
+            "the ledger has {latest} entries and no record {r:?}"
+        )));
+    };
+    let bytes = snap
+        .entries(seq, seq + 1)?
+        .pop()
+        .ok_or_else(|| Fail::not_found(format!("no entry {seq}")))?;
+    let e = EntryRef::decode(&bytes).map_err(|e| Fail::bad(e.to_string()))?;
+    let event = event::parse_trusted(e.event).map_err(|e| Fail::bad(e.to_string()))?;
+    Ok(Record {
+        seq,
+        recorded_at: e.recorded_at,
+        leaf: entry::entry_hash(&bytes),
+        event,
+    })
+}
+
+pub fn content(cx: &Cx, h: &History, q: &IntegrityQuery, v: &Integrity) -> Content {
     let mut m = String::with_capacity(16 * 1024);
     let _ = write!(m, "<h1>{}</h1>", E(cx.t(M::integrity)));
+    fingerprint(&mut m, cx, h, v);
+    checkpoint(&mut m, cx, v);
+    witnesses_section(cx, &mut m, v.witnessing.as_deref(), &v.checkpoint);
+    verify_form(&mut m, cx, q, v);
+    if let Some(r) = &v.record {
+        record_panel(&mut m, cx, h, r);
+    }
+    m.push_str("</section>");
+    offline(&mut m, cx, v);
+    Content {
+        title: cx.t(M::integrity).to_string(),
+        main: m,
+        point: v.point,
+        at: v.at,
+    }
+}
 
-    // The fingerprint at the point.
-    let time = point
+/// The fingerprint at the page's point.
+fn fingerprint(m: &mut String, cx: &Cx, h: &History, v: &Integrity) {
+    let time = v
+        .point
         .size
         .checked_sub(1)
         .and_then(|i| h.entries.get(i as usize))
@@ -82,36 +177,37 @@ fn build(
         E(cx.t(M::fingerprint)),
         E(cx.t(M::fingerprint_help)),
         E(cx.t(M::tree_size)),
-        at.size,
+        v.at.size,
         E(cx.t(M::root_hash)),
-        at.root.to_hex(),
-        at.root.to_base64(),
+        v.at.root.to_hex(),
+        v.at.root.to_base64(),
         E(cx.t(M::checkpoint_time)),
         time
     );
-    if point.size < latest {
+    if v.point.size < v.latest {
         let _ = write!(m, "<p class=\"notice\">{}</p>", E(cx.t(M::as_of_note)));
     }
     m.push_str("</section>");
+}
 
-    // The signed checkpoint and the key.
+/// The signed checkpoint and the key.
+fn checkpoint(m: &mut String, cx: &Cx, v: &Integrity) {
     let _ = write!(
         m,
         "<section aria-labelledby=\"cp\"><h2 id=\"cp\">{}</h2><p class=\"help\">{}</p><pre class=\"note\" id=\"checkpoint-note\">{}</pre>\
          <p><a href=\"/checkpoint\">/checkpoint</a></p></section>",
         E(cx.t(M::signed_checkpoint)),
         E(cx.t(M::signed_checkpoint_help)),
-        E(&checkpoint),
+        E(&v.checkpoint),
     );
+}
 
-    witnesses_section(cx, &mut m, witnessing, &checkpoint);
-
-    // Verify a record.
-    let record = cx.req.param("seq").map(str::to_string);
-    let last = latest.saturating_sub(1);
-    let default_seq = record
-        .clone()
-        .unwrap_or_else(|| point.size.saturating_sub(1).to_string());
+/// "Verify in this browser": the record and the key to check it with (the script does it).
+fn verify_form(m: &mut String, cx: &Cx, q: &IntegrityQuery, v: &Integrity) {
+    let last = v.latest.saturating_sub(1);
+    let default_seq = given(&q.seq)
+        .map(str::to_string)
+        .unwrap_or_else(|| v.point.size.saturating_sub(1).to_string());
     let _ = write!(
         m,
         "<section aria-labelledby=\"verify\" id=\"verify-section\"><h2 id=\"verify\">{}</h2><p class=\"help\">{}</p>\
@@ -125,7 +221,7 @@ fn build(
         E(cx.t(M::record_seq)),
         E(&default_seq),
         E(cx.t(M::verifier_key)),
-        E(vkey),
+        E(&v.vkey),
         E(cx.t(M::verifier_key_help)),
     );
     if let Some(a) = &cx.req.as_of {
@@ -143,52 +239,38 @@ fn build(
         E(cx.t(M::verify_button)),
         E(cx.t(M::needs_js)),
     );
-    if let Some(r) = &record {
-        // A number in its one spelling is a sequence number; anything else (`007` too) is
-        // looked up as an event id, as the in-browser verifier does.
-        let seq = if let Some(n) = crate::core::types::parse_canonical_u64(r) {
-            Some(n)
-        } else {
-            snap.seq_of_event(r)?
-        };
-        let Some(seq) = seq.filter(|s| *s < latest) else {
-            return Err(Fail::not_found(format!(
-                "the ledger has {latest} entries and no record {r:?}"
-            )));
-        };
-        let bytes = snap
-            .entries(seq, seq + 1)?
-            .pop()
-            .ok_or_else(|| Fail::not_found(format!("no entry {seq}")))?;
-        let e = EntryRef::decode(&bytes).map_err(|e| Fail::bad(e.to_string()))?;
-        let ev = event::parse_trusted(e.event).map_err(|e| Fail::bad(e.to_string()))?;
-        let _ = write!(
-            m,
-            "<article class=\"panel\" id=\"record\"><h3>{} #{seq}</h3><dl class=\"facts\">\
-             <dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd><code>{}</code></dd><dt>{}</dt><dd>{}</dd>\
-             <dt>{}</dt><dd><code>{}</code></dd><dt>{}</dt><dd><code class=\"hash\">{}</code></dd></dl>\
-             <p><a href=\"/entries/{seq}\">/entries/{seq}</a> · <a href=\"/proof/inclusion?seq={seq}\">/proof/inclusion?seq={seq}</a> · \
-             <a href=\"/keys/{}\">/keys/{}</a></p></article>",
-            E(cx.t(M::entry_details)),
-            E(cx.t(M::recorded_at)),
-            cx.datetime(e.recorded_at),
-            E(cx.t(M::event_type)),
-            E(i18n::event_type(cx.lang, ev.kind())),
-            E(cx.t(M::event_id)),
-            E(ev.id.as_str()),
-            E(cx.t(M::signed_by)),
-            cx.body_link(h, &ev.author),
-            E(cx.t(M::key)),
-            E(ev.key.as_str()),
-            E(cx.t(M::leaf_hash)),
-            entry::entry_hash(&bytes).to_hex(),
-            E(ev.key.as_str()),
-            E(ev.key.as_str()),
-        );
-    }
-    m.push_str("</section>");
+}
 
-    // Offline.
+/// The record's facts and where the API serves it.
+fn record_panel(m: &mut String, cx: &Cx, h: &History, r: &Record) {
+    let (seq, ev) = (r.seq, &r.event);
+    let _ = write!(
+        m,
+        "<article class=\"panel\" id=\"record\"><h3>{} #{seq}</h3><dl class=\"facts\">\
+         <dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd><code>{}</code></dd><dt>{}</dt><dd>{}</dd>\
+         <dt>{}</dt><dd><code>{}</code></dd><dt>{}</dt><dd><code class=\"hash\">{}</code></dd></dl>\
+         <p><a href=\"/entries/{seq}\">/entries/{seq}</a> · <a href=\"/proof/inclusion?seq={seq}\">/proof/inclusion?seq={seq}</a> · \
+         <a href=\"/keys/{}\">/keys/{}</a></p></article>",
+        E(cx.t(M::entry_details)),
+        E(cx.t(M::recorded_at)),
+        cx.datetime(r.recorded_at),
+        E(cx.t(M::event_type)),
+        E(i18n::event_type(cx.lang, ev.kind())),
+        E(cx.t(M::event_id)),
+        E(ev.id.as_str()),
+        E(cx.t(M::signed_by)),
+        cx.body_link(h, &ev.author),
+        E(cx.t(M::key)),
+        E(ev.key.as_str()),
+        E(cx.t(M::leaf_hash)),
+        r.leaf.to_hex(),
+        E(ev.key.as_str()),
+        E(ev.key.as_str()),
+    );
+}
+
+/// How to verify an export offline.
+fn offline(m: &mut String, cx: &Cx, v: &Integrity) {
     let _ = write!(
         m,
         "<section aria-labelledby=\"offline\"><h2 id=\"offline\">{}</h2><p>{}</p>\
@@ -196,15 +278,9 @@ fn build(
          <p><a href=\"/export\" download>{}</a> · <a href=\"/verifier-key\">/verifier-key</a></p></section>",
         E(cx.t(M::offline)),
         E(cx.t(M::offline_help)),
-        E(vkey),
+        E(&v.vkey),
         E(cx.t(M::download_export)),
     );
-    Ok(Content {
-        title: cx.t(M::integrity).to_string(),
-        main: m,
-        point,
-        at,
-    })
 }
 
 /// Who witnessed the checkpoint shown: each configured witness, its algorithm, when it
@@ -246,43 +322,55 @@ fn witnesses_section(cx: &Cx, m: &mut String, w: Option<&Cosigning>, checkpoint:
     );
     let status = w.status();
     for e in w.endpoints() {
-        let here = found.iter().find(|c| c.witness == e.label);
-        let when = match here {
-            Some(c) => cx.datetime(crate::core::types::Millis(c.timestamp.saturating_mul(1000))),
-            None => {
-                let st = status.iter().find(|s| s.label == e.label);
-                let last = st
-                    .and_then(|s| s.latest.as_ref())
-                    .map(|l| format!("; {} {}", cx.t(M::latest_cosigned), l.size))
-                    .unwrap_or_default();
-                let failing = st
-                    .filter(|s| s.failures > 0)
-                    .map(|_| format!(" ({})", cx.t(M::witness_failing)))
-                    .unwrap_or_default();
-                format!(
-                    "<span class=\"sub\">{}{}{}</span>",
-                    E(cx.t(M::not_cosigned)),
-                    E(&last),
-                    E(&failing)
-                )
-            }
-        };
-        let _ = write!(
-            m,
-            "<tr class=\"witness\" data-vkey=\"{}\" data-alg=\"{}\" data-cosigned=\"{}\"><td><strong>{}</strong><br><code class=\"sub\">{}</code></td><td>{}</td><td>{}</td><td class=\"witness-check\">…</td></tr>",
-            E(&e.key.to_vkey()),
-            E(e.key.algorithm().as_str()),
-            here.is_some(),
-            E(&e.label),
-            E(e.key.name()),
-            E(e.key.algorithm().as_str()),
-            when,
-        );
+        witness_row(cx, m, e, &found, &status);
     }
     m.push_str("</tbody></table>");
     let _ = write!(
         m,
         "<pre class=\"cmd\">curl -o witnesses.policy http://HOST/witnesses/policy\nkordon verify ledger.export --key 'VKEY' --witness-policy witnesses.policy</pre>\
          <p><a href=\"/witnesses/policy\">/witnesses/policy</a> · <a href=\"/witnesses\">/witnesses</a></p></section>"
+    );
+}
+
+/// A witness's row: its name and key, algorithm, and when it cosigned the checkpoint shown (or
+/// the last size it cosigned, and whether asking it fails).
+fn witness_row(
+    cx: &Cx,
+    m: &mut String,
+    e: &cosigning::WitnessEndpoint,
+    found: &[crate::core::cosignature::Cosigned],
+    status: &[cosigning::WitnessStatus],
+) {
+    let here = found.iter().find(|c| c.witness == e.label);
+    let when = match here {
+        Some(c) => cx.datetime(crate::core::types::Millis(c.timestamp.saturating_mul(1000))),
+        None => {
+            let st = status.iter().find(|s| s.label == e.label);
+            let last = st
+                .and_then(|s| s.latest.as_ref())
+                .map(|l| format!("; {} {}", cx.t(M::latest_cosigned), l.size))
+                .unwrap_or_default();
+            let failing = st
+                .filter(|s| s.failures > 0)
+                .map(|_| format!(" ({})", cx.t(M::witness_failing)))
+                .unwrap_or_default();
+            format!(
+                "<span class=\"sub\">{}{}{}</span>",
+                E(cx.t(M::not_cosigned)),
+                E(&last),
+                E(&failing)
+            )
+        }
+    };
+    let _ = write!(
+        m,
+        "<tr class=\"witness\" data-vkey=\"{}\" data-alg=\"{}\" data-cosigned=\"{}\"><td><strong>{}</strong><br><code class=\"sub\">{}</code></td><td>{}</td><td>{}</td><td class=\"witness-check\">…</td></tr>",
+        E(&e.key.to_vkey()),
+        E(e.key.algorithm().as_str()),
+        here.is_some(),
+        E(&e.label),
+        E(e.key.name()),
+        E(e.key.algorithm().as_str()),
+        when,
     );
 }

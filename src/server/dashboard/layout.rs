@@ -3,7 +3,7 @@
 
 use super::html::E;
 use super::i18n::{self, M};
-use super::{asset_version, Content, Cx, Fail, Nav};
+use super::{asset_version, workspace, Content, Cx, Fail};
 use crate::core::projection::History;
 use std::fmt::Write;
 
@@ -18,7 +18,7 @@ fn head(out: &mut String, cx: &Cx, h: &History, title: &str) {
          <link rel=\"stylesheet\" href=\"/dashboard/assets/dashboard.css?v={v}\">\n\
          <script src=\"/dashboard/assets/verify.js?v={v}\" defer></script>\n\
          <script src=\"/dashboard/assets/dashboard.js?v={v}\" defer></script>\n{extra}</head>\n",
-        extra = if cx.nav == Nav::Workspace {
+        extra = if cx.page.section == workspace::SECTION {
             format!(
                 "<link rel=\"stylesheet\" href=\"/workspace/assets/workspace.css?v={v}\">\n\
                  <script src=\"/workspace/assets/workspace.js?v={v}\" defer></script>\n"
@@ -43,15 +43,7 @@ fn header(out: &mut String, cx: &Cx, today: Option<crate::core::types::Date>) {
          <span class=\"origin\">{origin}</span></a>\
          <a class=\"lang\" id=\"lang-switch\" href=\"{switch}\" hreflang=\"{oc}\" lang=\"{oc}\">{switch_label}</a>\
          </div>\n<nav aria-label=\"{nav}\"><ul>",
-        page = match cx.nav {
-            Nav::Overview => "overview",
-            Nav::Commitments => "commitments",
-            Nav::Bodies => "bodies",
-            Nav::Changes => "changes",
-            Nav::Briefing => "briefing",
-            Nav::Integrity => "integrity",
-            Nav::Workspace => "workspace",
-        },
+        page = cx.page.section,
         skip = E(cx.t(M::skip)),
         home = E(&cx.link("/", &[])),
         origin = E(&cx.origin),
@@ -60,8 +52,9 @@ fn header(out: &mut String, cx: &Cx, today: Option<crate::core::types::Date>) {
         switch_label = E(cx.t(M::switch_lang)),
         nav = E(cx.t(M::nav_label)),
     );
-    for n in Nav::ALL {
-        let current = if n == cx.nav {
+    for p in super::PAGES {
+        let Some(label) = p.menu else { continue };
+        let current = if p.section == cx.page.section {
             " aria-current=\"page\""
         } else {
             ""
@@ -69,12 +62,17 @@ fn header(out: &mut String, cx: &Cx, today: Option<crate::core::types::Date>) {
         let _ = write!(
             out,
             "<li><a href=\"{}\"{current}>{}</a></li>",
-            E(&cx.link(n.path(), &[])),
-            E(cx.t(n.label()))
+            E(&cx.link(p.path, &[])),
+            E(cx.t(label))
         );
     }
     out.push_str("</ul></nav>\n");
-    // The as-of picker: the same page, the same parameters, another date.
+    as_of_picker(out, cx, today);
+    out.push_str("</form>\n</header>\n");
+}
+
+/// The as-of picker: the same page, the same parameters, another date.
+fn as_of_picker(out: &mut String, cx: &Cx, today: Option<crate::core::types::Date>) {
     let _ = write!(
         out,
         "<form class=\"asof\" method=\"get\" action=\"{}\">",
@@ -120,7 +118,6 @@ fn header(out: &mut String, cx: &Cx, today: Option<crate::core::types::Date>) {
             E(cx.t(M::latest))
         );
     }
-    out.push_str("</form>\n</header>\n");
 }
 
 fn footer(out: &mut String, cx: &Cx) {

@@ -8,10 +8,13 @@
 //! scanning the store, and each names the checkpoint (tree size and root) it shows.
 //!
 //! One file per page (`overview.rs`, `commitments.rs`, `card.rs`, `bodies.rs`, `changes.rs`,
-//! `briefing.rs`, `integrity.rs`), the words in `i18n.rs` (Ukrainian by default, English with
-//! `?lang=en`, remembered in a cookie), the frame of every page in `layout.rs`, the charts in
-//! `charts.rs` and HTML helpers in `html.rs`. `keys.rs` is the small API endpoint the
-//! in-browser verification needs: a key id's public key.
+//! `briefing.rs`, `integrity.rs`), each with its `PAGE` (its route, its documentation, its
+//! place in the navigation) listed in [`PAGES`], its typed query, the typed view it computes,
+//! and the section functions that write it; the words in `i18n.rs` (Ukrainian by default,
+//! English with `?lang=en`, remembered in a cookie), the frame of every page in `layout.rs`,
+//! the charts in `charts.rs` and HTML helpers in `html.rs`. The bodies' workspace
+//! (`workspace/`) has its four pages in the same table, in the section `workspace`. `keys.rs`
+//! is the small API endpoint the in-browser verification needs: a key id's public key.
 //!
 //! Everything from the ledger is untrusted text: it is HTML-escaped wherever it is written,
 //! and every page is sent with a Content-Security-Policy that allows scripts only from this
@@ -33,7 +36,7 @@ pub mod workspace;
 
 use super::errors::ServerCode;
 use super::{ApiError, AppState, Routes};
-use crate::core::projection::{History, Point};
+use crate::core::projection::{History, Outcome, Point};
 use crate::core::types::{BodyId, CommitmentId, Date, Millis};
 use crate::projector::{self, At};
 use crate::query::{self, QueryError};
@@ -65,48 +68,75 @@ pub const FAVICON: &str = include_str!("../../../assets/dashboard/favicon.svg");
 /// Integrity page and the workspace's receipts.
 pub const VERIFY_JS: &str = include_str!("../../../assets/dashboard/verify.js");
 
+/// A page of the dashboard: where it is served and documented, and where the navigation shows
+/// it. Adding a page is its file (with its `PAGE`) and its line in [`PAGES`].
+pub struct Page {
+    /// The section it belongs to: the body's `data-page`, and the navigation entry marked
+    /// current while it is shown.
+    pub section: &'static str,
+    /// Its label, if the navigation lists it (linking to `path`).
+    pub menu: Option<M>,
+    pub path: &'static str,
+    /// Adds its route to the server's routes.
+    pub route: fn(Routes) -> Routes,
+    /// Adds its operation to the OpenAPI document.
+    pub doc: fn(&mut utoipa::openapi::OpenApi),
+}
+
+/// The route table: every page, in the navigation's order.
+pub const PAGES: [&Page; 11] = [
+    &overview::PAGE,
+    &commitments::PAGE,
+    &card::PAGE,
+    &bodies::PAGE,
+    &changes::PAGE,
+    &briefing::PAGE,
+    &integrity::PAGE,
+    &workspace::HOME,
+    &workspace::FORM,
+    &workspace::KEYS,
+    &workspace::PLAN,
+];
+
+/// A page's `doc`: the operation its handler's `#[utoipa::path]` describes, under the
+/// dashboard's tag (which the `OpenApi` derive would add for a path it lists).
+pub fn documented<P: utoipa::Path>(doc: &mut utoipa::openapi::OpenApi) {
+    let mut operation = P::operation();
+    operation.tags = Some(vec!["dashboard".to_string()]);
+    doc.paths
+        .add_path_operation(P::path(), P::methods(), operation);
+}
+
+/// A page that adds nothing (the overview is `read::index`'s answer to a browser).
+pub fn nothing<T>(t: T) -> T {
+    t
+}
+
 /// Adds the dashboard's pages, its assets and `GET /keys/{key_id}` to the API's routes. The
 /// overview itself is `/` (see `read::index`, which answers JSON to API clients).
 pub fn routes(r: Routes) -> Routes {
-    r.get("/dashboard/commitments", commitments::page)
-        .get("/dashboard/commitment", card::page)
-        .get("/dashboard/bodies", bodies::page)
-        .get("/dashboard/changes", changes::page)
-        .get("/dashboard/briefing", briefing::page)
-        .get("/dashboard/integrity", integrity::page)
+    PAGES
+        .iter()
+        .fold(r, |r, p| (p.route)(r))
         .get("/dashboard/assets/dashboard.css", css)
         .get("/dashboard/assets/dashboard.js", js)
         .get("/dashboard/assets/favicon.svg", favicon)
-        .get("/keys/{key_id}", keys::key)
+        .get_public("/keys/{key_id}", keys::key)
         .get("/dashboard/assets/verify.js", verify_js)
-        .get("/workspace", workspace::home)
-        .get("/workspace/form", workspace::form)
-        .get("/workspace/keys", workspace::keys)
-        .get("/workspace/plan", workspace::plan)
         .get("/workspace/qr.svg", workspace::qr::qr)
         .get("/workspace/assets/workspace.js", workspace_js)
         .get("/workspace/assets/workspace.css", workspace_css)
 }
 
-/// The dashboard's part of the OpenAPI document.
+/// The dashboard's part of the OpenAPI document (the pages add theirs).
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        commitments::page,
-        card::page,
-        bodies::page,
-        changes::page,
-        briefing::page,
-        integrity::page,
         css,
         js,
         favicon,
         keys::key,
         verify_js,
-        workspace::home,
-        workspace::form,
-        workspace::keys,
-        workspace::plan,
         workspace::qr::qr,
         workspace_js,
         workspace_css
@@ -117,7 +147,16 @@ pub fn routes(r: Routes) -> Routes {
 pub struct DashboardDoc;
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    DashboardDoc::openapi()
+    let mut doc = DashboardDoc::openapi();
+    for p in PAGES {
+        (p.doc)(&mut doc);
+    }
+    doc
+}
+
+/// A page parameter as given: trimmed, `None` if missing or empty.
+pub fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
 /// The parameters every page takes.
@@ -193,81 +232,23 @@ impl PageRequest {
                 .collect(),
         }
     }
-
-    /// The value of a query parameter (the last one given), trimmed; `None` if empty.
-    pub fn param(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim())
-            .filter(|v| !v.is_empty())
-    }
-}
-
-/// Which page is shown, for the navigation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Nav {
-    Overview,
-    Commitments,
-    Bodies,
-    Changes,
-    Briefing,
-    Integrity,
-    Workspace,
-}
-
-impl Nav {
-    pub const ALL: [Nav; 7] = [
-        Nav::Overview,
-        Nav::Commitments,
-        Nav::Bodies,
-        Nav::Changes,
-        Nav::Briefing,
-        Nav::Integrity,
-        Nav::Workspace,
-    ];
-
-    pub fn path(self) -> &'static str {
-        match self {
-            Nav::Overview => "/",
-            Nav::Commitments => "/dashboard/commitments",
-            Nav::Bodies => "/dashboard/bodies",
-            Nav::Changes => "/dashboard/changes",
-            Nav::Briefing => "/dashboard/briefing",
-            Nav::Integrity => "/dashboard/integrity",
-            Nav::Workspace => "/workspace",
-        }
-    }
-
-    pub fn label(self) -> M {
-        match self {
-            Nav::Overview => M::overview,
-            Nav::Commitments => M::commitments,
-            Nav::Bodies => M::bodies,
-            Nav::Changes => M::changes,
-            Nav::Briefing => M::briefing,
-            Nav::Integrity => M::integrity,
-            Nav::Workspace => M::ws_my_body,
-        }
-    }
 }
 
 /// Everything a page renders with: the request, the ledger's time zone and the present.
 pub struct Cx {
     pub req: PageRequest,
     pub lang: Lang,
-    pub nav: Nav,
+    pub page: &'static Page,
     pub now: Millis,
     pub tz: jiff::tz::TimeZone,
     pub origin: String,
 }
 
 impl Cx {
-    pub fn new(req: PageRequest, nav: Nav, h: &History, now: Millis) -> Cx {
+    pub fn new(req: PageRequest, page: &'static Page, h: &History, now: Millis) -> Cx {
         Cx {
             lang: req.lang,
-            nav,
+            page,
             now,
             tz: jiff::tz::TimeZone::get(&h.time_zone).unwrap_or(jiff::tz::TimeZone::UTC),
             origin: h.origin.clone(),
@@ -287,16 +268,14 @@ impl Cx {
         }
     }
 
-    /// The point the page shows and the checkpoint it names, exactly as `query::answer`
-    /// resolves them.
+    /// The point the page shows, exactly as `query::answer` resolves it.
+    pub fn point(&self, h: &History) -> Result<Point, Fail> {
+        Ok(query::ask(h, &self.request(), self.now)?.at)
+    }
+
+    /// The point the page shows and the checkpoint it names.
     pub fn resolve(&self, h: &History, snap: &dyn Snapshot) -> Result<(Point, At), Fail> {
-        let p = match &self.req.as_of {
-            Some(s) => query::point(h, s, None)?,
-            None => Point {
-                size: h.size(),
-                today: h.date_of(self.now),
-            },
-        };
+        let p = self.point(h)?;
         Ok((p, projector::at(snap, p.size).map_err(QueryError::from)?))
     }
 
@@ -457,7 +436,7 @@ impl From<crate::store::StoreError> for Fail {
 pub async fn render(
     st: AppState,
     req: PageRequest,
-    nav: Nav,
+    page: &'static Page,
     f: impl FnOnce(&Cx, &History, &dyn Snapshot) -> Result<Content, Fail> + Send + 'static,
 ) -> Response {
     let remember = req.remember.then_some(req.lang);
@@ -466,7 +445,7 @@ pub async fn render(
         .blocking(move |st| {
             let h = st.projector().read();
             let snap = st.store().snapshot()?;
-            let cx = Cx::new(req, nav, &h, crate::ledger::system_clock()());
+            let cx = Cx::new(req, page, &h, crate::ledger::system_clock()());
             match f(&cx, &h, &*snap) {
                 Ok(c) => Ok((StatusCode::OK, layout::page(&cx, &h, &c))),
                 Err(fail) if wants_html => Ok((fail.status, layout::error(&cx, &h, &fail))),
@@ -615,4 +594,26 @@ pub fn select(
         let _ = write!(out, "<option value=\"{}\"{sel}>{}</option>", E(v), E(l));
     }
     out.push_str("</select></label>");
+}
+
+/// A handover's outcome as a badge with its time, or pending.
+pub fn outcome(cx: &Cx, o: Option<(Millis, Outcome)>) -> String {
+    match o {
+        Some((at, o)) => {
+            let name = serde_json::to_value(o)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            format!(
+                "<span class=\"outcome o-{}\">{}</span> {}",
+                E(&name),
+                E(i18n::outcome(cx.lang, &name)),
+                cx.datetime(at)
+            )
+        }
+        None => format!(
+            "<span class=\"outcome o-pending\">{}</span>",
+            E(cx.t(M::pending))
+        ),
+    }
 }

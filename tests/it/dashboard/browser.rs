@@ -627,3 +627,112 @@ async fn the_integrity_page_checks_witness_cosignatures_in_the_browser() {
     drop(driver);
     outcome.expect("the browser test finished in time");
 }
+
+/// The live feed in a real browser: `EventSource.onmessage` receives the entries (the events
+/// are unnamed), each with its sequence number as `lastEventId`; a start past the end of the
+/// ledger is refused, and the browser closes the stream instead of waiting or retrying.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_feed_reaches_event_source_onmessage_in_the_browser() {
+    let (ledger, state) = example();
+    let base = serve(kordon::server::router(state)).await;
+    let driver = start_driver();
+    let tmp = tempfile::tempdir().unwrap();
+    let c = session(&driver, &tmp.path().join("profile"), tmp.path()).await;
+    let run = async {
+        load(&c, &format!("{base}/")).await;
+        js(
+            &c,
+            "window.__seen = []; var s = new EventSource('/feed?from=0'); \
+             s.onmessage = function (e) { window.__seen.push([e.lastEventId, JSON.parse(e.data).seq]); \
+             if (window.__seen.length === 3) { s.close(); } }; return true",
+        )
+        .await;
+        until(&c, "three messages", "return window.__seen.length >= 3").await;
+        assert_eq!(
+            js(&c, "return window.__seen").await,
+            json!([["0", 0], ["1", 1], ["2", 2]])
+        );
+        let past = ledger.size() + 5;
+        js(
+            &c,
+            &format!(
+                "window.__past = null; var p = new EventSource('/feed?from={past}'); \
+                 p.onmessage = function () {{ window.__past = 'message'; }}; \
+                 p.onerror = function () {{ window.__past = 'closed:' + p.readyState; }}; return true"
+            ),
+        )
+        .await;
+        let got = until(&c, "the refusal", "return window.__past").await;
+        assert_eq!(got, json!("closed:2"), "EventSource.CLOSED, no retry");
+    };
+    let outcome = tokio::time::timeout(Duration::from_secs(120), run).await;
+    c.close().await.unwrap();
+    outcome.expect("the browser test finished in time");
+}
+
+/// CORS in a real browser: a page served from another origin reads the public read API (a
+/// simple GET, and a GET with a header that needs a preflight), but cannot submit: the
+/// preflight of a JSON POST is refused, and even a simple POST's answer is not readable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_origin_reads_the_ledger_but_cannot_write_in_the_browser() {
+    let (ledger, state) = example();
+    let api = serve(kordon::server::router(state)).await;
+    // A page on another origin (another port), without a CSP, as a verifier elsewhere is.
+    let page = serve(axum::Router::new().route(
+        "/",
+        axum::routing::get(|| async {
+            axum::response::Html("<!doctype html><title>elsewhere</title><p>elsewhere</p>")
+        }),
+    ))
+    .await;
+    let driver = start_driver();
+    let tmp = tempfile::tempdir().unwrap();
+    let c = session(&driver, &tmp.path().join("profile"), tmp.path()).await;
+    let run = async {
+        load(&c, &format!("{page}/")).await;
+        let fetch = |script: String| {
+            let c = &c;
+            async move {
+                c.execute_async(&script, vec![])
+                    .await
+                    .unwrap_or_else(|e| panic!("{script}: {e}"))
+            }
+        };
+        // A simple GET.
+        let got = fetch(format!(
+            "var done = arguments[arguments.length - 1]; \
+             fetch('{api}/checkpoint').then(r => r.text()).then(t => done(t), e => done('error: ' + e));"
+        ))
+        .await;
+        assert!(
+            got.as_str().unwrap().starts_with("kordon.demo/ibm\n"),
+            "{got}"
+        );
+        // A GET with Last-Event-ID: preflighted, allowed.
+        let got = fetch(format!(
+            "var done = arguments[arguments.length - 1]; \
+             fetch('{api}/entries/3', {{headers: {{'Last-Event-ID': '1'}}}}).then(r => r.json()).then(j => done(j.seq), e => done('error: ' + e));"
+        ))
+        .await;
+        assert_eq!(got, json!(3));
+        // A JSON POST: the preflight does not allow it, the request is never sent.
+        let size = ledger.size();
+        let got = fetch(format!(
+            "var done = arguments[arguments.length - 1]; \
+             fetch('{api}/entries', {{method: 'POST', headers: {{'Content-Type': 'application/json'}}, body: '{{}}'}}).then(r => done('read ' + r.status), e => done('refused'));"
+        ))
+        .await;
+        assert_eq!(got, json!("refused"));
+        // A simple POST is sent (browsers do), but its answer is not readable by the page.
+        let got = fetch(format!(
+            "var done = arguments[arguments.length - 1]; \
+             fetch('{api}/entries', {{method: 'POST', headers: {{'Content-Type': 'text/plain'}}, body: 'x'}}).then(r => done('read ' + r.status), e => done('refused'));"
+        ))
+        .await;
+        assert_eq!(got, json!("refused"));
+        assert_eq!(ledger.size(), size, "nothing was written");
+    };
+    let outcome = tokio::time::timeout(Duration::from_secs(120), run).await;
+    c.close().await.unwrap();
+    outcome.expect("the browser test finished in time");
+}

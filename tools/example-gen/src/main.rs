@@ -43,15 +43,8 @@ enum Command {
     },
     /// Build a synthetic ledger of any size with a realistic mix of event types.
     Synthetic {
-        /// Number of entries (the genesis included).
-        #[arg(long, default_value_t = 1_000_000)]
-        entries: u64,
-        /// Number of commitments.
-        #[arg(long, default_value_t = 20_000)]
-        commitments: u64,
-        /// Seed of the deterministic choices.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
+        #[command(flatten)]
+        size: synthetic::SizeArgs,
         /// Entries per store commit, at most 8192 (default: 1024 with --out, whose in-memory
         /// store checks duplicates in O(batch²); 8192 with --data). The bytes depend on it.
         #[arg(long)]
@@ -117,19 +110,14 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Synthetic {
-            entries,
-            commitments,
-            seed,
+            size,
             batch,
             out,
             data,
         } => {
             let params = Params {
-                entries,
-                commitments,
-                seed,
                 batch,
-                ..Params::default()
+                ..size.params()
             };
             let started = Instant::now();
             let summary = match (out, data) {

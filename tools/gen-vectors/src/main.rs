@@ -2,28 +2,24 @@
 //! `cargo run -p gen-vectors -- --check` regenerates them in memory and fails if any committed
 //! file differs. An optional directory argument replaces events/vectors.
 
+use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// Writes kordon's golden vectors (the deterministic fixture ledger, its export, proofs and
+/// must-fail cases), or with --check compares them with the committed files.
+#[derive(Parser)]
+#[command(name = "gen-vectors", max_term_width = 100)]
+struct Args {
+    /// Regenerate in memory and fail (exit 1) if any committed file differs; write nothing.
+    #[arg(long)]
+    check: bool,
+    /// The vectors' directory [default: events/vectors of this repository].
+    dir: Option<PathBuf>,
+}
+
 fn main() -> ExitCode {
-    let mut check = false;
-    let mut dir: Option<PathBuf> = None;
-    for arg in std::env::args().skip(1) {
-        match arg.as_str() {
-            "--check" => check = true,
-            "-h" | "--help" => {
-                println!("usage: gen-vectors [--check] [DIR]\n\nWrites (or with --check, compares) the golden vectors in DIR (default: events/vectors).");
-                return ExitCode::SUCCESS;
-            }
-            other if other.starts_with('-') => {
-                eprintln!(
-                    "gen-vectors: unknown option {other}; usage: gen-vectors [--check] [DIR]"
-                );
-                return ExitCode::from(2);
-            }
-            other => dir = Some(PathBuf::from(other)),
-        }
-    }
+    let Args { check, dir } = Args::parse();
     let dir = dir.unwrap_or_else(gen_vectors::default_dir);
     if check {
         match gen_vectors::check(&dir) {

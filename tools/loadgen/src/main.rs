@@ -19,18 +19,12 @@
 //! with one thread, speaking HTTP/1.1 directly over TCP, so the client costs as little CPU as
 //! possible. Both share the machine's cores, as a load generator on the same machine does.
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::Parser;
-use kordon::author::Author;
-use kordon::core::event::{Body, NoteAdded, Role, Status, StatusReported};
-use kordon::core::types::{CommitmentId, EventId, Millis};
-use kordon::fixture::{self, Fixture};
 use kordon::ledger::{Ledger, Submission};
 use kordon::server::{self, AppState, Config};
-use kordon::store::log::LogStore;
 use kordon::store::redb::RedbStore;
-use kordon::store::Store;
-use rayon::prelude::*;
+use kordon::synthetic::Workload;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
@@ -74,145 +68,19 @@ struct Args {
     /// Events per request in the batched write tests (0 skips them).
     #[arg(long, default_value_t = 16)]
     batch: usize,
-    /// The store the ledgers are kept in: `log` (the segment-log store, what `kordon init`
-    /// makes) or `redb` (the single file of earlier releases).
-    #[arg(long, value_enum, default_value_t)]
-    store: kordon::datadir::StoreKind,
 }
 
 // ---------------------------------------------------------------------------------------------
-// The workload: a dozen bodies, ~450-byte events.
+// The workload: `kordon::synthetic::Workload`, a dozen signing bodies, ~500-byte events that
+// any order accepts.
 
-struct Workload {
-    store: kordon::datadir::StoreKind,
-    fixture: Fixture,
-    setup: Vec<Submission>,
-    executors: Vec<Author>,
-    observers: Vec<Author>,
-    commitments: Vec<CommitmentId>,
-    at: Millis,
+fn workload() -> Result<Workload> {
+    Ok(Workload::of(ORIGIN, EXECUTORS, OBSERVERS)?)
 }
 
-const WORDS: &[&str] = &[
-    "пункт пропуску",
-    "crossing point",
-    "обмін даними",
-    "data exchange",
-    "митниця",
-    "customs",
-    "звіт",
-    "report",
-    "обладнання",
-    "equipment",
-    "навчання",
-    "training",
-];
-
-fn text(n: u64) -> String {
-    let want = 120 + (n.wrapping_mul(7919) % 200) as usize;
-    let mut s = String::new();
-    let mut i = n as usize;
-    while s.len() < want {
-        if !s.is_empty() {
-            s.push(' ');
-        }
-        s.push_str(WORDS[i % WORDS.len()]);
-        i = i.wrapping_mul(31).wrapping_add(7);
-    }
-    s
-}
-
-impl Workload {
-    fn new() -> Workload {
-        let mut f = Fixture::new(ORIGIN);
-        let mut setup = vec![f.genesis()];
-        let execs: Vec<String> = (0..EXECUTORS).map(|i| format!("exec-{i}")).collect();
-        let obs: Vec<String> = (0..OBSERVERS).map(|i| format!("monitor-{i}")).collect();
-        for n in &execs {
-            setup.push(f.register(n, &[Role::Executor]));
-        }
-        for n in &obs {
-            setup.push(f.register(n, &[Role::Observer]));
-        }
-        let mut commitments = Vec::new();
-        for (i, n) in execs.iter().enumerate() {
-            let id = format!("AP-2026/{}.1", i + 1);
-            setup.push(f.sign(
-                n,
-                Body::CommitmentMade(Fixture::commitment(&id, None, "2027-12-31")),
-            ));
-            commitments.push(fixture::c(&id));
-        }
-        let author = |n: &String| Author::new(fixture::b(n), fixture::demo_key(n));
-        Workload {
-            store: kordon::datadir::StoreKind::default(),
-            at: f.clock.now(),
-            executors: execs.iter().map(author).collect(),
-            observers: obs.iter().map(author).collect(),
-            fixture: f,
-            setup,
-            commitments,
-        }
-    }
-
-    /// Event `n` of `run`: three notes by observers to one status report by a lead.
-    fn event(&self, run: &str, n: u64) -> Submission {
-        let id = EventId::parse(&format!("{run}-{n:09}")).expect("event id");
-        let k = (n as usize / 4) % EXECUTORS;
-        let (author, body) = if n % 4 == 3 {
-            (
-                &self.executors[k],
-                Body::StatusReported(StatusReported {
-                    commitment: self.commitments[k].clone(),
-                    status: Status::InProgress,
-                    note: Some(text(n)),
-                    evidence: vec![],
-                }),
-            )
-        } else {
-            (
-                &self.observers[n as usize % OBSERVERS],
-                Body::NoteAdded(NoteAdded {
-                    commitment: Some(self.commitments[k].clone()),
-                    about: None,
-                    text: text(n),
-                    evidence: vec![],
-                }),
-            )
-        };
-        author
-            .sign_with_id(ORIGIN, id, self.at, &body)
-            .expect("event encodes")
-    }
-
-    fn sign(&self, run: &str, start: u64, end: u64) -> Vec<Submission> {
-        (start..end)
-            .into_par_iter()
-            .map(|n| self.event(run, n))
-            .collect()
-    }
-
-    /// A ledger at `path` (created with the setup events if new).
-    fn open(&self, path: &Path) -> Result<Arc<Ledger>> {
-        let store: Arc<dyn Store> = match self.store {
-            kordon::datadir::StoreKind::Redb => Arc::new(RedbStore::open(path)?),
-            kordon::datadir::StoreKind::Log => {
-                Arc::new(LogStore::open(&path.with_extension("log"))?)
-            }
-        };
-        let fresh = store.snapshot()?.size() == 0;
-        let ledger = Ledger::open(
-            store,
-            self.fixture.ledger_signer.clone(),
-            self.fixture.clock.clock(),
-        )?;
-        if fresh {
-            for r in ledger.submit_many(self.setup.clone()) {
-                r.map_err(|e| anyhow!("setup event refused: {e}"))?;
-            }
-        }
-        Ok(Arc::new(ledger))
-    }
+/// A durable ledger of the workload at `path` (created with the setup events if new).
+fn open(w: &Workload, path: &Path) -> Result<Arc<Ledger>> {
+    Ok(Arc::new(w.open(Arc::new(RedbStore::open(path)?))?))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -442,62 +310,55 @@ fn client_runtime() -> Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-/// `clients` connections, each sending its share of `requests` in order; each request carries
-/// `per_request` events (a batch answers 200 with one 201 per event).
-fn http_writes(
-    addr: std::net::SocketAddr,
-    requests: Vec<Vec<u8>>,
-    clients: usize,
-    per_request: usize,
-) -> Result<Run> {
-    let rt = client_runtime()?;
-    let per = requests.len().div_ceil(clients);
-    let mut shares: Vec<Vec<Vec<u8>>> = Vec::new();
-    let mut it = requests.into_iter();
-    loop {
-        let share: Vec<Vec<u8>> = it.by_ref().take(per).collect();
-        if share.is_empty() {
-            break;
+impl Run {
+    /// Records one call's answer: a status in `want` counts its number of entries (or
+    /// requests) as done, another status is an error; a broken connection too, and then
+    /// false (the client stops).
+    fn answer(
+        &mut self,
+        got: std::io::Result<u16>,
+        want: &[(u16, u64)],
+        body: &[u8],
+        t: Instant,
+    ) -> bool {
+        match got {
+            Ok(s) => match want.iter().find(|(w, _)| *w == s) {
+                Some((_, n)) => self.ok += n,
+                None => {
+                    self.errors += 1;
+                    self.first_error
+                        .get_or_insert(format!("{s}: {}", String::from_utf8_lossy(body)));
+                }
+            },
+            Err(e) => {
+                self.errors += 1;
+                self.first_error.get_or_insert(e.to_string());
+                return false;
+            }
         }
-        shares.push(share);
+        self.lat.push(t.elapsed().as_micros() as u32);
+        true
     }
-    rt.block_on(async move {
+}
+
+/// A connection per item of `work`, opened first, then each driven at once by
+/// `client(k, item, conn)`: their runs merged, timed from the start.
+fn clients<S, F, Fut>(addr: std::net::SocketAddr, work: Vec<S>, client: F) -> Result<Run>
+where
+    F: Fn(usize, S, Conn) -> Fut,
+    Fut: std::future::Future<Output = Run> + Send + 'static,
+{
+    client_runtime()?.block_on(async move {
         let mut conns = Vec::new();
-        for _ in 0..shares.len() {
+        for _ in 0..work.len() {
             conns.push(Conn::open(addr).await?);
         }
         let start = Instant::now();
-        let tasks: Vec<_> = shares
+        let tasks: Vec<_> = work
             .into_iter()
             .zip(conns)
-            .map(|(share, mut c)| {
-                tokio::spawn(async move {
-                    let mut run = Run::default();
-                    for req in share {
-                        let t = Instant::now();
-                        match c.call(&req).await {
-                            Ok(201) => run.ok += 1,
-                            // Every submission of a batch must be recorded: the ledger's size
-                            // is checked against the count at the end of the run.
-                            Ok(200) if per_request > 1 => run.ok += per_request as u64,
-                            Ok(s) => {
-                                run.errors += 1;
-                                run.first_error.get_or_insert(format!(
-                                    "{s}: {}",
-                                    String::from_utf8_lossy(&c.body)
-                                ));
-                            }
-                            Err(e) => {
-                                run.errors += 1;
-                                run.first_error.get_or_insert(e.to_string());
-                                break;
-                            }
-                        }
-                        run.lat.push(t.elapsed().as_micros() as u32);
-                    }
-                    run
-                })
-            })
+            .enumerate()
+            .map(|(k, (w, c))| tokio::spawn(client(k, w, c)))
             .collect();
         let mut total = Run::default();
         for t in tasks {
@@ -508,60 +369,72 @@ fn http_writes(
     })
 }
 
+/// `clients` connections, each sending its share of `requests` in order; each request carries
+/// `per_request` events (a batch answers 200 with one 201 per event).
+fn http_writes(
+    addr: std::net::SocketAddr,
+    requests: Vec<Vec<u8>>,
+    clients_n: usize,
+    per_request: usize,
+) -> Result<Run> {
+    let per = requests.len().div_ceil(clients_n);
+    let mut shares: Vec<Vec<Vec<u8>>> = Vec::new();
+    let mut it = requests.into_iter();
+    loop {
+        let share: Vec<Vec<u8>> = it.by_ref().take(per).collect();
+        if share.is_empty() {
+            break;
+        }
+        shares.push(share);
+    }
+    // Every submission of a batch must be recorded: the ledger's size is checked against the
+    // count at the end of the run.
+    let mut want = vec![(201, 1)];
+    if per_request > 1 {
+        want.push((200, per_request as u64));
+    }
+    clients(addr, shares, |_, share, mut c| {
+        let want = want.clone();
+        async move {
+            let mut run = Run::default();
+            for req in share {
+                let t = Instant::now();
+                let got = c.call(&req).await;
+                if !run.answer(got, &want, &c.body, t) {
+                    break;
+                }
+            }
+            run
+        }
+    })
+}
+
 /// `clients` connections sending requests made by `make(client, i)` for `secs` seconds.
 fn http_reads(
     addr: std::net::SocketAddr,
-    clients: usize,
+    clients_n: usize,
     secs: f64,
     make: MakeRequest,
 ) -> Result<Run> {
-    let rt = client_runtime()?;
-    rt.block_on(async move {
-        let mut conns = Vec::new();
-        for _ in 0..clients {
-            conns.push(Conn::open(addr).await?);
+    // Timed from when the connections are open, as the runs are.
+    let deadline = std::sync::OnceLock::new();
+    clients(addr, vec![(); clients_n], |k, (), mut c| {
+        let make = Arc::clone(&make);
+        let deadline = *deadline.get_or_init(|| Instant::now() + Duration::from_secs_f64(secs));
+        async move {
+            let mut run = Run::default();
+            let mut i = 0u64;
+            while Instant::now() < deadline {
+                let req = make(k, i);
+                i += 1;
+                let t = Instant::now();
+                let got = c.call(&req).await;
+                if !run.answer(got, &[(200, 1)], &c.body, t) {
+                    break;
+                }
+            }
+            run
         }
-        let start = Instant::now();
-        let deadline = start + Duration::from_secs_f64(secs);
-        let tasks: Vec<_> = conns
-            .into_iter()
-            .enumerate()
-            .map(|(k, mut c)| {
-                let make = Arc::clone(&make);
-                tokio::spawn(async move {
-                    let mut run = Run::default();
-                    let mut i = 0u64;
-                    while Instant::now() < deadline {
-                        let req = make(k, i);
-                        i += 1;
-                        let t = Instant::now();
-                        match c.call(&req).await {
-                            Ok(200) => run.ok += 1,
-                            Ok(s) => {
-                                run.errors += 1;
-                                run.first_error.get_or_insert(format!(
-                                    "{s}: {}",
-                                    String::from_utf8_lossy(&c.body)
-                                ));
-                            }
-                            Err(e) => {
-                                run.errors += 1;
-                                run.first_error.get_or_insert(e.to_string());
-                                break;
-                            }
-                        }
-                        run.lat.push(t.elapsed().as_micros() as u32);
-                    }
-                    run
-                })
-            })
-            .collect();
-        let mut total = Run::default();
-        for t in tasks {
-            total.merge(t.await?);
-        }
-        total.secs = start.elapsed().as_secs_f64();
-        Ok(total)
     })
 }
 
@@ -580,8 +453,8 @@ fn mix(k: usize, i: u64) -> u64 {
 // ---------------------------------------------------------------------------------------------
 
 fn build_big(w: &Workload, path: &Path, entries: u64, reuse: bool) -> Result<Arc<Ledger>> {
-    if reuse && (path.exists() || path.with_extension("log").exists()) {
-        let ledger = w.open(path)?;
+    if reuse && path.exists() {
+        let ledger = open(w, path)?;
         if ledger.size() == entries {
             println!("reusing {} ({entries} entries)", path.display());
             return Ok(ledger);
@@ -594,33 +467,15 @@ fn build_big(w: &Workload, path: &Path, entries: u64, reuse: bool) -> Result<Arc
     }
     let _ = std::fs::remove_file(path);
     let t = Instant::now();
-    let ledger = w.open(path)?;
-    let mut next = 0u64;
-    let (mut sign, mut append) = (0.0, 0.0);
-    while ledger.size() < entries {
-        let want = (entries - ledger.size()).min(65_536);
-        let ts = Instant::now();
-        let subs = w.sign("r", next, next + want);
-        next += want;
-        sign += ts.elapsed().as_secs_f64();
-        let ta = Instant::now();
-        let mut it = subs.into_iter();
-        loop {
-            let chunk: Vec<Submission> = it.by_ref().take(kordon::ledger::MAX_BATCH).collect();
-            if chunk.is_empty() {
-                break;
-            }
-            for r in ledger.submit_many(chunk) {
-                r.map_err(|e| anyhow!("build: {e}"))?;
-            }
-        }
-        append += ta.elapsed().as_secs_f64();
-    }
+    let ledger = open(w, path)?;
+    let f = w.fill(&ledger, "r", entries, &[], |_, _| Ok(()))?;
     println!(
-        "built {} entries in {:.1} s (signing {sign:.1} s, appending {append:.1} s = {:.0} entries/s in batches of {})",
+        "built {} entries in {:.1} s (signing {:.1} s, appending {:.1} s = {:.0} entries/s in batches of {})",
         ledger.size(),
         t.elapsed().as_secs_f64(),
-        ledger.size() as f64 / append,
+        f.sign_secs,
+        f.append_secs,
+        f.signed as f64 / f.append_secs,
         kordon::ledger::MAX_BATCH
     );
     Ok(ledger)
@@ -659,8 +514,7 @@ fn main() -> Result<()> {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         loadavg()
     );
-    let mut w = Workload::new();
-    w.store = a.store;
+    let w = workload()?;
     let t = Instant::now();
     let subs = w.sign("w", 0, writes);
     println!(
@@ -677,7 +531,7 @@ fn main() -> Result<()> {
         // 1. The library alone.
         let path = dir.join("library.redb");
         let _ = std::fs::remove_file(&path);
-        let ledger = w.open(&path)?;
+        let ledger = open(&w, &path)?;
         let commits = ledger.commits();
         let mut lib = library_appends(&ledger, &subs, clients, batch);
         lib.commits = ledger.commits() - commits;
@@ -687,7 +541,7 @@ fn main() -> Result<()> {
         // 2. Over HTTP, the same events and concurrency.
         let path = dir.join("http.redb");
         let _ = std::fs::remove_file(&path);
-        let ledger = w.open(&path)?;
+        let ledger = open(&w, &path)?;
         let commits = ledger.commits();
         let srv = Served::start(Arc::clone(&ledger))?;
         let requests: Vec<Vec<u8>> = if batch == 1 {
@@ -707,16 +561,16 @@ fn main() -> Result<()> {
         let size = ledger.size();
         drop(ledger);
         let _ = std::fs::remove_file(&path);
-        if size != w.setup.len() as u64 + http.ok {
+        if size != w.setup().len() as u64 + http.ok {
             bail!(
                 "the ledger holds {size} entries, expected {} (every acknowledged submission must be an entry)",
-                w.setup.len() as u64 + http.ok
+                w.setup().len() as u64 + http.ok
             );
         }
 
         println!();
         if batch == 1 {
-            println!("writes: {clients} concurrent clients, one event per request, one request at a time each; durable ({:?} store, fsync per commit)", w.store);
+            println!("writes: {clients} concurrent clients, one event per request, one request at a time each; durable (redb, fsync per commit)");
             println!(
                 "{}",
                 lib.line("library: Ledger::submit from threads", "entries")

@@ -1,27 +1,35 @@
-//! Measures the projections on a large synthetic ledger and prints the figures:
+//! kordon-viewbench: the projections on a large synthetic ledger (`kordon::synthetic`):
 //! rebuild rate at several sizes, each view's median and 99th-percentile latency in-process,
 //! an as-of query against a rebuild to the same point, and opening from a snapshot.
-//!
-//! Usage: kordon-viewbench [--dir DIR] [--entries N] [--commitments M]
-//! (the ledger in DIR is generated once and reused).
 
+use anyhow::{Context, Result};
+use clap::Parser;
 use kordon::core::projection::History;
 use kordon::core::types::Millis;
 use kordon::projector::{self, rebuild};
 use kordon::query::{self, Request, View};
 use kordon::store::Store;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
+
+/// Measures kordon's projections on a synthetic ledger: rebuild rate, each view's p50/p99,
+/// an as-of query against a rebuild, and opening from a snapshot.
+///
+/// The ledger is generated once into --dir (a few minutes for a million entries on two
+/// cores) and reused by later runs with the same directory. A small run:
+///
+///     kordon-viewbench --entries 200000 --commitments 4000
+#[derive(Parser)]
+#[command(name = "kordon-viewbench", max_term_width = 100, verbatim_doc_comment)]
+struct Args {
+    #[command(flatten)]
+    ledger: kordon::synthetic::DataDirArgs,
+    /// Runs of each view at the head.
+    #[arg(long, default_value_t = 200)]
+    runs: usize,
+}
 
 /// Builds the i-th request of a case.
 type MakeRequest<'a> = Box<dyn Fn(usize) -> Request + 'a>;
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
 
 fn pct(v: &mut [Duration], p: f64) -> Duration {
     v.sort();
@@ -33,30 +41,15 @@ fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1e3)
 }
 
-fn main() {
-    let entries: u64 = arg("--entries")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1_000_000);
-    let commitments: u64 = arg("--commitments")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(20_000);
-    let dir =
-        PathBuf::from(arg("--dir").unwrap_or_else(|| format!("/tmp/kordon-viewbench-{entries}")));
-    if !kordon::datadir::has_ledger(&dir) {
-        let t = Instant::now();
-        let params = kordon::synthetic::Params {
-            entries,
-            commitments,
-            ..Default::default()
-        };
-        kordon::synthetic::generate_data_dir(&params, &dir).expect("generate");
-        println!(
-            "generated {entries} entries, {commitments} commitments in {:.1} s",
-            t.elapsed().as_secs_f64()
-        );
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let runs = args.runs.max(1);
+    let (dir, made) = args.ledger.open("kordon-viewbench")?;
+    if let Some(g) = made {
+        println!("{g}");
     }
-    let store = kordon::datadir::open_store(&dir).expect("open");
-    let snap = store.snapshot().expect("snapshot");
+    let store = kordon::datadir::open_store(&dir)?;
+    let snap = store.snapshot()?;
     let size = snap.size();
     println!("ledger: {size} entries in {}", dir.display());
 
@@ -65,7 +58,7 @@ fn main() {
     let mut full: Option<History> = None;
     for n in [size / 10, size / 2, size] {
         let t = Instant::now();
-        let h = rebuild(&*snap, n).expect("rebuild");
+        let h = rebuild(&*snap, n)?;
         let el = t.elapsed().as_secs_f64();
         println!(
             "{n:>9} entries: {el:6.2} s = {:>9.0} entries/s",
@@ -75,7 +68,7 @@ fn main() {
             full = Some(h);
         }
     }
-    let h = full.expect("full history");
+    let h = full.context("the ledger is empty")?;
     println!(
         "  commitments {}, bodies {}",
         h.commitments.len(),
@@ -83,7 +76,9 @@ fn main() {
     );
 
     // 2. Each view, in-process, through query::answer (the root of the checkpoint included).
-    println!("\n== views at the head (query::answer, checkpoint root included), 200 runs each ==");
+    println!(
+        "\n== views at the head (query::answer, checkpoint root included), {runs} runs each =="
+    );
     let now = Millis(h.entries.last().map(|e| e.recorded_at.0).unwrap_or(0));
     let ids: Vec<String> = h.commitments.keys().map(|c| c.to_string()).collect();
     let bodies: Vec<String> = h
@@ -92,6 +87,10 @@ fn main() {
         .filter(|b| b.roles.contains(&kordon::core::event::Role::Executor))
         .map(|b| b.id.to_string())
         .collect();
+    anyhow::ensure!(
+        !ids.is_empty() && !bodies.is_empty(),
+        "the ledger has no commitment or no executor to ask about: give --commitments 1 or more"
+    );
     let week_ago = h
         .point_at_size(size)
         .today
@@ -155,10 +154,10 @@ fn main() {
     ];
     for ((view, req), label) in cases.iter().zip(labels) {
         let mut times = Vec::new();
-        for i in 0..200 {
+        for i in 0..runs {
             let r = req(i);
             let t = Instant::now();
-            let a = query::answer(&h, &*snap, *view, &r, now).expect("answer");
+            let a = query::answer(&h, &*snap, *view, &r, now)?;
             times.push(t.elapsed());
             std::hint::black_box(&a);
         }
@@ -184,10 +183,10 @@ fn main() {
             now,
         );
         times.push(t.elapsed());
-        std::hint::black_box(a.expect("answer"));
+        std::hint::black_box(a?);
     }
     let t = Instant::now();
-    std::hint::black_box(rebuild(&*snap, size / 2).expect("rebuild"));
+    std::hint::black_box(rebuild(&*snap, size / 2)?);
     let rb = t.elapsed();
     println!(
         "overdue as of entry {mid}: p50 {} vs rebuilding to that point {} ({:.0}x cheaper)",
@@ -200,14 +199,16 @@ fn main() {
     println!("\n== open from a snapshot ==");
     let path = dir.join(projector::SNAPSHOT_FILE);
     let t = Instant::now();
-    projector::save_snapshot(&path, &h, projector::at(&*snap, size).expect("root")).expect("save");
+    projector::save_snapshot(&path, &h, projector::at(&*snap, size)?)?;
     let saved = t.elapsed();
     let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let t = Instant::now();
-    let (h2, opened) = projector::load(&store, &path).expect("load");
+    let (h2, opened) = projector::load(&store, &path)?;
     let open = t.elapsed();
-    assert_eq!(opened.from_snapshot, Some(size));
-    assert_eq!(h2.size(), size);
+    anyhow::ensure!(
+        opened.from_snapshot == Some(size) && h2.size() == size,
+        "the snapshot did not reopen at {size} entries"
+    );
     println!(
         "snapshot of {size} entries: {:.0} MiB, written in {}, opened in {} (then {} entries folded)",
         bytes as f64 / (1 << 20) as f64,
@@ -215,4 +216,5 @@ fn main() {
         ms(open),
         opened.folded
     );
+    Ok(())
 }

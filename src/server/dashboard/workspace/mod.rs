@@ -15,12 +15,12 @@ pub mod qr;
 
 use super::html::{url, E};
 use super::i18n::{self, Lang, M};
-use super::{render, Content, Cx, Fail, Nav, PageQuery, PageRequest};
+use super::{documented, given, render, Content, Cx, Fail, PageQuery, PageRequest};
 use crate::core::event::{EventKind, Phase, Policy, Role};
 use crate::core::projection::{CommitmentRec, History};
 use crate::core::types::{BodyId, Date};
 use crate::server::schema::{self, Signer};
-use crate::server::{AppState, Q};
+use crate::server::{AppState, Routes, Q};
 use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
@@ -74,64 +74,148 @@ fn ledgerside(st: &AppState) -> Ledgerside {
 
 /// Which page of the workspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Page {
+enum Tab {
     Home,
     Form,
     Keys,
     Plan,
 }
 
+/// The section of the dashboard the workspace's pages belong to (its menu entry is My body).
+pub const SECTION: &str = "workspace";
+
+/// `/workspace`: the menu's My body.
+pub const HOME: super::Page = super::Page {
+    section: SECTION,
+    menu: Some(M::ws_my_body),
+    path: "/workspace",
+    route: route_home,
+    doc: documented::<__path_home>,
+};
+
+/// `/workspace/form`, reached from a body's rows.
+pub const FORM: super::Page = super::Page {
+    section: SECTION,
+    menu: None,
+    path: "/workspace/form",
+    route: route_form,
+    doc: documented::<__path_form>,
+};
+
+/// `/workspace/keys`, a tab of the body's page.
+pub const KEYS: super::Page = super::Page {
+    section: SECTION,
+    menu: None,
+    path: "/workspace/keys",
+    route: route_keys,
+    doc: documented::<__path_keys>,
+};
+
+/// `/workspace/plan`, a coordinator's tab.
+pub const PLAN: super::Page = super::Page {
+    section: SECTION,
+    menu: None,
+    path: "/workspace/plan",
+    route: route_plan,
+    doc: documented::<__path_plan>,
+};
+
+fn route_home(r: Routes) -> Routes {
+    r.get("/workspace", home)
+}
+
+fn route_form(r: Routes) -> Routes {
+    r.get("/workspace/form", form)
+}
+
+fn route_keys(r: Routes) -> Routes {
+    r.get("/workspace/keys", keys)
+}
+
+fn route_plan(r: Routes) -> Routes {
+    r.get("/workspace/plan", plan)
+}
+
 /// My body: choose the body; then what waits for it.
 #[utoipa::path(get, path = "/workspace", tag = "dashboard", params(PageQuery, WorkspaceQuery),
     responses((status = 200, description = "The page", content_type = "text/html"),
-              (status = 404, description = "No such body", content_type = "text/html")))]
-pub async fn home(st: State<AppState>, req: PageRequest, Q(_): Q<WorkspaceQuery>) -> Response {
-    show(st, req, Page::Home).await
+              (status = 400, description = "A malformed as-of point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
+              (status = 404, description = "No such body: an HTML page for a browser, else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json")))))]
+pub async fn home(
+    st: State<AppState>,
+    req: PageRequest,
+    Q(_): Q<PageQuery>,
+    Q(q): Q<WorkspaceQuery>,
+) -> Response {
+    show(st, req, &HOME, Tab::Home, q).await
 }
 
 /// A form for one event: built by the script from the event types' schema.
 #[utoipa::path(get, path = "/workspace/form", tag = "dashboard", params(PageQuery, WorkspaceQuery),
     responses((status = 200, description = "The page", content_type = "text/html"),
-              (status = 404, description = "No such body or event type", content_type = "text/html")))]
-pub async fn form(st: State<AppState>, req: PageRequest, Q(_): Q<WorkspaceQuery>) -> Response {
-    show(st, req, Page::Form).await
+              (status = 400, description = "A malformed as-of point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
+              (status = 404, description = "No such body or event type: an HTML page for a browser, else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json")))))]
+pub async fn form(
+    st: State<AppState>,
+    req: PageRequest,
+    Q(_): Q<PageQuery>,
+    Q(q): Q<WorkspaceQuery>,
+) -> Response {
+    show(st, req, &FORM, Tab::Form, q).await
 }
 
 /// The body's key in this browser: generate, import, register, rotate, lost.
 #[utoipa::path(get, path = "/workspace/keys", tag = "dashboard", params(PageQuery, WorkspaceQuery),
     responses((status = 200, description = "The page", content_type = "text/html"),
-              (status = 404, description = "No such body", content_type = "text/html")))]
-pub async fn keys(st: State<AppState>, req: PageRequest, Q(_): Q<WorkspaceQuery>) -> Response {
-    show(st, req, Page::Keys).await
+              (status = 400, description = "A malformed as-of point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
+              (status = 404, description = "No such body: an HTML page for a browser, else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json")))))]
+pub async fn keys(
+    st: State<AppState>,
+    req: PageRequest,
+    Q(_): Q<PageQuery>,
+    Q(q): Q<WorkspaceQuery>,
+) -> Response {
+    show(st, req, &KEYS, Tab::Keys, q).await
 }
 
 /// An action plan from a spreadsheet, reviewed and signed as one batch.
 #[utoipa::path(get, path = "/workspace/plan", tag = "dashboard", params(PageQuery, WorkspaceQuery),
     responses((status = 200, description = "The page", content_type = "text/html"),
-              (status = 404, description = "No such body", content_type = "text/html")))]
-pub async fn plan(st: State<AppState>, req: PageRequest, Q(_): Q<WorkspaceQuery>) -> Response {
-    show(st, req, Page::Plan).await
+              (status = 400, description = "A malformed as-of point: an HTML page for a browser (Accept: text/html), else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json"))),
+              (status = 404, description = "No such body: an HTML page for a browser, else problem details", content((String = "text/html"), (crate::server::errors::Problem = "application/problem+json")))))]
+pub async fn plan(
+    st: State<AppState>,
+    req: PageRequest,
+    Q(_): Q<PageQuery>,
+    Q(q): Q<WorkspaceQuery>,
+) -> Response {
+    show(st, req, &PLAN, Tab::Plan, q).await
 }
 
-async fn show(State(st): State<AppState>, req: PageRequest, page: Page) -> Response {
+async fn show(
+    State(st): State<AppState>,
+    req: PageRequest,
+    page: &'static super::Page,
+    tab: Tab,
+    q: WorkspaceQuery,
+) -> Response {
     let side = ledgerside(&st);
-    render(st, req, Nav::Workspace, move |cx, h, snap| {
+    render(st, req, page, move |cx, h, snap| {
         let (point, at) = cx.resolve(h, snap)?;
-        let body = cx.req.param("body").map(str::to_string);
-        let main = match (&body, page) {
-            (None, _) => chooser(cx, h),
-            (Some(b), _) => {
+        let main = match given(&q.body) {
+            None => chooser(cx, h),
+            Some(b) => {
                 let id = BodyId::parse(b)
                     .ok()
                     .filter(|id| h.bodies.contains_key(id))
                     .ok_or_else(|| Fail::not_found(format!("{}: {b}", cx.t(M::ws_no_such_body))))?;
                 let mut m = String::with_capacity(32 * 1024);
-                frame(&mut m, cx, h, &id, page);
-                match page {
-                    Page::Home => waiting(&mut m, cx, h, &id),
-                    Page::Form => form_page(&mut m, cx, h, &id)?,
-                    Page::Keys => keys_page(&mut m, cx, &id),
-                    Page::Plan => plan_page(&mut m, cx),
+                frame(&mut m, cx, h, &id, tab);
+                match tab {
+                    Tab::Home => waiting(&mut m, cx, h, &id),
+                    Tab::Form => form_page(&mut m, cx, h, &id, given(&q.kind))?,
+                    Tab::Keys => keys_page(&mut m, cx, &id),
+                    Tab::Plan => plan_page(&mut m, cx),
                 }
                 data(&mut m, cx, h, &id, &side);
                 m
@@ -187,7 +271,7 @@ fn chooser(cx: &Cx, h: &History) -> String {
 }
 
 /// The body's heading, its key's state (filled by the script) and the workspace's tabs.
-fn frame(m: &mut String, cx: &Cx, h: &History, id: &BodyId, page: Page) {
+fn frame(m: &mut String, cx: &Cx, h: &History, id: &BodyId, tab: Tab) {
     let b = &h.bodies[id];
     let roles: Vec<&str> = b
         .roles
@@ -213,12 +297,12 @@ fn frame(m: &mut String, cx: &Cx, h: &History, id: &BodyId, page: Page) {
         E(cx.t(M::ws_needs_script)),
     );
     let tabs = [
-        (Page::Home, "/workspace", M::ws_waiting),
-        (Page::Keys, "/workspace/keys", M::ws_keys),
+        (Tab::Home, "/workspace", M::ws_waiting),
+        (Tab::Keys, "/workspace/keys", M::ws_keys),
     ];
     m.push_str("<nav class=\"ws-tabs\" aria-label=\"workspace\"><ul>");
     for (p, path, label) in tabs {
-        let cur = if p == page {
+        let cur = if p == tab {
             " aria-current=\"page\""
         } else {
             ""
@@ -231,7 +315,7 @@ fn frame(m: &mut String, cx: &Cx, h: &History, id: &BodyId, page: Page) {
         );
     }
     if b.roles.contains(&Role::Coordinator) {
-        let cur = if page == Page::Plan {
+        let cur = if tab == Tab::Plan {
             " aria-current=\"page\""
         } else {
             ""
@@ -645,17 +729,22 @@ pub fn action_label(l: Lang, k: EventKind) -> &'static str {
     l.pick(uk, en)
 }
 
-fn form_page(m: &mut String, cx: &Cx, h: &History, id: &BodyId) -> Result<(), Fail> {
-    let kind = cx
-        .req
-        .param("type")
+fn form_page(
+    m: &mut String,
+    cx: &Cx,
+    h: &History,
+    id: &BodyId,
+    kind: Option<&str>,
+) -> Result<(), Fail> {
+    let named = kind;
+    let kind = named
         .and_then(EventKind::from_name)
         .filter(|k| *k != EventKind::Genesis)
         .ok_or_else(|| {
             Fail::not_found(format!(
                 "{}: {}",
                 cx.t(M::ws_no_such_form),
-                cx.req.param("type").unwrap_or("")
+                named.unwrap_or("")
             ))
         })?;
     let roles = &h.bodies[id].roles;
