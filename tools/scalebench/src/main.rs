@@ -1,5 +1,6 @@
 //! kordon at scale, in one run: for each ledger size, a synthetic ledger is generated in a child
-//! process on the segment-log store (with snapshots of the rules' state), the child is killed
+//! process on the store `--store` names (redb, kordon's default, or the segment-log store; with
+//! snapshots of the rules' state in the data directory's `snapshots/`), the child is killed
 //! with SIGKILL, and then this process measures opening after the kill and after a clean stop,
 //! memory, the durable commit of one entry and the bytes written per entry at 30 entries a
 //! commit, rebuilding the projections, the whole-ledger views, and `kordon verify`; the
@@ -16,7 +17,6 @@ use kordon::fixture::{demo_key, ManualClock};
 use kordon::ledger::{Ledger, Options, Snapshots};
 use kordon::query::{self, Request, View};
 use kordon::snapshot::DirSnapshots;
-use kordon::store::log::LogStore;
 use kordon::store::Store;
 use std::hint::black_box;
 use std::io::{BufRead, BufReader, Write};
@@ -40,6 +40,13 @@ struct Args {
     /// Durable single-entry commits timed per size.
     #[arg(long, default_value_t = 400)]
     commits: usize,
+    /// The store the ledgers are kept in: `redb` (DIR/N/ledger.redb, what `kordon init`
+    /// makes) or `log` (the segment-log store, DIR/N-log/ledger.log, `--store log:DIR`).
+    #[arg(long, value_enum, default_value_t = Kind::Redb)]
+    store: Kind,
+    /// Measure only opening the ledger (after kill -9 and after a clean stop), then stop.
+    #[arg(long)]
+    open_only: bool,
     /// Remove each ledger after measuring it.
     #[arg(long)]
     remove: bool,
@@ -48,6 +55,43 @@ struct Args {
     child: Option<Vec<String>>,
     #[arg(long, hide = true, default_value_t = 20_000)]
     child_commitments: u64,
+}
+
+/// The stores a data directory's ledger can be kept in here.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, clap::ValueEnum)]
+enum Kind {
+    Redb,
+    Log,
+}
+
+impl Kind {
+    /// The ledger's store in data directory `dir`, as `store::open` takes it.
+    fn address(self, dir: &Path) -> String {
+        match self {
+            Kind::Redb => format!("redb:{}", dir.join("ledger.redb").display()),
+            Kind::Log => format!("log:{}", dir.join("ledger.log").display()),
+        }
+    }
+
+    fn open(self, dir: &Path) -> Arc<dyn Store> {
+        kordon::store::open(&self.address(dir)).expect("store")
+    }
+
+    /// Whether `dir` holds the generated ledger.
+    fn exists(self, dir: &Path) -> bool {
+        match self {
+            Kind::Redb => dir.join("ledger.redb").exists(),
+            Kind::Log => dir.join("ledger.log").exists(),
+        }
+    }
+
+    /// The folder of the ledger of `n` entries under `root`.
+    fn dir(self, root: &Path, n: u64) -> PathBuf {
+        match self {
+            Kind::Redb => root.join(n.to_string()),
+            Kind::Log => root.join(format!("{n}-log")),
+        }
+    }
 }
 
 fn ms(d: Duration) -> f64 {
@@ -121,8 +165,8 @@ fn snapshots(dir: &Path, on_close: bool) -> Snapshots {
 
 /// The child: generates the ledger, says so, and waits for SIGKILL with its store open (so the
 /// store's last background sync and the last periodic snapshot are what a crash leaves).
-fn child(dir: &Path, n: u64, commitments: u64) {
-    let store: Arc<dyn Store> = Arc::new(LogStore::open(&dir.join("ledger.log")).expect("store"));
+fn child(kind: Kind, dir: &Path, n: u64, commitments: u64) {
+    let store = kind.open(dir);
     let t = Instant::now();
     let summary = kordon::synthetic::generate_with(
         &params(n, commitments),
@@ -213,9 +257,9 @@ fn limits(dir: &Path) -> Limits {
 }
 
 /// Opens the data directory's ledger for appending, timed.
-fn open_ledger(dir: &Path, on_close: bool) -> (Ledger, Duration, Duration) {
+fn open_ledger(kind: Kind, dir: &Path, on_close: bool) -> (Ledger, Duration, Duration) {
     let t = Instant::now();
-    let store: Arc<dyn Store> = Arc::new(LogStore::open(&dir.join("ledger.log")).expect("store"));
+    let store = kind.open(dir);
     let store_open = t.elapsed();
     let p = params(1, 0);
     let signer = kordon::synthetic::ledger_signer(&p).expect("signer");
@@ -299,16 +343,19 @@ impl Notes {
 }
 
 fn measure(args: &Args, n: u64, lim: &Limits) {
-    let dir = args.dir.join(n.to_string());
+    let dir = args.store.dir(&args.dir, n);
     let commitments = (n * args.commitments_per_million / 1_000_000).max(10);
     println!(
-        "\n== {n} entries, {commitments} commitments, in {} ==",
+        "\n== {n} entries, {commitments} commitments, {:?} store, in {} ==",
+        args.store,
         dir.display()
     );
-    if !dir.join("ledger.log").exists() {
+    if !args.store.exists(&dir) {
         std::fs::create_dir_all(&dir).expect("dir");
         let exe = std::env::current_exe().expect("exe");
         let mut c = std::process::Command::new(exe)
+            .arg("--store")
+            .arg(format!("{:?}", args.store).to_lowercase())
             .arg("--child")
             .arg(&dir)
             .arg(n.to_string())
@@ -337,7 +384,7 @@ fn measure(args: &Args, n: u64, lim: &Limits) {
         // SIGKILL: no clean close of the store, no snapshot on close.
         c.kill().expect("kill");
         let _ = c.wait();
-        let (ledger, store_open, open) = open_ledger(&dir, true);
+        let (ledger, store_open, open) = open_ledger(args.store, &dir, true);
         println!(
             "open after kill -9: {:.0} ms (store {:.0} ms; rules' state from the snapshot at {:?}, {} entries replayed); RSS {:.0} MiB",
             ms(open),
@@ -352,7 +399,7 @@ fn measure(args: &Args, n: u64, lim: &Limits) {
     let mut ledger = None;
     for _ in 0..3 {
         drop(ledger.take());
-        let (l, _, t) = open_ledger(&dir, true);
+        let (l, _, t) = open_ledger(args.store, &dir, true);
         assert_eq!(
             l.resumed().replayed,
             0,
@@ -370,6 +417,9 @@ fn measure(args: &Args, n: u64, lim: &Limits) {
         ms(worst),
         rss_mib()
     );
+    if args.open_only {
+        return;
+    }
 
     // The commit path.
     let mut notes = Notes::new(&ledger);
@@ -423,7 +473,7 @@ fn measure(args: &Args, n: u64, lim: &Limits) {
     drop(ledger);
 
     // Projections and views.
-    let store = LogStore::open(&dir.join("ledger.log")).expect("store");
+    let store = args.store.open(&dir);
     let snap = store.snapshot().expect("snapshot");
     let rss0 = rss_mib();
     let t = Instant::now();
@@ -542,7 +592,7 @@ fn main() {
     let args = Args::parse();
     if let Some(c) = &args.child {
         let n: u64 = c[1].parse().expect("N");
-        child(Path::new(&c[0]), n, args.child_commitments);
+        child(args.store, Path::new(&c[0]), n, args.child_commitments);
         return;
     }
     let lim = limits(&args.dir);
