@@ -229,3 +229,115 @@ fn entries_replayed_after_a_crash_are_in_the_snapshot_written_at_the_next_clean_
     assert_eq!(l.resumed().from_snapshot, Some(27));
     assert_eq!(l.resumed().replayed, 0);
 }
+
+/// Runs the kordon binary in `dir`; its exit code and what it printed.
+fn kordon_cli(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_kordon"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("KORDON_DATA")
+        .env_remove("KORDON_STORE")
+        .env_remove("KORDON_KEY")
+        .env_remove("KORDON_AS")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (o.status.code(), text)
+}
+
+/// `kordon init --store log:DIR` keeps the ledger in the segment-log store: the data directory
+/// remembers the store's absolute path in store.url, so later commands find it from any working
+/// directory; each command that appends leaves the rules' state in the data directory's
+/// `snapshots/`, from which the next one resumes. Without `--store`, `init` makes ledger.redb.
+#[test]
+fn init_with_store_log_keeps_the_ledger_in_the_log_store_with_snapshots_beside_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let ok = |dir: &Path, args: &[&str]| {
+        let (code, text) = kordon_cli(dir, args);
+        assert_eq!(code, Some(0), "{args:?}: {text}");
+        text
+    };
+    for k in ["registry", "cmu"] {
+        ok(d, &["key", "new", "--out", &format!("{k}.pem")]);
+    }
+    let init = |data: &str, store: &[&str]| {
+        let mut args = vec![
+            "--data",
+            data,
+            "init",
+            "--origin",
+            "kordon.example/log",
+            "--registrar",
+            "registry",
+            "--key",
+            "registry.pem",
+        ];
+        args.extend_from_slice(store);
+        ok(d, &args);
+    };
+    init("plain", &[]);
+    assert!(d.join("plain/ledger.redb").is_file(), "redb is the default");
+    assert!(!d.join("plain/store.url").exists());
+
+    init("dd", &["--store", "log:dd/ledger.log"]);
+    assert!(d.join("dd/ledger.log/log").is_file());
+    assert!(!d.join("dd/ledger.redb").exists());
+    let url = std::fs::read_to_string(d.join("dd/store.url")).unwrap();
+    let remembered = format!("log:{}\n", d.join("dd/ledger.log").display());
+    assert_eq!(url, remembered, "an absolute path is remembered");
+    let cmu = ok(d, &["key", "show", "cmu.pem", "--public"]);
+    ok(
+        d,
+        &[
+            "--data",
+            "dd",
+            "body",
+            "register",
+            "--id",
+            "cmu",
+            "--name-uk",
+            "Координаційний центр",
+            "--name-en",
+            "IBM Coordination Centre",
+            "--kind",
+            "coordination-body",
+            "--role",
+            "coordinator",
+            "--public-key",
+            cmu.trim(),
+            "--as",
+            "registry",
+            "--key",
+            "registry.pem",
+        ],
+    );
+    // The appending command left the rules' state at the head; it checks against the ledger.
+    let snaps = DirSnapshots(d.join("dd").join(kordon::datadir::SNAPSHOT_DIR));
+    let bytes = snaps
+        .load("rules.snap", 0)
+        .unwrap()
+        .expect("a snapshot in the data directory");
+    let store = kordon::datadir::open_store(&d.join("dd")).unwrap();
+    let snap = store.snapshot().unwrap();
+    assert_eq!(snap.size(), 2);
+    assert!(
+        store.has_fingerprint_index(),
+        "the log store answers for old ids"
+    );
+    drop(snap);
+    drop(store);
+    // From another working directory, the ledger is found and opens from that snapshot.
+    std::fs::create_dir(d.join("elsewhere")).unwrap();
+    let log = ok(&d.join("elsewhere"), &["--data", "../dd", "log"]);
+    assert!(log.contains("body.registered"), "{log}");
+    let l = kordon::datadir::open(&d.join("dd"), kordon::ledger::system_clock()).unwrap();
+    assert_eq!(l.resumed().from_snapshot, Some(2));
+    assert_eq!(l.resumed().replayed, 0);
+    drop(l);
+    assert!(!bytes.is_empty());
+}
