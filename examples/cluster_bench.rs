@@ -293,7 +293,7 @@ fn rows(a: &Args, single: &pg::Postgres, tmp: &std::path::Path, fsync: f64) {
     measure(
         "PostgreSQL (1 node)",
         Arc::new(PostgresStore::open(&url).unwrap()),
-        &a,
+        a,
         fsync,
     );
 
@@ -304,7 +304,7 @@ fn rows(a: &Args, single: &pg::Postgres, tmp: &std::path::Path, fsync: f64) {
         measure(
             "Patroni (3 nodes, sync)",
             Arc::new(PostgresStore::open(&url).unwrap()),
-            &a,
+            a,
             fsync,
         );
         // Failover: writers on, the primary killed like a machine dies.

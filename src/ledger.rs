@@ -1026,7 +1026,7 @@ pub fn load_chain(store: &dyn Store) -> Result<Chain, OpenError> {
 pub fn load_chain_from(snap: &dyn crate::store::Snapshot) -> Result<Chain, OpenError> {
     let size = snap.size();
     let mut chain = Chain::new();
-    replay(&*snap, &mut chain, size)?;
+    replay(snap, &mut chain, size)?;
     Ok(chain)
 }
 
@@ -1091,7 +1091,7 @@ fn resume_chain(
         chain.state.forget_event_ids();
     }
     resumed.replayed = size - chain.size();
-    replay(&*snap, &mut chain, size)?;
+    replay(snap, &mut chain, size)?;
     Ok((chain, resumed))
 }
 
