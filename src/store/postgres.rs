@@ -89,9 +89,8 @@ impl Default for Options {
 
 /// A ledger in a PostgreSQL database.
 pub struct PostgresStore {
-    /// `None` only while dropping: the runtime is shut down in the background, which may
-    /// happen on an async worker.
-    rt: Option<tokio::runtime::Runtime>,
+    /// The runtime, shared with the store's `PgSnapshots`: it stops when the last of them goes.
+    rt: Arc<Runtime>,
     handle: tokio::runtime::Handle,
     config: Config,
     /// Where, for messages: hosts, ports and database, never the password.
@@ -263,7 +262,7 @@ impl PostgresStore {
                 .map_err(be)?
         };
         let store = PostgresStore {
-            rt: Some(rt),
+            rt: Arc::new(Runtime(Some(rt))),
             handle,
             config,
             place,
@@ -407,6 +406,7 @@ pub const SNAPSHOTS_KEPT: i64 = 3;
 /// by a release with another schema, damaged, or of another ledger is passed over with a
 /// warning, never trusted.
 pub struct PgSnapshots {
+    _rt: Arc<Runtime>,
     handle: tokio::runtime::Handle,
     pool: Pool,
 }
@@ -812,6 +812,7 @@ impl Store for PostgresStore {
 
     fn snapshot_store(&self) -> Option<Arc<dyn crate::snapshot::SnapshotStore>> {
         Some(Arc::new(PgSnapshots {
+            _rt: Arc::clone(&self.rt),
             handle: self.handle.clone(),
             pool: self.pool.clone(),
         }))
@@ -911,9 +912,13 @@ async fn listen(
 /// How often a server reading from a hot standby looks for new entries.
 pub const STANDBY_POLL: Duration = Duration::from_millis(200);
 
-impl Drop for PostgresStore {
+/// The store's tokio runtime. `None` only while dropping: it is shut down in the background,
+/// which may happen on an async worker.
+struct Runtime(Option<tokio::runtime::Runtime>);
+
+impl Drop for Runtime {
     fn drop(&mut self) {
-        if let Some(rt) = self.rt.take() {
+        if let Some(rt) = self.0.take() {
             rt.shutdown_background();
         }
     }

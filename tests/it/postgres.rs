@@ -810,3 +810,39 @@ fn a_server_joining_a_postgres_ledger_resumes_from_a_snapshot_and_passes_over_da
     same_as_a_full_replay(&e);
     let _ = &mut f;
 }
+
+/// Several servers on one ledger write snapshots into the same table: a write is skipped when
+/// one of that name at its size or beyond is already there (another server was first), and
+/// only the three newest sizes are kept; a reader is offered them newest first.
+#[test]
+fn snapshot_rows_written_by_several_servers_keep_the_newest_three_and_skip_older_ones() {
+    use kordon::core::hash::Hash;
+    let pg = Postgres::shared();
+    let url = pg.create_db();
+    let db = url.rsplit('/').next().unwrap().to_string();
+    let a = PostgresStore::open(&url).unwrap().snapshot_store().unwrap();
+    let b = PostgresStore::open(&url).unwrap().snapshot_store().unwrap();
+    let root = |n: u8| Hash([n; 32]);
+    a.save("rules.snap", 20, root(20), b"at 20").unwrap();
+    // B, behind A, does not add an older one, nor one of the same size.
+    b.save("rules.snap", 15, root(15), b"at 15").unwrap();
+    b.save("rules.snap", 20, root(20), b"at 20 again").unwrap();
+    assert_eq!(snapshot_sizes(pg, &db), [20]);
+    for n in [30, 40, 50] {
+        let s = if n % 20 == 0 { &a } else { &b };
+        s.save("rules.snap", n, root(n as u8), format!("at {n}").as_bytes())
+            .unwrap();
+    }
+    assert_eq!(snapshot_sizes(pg, &db), [50, 40, 30]);
+    // Another name is kept apart.
+    a.save("other.snap", 10, root(10), b"other").unwrap();
+    assert_eq!(snapshot_sizes(pg, &db), [50, 40, 30]);
+    let offered: Vec<Vec<u8>> = (0..4)
+        .map_while(|skip| b.load("rules.snap", skip).unwrap())
+        .collect();
+    assert_eq!(
+        offered,
+        [b"at 50".to_vec(), b"at 40".to_vec(), b"at 30".to_vec()]
+    );
+    assert_eq!(a.load("none.snap", 0).unwrap(), None);
+}
