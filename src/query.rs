@@ -2,6 +2,7 @@
 //! projections, and name the checkpoint it was computed at. Shared by `kordon query` and the
 //! HTTP API, so both give the same answers to the same question.
 
+use crate::core::l10n::Lang;
 use crate::core::projection::views::{self, Table, Tabular};
 use crate::core::projection::{History, Point};
 use crate::core::types::{BodyId, CommitmentId, Date, Millis};
@@ -136,20 +137,28 @@ pub struct Answer {
 }
 
 impl Answer {
-    /// Every fact in its own column, for CSV.
-    pub fn table(&self) -> Table {
-        self.result.tabular().table()
+    /// Every fact in its own column, for CSV; kordon's texts (summaries, reasons) in `l`.
+    pub fn table(&self, l: Lang) -> Table {
+        self.result.tabular().table(l)
     }
 
     /// The table for an 80-column terminal.
-    pub fn narrow(&self) -> Table {
-        self.result.tabular().narrow()
+    pub fn narrow(&self, l: Lang) -> Table {
+        self.result.tabular().narrow(l)
+    }
+
+    /// The table with its column headings in words for people in `l`, for a terminal (CSV keeps
+    /// the column keys, which scripts read).
+    pub fn narrow_for_people(&self, l: Lang) -> Table {
+        let mut t = self.narrow(l);
+        t.header = t.header.iter().map(|k| heading(l, k)).collect();
+        t
     }
 
     /// CSV: UTF-8, a header row, one fact per column; cells a spreadsheet would run as a
     /// formula are neutralised (`csv_safe`).
-    pub fn csv(&self) -> Result<String, csv::Error> {
-        let t = self.table();
+    pub fn csv(&self, l: Lang) -> Result<String, csv::Error> {
+        let t = self.table(l);
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(&t.header)?;
         for r in &t.rows {
@@ -428,5 +437,54 @@ impl Asked {
             }
         };
         Ok((to, views::briefing(h, from, to)))
+    }
+}
+
+/// A column's heading for people: Ukrainian words for the column keys of the views' tables;
+/// in English, the key itself (short, and what CSV and the JSON call it).
+pub fn heading(l: Lang, key: &'static str) -> &'static str {
+    if l == Lang::En {
+        return key;
+    }
+    match key {
+        "seq" => "№",
+        "date" => "дата",
+        "type" => "тип",
+        "author" => "автор",
+        "summary" => "зміст",
+        "recorded_at" => "записано",
+        "key" => "ключ",
+        "commitment" => "зобов’язання",
+        "commitments" => "зобов’язань",
+        "phase" => "етап",
+        "lead" => "відповідальний",
+        "co_executors" => "співвиконавці",
+        "lead_since" => "відповідає з",
+        "pending" => "очікує",
+        "reassignments" => "перепризначень",
+        "kind" => "вид",
+        "item" => "пункт",
+        "body" => "орган",
+        "due" => "строк",
+        "days" => "днів",
+        "detail" => "подробиці",
+        "held" => "веде",
+        "coex" | "co_exec" => "співвик.",
+        "await" | "awaiting" => "не прийн.",
+        "done" | "claimed_done" => "заявл. вик.",
+        "conf" | "confirmed" => "підтв.",
+        "late" | "overdue" => "простр.",
+        "redat" | "redated" => "змін строку",
+        "ho in/out" => "передачі до/від",
+        "ho_in" => "передачі до",
+        "ho_out" => "передачі від",
+        "inq ok/lt/op" => "запити вч/із зап/без відп",
+        "inq_on_time" => "запити вчасно",
+        "inq_late" => "запити із запізненням",
+        "inq_open" => "запити без відповіді",
+        "open" => "відкриті",
+        "statuses" => "стани",
+        "section" => "розділ",
+        other => other,
     }
 }

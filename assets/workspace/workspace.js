@@ -108,6 +108,19 @@
     if (isNaN(d.getTime())) return day;
     return d.toLocaleDateString(data && data.lang === 'en' ? 'en-GB' : 'uk-UA', { timeZone: 'UTC', day: 'numeric', month: data && data.lang === 'en' ? 'short' : '2-digit', year: 'numeric' });
   }
+  // The ledger's fingerprint as kordon says it everywhere (kordon-core's l10n::Fingerprint):
+  // the size grouped in threes, the root in groups of four hex digits, no-break spaces inside
+  // each value; the noun's plural form from the browser's CLDR rules.
+  function fingerprint(origin, size, root) {
+    var nb = '\u00a0';
+    var en = data && data.lang === 'en';
+    var grouped = String(size).replace(/\B(?=(\d{3})+(?!\d))/g, nb);
+    var forms = W('fp_entries').split('|');
+    var cat = new Intl.PluralRules(en ? 'en' : 'uk').select(size);
+    var noun = en ? forms[cat === 'one' ? 0 : 1] : forms[cat === 'one' ? 0 : cat === 'few' ? 1 : 2];
+    var hex = V.hex(root).replace(/(.{4})(?=.)/g, '$1' + nb);
+    return origin + ' · ' + grouped + nb + noun + ' · ' + W('root_short') + ' ' + hex;
+  }
   function pick(uk, en) { return data && data.lang === 'en' && en ? en : uk; }
   function bodyById(id) { return (data.bodies || []).filter(function (b) { return b.id === id; })[0]; }
   function bodyName(id) { var b = bodyById(id); return b ? pick(b.name_uk, b.name_en) : id; }
@@ -629,7 +642,7 @@
         status.setAttribute('data-result', ok ? 'ok' : 'fail');
         status.textContent = ok ? W('ws_receipt_verified') : W('ws_receipt_failed');
         if (res.checkpoint) {
-          box.appendChild(h('p', { class: 'ws-fingerprint' }, [W('ws_fingerprint') + ': ', h('code', { text: data.origin + ' · ' + res.checkpoint.size + ' · ' + V.hex(res.checkpoint.root) })]));
+          box.appendChild(h('p', { class: 'ws-fingerprint' }, [W('ws_fingerprint') + ': ', h('q', { text: fingerprint(data.origin, res.checkpoint.size, res.checkpoint.root) })]));
         }
         box.appendChild(downloadLink(receipt));
         return saveReceipt({ origin: data.origin, body: data.body, seq: receipt.seq, event_id: receipt.event_id, type: type, verified: ok, saved: Date.now(), receipt: receipt }).then(function () { return ok; });

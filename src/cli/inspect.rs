@@ -115,6 +115,13 @@ pub fn checkpoint(data: &Path) -> Result<u8> {
     if let Some(vkey) = genesis_vkey(&*snap)? {
         eprintln!("verifier key: {vkey}");
     }
+    // For people, on stderr: stdout stays the signed note a verifier reads.
+    if let Ok(parsed) = crate::core::checkpoint::parse_unverified(cp.as_bytes()) {
+        eprintln!(
+            "{}",
+            super::query::fingerprint_line(&parsed.origin, parsed.size, parsed.root)
+        );
+    }
     Ok(EXIT_OK)
 }
 

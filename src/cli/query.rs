@@ -1,6 +1,7 @@
 //! `kordon query`: the oversight views, as tables, CSV or JSON, now or as of a past point.
 
 use super::EXIT_OK;
+use crate::core::l10n::{self, Fingerprint, Lang};
 use crate::core::projection::views::Table;
 use crate::datadir;
 use crate::projector::Projector;
@@ -45,6 +46,29 @@ pub struct QueryArgs {
     /// Output format: table (fits 80 columns), csv (a header row, one fact per column) or json.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+    /// The language of the table's headings and of the texts kordon writes in it (record
+    /// summaries, reasons): uk or en. Default: the locale (LC_ALL, then LC_MESSAGES, then
+    /// LANG, as en_GB.UTF-8 or uk_UA.UTF-8), and Ukrainian when the locale names neither.
+    /// (A ledger records no language of its own.) CSV keeps its column keys in any language;
+    /// JSON carries both languages.
+    #[arg(long, value_name = "uk|en", value_parser = parse_lang)]
+    lang: Option<Lang>,
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| format!("{s:?} is not a language kordon speaks: use uk or en"))
+}
+
+/// The language the environment asks for: the first of LC_ALL, LC_MESSAGES and LANG that is
+/// set and not empty decides (POSIX's order); a locale kordon does not speak, such as C,
+/// leaves Ukrainian, kordon's first language.
+pub fn locale_lang() -> Lang {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.is_empty())
+        .and_then(|v| Lang::parse(&v))
+        .unwrap_or(Lang::Uk)
 }
 
 pub fn query(data: &Path, a: QueryArgs) -> Result<u8> {
@@ -68,30 +92,51 @@ pub fn query(data: &Path, a: QueryArgs) -> Result<u8> {
         week: a.week,
     };
     let ans = query::answer(&h, &*snap, a.view, &req, crate::ledger::system_clock()())?;
+    let l = a.lang.unwrap_or_else(locale_lang);
     match a.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&ans)?),
-        Format::Csv => print!("{}", ans.csv()?),
+        Format::Csv => print!("{}", ans.csv(l)?),
         Format::Table => {
-            println!(
-                "{} as of entry {} ({}), checkpoint size {} root {}",
-                ans.view,
-                ans.as_of.size,
-                ans.as_of.today,
-                ans.checkpoint.size,
-                &ans.checkpoint.root.to_hex()[..16]
-            );
-            print!("{}", render(&ans.narrow(), 80));
+            let fp = Fingerprint {
+                size: ans.checkpoint.size,
+                root: ans.checkpoint.root,
+            };
+            let (entry, today) = (ans.as_of.size, l10n::date(l, ans.as_of.today));
+            match l {
+                Lang::Uk => println!(
+                    "{} станом на запис {entry} ({today}); відбиток: {}",
+                    ans.view,
+                    fp.quote(l, &h.origin)
+                ),
+                Lang::En => println!(
+                    "{} as of entry {entry} ({today}); fingerprint: {}",
+                    ans.view,
+                    fp.quote(l, &h.origin)
+                ),
+            }
+            print!("{}", render(&ans.narrow_for_people(l), 80, l));
         }
     }
     Ok(EXIT_OK)
 }
 
+/// The fingerprint line every command that names a checkpoint prints, in the locale's
+/// language: "fingerprint: kordon.demo/ibm · 170 entries · root f5f9 40d6 …".
+pub fn fingerprint_line(origin: &str, size: u64, root: crate::core::hash::Hash) -> String {
+    let l = locale_lang();
+    format!(
+        "{}: {}",
+        l.pick("відбиток", "fingerprint"),
+        Fingerprint { size, root }.quote(l, origin)
+    )
+}
+
 /// Renders a table in at most `width` columns: each column as wide as its widest cell; if
 /// that is too wide, the widest columns give way first (down to 6 characters), and cells cut
 /// short end in `…`.
-pub fn render(t: &Table, width: usize) -> String {
+pub fn render(t: &Table, width: usize, l: Lang) -> String {
     if t.rows.is_empty() {
-        return "(nothing)\n".into();
+        return l.pick("(нічого)\n", "(nothing)\n").into();
     }
     let t = &Table {
         header: t.header.clone(),

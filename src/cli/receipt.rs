@@ -118,6 +118,10 @@ pub fn receipt(c: ReceiptCommand) -> Result<u8> {
                 v.checkpoint.size,
                 v.checkpoint.root.to_base64()
             );
+            println!(
+                "{}",
+                super::query::fingerprint_line(&v.origin, v.checkpoint.size, v.checkpoint.root)
+            );
             println!("leaf hash {}", v.leaf);
             for w in &witnesses {
                 println!(
@@ -401,6 +405,10 @@ pub fn submit_remote(
         "checkpoint: size {} root {}",
         v.checkpoint.size,
         v.checkpoint.root.to_base64()
+    );
+    println!(
+        "{}",
+        super::query::fingerprint_line(&v.origin, v.checkpoint.size, v.checkpoint.root)
     );
     println!(
         "receipt verified with the pinned ledger key ({}) and saved to {}",

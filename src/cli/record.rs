@@ -155,6 +155,10 @@ pub fn sign_and_record(data: &Path, who: &SignArgs, body: Body) -> Result<u8> {
             println!("leaf hash {}", r.leaf);
             let cp = crate::core::checkpoint::parse_unverified(r.checkpoint.as_bytes())?;
             println!("checkpoint: size {} root {}", cp.size, cp.root.to_base64());
+            println!(
+                "{}",
+                super::query::fingerprint_line(&cp.origin, cp.size, cp.root)
+            );
             Ok(EXIT_OK)
         }
         Err(AppendError::Rejected(f)) => {

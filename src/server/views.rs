@@ -76,7 +76,7 @@ pub async fn view(
         let ans = query::answer(&h, &*snap, view, &req, crate::ledger::system_clock()())?;
         if csv {
             let body = ans
-                .csv()
+                .csv(crate::core::l10n::Lang::En)
                 .map_err(|e| ApiError::internal(format!("CSV: {e}")))?;
             let disposition = format!("attachment; filename=\"{}.csv\"", ans.view);
             Ok((

@@ -161,10 +161,18 @@ fn verify_pins_the_published_key_and_takes_a_trusted_checkpoint() {
     let cp = kordon(d, &["--data", "demo", "checkpoint"]);
     std::fs::write(d.join("trusted.cp"), &cp.stdout).unwrap();
     let vkey = String::from_utf8_lossy(&cp.stderr)
-        .trim()
-        .strip_prefix("verifier key: ")
+        .lines()
+        .find_map(|l| l.strip_prefix("verifier key: "))
         .unwrap()
         .to_string();
+    // And, for people, the fingerprint of that checkpoint in the core's one form.
+    let said = String::from_utf8_lossy(&cp.stderr).to_string();
+    assert!(
+        said.lines()
+            .any(|l| l.contains("kordon.demo/ibm · 170\u{a0}")
+                && (l.contains(" · root ") || l.contains(" · корінь "))),
+        "{said}"
+    );
     let o = kordon(
         d,
         &[
@@ -482,4 +490,50 @@ fn a_store_given_by_a_relative_path_is_remembered_so_any_directory_finds_it() {
         !d.join("elsewhere/l.redb").exists(),
         "a second, empty store was made"
     );
+}
+
+#[test]
+fn query_speaks_the_language_asked_and_refuses_one_it_does_not_speak() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let o = kordon(d, &["demo"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let data = ["--data", "kordon-demo"];
+    let q = |lang: &str| {
+        let mut args = data.to_vec();
+        args.extend(["query", "overdue", "--as-of", "2026-11-27", "--lang", lang]);
+        kordon(d, &args)
+    };
+    let uk = q("uk");
+    assert!(uk.status.success(), "{}", text(&uk));
+    let uk = String::from_utf8_lossy(&uk.stdout).to_string();
+    assert!(
+        uk.contains("відбиток: kordon.demo/ibm · 170\u{a0}записів · корінь "),
+        "{uk}"
+    );
+    assert!(
+        uk.contains("проміжне значення") || uk.contains("під загрозою"),
+        "{uk}"
+    );
+    assert!(
+        !uk.contains("not reached") && !uk.contains("at_risk"),
+        "{uk}"
+    );
+    let en = q("en_GB.UTF-8");
+    assert!(en.status.success(), "{}", text(&en));
+    let en = String::from_utf8_lossy(&en.stdout).to_string();
+    assert!(
+        en.contains("fingerprint: kordon.demo/ibm · 170\u{a0}entries · root "),
+        "{en}"
+    );
+    assert!(!en.contains("записів"), "{en}");
+    // A language kordon does not speak: the usage error names the two it does, nothing runs.
+    let de = q("de");
+    assert_eq!(de.status.code(), Some(2), "{}", text(&de));
+    assert!(
+        text(&de).contains("\"de\" is not a language kordon speaks: use uk or en"),
+        "{}",
+        text(&de)
+    );
+    assert!(de.stdout.is_empty());
 }

@@ -26,6 +26,7 @@ use std::sync::Arc;
 use tower::ServiceExt;
 
 pub(crate) mod browser;
+mod language;
 
 /// The example ledger (events/examples/ibm-2026.toml), in memory, and the state that serves it.
 pub fn example() -> (Arc<Ledger>, AppState) {

@@ -139,9 +139,10 @@ fn the_story_holds_what_the_readme_asks_about() {
         h.point_at_date(d("2026-04-15")),
         h.point_at_date(d("2026-10-15")),
     );
-    let rows = kordon::core::projection::views::Tabular::table(&changes)
-        .rows
-        .len();
+    let rows =
+        kordon::core::projection::views::Tabular::table(&changes, kordon::core::l10n::Lang::En)
+            .rows
+            .len();
     assert!(rows > 40, "{rows}");
     // The succeeded hromada's item passed to its successor.
     assert_eq!(
@@ -198,4 +199,62 @@ fn the_demo_data_directory_holds_the_example_and_its_demo_keys() {
     );
     let readme = std::fs::read_to_string(dir.path().join("keys/README.txt")).unwrap();
     assert!(readme.starts_with("DEMO KEYS"), "{readme}");
+}
+
+#[test]
+fn every_summary_and_reason_of_the_example_reads_in_ukrainian() {
+    let built = scenario::build_example().unwrap();
+    let snap = built.store.snapshot().unwrap();
+    let h = kordon::projector::rebuild(&*snap, snap.size()).unwrap();
+    let b = |s: &str| BodyId::parse(s).unwrap();
+    let d = |s: &str| Date::parse(s).unwrap();
+    // What may stay in Latin letters: ids and codes, and what the partners wrote in English.
+    let mut ids: std::collections::BTreeSet<String> =
+        h.bodies.keys().map(|b| b.to_string()).collect();
+    ids.extend(h.commitments.keys().map(|c| c.to_string()));
+    ids.extend(h.inquiries.keys().map(|q| q.to_string()));
+    for c in h.commitments.values() {
+        ids.extend(c.fields.indicators.iter().map(|i| i.id.to_string()));
+    }
+    let partners = [b("eu4ibm"), b("euam")];
+    let latin = |text: &str| -> Vec<String> {
+        text.split(|c: char| !(c.is_alphanumeric() || "-_/.".contains(c)))
+            .map(|w| w.trim_matches('.'))
+            .filter(|w| w.chars().any(|c| c.is_ascii_alphabetic()))
+            .filter(|w| !w.chars().any(|c| c.is_ascii_digit()) && !ids.contains(*w))
+            .map(str::to_string)
+            .collect()
+    };
+    let mut seen = 0;
+    for c in h.commitments.values() {
+        for r in c.history.iter().filter(|r| !partners.contains(&r.author)) {
+            assert!(!r.summary.uk.is_empty() && !r.summary.en.is_empty());
+            assert_ne!(r.summary.uk, r.summary.en, "{} {}", c.id, r.seq);
+            let words = latin(&r.summary.uk);
+            assert!(
+                words.is_empty(),
+                "{} entry {}: {:?} in «{}»",
+                c.id,
+                r.seq,
+                words,
+                r.summary.uk
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen > 100, "{seen} summaries");
+    // At-risk reasons and data-quality problems too, at the story's today.
+    let p = h.point_at_date(d("2026-11-27"));
+    let o = views::overdue(&h, p, None);
+    assert!(!o.at_risk.is_empty());
+    for r in &o.at_risk {
+        let uk = r.reason.text(kordon::core::l10n::Lang::Uk);
+        assert!(latin(&uk).is_empty(), "{uk}");
+        assert_ne!(uk, r.reason.text(kordon::core::l10n::Lang::En));
+    }
+    let q = views::data_quality(&h, p);
+    assert!(!q.issues.is_empty());
+    for i in &q.issues {
+        assert!(latin(&i.detail.uk).is_empty(), "{}", i.detail.uk);
+    }
 }

@@ -151,8 +151,8 @@ fn a_changed_byte_fails_reads_naming_the_entry(store: &str, file: &str) {
     demo_on(dir, store);
     edit(
         &dir.join("d").join(file),
-        b"61 of 74 crossing points share",
-        b"71 of 74 crossing points share",
+        "61 із 74 пунктів пропуску".as_bytes(),
+        "71 із 74 пунктів пропуску".as_bytes(),
     );
     for args in [
         &["--data", "d", "query", "overdue", "--as-of", "2026-11-27"][..],

@@ -52,6 +52,11 @@ fn the_readme_walkthrough_runs_as_written() {
         .args(["-euo", "pipefail", "-c", &walkthrough()])
         .current_dir(dir.path())
         .env("PATH", path)
+        // The walkthroughs' tables in English, whatever this machine's locale (one command
+        // asks for Ukrainian with --lang).
+        .env("LANG", "en_GB.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
         .env_remove("KORDON_DATA")
         .env_remove("KORDON_KEY")
         .env_remove("KORDON_AS")
@@ -120,6 +125,11 @@ fn the_readme_example_walkthrough_runs_as_written() {
         .args(["-euo", "pipefail", "-c", &marked_block("example")])
         .current_dir(dir.path())
         .env("PATH", path)
+        // The walkthroughs' tables in English, whatever this machine's locale (one command
+        // asks for Ukrainian with --lang).
+        .env("LANG", "en_GB.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
         .env_remove("KORDON_DATA")
         .env_remove("KORDON_KEY")
         .env_remove("KORDON_AS")
@@ -156,10 +166,37 @@ fn the_readme_example_walkthrough_runs_as_written() {
     ] {
         assert!(has_row(&stdout, row), "{row:?}\n{stdout}");
     }
+    // The same in Ukrainian, the headings and the reasons too.
+    for row in [
+        &[
+            "прострочено",
+            "AP-2026/3.2",
+            "mia",
+            "2026-09-30",
+            "58",
+            "виконано",
+        ][..],
+        &[
+            "запит",
+            "прострочено",
+            "Q-2026-04",
+            "sbgs",
+            "2026-11-20",
+            "7",
+        ],
+        &["не", "прийнято", "AP-2026/2.5", "restoration"],
+        &["вид", "пункт", "орган", "строк", "днів", "подробиці"],
+    ] {
+        assert!(has_row(&stdout, row), "{row:?}\n{stdout}");
+    }
+    assert!(
+        stdout.contains("overdue станом на запис 170 (27 листопада 2026"),
+        "{stdout}"
+    );
     // Between the hearings: a handover, a supersession, the committee's verdicts.
     assert!(stdout.contains("customs accepts the handover"), "{stdout}");
     assert!(stdout.contains("superseded by AP-2026/2.4"), "{stdout}");
-    assert!(stdout.contains("assessed not_confirmed"), "{stdout}");
+    assert!(stdout.contains("assessed not confirmed"), "{stdout}");
     // The week-37 briefing as CSV.
     let csv = std::fs::read_to_string(dir.path().join("briefing-2026-W37.csv")).unwrap();
     assert!(

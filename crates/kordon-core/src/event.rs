@@ -625,10 +625,11 @@ macro_rules! event_types {
                 }
             }
 
-            /// One line for a commitment's history; `before` is that history just before it.
-            pub fn summary(&self, ev: &Event, before: &Before<'_>) -> String {
+            /// One line for a commitment's history in the language `l`; `before` is that
+            /// history just before it.
+            pub fn summary(&self, ev: &Event, before: &Before<'_>, l: crate::l10n::Lang) -> String {
                 match self {
-                    $(Body::$V(b) => <ty::$V as EventType>::summary(b, ev, before),)*
+                    $(Body::$V(b) => <ty::$V as EventType>::summary(b, ev, before, l),)*
                 }
             }
 

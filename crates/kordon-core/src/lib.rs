@@ -13,6 +13,7 @@ pub mod event;
 pub mod events;
 pub mod hash;
 pub mod keys;
+pub mod l10n;
 pub mod merkle;
 pub mod note;
 pub mod projection;

@@ -52,6 +52,14 @@ const ALLOWED_DEPENDENCIES: &[&str] = &[
     // Optional, off by default (feature `schema`): derives the JSON Schema of the event bodies
     // that the server serves to the browser's forms and encoder (GET /schema/events).
     "schemars",
+    // Plurals, grouped numbers and dates for people (module `l10n`): ICU4X with compiled-in
+    // CLDR data, static tables and computation.
+    "icu_locale_core",
+    "icu_plurals",
+    "icu_decimal",
+    "icu_datetime",
+    "icu_calendar",
+    "icu_provider",
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -63,7 +63,7 @@ fn inquiry_state(h: &History, q: &InquiryRec, p: Point) -> (M, &'static str) {
     match q.answered.as_ref().filter(|a| a.0 < p.size) {
         Some(a) if h.date_of(a.1) <= q.due => (M::answered_on_time, "ok"),
         Some(_) => (M::answered_late, "warn"),
-        None if q.due < p.today => (M::late_inquiries, "bad"),
+        None if q.due < p.today => (M::inquiry_past_due, "bad"),
         None => (M::not_answered, "warn"),
     }
 }
@@ -331,7 +331,7 @@ fn body_facts(m: &mut String, cx: &Cx, h: &History, v: &BodyView<'_>) {
         E(cx.t(M::id)),
         E(v.id.as_str()),
         E(cx.t(M::kind)),
-        E(&b.kind),
+        E(i18n::body_kind(cx.lang, &b.kind)),
         E(cx.t(M::roles)),
         E(&roles(cx, b).join(", ")),
     );

@@ -187,19 +187,18 @@ fn week_form(m: &mut String, cx: &Cx, v: &WeekBriefing) {
 /// The week, the ledger and the checkpoint the briefing was made at.
 fn heading(m: &mut String, cx: &Cx, h: &History, v: &WeekBriefing) {
     let at = &v.briefing.checkpoint;
+    let (size, root) = cx.fingerprint(at);
     let _ = write!(
         m,
-        "<header class=\"brief-head\"><h1>{} {}</h1><p>{} – {} · {} · {} {} {}, {} <code class=\"hash\">{}</code></p></header>",
+        "<header class=\"brief-head\"><h1>{} {}</h1><p>{} · {} · {} {}, {} {}</p></header>",
         E(cx.t(M::briefing_for)),
         E(&v.week),
-        cx.date(v.monday),
-        cx.date(v.sunday),
+        E(&crate::core::l10n::date_range(cx.lang, v.monday, v.sunday)),
         E(&h.origin),
         E(cx.t(M::checkpoint)),
-        at.size,
-        E(cx.t(M::entries)),
-        E(cx.t(M::root_hash)),
-        at.root.to_hex(),
+        size,
+        E(cx.t(M::root_short)),
+        root,
     );
 }
 
@@ -243,7 +242,7 @@ fn changes_table(cx: &Cx, h: &History, m: &mut String, id: &str, heading: M, lis
                 .unwrap_or_default(),
             author,
             E(i18n::event_type(cx.lang, c.kind)),
-            E(&c.summary)
+            E(c.summary.get(cx.lang))
         );
     }
     m.push_str("</tbody></table></section>");

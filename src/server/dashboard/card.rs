@@ -153,9 +153,9 @@ fn heading(m: &mut String, cx: &Cx, card: &Card) {
     if let Some(d) = card.overdue_days {
         let _ = write!(
             m,
-            " <span class=\"badge bad\">{}: {d} {}</span>",
+            " <span class=\"badge bad\">{}: {}</span>",
             E(cx.t(M::overdue)),
-            E(cx.t(M::days))
+            E(&cx.count(d.max(0) as u64, &crate::core::l10n::DAYS))
         );
     }
     if let Some(r) = &card.at_risk {
@@ -163,7 +163,7 @@ fn heading(m: &mut String, cx: &Cx, card: &Card) {
             m,
             " <span class=\"badge warn\">{}: {}</span>",
             E(cx.t(M::at_risk_reason)),
-            E(r)
+            E(&r.text(cx.lang))
         );
     }
     m.push_str("</p>");
@@ -210,9 +210,12 @@ fn facts(m: &mut String, cx: &Cx, h: &History, card: &Card) {
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
         let funding = format!(
-            "{} {} ({})",
-            E(fu.amount.as_str()),
-            E(&fu.currency),
+            "<span class=\"nowrap\">{}</span> ({})",
+            E(&crate::core::l10n::money(
+                cx.lang,
+                fu.amount.as_str(),
+                &fu.currency
+            )),
             E(i18n::funding_source(cx.lang, &src))
         );
         fact(m, cx, M::funding, &funding);
@@ -462,17 +465,18 @@ fn indicator(m: &mut String, cx: &Cx, ip: &IndicatorProgress) {
         E(ind.id.as_str()),
         E(cx.title(&ind.name_uk, ind.name_en.as_deref()))
     );
+    let number = |d: &crate::core::types::Decimal| crate::core::l10n::decimal(cx.lang, d.as_str());
     for (label, v) in [
-        (M::unit, ind.unit.as_deref()),
-        (M::baseline, ind.baseline.as_ref().map(|d| d.as_str())),
-        (M::target, ind.target.as_ref().map(|d| d.as_str())),
+        (M::unit, ind.unit.clone()),
+        (M::baseline, ind.baseline.as_ref().map(number)),
+        (M::target, ind.target.as_ref().map(number)),
     ] {
-        fact(m, cx, label, &E(v.unwrap_or("—")).to_string());
+        fact(m, cx, label, &E(v.as_deref().unwrap_or("—")).to_string());
     }
     if let Some(l) = &ip.latest {
         let latest = format!(
             "<strong>{}</strong> ({})",
-            E(l.value.as_str()),
+            E(&number(&l.value)),
             cx.date(l.as_of)
         );
         fact(m, cx, M::measured, &latest);
@@ -544,11 +548,10 @@ fn responsibility(m: &mut String, cx: &Cx, h: &History, card: &Card) {
             };
             let _ = write!(
                 m,
-                "<p class=\"notice warn\">{}: {arrow}{} ({} {})</p>",
+                "<p class=\"notice warn\">{}: {arrow}{} ({})</p>",
                 E(cx.t(label)),
                 cx.body_link(h, &p.to),
-                p.days,
-                E(cx.t(M::days))
+                E(&cx.count(p.days.max(0) as u64, &crate::core::l10n::DAYS))
             );
         }
     }
@@ -748,7 +751,7 @@ fn history(m: &mut String, cx: &Cx, h: &History, card: &Card) {
             record_link(cx, x.seq),
             x.seq,
             E(cx.t(M::verify)).to_string().to_lowercase(),
-            E(&x.summary),
+            E(x.summary.get(cx.lang)),
         );
     }
     m.push_str("</ol></section>");

@@ -131,7 +131,7 @@ pub fn table(cx: &Cx, h: &History, out: &mut String, rows: &[&Change]) {
                 .as_ref()
                 .map(|id| cx.commitment_link(id))
                 .unwrap_or_default(),
-            E(&c.summary),
+            E(c.summary.get(cx.lang)),
         );
     }
     out.push_str("</tbody></table></div>");
@@ -345,15 +345,17 @@ fn hearings_form(m: &mut String, cx: &Cx, q: &ChangesQuery, v: &Period) {
 fn delta(m: &mut String, cx: &Cx, h: &History, v: &Summary) {
     let _ = write!(
         m,
-        "<h2 id=\"result\">{} {} → {}</h2><p class=\"help\">{} {} → {} ({} {})</p>",
+        "<h2 id=\"result\">{} {} → {}</h2><p class=\"help\">{}: {} → {} (+{})</p>",
         E(cx.t(M::between)),
         cx.date(v.from.today),
         cx.date(v.to.today),
         E(cx.t(M::tree_size)),
-        v.from.size,
-        v.to.size,
-        v.to.size.saturating_sub(v.from.size),
-        E(cx.t(M::entries)),
+        crate::core::l10n::integer(cx.lang, v.from.size),
+        crate::core::l10n::integer(cx.lang, v.to.size),
+        E(&cx.count(
+            v.to.size.saturating_sub(v.from.size),
+            &crate::core::l10n::ENTRIES
+        )),
     );
     let (before, overdue_before, open_before) = counts(h, v.from);
     let (after, overdue_after, open_after) = counts(h, v.to);

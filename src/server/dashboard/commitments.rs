@@ -357,7 +357,7 @@ fn csv_cells(cx: &Cx, h: &History, r: &Row<'_>) -> Vec<String> {
 
 fn overdue_text(cx: &Cx, r: &Row<'_>) -> String {
     match (r.overdue, r.at_risk) {
-        (Some(d), _) => format!("{d} {}", cx.t(M::days)),
+        (Some(d), _) => cx.count(d.max(0) as u64, &crate::core::l10n::DAYS),
         (None, true) => cx.t(M::at_risk_items).to_string(),
         _ => String::new(),
     }
@@ -576,15 +576,34 @@ fn filters_form(m: &mut String, cx: &Cx, q: &CommitmentsQuery, v: &Listing<'_>) 
         if v.paged { "1" } else { "0" },
         E(cx.t(M::filters))
     );
-    let any = cx.t(M::any);
-    for (name, label, options, selected) in [
-        ("body", M::body, &o.bodies, &f.body),
-        ("objective", M::objective, &o.objectives, &f.objective),
-        ("component", M::component, &o.components, &f.component),
-        ("status", M::latest_status, &o.statuses, &f.status),
-        ("overdue", M::deadlines, &o.overdue, &f.overdue),
+    // "Any" agrees with its label: Орган — будь-який, Ціль — будь-яка, Строки — будь-які.
+    for (name, label, any_word, options, selected) in [
+        ("body", M::body, M::any, &o.bodies, &f.body),
+        (
+            "objective",
+            M::objective,
+            M::any_f,
+            &o.objectives,
+            &f.objective,
+        ),
+        (
+            "component",
+            M::component,
+            M::any,
+            &o.components,
+            &f.component,
+        ),
+        ("status", M::latest_status, M::any, &o.statuses, &f.status),
+        ("overdue", M::deadlines, M::any_pl, &o.overdue, &f.overdue),
     ] {
-        super::select(m, name, cx.t(label), any, options, selected.as_deref());
+        super::select(
+            m,
+            name,
+            cx.t(label),
+            cx.t(any_word),
+            options,
+            selected.as_deref(),
+        );
     }
     let _ = write!(
         m,

@@ -9,50 +9,20 @@ use crate::core::event::{
     Component, EventKind, FundingSource, How, Outcome, Phase, Role, Status, Verdict,
 };
 use crate::core::events::Section;
+use crate::core::l10n;
 
-/// The reader's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Uk,
-    En,
+pub use crate::core::l10n::Lang;
+
+/// The dashboard's labels in a language: `l.t(M::overview)`.
+pub trait Say {
+    fn t(self, m: M) -> &'static str;
 }
 
-impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Uk => "uk",
-            Lang::En => "en",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Lang> {
-        match s.trim() {
-            "uk" | "ua" | "uk-UA" => Some(Lang::Uk),
-            "en" | "en-GB" | "en-US" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// The other language, for the switch.
-    pub fn other(self) -> Lang {
-        match self {
-            Lang::Uk => Lang::En,
-            Lang::En => Lang::Uk,
-        }
-    }
-
-    pub fn t(self, m: M) -> &'static str {
+impl Say for Lang {
+    fn t(self, m: M) -> &'static str {
         match self {
             Lang::Uk => m.uk(),
             Lang::En => m.en(),
-        }
-    }
-
-    /// Picks the text for this language from a pair.
-    pub fn pick<'a>(self, uk: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Uk => uk,
-            Lang::En => en,
         }
     }
 }
@@ -92,7 +62,8 @@ messages! {
     shown_at = "Показано станом на", "Shown as of";
     shown_latest = "Показано поточний стан", "Showing the latest state";
     checkpoint = "Контрольна точка", "Checkpoint";
-    tree_size = "Розмір дерева", "Tree size";
+    tree_size = "Кількість записів", "Number of entries";
+    root_short = "корінь", "root";
     entries = "записів", "entries";
     root_hash = "Кореневий геш (SHA-256)", "Root hash (SHA-256)";
     checkpoint_time = "Час контрольної точки", "Checkpoint time";
@@ -138,6 +109,8 @@ messages! {
     claimed_without_evidence_help = "останній звіт — «виконано» або «виконано частково» без жодного доказу", "the latest report says implemented or partially implemented, with no evidence";
     filters = "Фільтри", "Filters";
     any = "Будь-який", "Any";
+    any_f = "Будь-яка", "Any";
+    any_pl = "Будь-які", "Any";
     search = "Пошук (ідентифікатор або назва)", "Search (ID or title)";
     overdue_only = "Лише прострочені", "Overdue only";
     on_track = "У строк", "On track";
@@ -222,6 +195,7 @@ messages! {
     answered_on_time = "вчасно", "on time";
     answered_late = "із запізненням", "late";
     not_answered = "без відповіді", "not answered";
+    inquiry_past_due = "строк відповіді минув", "past due";
     at_risk_reason = "Під загрозою", "At risk";
     scorecard = "Показники органу", "Scorecard";
     portfolio = "Портфель", "Portfolio";
@@ -276,7 +250,7 @@ messages! {
     newly_overdue = "Прострочені протягом тижня", "Newly overdue";
     detail = "Подробиці", "Detail";
     signed_checkpoint = "Підписана контрольна точка", "Signed checkpoint";
-    signed_checkpoint_help = "Останню контрольну точку реєстр підписав своїм ключем у форматі C2SP signed note. Вона фіксує всі записи: зміна будь-якого байта змінює кореневий геш.", "The ledger signed its latest checkpoint with its key, as a C2SP signed note. It commits to every entry: changing any byte changes the root hash.";
+    signed_checkpoint_help = "Останню контрольну точку реєстр підписав своїм ключем у форматі підписаної нотатки C2SP. Вона фіксує всі записи: зміна будь-якого байта змінює кореневий геш.", "The ledger signed its latest checkpoint with its key, as a C2SP signed note. It commits to every entry: changing any byte changes the root hash.";
     verifier_key = "Ключ перевірки реєстру", "The ledger's verifier key";
     verifier_key_help = "Порівняйте його з ключем, опублікованим під час створення реєстру. Ви можете вставити тут ключ, якому довіряєте.", "Compare it with the key published when the ledger was created. You may paste here a key you trust.";
     as_of_note = "Підписується лише поточна контрольна точка; для дати в минулому показано розмір і корінь дерева на той момент, а перевірка йде за поточною точкою.", "Only the latest checkpoint is signed; for a past date the size and root at that point are shown, and verification uses the latest checkpoint.";
@@ -330,7 +304,7 @@ messages! {
     in_browser = "Перевірка в цьому браузері", "Checked in this browser";
     not_cosigned = "не засвідчив цю контрольну точку", "has not cosigned this checkpoint";
     latest_cosigned = "останнє засвідчення: розмір", "last cosigned: size";
-    no_witnesses = "Цей реєстр не налаштовано просити свідків (kordon serve --witness).", "This ledger is not configured to ask witnesses (kordon serve --witness).";
+    no_witnesses = "Цей реєстр не налаштовано просити свідків", "This ledger is not configured to ask witnesses";
     mldsa_browser = "ML-DSA-44 у Web Crypto поки немає: перевірте через kordon verify --witness.", "Web Crypto has no ML-DSA-44 yet: check with kordon verify --witness.";
     witnessed_checkpoint = "Найновіша засвідчена контрольна точка: розмір", "Newest witnessed checkpoint: size";
     witness_failing = "недоступний", "unreachable";
@@ -581,17 +555,7 @@ pub const JS_MESSAGES: &[M] = &[
 
 /// A status's label; `None` is a commitment with no report yet.
 pub fn status_label(l: Lang, s: Option<Status>) -> &'static str {
-    let (uk, en) = match s {
-        Some(Status::NotStarted) => ("не розпочато", "not started"),
-        Some(Status::InProgress) => ("виконується", "in progress"),
-        Some(Status::AtRisk) => ("під загрозою", "at risk"),
-        Some(Status::Blocked) => ("заблоковано", "blocked"),
-        Some(Status::Implemented) => ("виконано", "implemented"),
-        Some(Status::PartiallyImplemented) => ("виконано частково", "partially implemented"),
-        Some(Status::NotImplemented) => ("не виконано", "not implemented"),
-        None => ("без звіту", "no report"),
-    };
-    l.pick(uk, en)
+    l10n::status(l, s)
 }
 
 /// The name the views count commitments without a report under.
@@ -622,14 +586,7 @@ pub const STATUSES: [&str; Status::ALL.len() + 1] = [
 ];
 
 pub fn verdict_label(l: Lang, v: Option<Verdict>) -> &'static str {
-    let (uk, en) = match v {
-        Some(Verdict::Confirmed) => ("підтверджено", "confirmed"),
-        Some(Verdict::PartiallyConfirmed) => ("підтверджено частково", "partially confirmed"),
-        Some(Verdict::NotConfirmed) => ("не підтверджено", "not confirmed"),
-        Some(Verdict::Contested) => ("оскаржено", "contested"),
-        None => ("без оцінки", "not assessed"),
-    };
-    l.pick(uk, en)
+    l10n::verdict(l, v)
 }
 
 /// A verdict by its name; anything else reads "not assessed".
@@ -638,14 +595,7 @@ pub fn verdict(l: Lang, s: &str) -> &'static str {
 }
 
 pub fn phase_label(l: Lang, p: Phase) -> &'static str {
-    let (uk, en) = match p {
-        Phase::Assigned => ("доручено, не прийнято", "assigned, not accepted"),
-        Phase::Active => ("виконується", "active"),
-        Phase::Rejected => ("відхилено", "rejected"),
-        Phase::Cancelled => ("скасовано", "cancelled"),
-        Phase::Superseded => ("замінено", "superseded"),
-    };
-    l.pick(uk, en)
+    l10n::phase(l, p)
 }
 
 pub fn phase(l: Lang, s: &str) -> &'static str {
@@ -773,6 +723,45 @@ pub fn component(l: Lang, s: &str) -> &'static str {
     match Component::from_name(s) {
         Some(c) => component_label(l, c),
         None => l.pick("інше", "other"),
+    }
+}
+
+/// A body's kind for people. The kind is the registrar's own text (SPEC.md: `kind` is free
+/// text); the kinds registrars write in English, as the example's do, read in Ukrainian on a
+/// Ukrainian page. Any other text is shown as written.
+pub fn body_kind(l: Lang, kind: &str) -> &str {
+    const KINDS: &[(&str, &str)] = &[
+        ("secretariat", "секретаріат"),
+        ("interagency working group", "міжвідомча робоча група"),
+        ("coordination centre", "координаційний центр"),
+        ("coordination body", "координаційний орган"),
+        ("ministry", "міністерство"),
+        ("law-enforcement agency", "правоохоронний орган"),
+        (
+            "central executive body",
+            "центральний орган виконавчої влади",
+        ),
+        ("state agency", "державне агентство"),
+        ("agency", "агентство"),
+        ("parliamentary committee", "комітет Верховної Ради"),
+        ("parliament", "парламент"),
+        ("international partner", "міжнародний партнер"),
+        ("partner", "партнер"),
+        ("local authority", "орган місцевого самоврядування"),
+        (
+            "local authority (border hromada)",
+            "орган місцевого самоврядування (прикордонна громада)",
+        ),
+        ("civil-society organisation", "громадська організація"),
+        ("civil-society coalition", "громадська коаліція"),
+        ("civil society", "громадянське суспільство"),
+    ];
+    match l {
+        Lang::En => kind,
+        Lang::Uk => KINDS
+            .iter()
+            .find(|(en, _)| en.eq_ignore_ascii_case(kind.trim()))
+            .map_or(kind, |(_, uk)| uk),
     }
 }
 

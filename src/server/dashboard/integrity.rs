@@ -163,6 +163,7 @@ pub fn content(cx: &Cx, h: &History, q: &IntegrityQuery, v: &Integrity) -> Conte
 
 /// The fingerprint at the page's point.
 fn fingerprint(m: &mut String, cx: &Cx, h: &History, v: &Integrity) {
+    let (fp_size, fp_root) = cx.fingerprint(&v.at);
     let time = v
         .point
         .size
@@ -173,13 +174,13 @@ fn fingerprint(m: &mut String, cx: &Cx, h: &History, v: &Integrity) {
     let _ = write!(
         m,
         "<section aria-labelledby=\"fp\"><h2 id=\"fp\">{}</h2><p class=\"help\">{}</p><dl class=\"facts\">\
-         <dt>{}</dt><dd>{}</dd><dt>{}</dt><dd><code class=\"hash\">{}</code><br><code class=\"hash sub\">{}</code></dd><dt>{}</dt><dd>{}</dd></dl>",
+         <dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}<br><code class=\"hash sub\">{}</code></dd><dt>{}</dt><dd>{}</dd></dl>",
         E(cx.t(M::fingerprint)),
         E(cx.t(M::fingerprint_help)),
         E(cx.t(M::tree_size)),
-        v.at.size,
+        fp_size,
         E(cx.t(M::root_hash)),
-        v.at.root.to_hex(),
+        fp_root,
         v.at.root.to_base64(),
         E(cx.t(M::checkpoint_time)),
         time
@@ -297,7 +298,7 @@ fn witnesses_section(cx: &Cx, m: &mut String, w: Option<&Cosigning>, checkpoint:
     let Some(w) = w else {
         let _ = write!(
             m,
-            "<p class=\"notice\">{}</p></section>",
+            "<p class=\"notice\">{} (<code>kordon serve --witness</code>).</p></section>",
             E(cx.t(M::no_witnesses))
         );
         return;

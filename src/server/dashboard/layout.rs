@@ -158,6 +158,7 @@ pub fn page(cx: &Cx, h: &History, c: &Content) -> String {
             .and_then(|i| h.entries.get(i as usize))
             .map(|e| cx.datetime(e.recorded_at))
             .unwrap_or_default();
+    let (count, root_text) = cx.fingerprint(&c.at);
     let when = if cx.req.as_of.is_some() || c.point.size < h.size() {
         format!("{} {}", E(cx.t(M::shown_at)), cx.date(c.point.today))
     } else {
@@ -166,12 +167,10 @@ pub fn page(cx: &Cx, h: &History, c: &Content) -> String {
     let _ = write!(
         out,
         "<section class=\"checkpoint-banner\" aria-label=\"{cp}\" id=\"checkpoint\" data-size=\"{size}\" data-root=\"{root}\">\
-         <p><strong>{when}.</strong> {cp}: <span class=\"nowrap\">{tree} <strong>{size}</strong> {entries}</span>, \
-         {root_l} <code class=\"hash\">{root}</code>, {time_l} {time}.</p>",
+         <p><strong>{when}.</strong> {cp}: <strong>{count}</strong>, \
+         {root_l} {root_text}, {time_l} {time}.</p>",
         cp = E(cx.t(M::checkpoint)),
-        tree = E(cx.t(M::tree_size)),
-        entries = E(cx.t(M::entries)),
-        root_l = E(cx.t(M::root_hash)),
+        root_l = E(cx.t(M::root_short)),
         time_l = E(cx.t(M::checkpoint_time)).to_string().to_lowercase(),
         size = c.at.size,
         root = c.at.root.to_hex(),

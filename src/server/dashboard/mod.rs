@@ -46,7 +46,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use html::E;
-use i18n::{Lang, M};
+use i18n::{Lang, Say, M};
 use serde::Deserialize;
 use std::fmt::Write;
 use std::sync::OnceLock;
@@ -301,6 +301,41 @@ impl Cx {
             .collect();
         params.push(("lang", self.lang.other().code()));
         html::url(&self.req.path, &params)
+    }
+
+    /// A count with its noun in the reader's language and grammar: "173 записи", "5 днів".
+    pub fn count(&self, n: u64, noun: &crate::core::l10n::Noun) -> String {
+        crate::core::l10n::count(self.lang, n, noun)
+    }
+
+    /// The ledger's fingerprint at a checkpoint as every page shows it (`l10n::Fingerprint`):
+    /// the number of entries, and the root as groups of four hex digits, each value free of
+    /// breakable spaces. HTML.
+    pub fn fingerprint(&self, at: &At) -> (String, String) {
+        let fp = crate::core::l10n::Fingerprint {
+            size: at.size,
+            root: at.root,
+        };
+        (
+            format!(
+                "<span class=\"fp-size nowrap\">{}</span>",
+                E(&self.count(at.size, &crate::core::l10n::ENTRIES))
+            ),
+            format!(
+                "<code class=\"hash fp-root\" title=\"{}\">{}</code>",
+                at.root.to_hex(),
+                E(&fp.root_text())
+            ),
+        )
+    }
+
+    /// The quotation line of the fingerprint at `at` (`Fingerprint::quote`). Text.
+    pub fn fingerprint_quote(&self, h: &History, at: &At) -> String {
+        crate::core::l10n::Fingerprint {
+            size: at.size,
+            root: at.root,
+        }
+        .quote(self.lang, &h.origin)
     }
 
     /// A date, localized by the script.

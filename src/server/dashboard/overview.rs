@@ -162,24 +162,22 @@ fn fingerprint(m: &mut String, cx: &Cx, h: &History, v: &Overview) {
         .checked_sub(1)
         .and_then(|i| h.entries.get(i as usize))
         .map(|e| e.recorded_at);
+    let (size, root) = cx.fingerprint(&at);
     let _ = write!(
         m,
         "<section aria-labelledby=\"fp\" class=\"fingerprint\"><h2 id=\"fp\">{}</h2><p class=\"help\">{}</p><dl class=\"facts\">\
-         <dt>{}</dt><dd id=\"fp-size\">{}</dd><dt>{}</dt><dd><code class=\"hash\" id=\"fp-root\">{}</code></dd><dt>{}</dt><dd>{}</dd></dl>\
-         <p class=\"quote\"><span class=\"l\">{}:</span> <q id=\"fp-quote\">{} · {} {} · SHA-256 {} · {}</q></p></section>",
+         <dt>{}</dt><dd id=\"fp-size\">{}</dd><dt>{}</dt><dd id=\"fp-root\">{}</dd><dt>{}</dt><dd>{}</dd></dl>\
+         <p class=\"quote\"><span class=\"l\">{}:</span> <q id=\"fp-quote\">{} · {}</q></p></section>",
         E(cx.t(M::fingerprint)),
         E(cx.t(M::fingerprint_help)),
         E(cx.t(M::tree_size)),
-        at.size,
+        size,
         E(cx.t(M::root_hash)),
-        at.root.to_hex(),
+        root,
         E(cx.t(M::checkpoint_time)),
         time.map(|t| cx.datetime(t)).unwrap_or_default(),
         E(cx.t(M::quote)),
-        E(&h.origin),
-        at.size,
-        E(cx.t(M::entries)),
-        at.root.to_hex(),
+        E(&cx.fingerprint_quote(h, &at)),
         time.map(|t| t.to_rfc3339()).unwrap_or_default(),
     );
 }

@@ -765,6 +765,33 @@ async fn clerks_record_accept_and_report_from_the_browser_in_ukrainian() {
             String::from_utf8_lossy(&o.stdout),
             String::from_utf8_lossy(&o.stderr)
         );
+        // The receipt's fingerprint reads the same in the browser (its script) and on the
+        // command line (the core's `Fingerprint::quote`), in Ukrainian.
+        let shown = js(
+            &c,
+            "return document.querySelector('#ws-receipt .ws-fingerprint q').textContent",
+        )
+        .await;
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_kordon"))
+            .args(["receipt", "verify", "receipt.json", "--key", &vkey])
+            .current_dir(dir)
+            .env("LANG", "uk_UA.UTF-8")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        let line = out
+            .lines()
+            .find_map(|l| l.strip_prefix("відбиток: "))
+            .unwrap_or_else(|| panic!("no fingerprint line: {out}"));
+        assert_eq!(shown, json!(line), "{out}");
+        assert!(
+            line.contains("\u{a0}записи")
+                || line.contains("\u{a0}запис")
+                || line.contains("\u{a0}записів"),
+            "{line}"
+        );
 
         // 3. It reports status with an evidence file, hashed in the browser.
         act(&c, &base, "sbgs", "status.reported", "AP-2026/1.1").await;

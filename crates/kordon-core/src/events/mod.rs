@@ -55,9 +55,10 @@ pub trait EventType {
     /// What it is about (a commitment's history lists it).
     fn about(b: &Self::Body) -> About<'_>;
 
-    /// Its line in a commitment's history. `before` is what that history said just before the
-    /// event; for a type that is never about a commitment, the line is empty.
-    fn summary(b: &Self::Body, ev: &Event, before: &Before<'_>) -> String;
+    /// Its line in a commitment's history, in the reader's language. `before` is what that
+    /// history said just before the event; for a type that is never about a commitment, the
+    /// line is empty.
+    fn summary(b: &Self::Body, ev: &Event, before: &Before<'_>, l: crate::l10n::Lang) -> String;
 
     /// The public keys (base64) it registers, which later events of the same batch may sign
     /// with before the batch is applied.

@@ -2,6 +2,7 @@
 
 use super::{short, About, Before, Effect, EventType, Section};
 use crate::event::{ty, Event, Evidence, Role, Verdict};
+use crate::l10n::{self, Lang};
 use crate::rules::{ensure, fail, non_empty, Rule, RuleError, State};
 use crate::types::*;
 use serde::{Deserialize, Serialize};
@@ -93,15 +94,17 @@ impl EventType for ty::AssessmentRecorded {
         About::Commitment(&a.commitment)
     }
 
-    fn summary(a: &AssessmentRecorded, _: &Event, _: &Before<'_>) -> String {
-        format!(
-            "assessed {}{}",
-            a.verdict.name(),
-            a.note
-                .as_deref()
-                .map(|n| format!(": {}", short(n)))
-                .unwrap_or_default()
-        )
+    fn summary(a: &AssessmentRecorded, _: &Event, _: &Before<'_>, l: Lang) -> String {
+        let note = a
+            .note
+            .as_deref()
+            .map(|n| format!(": {}", short(n)))
+            .unwrap_or_default();
+        let verdict = l10n::verdict(l, Some(a.verdict));
+        match l {
+            Lang::Uk => format!("оцінка «{verdict}»{note}"),
+            Lang::En => format!("assessed {verdict}{note}"),
+        }
     }
 
     fn introduced_keys(_: &AssessmentRecorded) -> &[String] {
@@ -133,8 +136,8 @@ impl EventType for ty::NoteAdded {
         n.commitment.as_ref().into()
     }
 
-    fn summary(n: &NoteAdded, _: &Event, _: &Before<'_>) -> String {
-        format!("note: {}", short(&n.text))
+    fn summary(n: &NoteAdded, _: &Event, _: &Before<'_>, l: Lang) -> String {
+        format!("{}: {}", l.pick("примітка", "note"), short(&n.text))
     }
 
     fn introduced_keys(_: &NoteAdded) -> &[String] {
@@ -168,14 +171,12 @@ impl EventType for ty::InquiryRaised {
         q.commitment.as_ref().into()
     }
 
-    fn summary(q: &InquiryRaised, _: &Event, _: &Before<'_>) -> String {
-        format!(
-            "inquiry {} to {}, due {}: {}",
-            q.inquiry,
-            q.to,
-            q.due,
-            short(&q.question)
-        )
+    fn summary(q: &InquiryRaised, _: &Event, _: &Before<'_>, l: Lang) -> String {
+        let (id, to, due, what) = (&q.inquiry, &q.to, l10n::date(l, q.due), short(&q.question));
+        match l {
+            Lang::Uk => format!("запит {id} до {to}, відповісти до {due}: {what}"),
+            Lang::En => format!("inquiry {id} to {to}, due {due}: {what}"),
+        }
     }
 
     fn introduced_keys(_: &InquiryRaised) -> &[String] {
@@ -227,8 +228,12 @@ impl EventType for ty::InquiryAnswered {
         About::Inquiry(&a.inquiry)
     }
 
-    fn summary(a: &InquiryAnswered, _: &Event, _: &Before<'_>) -> String {
-        format!("inquiry {} answered: {}", a.inquiry, short(&a.answer))
+    fn summary(a: &InquiryAnswered, _: &Event, _: &Before<'_>, l: Lang) -> String {
+        let (id, what) = (&a.inquiry, short(&a.answer));
+        match l {
+            Lang::Uk => format!("відповідь на запит {id}: {what}"),
+            Lang::En => format!("inquiry {id} answered: {what}"),
+        }
     }
 
     fn introduced_keys(_: &InquiryAnswered) -> &[String] {

@@ -3,6 +3,7 @@
 
 use super::{short, About, Before, Effect, EventType, Section};
 use crate::event::{ty, Component, Event, Funding, Indicator, Phase, Role};
+use crate::l10n::{self, Lang};
 use crate::rules::{ensure, fail, non_empty, Rule, RuleError, State};
 use crate::types::*;
 use serde::{Deserialize, Serialize};
@@ -162,7 +163,7 @@ impl EventType for ty::ObjectiveDefined {
         About::Nothing
     }
 
-    fn summary(_: &ObjectiveDefined, _: &Event, _: &Before<'_>) -> String {
+    fn summary(_: &ObjectiveDefined, _: &Event, _: &Before<'_>, _: Lang) -> String {
         String::new()
     }
 
@@ -201,9 +202,13 @@ impl EventType for ty::CommitmentAssigned {
         About::Commitment(&c.id)
     }
 
-    fn summary(c: &CommitmentFields, ev: &Event, _: &Before<'_>) -> String {
+    fn summary(c: &CommitmentFields, ev: &Event, _: &Before<'_>, l: Lang) -> String {
         let lead = c.lead.as_ref().unwrap_or(&ev.author);
-        format!("assigned to {lead}, deadline {}", c.deadline)
+        let d = l10n::date(l, c.deadline);
+        match l {
+            Lang::Uk => format!("доручено {lead}, строк {d}"),
+            Lang::En => format!("assigned to {lead}, deadline {d}"),
+        }
     }
 
     fn introduced_keys(_: &CommitmentFields) -> &[String] {
@@ -247,8 +252,12 @@ impl EventType for ty::CommitmentMade {
         About::Commitment(&c.id)
     }
 
-    fn summary(c: &CommitmentFields, ev: &Event, _: &Before<'_>) -> String {
-        format!("{} commits itself, deadline {}", ev.author, c.deadline)
+    fn summary(c: &CommitmentFields, ev: &Event, _: &Before<'_>, l: Lang) -> String {
+        let (a, d) = (&ev.author, l10n::date(l, c.deadline));
+        match l {
+            Lang::Uk => format!("{a} бере зобов’язання, строк {d}"),
+            Lang::En => format!("{a} commits itself, deadline {d}"),
+        }
     }
 
     fn introduced_keys(_: &CommitmentFields) -> &[String] {
@@ -286,8 +295,11 @@ impl EventType for ty::CommitmentAccepted {
         About::Commitment(&r.commitment)
     }
 
-    fn summary(_: &CommitmentRef, ev: &Event, _: &Before<'_>) -> String {
-        format!("{} accepts the assignment", ev.author)
+    fn summary(_: &CommitmentRef, ev: &Event, _: &Before<'_>, l: Lang) -> String {
+        match l {
+            Lang::Uk => format!("{} приймає доручення", ev.author),
+            Lang::En => format!("{} accepts the assignment", ev.author),
+        }
     }
 
     fn introduced_keys(_: &CommitmentRef) -> &[String] {
@@ -330,8 +342,12 @@ impl EventType for ty::CommitmentRejected {
         About::Commitment(&r.commitment)
     }
 
-    fn summary(r: &CommitmentReason, ev: &Event, _: &Before<'_>) -> String {
-        format!("{} rejects the assignment: {}", ev.author, short(&r.reason))
+    fn summary(r: &CommitmentReason, ev: &Event, _: &Before<'_>, l: Lang) -> String {
+        let (a, why) = (&ev.author, short(&r.reason));
+        match l {
+            Lang::Uk => format!("{a} відхиляє доручення: {why}"),
+            Lang::En => format!("{a} rejects the assignment: {why}"),
+        }
     }
 
     fn introduced_keys(_: &CommitmentReason) -> &[String] {
@@ -366,8 +382,8 @@ impl EventType for ty::CommitmentCancelled {
         About::Commitment(&r.commitment)
     }
 
-    fn summary(r: &CommitmentReason, _: &Event, _: &Before<'_>) -> String {
-        format!("cancelled: {}", short(&r.reason))
+    fn summary(r: &CommitmentReason, _: &Event, _: &Before<'_>, l: Lang) -> String {
+        format!("{}: {}", l.pick("скасовано", "cancelled"), short(&r.reason))
     }
 
     fn introduced_keys(_: &CommitmentReason) -> &[String] {
@@ -408,8 +424,12 @@ impl EventType for ty::CommitmentSuperseded {
         About::Commitment(&c.commitment)
     }
 
-    fn summary(c: &CommitmentSuperseded, _: &Event, _: &Before<'_>) -> String {
-        format!("superseded by {}: {}", c.successor, short(&c.reason))
+    fn summary(c: &CommitmentSuperseded, _: &Event, _: &Before<'_>, l: Lang) -> String {
+        let (to, why) = (&c.successor, short(&c.reason));
+        match l {
+            Lang::Uk => format!("замінено на {to}: {why}"),
+            Lang::En => format!("superseded by {to}: {why}"),
+        }
     }
 
     fn introduced_keys(_: &CommitmentSuperseded) -> &[String] {

@@ -3,6 +3,7 @@
 
 use super::{short, About, Before, Effect, EventType, Section};
 use crate::event::{ty, Event, Evidence, Role, Status};
+use crate::l10n::{self, Lang};
 use crate::rules::{ensure, non_empty, Rule, RuleError, State};
 use crate::types::*;
 use serde::{Deserialize, Serialize};
@@ -79,16 +80,18 @@ impl EventType for ty::StatusReported {
         About::Commitment(&r.commitment)
     }
 
-    fn summary(r: &StatusReported, _: &Event, _: &Before<'_>) -> String {
-        format!(
-            "status {} ({} evidence){}",
-            r.status.name(),
-            r.evidence.len(),
-            r.note
-                .as_deref()
-                .map(|n| format!(": {}", short(n)))
-                .unwrap_or_default()
-        )
+    fn summary(r: &StatusReported, _: &Event, _: &Before<'_>, l: Lang) -> String {
+        let evidence = l10n::count(l, r.evidence.len() as u64, &l10n::EVIDENCE);
+        let note = r
+            .note
+            .as_deref()
+            .map(|n| format!(": {}", short(n)))
+            .unwrap_or_default();
+        let status = l10n::status(l, Some(r.status));
+        match l {
+            Lang::Uk => format!("стан «{status}» ({evidence}){note}"),
+            Lang::En => format!("status {status} ({evidence}){note}"),
+        }
     }
 
     fn introduced_keys(_: &StatusReported) -> &[String] {
@@ -138,8 +141,16 @@ impl EventType for ty::IndicatorMeasured {
         About::Commitment(&m.commitment)
     }
 
-    fn summary(m: &IndicatorMeasured, _: &Event, _: &Before<'_>) -> String {
-        format!("indicator {} = {} as of {}", m.indicator, m.value, m.as_of)
+    fn summary(m: &IndicatorMeasured, _: &Event, _: &Before<'_>, l: Lang) -> String {
+        let (i, v, d) = (
+            &m.indicator,
+            l10n::decimal(l, &m.value.to_string()),
+            l10n::date(l, m.as_of),
+        );
+        match l {
+            Lang::Uk => format!("показник {i} = {v} станом на {d}"),
+            Lang::En => format!("indicator {i} = {v} as of {d}"),
+        }
     }
 
     fn introduced_keys(_: &IndicatorMeasured) -> &[String] {
@@ -183,12 +194,12 @@ impl EventType for ty::DeadlineExtensionRequested {
         About::Commitment(&d.commitment)
     }
 
-    fn summary(d: &DeadlineRequest, _: &Event, _: &Before<'_>) -> String {
-        format!(
-            "extension to {} requested: {}",
-            d.deadline,
-            short(&d.reason)
-        )
+    fn summary(d: &DeadlineRequest, _: &Event, _: &Before<'_>, l: Lang) -> String {
+        let (to, why) = (l10n::date(l, d.deadline), short(&d.reason));
+        match l {
+            Lang::Uk => format!("запит на продовження строку до {to}: {why}"),
+            Lang::En => format!("extension to {to} requested: {why}"),
+        }
     }
 
     fn introduced_keys(_: &DeadlineRequest) -> &[String] {
@@ -227,9 +238,13 @@ impl EventType for ty::DeadlineChanged {
         About::Commitment(&d.commitment)
     }
 
-    fn summary(d: &DeadlineChanged, _: &Event, before: &Before<'_>) -> String {
-        let from = before.deadline.map(|x| x.to_string()).unwrap_or_default();
-        format!("deadline {from} → {}: {}", d.deadline, short(&d.reason))
+    fn summary(d: &DeadlineChanged, _: &Event, before: &Before<'_>, l: Lang) -> String {
+        let from = before
+            .deadline
+            .map(|x| l10n::date(l, x))
+            .unwrap_or_default();
+        let (to, why) = (l10n::date(l, d.deadline), short(&d.reason));
+        format!("{} {from} → {to}: {why}", l.pick("строк", "deadline"))
     }
 
     fn introduced_keys(_: &DeadlineChanged) -> &[String] {

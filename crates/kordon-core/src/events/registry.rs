@@ -3,6 +3,7 @@
 use super::{About, Before, Effect, EventType, Section};
 use crate::event::{ty, BodyInfo, Event, Policy, Role};
 use crate::keys::{self, KeyId};
+use crate::l10n::Lang;
 use crate::note::NoteVerifier;
 use crate::rules::{check_time, ensure, fail, non_empty, valid_origin, Rule, RuleError, State};
 use crate::types::*;
@@ -212,7 +213,7 @@ impl EventType for ty::Genesis {
         About::Nothing
     }
 
-    fn summary(_: &Genesis, _: &Event, _: &Before<'_>) -> String {
+    fn summary(_: &Genesis, _: &Event, _: &Before<'_>, _: Lang) -> String {
         String::new()
     }
 
@@ -263,7 +264,7 @@ impl EventType for ty::BodyRegistered {
         About::Nothing
     }
 
-    fn summary(_: &BodyRegistered, _: &Event, _: &Before<'_>) -> String {
+    fn summary(_: &BodyRegistered, _: &Event, _: &Before<'_>, _: Lang) -> String {
         String::new()
     }
 
@@ -316,7 +317,7 @@ impl EventType for ty::BodyUpdated {
         About::Nothing
     }
 
-    fn summary(_: &BodyUpdated, _: &Event, _: &Before<'_>) -> String {
+    fn summary(_: &BodyUpdated, _: &Event, _: &Before<'_>, _: Lang) -> String {
         String::new()
     }
 
@@ -350,7 +351,7 @@ impl EventType for ty::BodySucceeded {
         About::Nothing
     }
 
-    fn summary(_: &BodySucceeded, _: &Event, _: &Before<'_>) -> String {
+    fn summary(_: &BodySucceeded, _: &Event, _: &Before<'_>, _: Lang) -> String {
         String::new()
     }
 
@@ -389,7 +390,7 @@ impl EventType for ty::KeyAdded {
         About::Nothing
     }
 
-    fn summary(_: &KeyAdded, _: &Event, _: &Before<'_>) -> String {
+    fn summary(_: &KeyAdded, _: &Event, _: &Before<'_>, _: Lang) -> String {
         String::new()
     }
 
@@ -436,7 +437,7 @@ impl EventType for ty::KeyRevoked {
         About::Nothing
     }
 
-    fn summary(_: &KeyRevoked, _: &Event, _: &Before<'_>) -> String {
+    fn summary(_: &KeyRevoked, _: &Event, _: &Before<'_>, _: Lang) -> String {
         String::new()
     }
 

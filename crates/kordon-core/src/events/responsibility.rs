@@ -3,6 +3,7 @@
 
 use super::{short, About, Before, Effect, EventType, Section};
 use crate::event::{ty, Event, How, Outcome, Phase, Role};
+use crate::l10n::Lang;
 use crate::rules::{ensure, fail, non_empty, PendingHandover, Rule, RuleError, State};
 use crate::types::*;
 use serde::{Deserialize, Serialize};
@@ -120,18 +121,17 @@ impl EventType for ty::CommitmentReassigned {
         About::Commitment(&t.commitment)
     }
 
-    fn summary(t: &Transfer, ev: &Event, before: &Before<'_>) -> String {
+    fn summary(t: &Transfer, ev: &Event, before: &Before<'_>, l: Lang) -> String {
         let from = before
             .lead
             .or(before.assignee)
             .map(|b| b.to_string())
-            .unwrap_or_else(|| "nobody".into());
-        format!(
-            "reassigned from {from} to {} by {}: {}",
-            t.to,
-            ev.author,
-            short(&t.reason)
-        )
+            .unwrap_or_else(|| l.pick("нікого", "nobody").into());
+        let (to, by, why) = (&t.to, &ev.author, short(&t.reason));
+        match l {
+            Lang::Uk => format!("перепризначено від {from} до {to} рішенням {by}: {why}"),
+            Lang::En => format!("reassigned from {from} to {to} by {by}: {why}"),
+        }
     }
 
     fn introduced_keys(_: &Transfer) -> &[String] {
@@ -179,13 +179,12 @@ impl EventType for ty::HandoverProposed {
         About::Commitment(&t.commitment)
     }
 
-    fn summary(t: &Transfer, ev: &Event, _: &Before<'_>) -> String {
-        format!(
-            "handover to {} proposed by {}: {}",
-            t.to,
-            ev.author,
-            short(&t.reason)
-        )
+    fn summary(t: &Transfer, ev: &Event, _: &Before<'_>, l: Lang) -> String {
+        let (to, by, why) = (&t.to, &ev.author, short(&t.reason));
+        match l {
+            Lang::Uk => format!("{by} пропонує передати зобов’язання {to}: {why}"),
+            Lang::En => format!("handover to {to} proposed by {by}: {why}"),
+        }
     }
 
     fn introduced_keys(_: &Transfer) -> &[String] {
@@ -232,12 +231,15 @@ impl EventType for ty::HandoverAccepted {
         About::Commitment(&a.commitment)
     }
 
-    fn summary(_: &HandoverAnswer, ev: &Event, before: &Before<'_>) -> String {
-        format!(
-            "{} accepts the handover from {}",
-            ev.author,
-            before.lead.map(|b| b.to_string()).unwrap_or_default()
-        )
+    fn summary(_: &HandoverAnswer, ev: &Event, before: &Before<'_>, l: Lang) -> String {
+        let (a, from) = (
+            &ev.author,
+            before.lead.map(|b| b.to_string()).unwrap_or_default(),
+        );
+        match l {
+            Lang::Uk => format!("{a} приймає передачу від {from}"),
+            Lang::En => format!("{a} accepts the handover from {from}"),
+        }
     }
 
     fn introduced_keys(_: &HandoverAnswer) -> &[String] {
@@ -280,12 +282,12 @@ impl EventType for ty::HandoverDeclined {
         About::Commitment(&a.commitment)
     }
 
-    fn summary(a: &HandoverAnswer, ev: &Event, _: &Before<'_>) -> String {
-        format!(
-            "{} declines the handover: {}",
-            ev.author,
-            short(a.reason.as_deref().unwrap_or(""))
-        )
+    fn summary(a: &HandoverAnswer, ev: &Event, _: &Before<'_>, l: Lang) -> String {
+        let (who, why) = (&ev.author, short(a.reason.as_deref().unwrap_or("")));
+        match l {
+            Lang::Uk => format!("{who} відхиляє передачу: {why}"),
+            Lang::En => format!("{who} declines the handover: {why}"),
+        }
     }
 
     fn introduced_keys(_: &HandoverAnswer) -> &[String] {
@@ -328,8 +330,11 @@ impl EventType for ty::HandoverWithdrawn {
         About::Commitment(&a.commitment)
     }
 
-    fn summary(_: &HandoverAnswer, ev: &Event, _: &Before<'_>) -> String {
-        format!("{} withdraws the handover", ev.author)
+    fn summary(_: &HandoverAnswer, ev: &Event, _: &Before<'_>, l: Lang) -> String {
+        match l {
+            Lang::Uk => format!("{} відкликає передачу", ev.author),
+            Lang::En => format!("{} withdraws the handover", ev.author),
+        }
     }
 
     fn introduced_keys(_: &HandoverAnswer) -> &[String] {
@@ -374,8 +379,11 @@ impl EventType for ty::CoExecutorAdded {
         About::Commitment(&x.commitment)
     }
 
-    fn summary(x: &CoExecutorChange, _: &Event, _: &Before<'_>) -> String {
-        format!("co-executor {} added", x.body)
+    fn summary(x: &CoExecutorChange, _: &Event, _: &Before<'_>, l: Lang) -> String {
+        match l {
+            Lang::Uk => format!("додано співвиконавця {}", x.body),
+            Lang::En => format!("co-executor {} added", x.body),
+        }
     }
 
     fn introduced_keys(_: &CoExecutorChange) -> &[String] {
@@ -413,8 +421,11 @@ impl EventType for ty::CoExecutorRemoved {
         About::Commitment(&x.commitment)
     }
 
-    fn summary(x: &CoExecutorChange, _: &Event, _: &Before<'_>) -> String {
-        format!("co-executor {} removed", x.body)
+    fn summary(x: &CoExecutorChange, _: &Event, _: &Before<'_>, l: Lang) -> String {
+        match l {
+            Lang::Uk => format!("вилучено співвиконавця {}", x.body),
+            Lang::En => format!("co-executor {} removed", x.body),
+        }
     }
 
     fn introduced_keys(_: &CoExecutorChange) -> &[String] {

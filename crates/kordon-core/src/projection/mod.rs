@@ -12,6 +12,7 @@ pub mod views;
 use crate::event::*;
 use crate::events::{About, Before, Effect};
 use crate::keys::KeyId;
+use crate::l10n::Lang;
 use crate::types::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -157,7 +158,28 @@ pub struct HistRec {
     pub author: BodyId,
     pub key: KeyId,
     pub event_id: EventId,
-    pub summary: String,
+    pub summary: Summary,
+}
+
+/// A record's summary line in both languages, written when the record is folded (an event's
+/// `summary`), so a page or a table in either language reads it without the event.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Summary {
+    pub uk: String,
+    pub en: String,
+}
+
+impl Summary {
+    pub fn get(&self, l: Lang) -> &str {
+        match l {
+            Lang::Uk => &self.uk,
+            Lang::En => &self.en,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.uk.is_empty() && self.en.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -335,7 +357,10 @@ impl History {
                 },
                 None => Before::default(),
             };
-            ev.body.summary(ev, &before)
+            Summary {
+                uk: ev.body.summary(ev, &before, Lang::Uk),
+                en: ev.body.summary(ev, &before, Lang::En),
+            }
         });
         let cx = Cx {
             seq,

@@ -15,11 +15,11 @@ pub struct Table {
 }
 
 pub trait Tabular {
-    /// Every fact in its own column (CSV).
-    fn table(&self) -> Table;
+    /// Every fact in its own column (CSV); the texts kordon writes (summaries) in `l`.
+    fn table(&self, l: Lang) -> Table;
     /// The same for an 80-column terminal: fewer or combined columns where needed.
-    fn narrow(&self) -> Table {
-        self.table()
+    fn narrow(&self, l: Lang) -> Table {
+        self.table(l)
     }
 }
 
@@ -134,13 +134,13 @@ impl CommitmentRec {
     }
 
     /// Why the commitment is at risk at the point, if it is.
-    pub fn at_risk_at(&self, p: Point) -> Option<String> {
+    pub fn at_risk_at(&self, p: Point) -> Option<Risk> {
         if !self.exists_at(p.size) || !self.open_at(p.size) || self.overdue_at(p).is_some() {
             return None;
         }
         if let Some(c) = self.claim_at(p.size) {
             if matches!(c.status, Status::AtRisk | Status::Blocked) {
-                return Some(format!("lead reports {}", c.status.name()));
+                return Some(Risk::Reported { status: c.status });
             }
             if c.status == Status::Implemented {
                 return None;
@@ -158,19 +158,76 @@ impl CommitmentRec {
                     .max_by_key(|x| (x.as_of, x.seq));
                 let reached = latest.is_some_and(|x| decimal_ge(&x.value, &m.value, ind));
                 if !reached {
-                    return Some(format!(
-                        "milestone {} of {} by {} not reached{}",
-                        m.value,
-                        ind.id,
-                        m.date,
-                        latest
-                            .map(|x| format!(" (measured {})", x.value))
-                            .unwrap_or_default()
-                    ));
+                    return Some(Risk::Milestone {
+                        value: m.value.clone(),
+                        indicator: ind.id.clone(),
+                        by: m.date,
+                        measured: latest.map(|x| x.value.clone()),
+                    });
                 }
             }
         }
         None
+    }
+}
+
+/// Why an open commitment that is not overdue is at risk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "why", rename_all = "snake_case")]
+pub enum Risk {
+    /// The lead's latest report says at risk or blocked.
+    Reported { status: Status },
+    /// A milestone of an indicator passed without a measurement reaching it.
+    Milestone {
+        value: Decimal,
+        indicator: IndicatorId,
+        by: Date,
+        /// The latest measurement by then, if any.
+        measured: Option<Decimal>,
+    },
+}
+
+impl Risk {
+    /// The reason in words: "проміжне значення 55 показника i1 до 30 червня 2026 р. не
+    /// досягнуто (виміряно 40)".
+    pub fn text(&self, l: Lang) -> String {
+        use crate::l10n;
+        match self {
+            Risk::Reported { status } => {
+                let s = l10n::status(l, Some(*status));
+                match l {
+                    Lang::Uk => format!("відповідальний повідомляє: «{s}»"),
+                    Lang::En => format!("the lead reports {s}"),
+                }
+            }
+            Risk::Milestone {
+                value,
+                indicator,
+                by,
+                measured,
+            } => {
+                let v = l10n::decimal(l, value.as_str());
+                let d = l10n::date(l, *by);
+                let m = measured
+                    .as_ref()
+                    .map(|x| {
+                        let x = l10n::decimal(l, x.as_str());
+                        match l {
+                            Lang::Uk => format!(" (виміряно {x})"),
+                            Lang::En => format!(" (measured {x})"),
+                        }
+                    })
+                    .unwrap_or_default();
+                match l {
+                    Lang::Uk => {
+                        format!(
+                            "проміжне значення {v} показника {indicator} до {d} не досягнуто{m}"
+                        )
+                    }
+                    Lang::En => format!("milestone {v} of {indicator} by {d} not reached{m}"),
+                }
+            }
+        }
     }
 }
 
@@ -285,7 +342,8 @@ fn responsibility_of(h: &History, c: &CommitmentRec, p: Point) -> Responsibility
 }
 
 impl Tabular for ResponsibilityView {
-    fn table(&self) -> Table {
+    /// In English the phase is its code (`active`), as scripts read it; in Ukrainian, words.
+    fn table(&self, l: Lang) -> Table {
         Table {
             header: vec![
                 "commitment",
@@ -301,13 +359,22 @@ impl Tabular for ResponsibilityView {
                 .iter()
                 .map(|r| {
                     let pending = match (&r.pending_assignment, &r.pending_handover) {
-                        (Some(a), _) => format!("assigned to {} ({} d)", a.to, a.days),
-                        (_, Some(h)) => format!("handover to {} ({} d)", h.to, h.days),
+                        (Some(a), _) => match l {
+                            Lang::Uk => format!("доручено {} ({} дн.)", a.to, a.days),
+                            Lang::En => format!("assigned to {} ({} d)", a.to, a.days),
+                        },
+                        (_, Some(h)) => match l {
+                            Lang::Uk => format!("передача {} ({} дн.)", h.to, h.days),
+                            Lang::En => format!("handover to {} ({} d)", h.to, h.days),
+                        },
                         _ => String::new(),
                     };
                     vec![
                         r.commitment.to_string(),
-                        format!("{:?}", r.phase).to_lowercase(),
+                        match l {
+                            Lang::Uk => crate::l10n::phase(l, r.phase).to_string(),
+                            Lang::En => format!("{:?}", r.phase).to_lowercase(),
+                        },
                         opt(&r.lead),
                         r.co_executors
                             .iter()
@@ -361,7 +428,7 @@ pub struct Card {
     pub handovers: Vec<HandoverRec>,
     pub open_inquiries: Vec<InquiryRec>,
     pub overdue_days: Option<i64>,
-    pub at_risk: Option<String>,
+    pub at_risk: Option<Risk>,
     pub superseded_by: Option<CommitmentId>,
     pub history: Vec<HistRec>,
 }
@@ -452,7 +519,7 @@ pub fn card(h: &History, p: Point, id: &CommitmentId) -> Option<Card> {
 }
 
 impl Tabular for Card {
-    fn narrow(&self) -> Table {
+    fn narrow(&self, l: Lang) -> Table {
         Table {
             header: vec!["seq", "date", "type", "author", "summary"],
             rows: self
@@ -464,14 +531,14 @@ impl Tabular for Card {
                         r.recorded_at.to_rfc3339()[..10].to_string(),
                         r.kind.to_string(),
                         r.author.to_string(),
-                        r.summary.clone(),
+                        r.summary.get(l).to_string(),
                     ]
                 })
                 .collect(),
         }
     }
 
-    fn table(&self) -> Table {
+    fn table(&self, l: Lang) -> Table {
         Table {
             header: vec!["seq", "recorded_at", "type", "author", "key", "summary"],
             rows: self
@@ -484,7 +551,7 @@ impl Tabular for Card {
                         r.kind.to_string(),
                         r.author.to_string(),
                         r.key.to_string(),
-                        r.summary.clone(),
+                        r.summary.get(l).to_string(),
                     ]
                 })
                 .collect(),
@@ -510,7 +577,7 @@ pub struct AtRiskItem {
     pub commitment: CommitmentId,
     pub lead: Option<BodyId>,
     pub deadline: Date,
-    pub reason: String,
+    pub reason: Risk,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -596,34 +663,37 @@ pub fn overdue(h: &History, p: Point, body: Option<&BodyId>) -> OverdueView {
 }
 
 impl Tabular for OverdueView {
-    fn table(&self) -> Table {
+    /// In English the kinds and statuses are their codes (`at_risk`, `in_progress`), as scripts
+    /// read them; in Ukrainian, words.
+    fn table(&self, l: Lang) -> Table {
         let mut rows = Vec::new();
         for o in &self.overdue {
             rows.push(vec![
-                "overdue".into(),
+                l.pick("прострочено", "overdue").into(),
                 o.commitment.to_string(),
                 opt(&o.lead),
                 o.deadline.to_string(),
                 o.days_over.to_string(),
-                o.latest_status
-                    .map(Status::name)
-                    .unwrap_or("no report")
-                    .to_string(),
+                match l {
+                    Lang::Uk => crate::l10n::status(l, o.latest_status),
+                    Lang::En => o.latest_status.map(Status::name).unwrap_or("no report"),
+                }
+                .to_string(),
             ]);
         }
         for o in &self.at_risk {
             rows.push(vec![
-                "at_risk".into(),
+                l.pick("під загрозою", "at_risk").into(),
                 o.commitment.to_string(),
                 opt(&o.lead),
                 o.deadline.to_string(),
                 String::new(),
-                o.reason.clone(),
+                o.reason.text(l),
             ]);
         }
         for q in &self.inquiries_past_due {
             rows.push(vec![
-                "inquiry_late".into(),
+                l.pick("запит прострочено", "inquiry_late").into(),
                 q.inquiry.to_string(),
                 q.to.to_string(),
                 q.due.to_string(),
@@ -633,12 +703,13 @@ impl Tabular for OverdueView {
         }
         for a in &self.never_accepted {
             rows.push(vec![
-                "not_accepted".into(),
+                l.pick("не прийнято", "not_accepted").into(),
                 a.commitment.to_string(),
                 a.assigned_to.to_string(),
                 String::new(),
                 a.days.to_string(),
-                "assignment not accepted".into(),
+                l.pick("доручення не прийнято", "assignment not accepted")
+                    .into(),
             ]);
         }
         Table {
@@ -754,7 +825,7 @@ pub fn scorecard(h: &History, p: Point, body: Option<&BodyId>) -> ScorecardView 
 }
 
 impl Tabular for ScorecardView {
-    fn narrow(&self) -> Table {
+    fn narrow(&self, _: Lang) -> Table {
         Table {
             header: vec![
                 "body",
@@ -794,7 +865,7 @@ impl Tabular for ScorecardView {
         }
     }
 
-    fn table(&self) -> Table {
+    fn table(&self, _: Lang) -> Table {
         Table {
             header: vec![
                 "body",
@@ -924,7 +995,7 @@ pub fn objectives(h: &History, p: Point) -> ObjectivesView {
 }
 
 impl Tabular for ObjectivesView {
-    fn table(&self) -> Table {
+    fn table(&self, _: Lang) -> Table {
         let row = |kind: &str, r: &Rollup| {
             vec![
                 kind.to_string(),
@@ -963,7 +1034,7 @@ pub struct Change {
     pub kind: EventKind,
     pub author: String,
     pub commitment: Option<CommitmentId>,
-    pub summary: String,
+    pub summary: Summary,
 }
 
 /// What changed between two points, by section (`EventKind::section`).
@@ -1069,7 +1140,7 @@ impl ChangesView {
 }
 
 impl Tabular for ChangesView {
-    fn narrow(&self) -> Table {
+    fn narrow(&self, l: Lang) -> Table {
         Table {
             header: vec!["seq", "date", "author", "commitment", "summary"],
             rows: self
@@ -1084,7 +1155,7 @@ impl Tabular for ChangesView {
                         if c.summary.is_empty() {
                             c.kind.to_string()
                         } else {
-                            c.summary.clone()
+                            c.summary.get(l).to_string()
                         },
                     ]
                 })
@@ -1092,7 +1163,7 @@ impl Tabular for ChangesView {
         }
     }
 
-    fn table(&self) -> Table {
+    fn table(&self, l: Lang) -> Table {
         Table {
             header: vec![
                 "section",
@@ -1114,7 +1185,7 @@ impl Tabular for ChangesView {
                         c.kind.to_string(),
                         c.author.clone(),
                         opt(&c.commitment),
-                        c.summary.clone(),
+                        c.summary.get(l).to_string(),
                     ]
                 })
                 .collect(),
@@ -1177,7 +1248,7 @@ pub fn briefing(h: &History, from: Point, to: Point) -> Briefing {
 }
 
 impl Tabular for Briefing {
-    fn table(&self) -> Table {
+    fn table(&self, l: Lang) -> Table {
         let mut rows = Vec::new();
         let mut push = |section: &str, list: &[Change]| {
             for c in list {
@@ -1186,7 +1257,7 @@ impl Tabular for Briefing {
                     opt(&c.commitment),
                     c.author.clone(),
                     c.recorded_at.to_rfc3339()[..10].to_string(),
-                    c.summary.clone(),
+                    c.summary.get(l).to_string(),
                 ]);
             }
         };
@@ -1200,7 +1271,16 @@ impl Tabular for Briefing {
                 o.commitment.to_string(),
                 opt(&o.lead),
                 o.deadline.to_string(),
-                format!("{} days over", o.days_over),
+                match l {
+                    Lang::Uk => format!(
+                        "{} прострочення",
+                        crate::l10n::count(l, o.days_over as u64, &crate::l10n::DAYS)
+                    ),
+                    Lang::En => format!(
+                        "{} over",
+                        crate::l10n::count(l, o.days_over as u64, &crate::l10n::DAYS)
+                    ),
+                },
             ]);
         }
         for q in &self.open_inquiries {
@@ -1227,7 +1307,8 @@ pub struct QualityIssue {
     pub kind: &'static str,
     pub commitment: Option<CommitmentId>,
     pub body: Option<BodyId>,
-    pub detail: String,
+    /// The problem in words, in both languages.
+    pub detail: Summary,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -1245,25 +1326,38 @@ pub fn data_quality(h: &History, p: Point) -> QualityView {
                 kind: "no_indicator",
                 commitment: Some(c.id.clone()),
                 body: c.lead_at(p.size),
-                detail: "no measurable indicator".into(),
+                detail: Summary {
+                    uk: "немає вимірюваного показника".into(),
+                    en: "no measurable indicator".into(),
+                },
             });
         }
         for i in &c.fields.indicators {
-            let missing: Vec<&str> = [
-                (i.baseline.is_none(), "baseline"),
-                (i.target.is_none(), "target"),
-                (i.unit.is_none(), "unit"),
+            let missing: Vec<(&str, &str)> = [
+                (i.baseline.is_none(), ("базового значення", "baseline")),
+                (i.target.is_none(), ("цільового значення", "target")),
+                (i.unit.is_none(), ("одиниці виміру", "unit")),
             ]
             .into_iter()
             .filter(|(m, _)| *m)
             .map(|(_, n)| n)
             .collect();
+            let list = |uk: bool| {
+                missing
+                    .iter()
+                    .map(|x| if uk { x.0 } else { x.1 })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
             if !missing.is_empty() {
                 issues.push(QualityIssue {
                     kind: "indicator_incomplete",
                     commitment: Some(c.id.clone()),
                     body: c.lead_at(p.size),
-                    detail: format!("indicator {} has no {}", i.id, missing.join(", ")),
+                    detail: Summary {
+                        uk: format!("показник {} не має {}", i.id, list(true)),
+                        en: format!("indicator {} has no {}", i.id, list(false)),
+                    },
                 });
             }
         }
@@ -1278,11 +1372,18 @@ pub fn data_quality(h: &History, p: Point) -> QualityView {
                     kind: "claim_without_evidence",
                     commitment: Some(c.id.clone()),
                     body: Some(cl.by.clone()),
-                    detail: format!(
-                        "entry {}: {} claimed without evidence",
-                        cl.seq,
-                        cl.status.name()
-                    ),
+                    detail: Summary {
+                        uk: format!(
+                            "запис {}: заявлено «{}» без доказів",
+                            cl.seq,
+                            crate::l10n::status(Lang::Uk, Some(cl.status))
+                        ),
+                        en: format!(
+                            "entry {}: {} claimed without evidence",
+                            cl.seq,
+                            cl.status.name()
+                        ),
+                    },
                 });
             }
         }
@@ -1297,7 +1398,16 @@ pub fn data_quality(h: &History, p: Point) -> QualityView {
             issues.push(QualityIssue {
                 kind: "never_reports",
                 commitment: None,
-                detail: format!("leads {n} open commitment(s) and has never reported a status"),
+                detail: Summary {
+                    uk: format!(
+                        "відповідає за {} і жодного разу не звітував про стан",
+                        crate::l10n::count(Lang::Uk, n as u64, &crate::l10n::OPEN_COMMITMENTS)
+                    ),
+                    en: format!(
+                        "leads {} and has never reported a status",
+                        crate::l10n::count(Lang::En, n as u64, &crate::l10n::OPEN_COMMITMENTS)
+                    ),
+                },
                 body: Some(b),
             });
         }
@@ -1306,7 +1416,7 @@ pub fn data_quality(h: &History, p: Point) -> QualityView {
 }
 
 impl Tabular for QualityView {
-    fn table(&self) -> Table {
+    fn table(&self, l: Lang) -> Table {
         Table {
             header: vec!["kind", "commitment", "body", "detail"],
             rows: self
@@ -1317,7 +1427,7 @@ impl Tabular for QualityView {
                         i.kind.to_string(),
                         opt(&i.commitment),
                         opt(&i.body),
-                        i.detail.clone(),
+                        i.detail.get(l).to_string(),
                     ]
                 })
                 .collect(),

@@ -2,7 +2,7 @@
 //! what the clerk can do, from the rule that failed (`Rule`, whose `text` is the fallback) and
 //! the projections ("this handover was already accepted by Customs on 24 April 2026").
 
-use super::super::i18n::{self, Lang, M};
+use super::super::i18n::{self, Lang, Say, M};
 use crate::core::chain::{EntryFault, Fault};
 use crate::core::event::{Body, Event, Outcome, Phase, Policy};
 use crate::core::projection::History;

@@ -992,6 +992,18 @@ fn data(m: &mut String, cx: &Cx, h: &History, id: &BodyId, side: &Ledgerside) {
     for w in WORDS {
         words.insert(w.name().to_string(), cx.t(*w).into());
     }
+    // The fingerprint's noun forms, from the core's one definition (`l10n::ENTRIES`), for the
+    // script to say the fingerprint as every page says it.
+    let entries = &crate::core::l10n::ENTRIES;
+    words.insert(
+        "fp_entries".into(),
+        match cx.lang {
+            Lang::Uk => entries.uk.join("|"),
+            Lang::En => entries.en.join("|"),
+        }
+        .into(),
+    );
+    words.insert("root_short".into(), cx.t(M::root_short).into());
     let types: serde_json::Map<String, Value> = EventKind::ALL
         .iter()
         .map(|k| {
