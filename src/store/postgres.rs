@@ -391,6 +391,9 @@ fn block_on<T: Send + 'static>(
     rx.recv().map_err(|_| be("the PostgreSQL client stopped"))
 }
 
+/// How long saving a snapshot may take before it is given up (the next one will be written).
+pub const SNAPSHOT_SAVE_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// How many snapshots of each name `kordon_snapshots` keeps (the newest sizes): a server
 /// falls back to an older one when the newest does not check.
 pub const SNAPSHOTS_KEPT: i64 = 3;
@@ -438,7 +441,7 @@ impl crate::snapshot::SnapshotStore for PgSnapshots {
         let size = to_i64(size, "snapshot size").map_err(|e| e.to_string())?;
         let root = root.0.to_vec();
         let bytes = bytes.to_vec();
-        block_on(&self.handle, async move {
+        let save = async move {
             let mut c = pool.get().await.map_err(be)?;
             let standby: bool = c
                 .query_one("SELECT pg_is_in_recovery()", &[])
@@ -468,6 +471,13 @@ impl crate::snapshot::SnapshotStore for PgSnapshots {
             .await
             .map_err(pg)?;
             tx.commit().await.map_err(pg)
+        };
+        // A cache is not worth waiting for: a commit held up by a missing synchronous standby
+        // must not hold up the follower (or a clean stop) that writes it.
+        block_on(&self.handle, async move {
+            tokio::time::timeout(SNAPSHOT_SAVE_TIMEOUT, save)
+                .await
+                .unwrap_or_else(|_| Err(be("it took longer than the time a cache is given")))
         })
         .and_then(|r| r)
         .map_err(|e| format!("saving a snapshot in PostgreSQL: {e}"))
