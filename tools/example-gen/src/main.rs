@@ -52,8 +52,7 @@ enum Command {
         /// Write an export here (the ledger is built in memory).
         #[arg(long, required_unless_present = "data", conflicts_with = "data")]
         out: Option<PathBuf>,
-        /// Build a data directory instead (the segment-log store ledger.log/, ledger.key and
-        /// snapshots/).
+        /// Build a data directory on the embedded store instead (ledger.redb + ledger.key).
         #[arg(long)]
         data: Option<PathBuf>,
     },
