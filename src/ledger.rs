@@ -48,7 +48,7 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -162,6 +162,20 @@ pub struct Submission {
     pub event: Vec<u8>,
     pub signature: [u8; 64],
 }
+
+/// What the writer reports of each durable commit it makes (`Ledger::on_commit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommitTimes {
+    /// Entries the commit added.
+    pub entries: usize,
+    /// From the arrival of the batch's oldest submission until the commit was durable: the
+    /// longest any of its submitters waited for the ledger.
+    pub latency: Duration,
+    /// The store's durable write of the batch (for redb: the write and its fsync).
+    pub store: Duration,
+}
+
+type CommitObserver = Box<dyn Fn(&CommitTimes) + Send + Sync>;
 
 /// What the ledger answers once an entry is durable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -525,6 +539,8 @@ struct Shared {
     head: HeadCell,
     /// Durable commits written by this ledger.
     commits: std::sync::atomic::AtomicU64,
+    /// Told of each durable commit this ledger writes (`Ledger::on_commit`).
+    observers: RwLock<Vec<CommitObserver>>,
     slot: Mutex<Slot>,
     /// Signalled when the slot gets a batch (for the writer) or loses one (for the checker).
     slot_changed: Condvar,
@@ -636,6 +652,7 @@ impl Ledger {
                 watch,
             },
             commits: std::sync::atomic::AtomicU64::new(0),
+            observers: RwLock::new(Vec::new()),
             slot: Mutex::new(Slot {
                 batch: None,
                 done: false,
@@ -660,6 +677,7 @@ impl Ledger {
                     chain,
                     unsettled: false,
                     needs_recovery: false,
+                    store_time: Duration::ZERO,
                 }
                 .run()
             })
@@ -811,6 +829,17 @@ impl Ledger {
             .unwrap_or_else(|p| p.into_inner())
             .push(t);
         Ok(())
+    }
+
+    /// Calls `f` on the writer's thread right after each durable commit this ledger writes
+    /// (never for entries another server appended to a shared store), with its size and
+    /// timings: for metrics. `f` must be quick; it delays the next commit.
+    pub fn on_commit(&self, f: impl Fn(&CommitTimes) + Send + Sync + 'static) {
+        self.shared
+            .observers
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Box::new(f));
     }
 
     /// `follow` from the current head: `f` hears every commit after this call.
@@ -1320,6 +1349,8 @@ struct Writer<'a> {
     /// The store failed and could not be reopened yet: try again before the next write, and
     /// every `storage_retry` while idle (so reads work again without waiting for a write).
     needs_recovery: bool,
+    /// How long the last store write took.
+    store_time: Duration,
 }
 
 /// One batch judged against the working chain.
@@ -1438,7 +1469,10 @@ impl Writer<'_> {
                 break self.receipts(judged, Arc::from(""));
             }
             match self.write(&judged) {
-                Attempt::Written(cp) => break self.written(judged, cp),
+                Attempt::Written(cp) => {
+                    self.observe(judged.entries.len(), batch.oldest);
+                    break self.written(judged, cp);
+                }
                 Attempt::Conflict if conflicts < s.options.max_conflicts => {
                     conflicts += 1;
                     // Keys the caught-up entries introduced may sign our submissions.
@@ -1459,6 +1493,7 @@ impl Writer<'_> {
                 } => {
                     // The store failed after our batch became durable: it stands, covered by
                     // the checkpoint written with it.
+                    self.observe(judged.entries.len(), batch.oldest);
                     break self.receipts(judged, cp);
                 }
                 Attempt::Paused => {
@@ -1503,6 +1538,25 @@ impl Writer<'_> {
         };
         answer(batch.replies, results);
         self.settle();
+    }
+
+    /// Tells the observers of a durable commit of `entries` entries whose oldest submission
+    /// was queued at `oldest`.
+    fn observe(&self, entries: usize, oldest: Instant) {
+        let times = CommitTimes {
+            entries,
+            latency: oldest.elapsed(),
+            store: self.store_time,
+        };
+        for f in self
+            .shared
+            .observers
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
+            f(&times);
+        }
     }
 
     /// Step 4: rules and chain, in order, against the working chain (which moves ahead).
@@ -1651,6 +1705,7 @@ impl Writer<'_> {
                 };
             }
         };
+        let started = Instant::now();
         let appended = stages::watched(watch, Stage::Store, n, || {
             s.store.append(Batch {
                 expected_size: j.base,
@@ -1659,6 +1714,7 @@ impl Writer<'_> {
                 checkpoint: &cp,
             })
         });
+        self.store_time = started.elapsed();
         match appended {
             Ok(()) => {
                 s.commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -5,6 +5,7 @@
 //! found a fault); 2 usage or input error (bad arguments, unreadable files, an event the
 //! ledger refused).
 
+mod backup;
 mod inspect;
 mod migrate;
 mod monitor;
@@ -172,6 +173,17 @@ pub enum Command {
     /// Example: cp old/ledger.key new/ && kordon import ledger.export --data new
     ///   --store postgres://kordon@db1,db2,db3/kordon?target_session_attrs=read-write
     Import(migrate::ImportArgs),
+    /// Back up a running server: stream its export (one signed checkpoint, with the witness
+    /// cosignatures held, and exactly the entries it covers, while writes go on), verify it,
+    /// and only then write it under its name.
+    ///
+    /// Restore with `kordon import`: put the ledger's ledger.key (kept apart from the backups)
+    /// in an empty folder, import the backup there, and serve it.
+    ///
+    /// Example: kordon backup --server http://127.0.0.1:8080 --out ledger-2026-12-02.export;
+    ///   cp /safe/ledger.key new/ && kordon import ledger-2026-12-02.export --data new &&
+    ///   kordon --data new serve
+    Backup(backup::BackupArgs),
     /// Serve the website and the HTTP API: the oversight dashboard for a browser at
     /// http://127.0.0.1:8080/ (commitments, bodies, changes, the briefing, integrity checked in
     /// the browser), and for programs signed submissions answered with receipts, entries,
@@ -424,6 +436,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Export(a) => inspect::export(&data, a),
         Command::Verify(a) => inspect::verify(&data, a),
         Command::Import(a) => migrate::import(&data, a),
+        Command::Backup(a) => backup::backup(a),
         Command::Serve(a) => {
             let demo = demo_dir(&data, given, a.demo_dir.clone());
             serve::serve(if a.demo { &demo } else { &data }, a)

@@ -96,6 +96,14 @@ pub struct ServeArgs {
     /// Entries a signing key may add at once before the daily rate applies (the quota's burst).
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub quota_burst: u64,
+    /// How log lines on standard error are written: text for people, or json for a log
+    /// collector (one object per line). Each request gets a line with the client's address,
+    /// method, route, path, status, time taken (micros) and request id (the client's
+    /// x-request-id, or a new one, echoed in the answer). KORDON_LOG filters lines: a level
+    /// (error, warn, info, debug, trace; default info) or directives such as
+    /// `warn,kordon::witness=info`.
+    #[arg(long, value_enum, env = "KORDON_LOG_FORMAT", default_value_t = server::LogFormat::Text)]
+    pub log_format: server::LogFormat,
 }
 
 const SERVE_STORE: &str = "Serve the ledger in this store instead of the data directory's own \
@@ -142,7 +150,9 @@ pub fn serve(data: &Path, a: ServeArgs) -> Result<u8> {
     if let Some(t) = &a.read_token {
         server::check_read_token(t).map_err(|e| anyhow!("--read-token: {e}"))?;
     }
-    server::init_logging();
+    if let Some(w) = server::init_logging(a.log_format) {
+        tracing::warn!("{w}");
+    }
     let store = a.store.as_deref();
     let ledger = Arc::new(
         datadir::open_at(&dir, store, system_clock()).with_context(|| {

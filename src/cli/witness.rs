@@ -63,6 +63,10 @@ pub enum WitnessCommand {
         /// Also follow this log (verifier key), as if it were in the logs file.
         #[arg(long = "log", value_name = "VKEY")]
         logs: Vec<String>,
+        /// How log lines on standard error are written: text, or json (one object per line,
+        /// for a log collector). KORDON_LOG filters them (e.g. warn).
+        #[arg(long, value_enum, env = "KORDON_LOG_FORMAT", default_value_t = crate::server::LogFormat::Text)]
+        log_format: crate::server::LogFormat,
     },
     /// Print the witness's verifier key and the logs it follows.
     Show {
@@ -112,8 +116,15 @@ pub fn witness(c: WitnessCommand) -> Result<u8> {
             }
             Ok(EXIT_OK)
         }
-        WitnessCommand::Serve { dir, listen, logs } => {
-            crate::server::init_logging();
+        WitnessCommand::Serve {
+            dir,
+            listen,
+            logs,
+            log_format,
+        } => {
+            if let Some(w) = crate::server::init_logging(log_format) {
+                tracing::warn!("{w}");
+            }
             let w = Arc::new(server::Witness::open(&dir, &logs)?);
             if w.logs().is_empty() {
                 eprintln!(

@@ -166,6 +166,36 @@ impl Client {
             .collect()
     }
 
+    /// GETs `path` and copies the body into `out` as it arrives (an export, whatever its size);
+    /// returns the bytes written. An error status is a `Problem`, with nothing written.
+    pub fn get_to(&self, path: &str, out: &mut dyn std::io::Write) -> Result<u64, ClientError> {
+        let url = self.url(path);
+        // No overall deadline: an export of millions of entries takes minutes. A server that
+        // stops sending is cut off by the read timeout.
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(10)))
+            .timeout_recv_response(Some(Duration::from_secs(60)))
+            .timeout_recv_body(None)
+            .build()
+            .into();
+        let mut req = agent.get(&url);
+        if let Some(t) = &self.read_token {
+            req = req.header("Authorization", &format!("Bearer {t}"));
+        }
+        let r = req.call();
+        let transport = |e: &dyn std::fmt::Display| ClientError::Transport {
+            url: url.clone(),
+            msg: e.to_string(),
+        };
+        let mut resp = r.map_err(|e| transport(&e))?;
+        if !resp.status().is_success() {
+            return self.answer(&url, Ok(resp)).map(|_| 0);
+        }
+        let mut body = resp.body_mut().with_config().limit(u64::MAX).reader();
+        std::io::copy(&mut body, out).map_err(|e| transport(&e))
+    }
+
     /// GETs `path` and returns the body as bytes (tiles, entry bundles).
     pub fn get_bytes(&self, path: &str) -> Result<Vec<u8>, ClientError> {
         let url = self.url(path);

@@ -213,7 +213,7 @@ pub async fn serve(
     tokio::pin!(shutdown);
     let mut last_accept_error = None::<Instant>;
     loop {
-        let (stream, _peer) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(s) => s,
                 Err(e) => {
@@ -240,6 +240,7 @@ pub async fn serve(
             kill,
             stop: stop_rx.clone(),
             app: app.clone(),
+            peer,
             header_timeout: cfg.header_timeout,
             send_timeout: cfg.send_timeout,
         };
@@ -265,6 +266,8 @@ struct Connection {
     kill: Arc<Notify>,
     stop: watch::Receiver<bool>,
     app: Router,
+    /// The client's address, given to each request as `ConnectInfo` (for the request log).
+    peer: std::net::SocketAddr,
     header_timeout: Duration,
     send_timeout: Duration,
 }
@@ -275,7 +278,9 @@ impl Connection {
         io.set_write_timeout(Some(self.send_timeout));
         let io = TokioIo::new(Box::pin(io));
         let (table, id, app) = (Arc::clone(&self.table), self.id, self.app.clone());
-        let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+        let peer = axum::extract::ConnectInfo(self.peer);
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+            req.extensions_mut().insert(peer);
             table.start_request(id);
             let guard = InFlight {
                 table: Arc::clone(&table),

@@ -16,6 +16,7 @@ pub mod conn;
 pub mod dashboard;
 pub mod errors;
 pub mod feed;
+pub mod metrics;
 pub mod openapi;
 pub mod plans;
 pub mod read;
@@ -154,6 +155,7 @@ struct Inner {
     stopping: watch::Sender<bool>,
     nodes: NodeCache,
     projector: crate::projector::Projector,
+    metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -188,6 +190,12 @@ impl AppState {
             let h = ledger.head();
             w.offer(h.size, &h.checkpoint);
         }
+        // Appends and their timings, from the writer's own stages.
+        let metrics = Arc::new(metrics::Metrics::new());
+        {
+            let m = Arc::clone(&metrics);
+            ledger.on_commit(move |t| m.commit(t));
+        }
         // The oversight views follow the ledger's head from here on.
         let projector = crate::projector::Projector::follow(&ledger)
             .map_err(|e| StoreError::Backend(format!("cannot build the projections: {e}")))?;
@@ -197,6 +205,7 @@ impl AppState {
             inner: Arc::new(Inner {
                 quotas: write::Quotas::new(config.quota),
                 projector,
+                metrics,
                 nodes: NodeCache::default(),
                 vkey: ledger.verifier_key(),
                 ledger,
@@ -319,6 +328,16 @@ impl AppState {
             snap,
             cache: &self.inner.nodes,
         }
+    }
+
+    /// The server's metrics (`/metrics`).
+    pub fn metrics(&self) -> &metrics::Metrics {
+        &self.inner.metrics
+    }
+
+    /// Clients following the live feed now.
+    pub fn feed_subscribers(&self) -> usize {
+        self.inner.feed.receiver_count()
     }
 
     pub(crate) fn subscribe_feed(&self) -> broadcast::Receiver<Arc<FeedBatch>> {
@@ -562,16 +581,18 @@ pub fn routes() -> Routes {
         )
         .get_public("/feed", feed::feed)
         .get("/openapi.json", openapi::document)
+        .get("/metrics", metrics::metrics)
         .get("/healthz", read::healthz)
         .get("/readyz", read::readyz);
     // The oversight views (projections): see views.rs; the dashboard's pages: dashboard/.
     dashboard::routes(views::routes(r))
 }
 
-/// The API's router over `state`, with its middleware: request logs, headers every answer
-/// carries, the bearer token for reads, request timeouts, and problem+json for unknown routes,
-/// methods and over-long URLs.
+/// The API's router over `state`, with its middleware: request ids, request logs and
+/// metrics, headers every answer carries, the bearer token for reads, request timeouts, and
+/// problem+json for unknown routes, methods and over-long URLs.
 pub fn router(state: AppState) -> Router {
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
     let routes = routes();
     routes
         .router
@@ -580,9 +601,35 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         // gzip where the client accepts it (Accept-Encoding), for marked answers only.
         .layer(tower_http::compression::CompressionLayer::new().compress_when(Marked))
-        .layer(middleware::from_fn(log))
+        .layer(middleware::from_fn_with_state(state.clone(), log))
+        // Every request has an `x-request-id` (the client's, or a new UUID), and its answer
+        // echoes it: a client's report and the server's log line name the same request.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(middleware::map_request(drop_unfit_request_id))
         .with_state(state)
 }
+
+/// The longest `x-request-id` a client may choose.
+pub const MAX_REQUEST_ID: usize = 128;
+
+/// Drops a client's `x-request-id` that is not 1 to `MAX_REQUEST_ID` visible ASCII characters,
+/// so that a new one is made: what lands in the logs is never arbitrary bytes or a flood.
+async fn drop_unfit_request_id(mut req: Request) -> Request {
+    let fit = |v: &axum::http::HeaderValue| {
+        let b = v.as_bytes();
+        !b.is_empty() && b.len() <= MAX_REQUEST_ID && b.iter().all(|c| c.is_ascii_graphic())
+    };
+    let name = header::HeaderName::from_static(REQUEST_ID);
+    let all: Vec<_> = req.headers().get_all(&name).iter().collect();
+    if all.len() != 1 || !all.iter().all(|v| fit(v)) {
+        req.headers_mut().remove(&name);
+    }
+    req
+}
+
+/// The header that names a request, in the request and in its answer.
+pub const REQUEST_ID: &str = "x-request-id";
 
 /// The longest request target (path and query) answered; longer ones get `414`.
 pub const MAX_URI: usize = 8 * 1024;
@@ -668,13 +715,32 @@ async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Response
     }
 }
 
-/// One structured log line per request, and the headers every answer carries.
-async fn log(req: Request, next: Next) -> Response {
+/// One structured log line per request, its metrics, and the headers every answer carries.
+/// The line names the client's address, the method, the route template matched, the path (cut
+/// short, without its query), the status, the time taken and the request id; never a header's
+/// value otherwise (no token, no `Authorization`).
+async fn log(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().clone();
     let uri_len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
     // Cut the logged path short: it is the client's text.
     let path: String = req.uri().path().chars().take(200).collect();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or(metrics::UNMATCHED, |m| m.as_str())
+        .to_string();
+    let client = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.to_string())
+        .unwrap_or_default();
+    let request_id = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     let mut resp = if uri_len > MAX_URI {
         ApiError::uri_too_long(uri_len, MAX_URI).into_response()
     } else {
@@ -686,11 +752,13 @@ async fn log(req: Request, next: Next) -> Response {
         axum::http::HeaderValue::from_static("nosniff"),
     );
     let status = resp.status().as_u16();
-    let micros = start.elapsed().as_micros() as u64;
+    let took = start.elapsed();
+    let micros = took.as_micros() as u64;
+    st.metrics().request(&route, method.as_str(), status, took);
     if status >= 500 {
-        tracing::warn!(%method, %path, status, micros, "request");
+        tracing::warn!(%client, %method, %route, %path, status, micros, %request_id, "request");
     } else {
-        tracing::info!(%method, %path, status, micros, "request");
+        tracing::info!(%client, %method, %route, %path, status, micros, %request_id, "request");
     }
     resp
 }
@@ -734,17 +802,52 @@ pub async fn serve(
     conn::serve(listener, app, state, shutdown).await
 }
 
-/// Starts logging request lines to standard error at `level` (`KORDON_LOG`: error, warn, info,
-/// debug or trace; default info). Does nothing if a subscriber is already set.
-pub fn init_logging() {
-    let level = std::env::var("KORDON_LOG")
-        .ok()
-        .and_then(|l| l.parse::<tracing::Level>().ok())
-        .unwrap_or(tracing::Level::INFO);
-    let _ = tracing_subscriber::fmt()
-        .with_max_level(level)
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line (timestamp, level, message and the fields at the top level),
+    /// for a log collector.
+    Json,
+}
+
+/// The environment variable that filters log lines.
+pub const LOG_ENV: &str = "KORDON_LOG";
+
+/// Starts logging to standard error in `format`, filtered by `KORDON_LOG` (a level such as
+/// `warn`, or tracing's directives such as `info,kordon::witness=debug`; default `info`).
+/// Returns a warning to show if `KORDON_LOG` could not be read. Does nothing if a subscriber is
+/// already set.
+pub fn init_logging(format: LogFormat) -> Option<String> {
+    use tracing_subscriber::EnvFilter;
+    let (filter, warning) = match std::env::var(LOG_ENV) {
+        Ok(v) if !v.trim().is_empty() => match EnvFilter::try_new(v.trim()) {
+            Ok(f) => (f, None),
+            Err(e) => (
+                EnvFilter::new("info"),
+                Some(format!(
+                    "{LOG_ENV}={v:?} is not a log filter ({e}); logging at info. Give a level (error, warn, info, debug, trace) or directives such as info,kordon::witness=debug"
+                )),
+            ),
+        },
+        _ => (EnvFilter::new("info"), None),
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
-        .try_init();
+        .with_target(false);
+    let _ = match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .try_init(),
+    };
+    warning
 }

@@ -2,7 +2,7 @@
 //! served at `/openapi.json`. A test (tests/it/server.rs) checks it against the real routes.
 
 use super::errors::{codes, Problem, TYPE_PREFIX};
-use super::{check, dashboard, feed, plans, read, receipt, schema, tiles, views, write};
+use super::{check, dashboard, feed, metrics, plans, read, receipt, schema, tiles, views, write};
 use axum::Json;
 use utoipa::OpenApi;
 
@@ -34,6 +34,7 @@ use utoipa::OpenApi;
         tiles::entry_bundle_doc,
         feed::feed,
         document,
+        metrics::metrics,
         read::healthz,
         read::readyz,
     ),
@@ -57,7 +58,7 @@ use utoipa::OpenApi;
         (name = "read", description = "Entries, the verifier key, the export and the live feed"),
         (name = "proofs", description = "RFC 9162 inclusion and consistency proofs"),
         (name = "tlog-tiles", description = "The C2SP tlog-tiles API (c2sp.org/tlog-tiles)"),
-        (name = "health", description = "Liveness and readiness"),
+        (name = "health", description = "Liveness, readiness and metrics"),
     )
 )]
 struct ApiDoc;

@@ -16,6 +16,7 @@ mod keys;
 mod ledger;
 mod merkle_vectors;
 mod monitor;
+mod ops;
 mod postgres;
 mod postgres_cluster;
 mod power_cut;
