@@ -5,7 +5,9 @@
 //! limit measured in the same run: synchronous 4 KiB writes (write + fdatasync) per second.
 //!
 //! `cargo run --release --example cluster_bench -- [--seconds 10] [--join-entries 1000000]
-//! [--clients 16] [--skip-cluster]`. It starts its own PostgreSQL and cluster from Debian's
+//! [--clients 16] [--skip-cluster] [--join-only]`. The join is measured twice each way: as a
+//! server that replays the whole ledger (no snapshot) and as one that starts from the newest
+//! snapshot of the rules' state the writers left in the database. It starts its own PostgreSQL and cluster from Debian's
 //! packages (`.ci/run` installs them), on loopback ports 18850-18899, as the `postgres` user
 //! when run as root, like the tests, with whose harness (tests/it/common/) it shares the code.
 
@@ -33,6 +35,7 @@ struct Args {
     join_entries: u64,
     clients: usize,
     skip_cluster: bool,
+    join_only: bool,
 }
 
 fn args() -> Args {
@@ -41,6 +44,7 @@ fn args() -> Args {
         join_entries: 1_000_000,
         clients: 16,
         skip_cluster: false,
+        join_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(x) = it.next() {
@@ -54,11 +58,13 @@ fn args() -> Args {
             "--join-entries" => a.join_entries = num("--join-entries"),
             "--clients" => a.clients = num("--clients") as usize,
             "--skip-cluster" => a.skip_cluster = true,
+            "--join-only" => a.join_only = true,
             "--help" | "-h" => {
                 println!(
-                    "cluster_bench [--seconds N] [--join-entries N] [--clients N] [--skip-cluster]\n\
+                    "cluster_bench [--seconds N] [--join-entries N] [--clients N] [--skip-cluster] [--join-only]\n\
                      Measures durable appends (library and HTTP) on redb, PostgreSQL and a \
-                     three-node Patroni cluster, failover and join times."
+                     three-node Patroni cluster, failover and join times (--join-only: only \
+                     the join, on one PostgreSQL)."
                 );
                 std::process::exit(0);
             }
@@ -269,15 +275,25 @@ fn main() {
         a.clients, a.seconds
     );
 
-    let redb = kordon::store::redb::RedbStore::open(&tmp.path().join("bench.redb")).unwrap();
-    measure("redb", Arc::new(redb), &a, fsync);
-
     let single = pg::Postgres::start(&[]);
+    if !a.join_only {
+        rows(&a, &single, tmp.path(), fsync);
+    }
+    if a.join_entries > 0 {
+        join(&a, &single);
+    }
+}
+
+/// The throughput rows and the failover.
+fn rows(a: &Args, single: &pg::Postgres, tmp: &std::path::Path, fsync: f64) {
+    let redb = kordon::store::redb::RedbStore::open(&tmp.join("bench.redb")).unwrap();
+    measure("redb", Arc::new(redb), a, fsync);
+
     let url = single.create_db();
     measure(
         "PostgreSQL (1 node)",
         Arc::new(PostgresStore::open(&url).unwrap()),
-        &a,
+        a,
         fsync,
     );
 
@@ -288,7 +304,7 @@ fn main() {
         measure(
             "Patroni (3 nodes, sync)",
             Arc::new(PostgresStore::open(&url).unwrap()),
-            &a,
+            a,
             fsync,
         );
         // Failover: writers on, the primary killed like a machine dies.
@@ -350,26 +366,45 @@ fn main() {
             w.join().unwrap();
         }
     }
+}
 
-    // Joining a large ledger: a new server opens it from PostgreSQL and serves.
-    if a.join_entries > 0 {
-        let url = single.create_db();
-        let params = kordon::synthetic::Params {
-            entries: a.join_entries,
-            commitments: (a.join_entries / 50).max(10),
+/// Joining a large ledger: a new server opens it from PostgreSQL and serves, replaying every
+/// entry (as before snapshots) and from the newest snapshot the writer left (rows of
+/// `kordon_snapshots`), twice each, alternately.
+fn join(a: &Args, single: &pg::Postgres) {
+    let url = single.create_db();
+    let params = kordon::synthetic::Params {
+        entries: a.join_entries,
+        commitments: (a.join_entries / 50).max(10),
+        ..Default::default()
+    };
+    let snapshots = |store: &dyn Store| {
+        kordon::ledger::Snapshots::new(store.snapshot_store().expect("PostgreSQL keeps snapshots"))
+    };
+    let t = Instant::now();
+    let store: Arc<dyn Store> = Arc::new(PostgresStore::open(&url).unwrap());
+    let options = kordon::ledger::Options {
+        snapshots: Some(snapshots(&*store)),
+        ..Default::default()
+    };
+    kordon::synthetic::generate_with(&params, store, options).unwrap();
+    println!(
+        "join: {} synthetic entries written into PostgreSQL in {:.1} s (a snapshot of the rules' state every {} entries and at the end)",
+        a.join_entries,
+        t.elapsed().as_secs_f64(),
+        kordon::ledger::SNAPSHOT_EVERY
+    );
+    let signer = kordon::synthetic::ledger_signer(&params).unwrap();
+    for round in 0..4 {
+        let from_snapshot = round % 2 == 1;
+        let t = Instant::now();
+        let store: Arc<dyn Store> = Arc::new(PostgresStore::open(&url).unwrap());
+        let options = kordon::ledger::Options {
+            snapshots: from_snapshot.then(|| snapshots(&*store)),
             ..Default::default()
         };
-        let t = Instant::now();
-        kordon::synthetic::generate(&params, Arc::new(PostgresStore::open(&url).unwrap())).unwrap();
-        println!(
-            "join: {} synthetic entries written into PostgreSQL in {:.1} s",
-            a.join_entries,
-            t.elapsed().as_secs_f64()
-        );
-        let signer = kordon::synthetic::ledger_signer(&params).unwrap();
-        let t = Instant::now();
-        let store = Arc::new(PostgresStore::open(&url).unwrap());
-        let ledger = Arc::new(Ledger::open(store, signer, system_clock()).unwrap());
+        let ledger =
+            Arc::new(Ledger::open_with(store, signer.clone(), system_clock(), options).unwrap());
         let opened = t.elapsed();
         let (port, rt) = serve(Arc::clone(&ledger));
         let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -383,11 +418,16 @@ fn main() {
         {
             std::thread::sleep(Duration::from_millis(10));
         }
+        let ready = t.elapsed();
+        let r = ledger.resumed();
         println!(
-            "join: a new server on the {}-entry ledger: open (rules' state replayed from PostgreSQL) {:.1} s, ready to serve after {:.1} s",
+            "join: a new server on the {}-entry ledger, {}: open {:.2} s (rules' state from the snapshot at {:?}, {} entries replayed), /readyz 200 after {:.1} s (projections built from the store)",
             ledger.head().size,
+            if from_snapshot { "from the snapshot" } else { "replaying every entry" },
             opened.as_secs_f64(),
-            t.elapsed().as_secs_f64()
+            r.from_snapshot,
+            r.replayed,
+            ready.as_secs_f64()
         );
         rt.shutdown_background();
     }

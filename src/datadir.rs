@@ -1,6 +1,9 @@
 //! A data directory: the key that signs the ledger's checkpoints (`ledger.key`, PKCS#8 PEM,
 //! readable by its owner only) and the ledger itself: the embedded `ledger.redb`, or, in
-//! `store.url`, the URL of a store elsewhere (`postgres://…`, shared by several servers).
+//! `store.url`, the address of a store elsewhere (`postgres://…`, shared by several servers;
+//! `log:DIR`, the segment-log store). Snapshots of the rules' state are kept in `snapshots/`,
+//! or by the store itself when it keeps them (PostgreSQL keeps them as rows, for every server
+//! on the ledger).
 
 use crate::author::Author;
 use crate::core::chain;
@@ -97,6 +100,7 @@ pub fn init_at(
     write_private(&dir.join(KEY_FILE), &keys::private_key_pem(&ledger_key))?;
     let cleanup = || {
         let _ = std::fs::remove_file(dir.join(STORE_FILE));
+        let _ = std::fs::remove_dir_all(dir.join(SNAPSHOT_DIR));
         let _ = std::fs::remove_file(dir.join(STORE_URL_FILE));
         let _ = std::fs::remove_file(dir.join(KEY_FILE));
     };
@@ -167,13 +171,13 @@ pub fn has_ledger(dir: &Path) -> bool {
 }
 
 /// The address a data directory remembers in `store.url` for a store given by `address`: a
-/// file's path is made absolute, since later commands may run from another directory; URLs
+/// file's or a directory's path (`redb:PATH`, `log:DIR`, a plain path) is made absolute, since later commands may run from another directory; URLs
 /// and other addresses are kept as given.
 pub fn remembered(address: &str) -> String {
     let Ok((backend, rest)) = crate::store::resolve(address) else {
         return address.to_string();
     };
-    if backend.scheme != crate::store::DEFAULT_SCHEME {
+    if !backend.is_path {
         return address.to_string();
     }
     let Ok(path) = std::path::absolute(rest) else {
@@ -212,34 +216,58 @@ pub fn open_store(dir: &Path) -> Result<Arc<dyn Store>, DataDirError> {
 /// The store at `store` (an address for `store::open`) if given, else the directory's own (its `store.url`, or
 /// ledger.redb), its head checked as `open_store` says.
 pub fn open_store_at(dir: &Path, store: Option<&str>) -> Result<Arc<dyn Store>, DataDirError> {
+    let given = store.is_some();
     let url = match store {
         Some(u) => Some(u.to_string()),
         None => store_url(dir)?,
     };
     if let Some(url) = url {
-        let store = crate::store::open(&url)?;
-        // A store elsewhere names no file: its errors say what they are.
-        check_opened(&*store, DataDirError::Store)?;
+        // A store in a file or directory here (`redb:PATH`, `log:DIR`) is named in its errors;
+        // a store elsewhere names no file: its errors say what they are.
+        let path = match crate::store::resolve(&url) {
+            Ok((b, rest)) if b.is_path => Some(PathBuf::from(rest)),
+            _ => None,
+        };
+        let damaged = |e: StoreError| match &path {
+            Some(p) => naming(p, e),
+            None => DataDirError::Store(e),
+        };
+        if let Some(p) = path.as_ref().filter(|_| !given) {
+            if !p.exists() {
+                return Err(DataDirError::Io {
+                    path: p.clone(),
+                    msg: format!(
+                        "the store {} names is not there (moved or deleted?)",
+                        dir.join(STORE_URL_FILE).display()
+                    ),
+                });
+            }
+        }
+        let store = crate::store::open(&url).map_err(damaged)?;
+        check_opened(&*store, damaged)?;
         return Ok(store);
     }
     let path = dir.join(STORE_FILE);
     if !path.exists() {
         return Err(DataDirError::NoLedger(dir.to_path_buf()));
     }
-    let damaged = |e: StoreError| {
-        let msg = e.to_string();
-        if msg.contains(&*path.to_string_lossy()) {
-            DataDirError::Input(msg)
-        } else {
-            DataDirError::Io {
-                path: path.clone(),
-                msg,
-            }
-        }
-    };
+    let damaged = |e: StoreError| naming(&path, e);
     let store = RedbStore::open(&path).map_err(damaged)?;
     check_opened(&store, damaged)?;
     Ok(Arc::new(store))
+}
+
+/// A store error of the store at `path`, naming it.
+fn naming(path: &Path, e: StoreError) -> DataDirError {
+    let msg = e.to_string();
+    if msg.contains(&*path.to_string_lossy()) {
+        DataDirError::Input(msg)
+    } else {
+        DataDirError::Io {
+            path: path.to_path_buf(),
+            msg,
+        }
+    }
 }
 
 /// Checks an opened store's head (`integrity::check_head`) with the key its genesis names.
@@ -311,8 +339,32 @@ pub fn open_at(dir: &Path, store: Option<&str>, clock: Clock) -> Result<Ledger, 
         }
     })?;
     let signer = ledger_signer(dir, &origin)?;
-    Ok(Ledger::open(store, signer, clock)?)
+    let snapshots = snapshots(dir, &*store);
+    Ok(Ledger::open_with(
+        store,
+        signer,
+        clock,
+        crate::ledger::Options {
+            snapshots: Some(snapshots),
+            ..crate::ledger::Options::default()
+        },
+    )?)
 }
+
+/// Where the ledger of a data directory keeps its snapshots of the rules' state (written every
+/// `ledger::SNAPSHOT_EVERY` entries and on close; a cache, ignored and rebuilt when it does not
+/// match): the store's own when it keeps them (`Store::snapshot_store`, PostgreSQL's rows,
+/// which every server on the ledger shares), else the directory's `snapshots/`.
+pub fn snapshots(dir: &Path, store: &dyn Store) -> crate::ledger::Snapshots {
+    crate::ledger::Snapshots::new(
+        store
+            .snapshot_store()
+            .unwrap_or_else(|| Arc::new(crate::snapshot::DirSnapshots(dir.join(SNAPSHOT_DIR)))),
+    )
+}
+
+/// The directory, in a data directory, of the snapshots of a store that keeps none itself.
+pub const SNAPSHOT_DIR: &str = "snapshots";
 
 /// Reads a small text file a flag names, refusing one larger than `max` bytes (a flag that
 /// names the wrong file, or a device, must not fill the memory).

@@ -26,6 +26,13 @@ const MAX_KEY_FILE: u64 = 64 * 1024;
 /// and every PKCS#8 reader take the count from the file).
 const PBKDF2_ITERATIONS: u32 = 600_000;
 
+/// The most PBKDF2 rounds a key file may ask for: the file names its own cost, and reading it
+/// must not take minutes (about 5 s on one core; OpenSSL writes 2,048 by default, kordon 600,000).
+pub const MAX_PBKDF2_ITERATIONS: u32 = 5_000_000;
+
+/// The most memory a key file's scrypt parameters may ask for (128 · r · N bytes).
+pub const MAX_SCRYPT_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Where passphrases come from.
 #[derive(Debug, Clone, Default)]
 pub struct Passphrase {
@@ -53,8 +60,54 @@ pub enum KeyFileError {
     WrongPassphrase { path: PathBuf },
     #[error("{path}: the encrypted key uses {msg}; kordon reads PBES2 with PBKDF2 or scrypt and AES-CBC (`openssl genpkey -aes-256-cbc`)")]
     Scheme { path: PathBuf, msg: String },
+    #[error("{path}: the encrypted key asks for {cost}, more than kordon spends on reading a key ({limit}); encrypt it again with `kordon key new` or `openssl pkcs8 -topk8 -v2 aes-256-cbc`")]
+    Costly {
+        path: PathBuf,
+        cost: String,
+        limit: String,
+    },
     #[error("{0}")]
     Passphrase(String),
+}
+
+/// Refuses key-derivation parameters that would make reading a key file take minutes or
+/// gigabytes: the file chooses them, so a damaged or hostile one must not.
+fn check_cost(
+    path: &Path,
+    scheme: &pkcs8::pkcs5::EncryptionScheme<'_>,
+) -> Result<(), KeyFileError> {
+    use pkcs8::pkcs5::{pbes2::Kdf, EncryptionScheme};
+    let costly = |cost: String, limit: String| KeyFileError::Costly {
+        path: path.to_path_buf(),
+        cost,
+        limit,
+    };
+    let EncryptionScheme::Pbes2(params) = scheme else {
+        return Ok(()); // PBES1: refused by the decryption as a scheme kordon does not read
+    };
+    match &params.kdf {
+        Kdf::Pbkdf2(k) if k.iteration_count > MAX_PBKDF2_ITERATIONS => Err(costly(
+            format!("{} PBKDF2 rounds", k.iteration_count),
+            format!("at most {MAX_PBKDF2_ITERATIONS}"),
+        )),
+        Kdf::Scrypt(s) => {
+            let bytes = 128u64
+                .saturating_mul(u64::from(s.block_size))
+                .saturating_mul(s.cost_parameter);
+            if bytes > MAX_SCRYPT_BYTES || s.parallelization > 16 {
+                Err(costly(
+                    format!(
+                        "scrypt with N = {}, r = {}, p = {}",
+                        s.cost_parameter, s.block_size, s.parallelization
+                    ),
+                    format!("at most {} MiB and p ≤ 16", MAX_SCRYPT_BYTES >> 20),
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        _ => Ok(()),
+    }
 }
 
 fn io(path: &Path, e: impl std::fmt::Display) -> KeyFileError {
@@ -89,6 +142,7 @@ pub fn decrypt(path: &Path, der: &[u8], passphrase: &[u8]) -> Result<SigningKey,
         path: path.to_path_buf(),
         err: PrivateKeyError::Malformed(format!("not an encrypted PKCS#8 key ({e})")),
     })?;
+    check_cost(path, &info.encryption_algorithm)?;
     let plain = info.decrypt(passphrase).map_err(|e| match e {
         // The scheme is one the pkcs5 crate does not implement (PBES1, DES, …).
         pkcs8::Error::EncryptedPrivateKey(pkcs8::pkcs5::Error::AlgorithmParametersInvalid {

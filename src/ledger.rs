@@ -62,6 +62,55 @@ pub const MAX_BATCH: usize = 8192;
 /// fsync) for the same entries. A lone submitter never waits: the last commit held one entry.
 pub const MAX_AGE: Duration = Duration::from_millis(2);
 
+/// Where the appender keeps snapshots of the rules' state bound to a checkpoint, and how often
+/// it writes them: on open it loads the latest valid one and replays only the entries after it.
+#[derive(Clone)]
+pub struct Snapshots {
+    pub store: Arc<dyn crate::snapshot::SnapshotStore>,
+    /// Write a snapshot once this many entries were committed since the last one (written in
+    /// the background, by a follower: the writer never waits for it).
+    pub every: u64,
+    /// Write one when the ledger closes, so the next open replays nothing.
+    pub on_close: bool,
+}
+
+/// The default `Snapshots::every`: opening after a crash replays at most this many entries.
+pub const SNAPSHOT_EVERY: u64 = 10_000;
+
+/// How many snapshots opening tries, newest first, before it replays the whole ledger.
+const MAX_SNAPSHOTS_TRIED: usize = 4;
+
+impl Snapshots {
+    pub fn new(store: Arc<dyn crate::snapshot::SnapshotStore>) -> Snapshots {
+        Snapshots {
+            store,
+            every: SNAPSHOT_EVERY,
+            on_close: true,
+        }
+    }
+}
+
+impl std::fmt::Debug for Snapshots {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Snapshots(every {}, on close {})",
+            self.every, self.on_close
+        )
+    }
+}
+
+/// How the ledger was opened: from which snapshot, and how many entries it replayed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resumed {
+    /// The size of the snapshot of the rules' state that was loaded, if one was.
+    pub from_snapshot: Option<u64>,
+    /// Why a snapshot that was there was not used.
+    pub discarded: Option<String>,
+    /// Entries replayed through the rules after the snapshot (or from the start).
+    pub replayed: u64,
+}
+
 /// How the appender batches and recovers, and who watches its stages.
 #[derive(Clone)]
 pub struct Options {
@@ -74,6 +123,8 @@ pub struct Options {
     /// How many store conflicts in a row one batch survives (each is caught up on and the batch
     /// re-judged) before its submitters are told the store is contended.
     pub max_conflicts: u32,
+    /// Snapshots of the rules' state to open from and to keep writing (none: replay all).
+    pub snapshots: Option<Snapshots>,
     /// Hears where each stage of every commit begins and ends: the check stage's prepare, keys
     /// and signatures on one thread, accept, checkpoint and store on the writer's (for timing
     /// the library's own stages, as `kordon-bench` does).
@@ -87,6 +138,7 @@ impl Default for Options {
             max_age: MAX_AGE,
             storage_retry: Duration::from_secs(1),
             max_conflicts: 64,
+            snapshots: None,
             watch: Arc::new(Unwatched),
         }
     }
@@ -470,6 +522,8 @@ impl Durable {
             }
         }
         self.pending_len = 0;
+        // Every entry applied is durable: the store's index answers for their ids.
+        self.chain.state.forget_event_ids();
         &mut self.chain
     }
 }
@@ -495,6 +549,7 @@ struct Shared {
 /// A ledger open for appending.
 pub struct Ledger {
     shared: Arc<Shared>,
+    resumed: Resumed,
     queue: Mutex<Option<Sender<Job>>>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     followers: Mutex<Vec<JoinHandle<()>>>,
@@ -532,7 +587,7 @@ impl Ledger {
         options: Options,
     ) -> Result<Ledger, OpenError> {
         let snap = store.snapshot()?;
-        let chain = load_chain_from(&*snap)?;
+        let (chain, resumed) = resume_chain(&store, &*snap, options.snapshots.as_ref())?;
         let checkpoint = snap.checkpoint()?.unwrap_or_default();
         drop(snap);
         if let Some(g) = &chain.state.genesis {
@@ -569,6 +624,14 @@ impl Ledger {
         head.keys = Arc::new(chain.state.keys.clone());
         let (watch, _) = tokio::sync::watch::channel(Arc::new(head.clone()));
         let book = KeyBook::from_state(&chain.state);
+        // `saved` is what the snapshot store holds: the entries replayed on this open are
+        // not in it yet, so a clean stop (or the next period) writes them.
+        let snapshot_writer = options.snapshots.clone().map(|snaps| SnapshotWriter {
+            state: chain.state.clone(),
+            saved: resumed.from_snapshot.unwrap_or(0),
+            snaps,
+            store: Arc::clone(&store),
+        });
         let options = Options {
             max_batch: options.max_batch.clamp(1, MAX_BATCH),
             ..options
@@ -625,12 +688,25 @@ impl Ledger {
             .name("kordon-store-watch".into())
             .spawn(move || watch_store(&s))
             .map_err(spawn_err)?;
-        Ok(Ledger {
+        let ledger = Ledger {
             shared,
+            resumed,
             queue: Mutex::new(Some(tx)),
             threads: Mutex::new(vec![checker, writer]),
             followers: Mutex::new(vec![watcher]),
-        })
+        };
+        if let Some(mut w) = snapshot_writer {
+            let from = w.state.size;
+            ledger
+                .follow(from, "snapshots", move |c| w.follow(c))
+                .map_err(|e| StoreError::Backend(format!("cannot start a ledger thread: {e}")))?;
+        }
+        Ok(ledger)
+    }
+
+    /// How this ledger was opened (from a snapshot, and how many entries were replayed).
+    pub fn resumed(&self) -> &Resumed {
+        &self.resumed
     }
 
     /// Queues submissions and returns at once; the future resolves, with one answer per
@@ -979,8 +1055,195 @@ pub fn load_chain(store: &dyn Store) -> Result<Chain, OpenError> {
 pub fn load_chain_from(snap: &dyn crate::store::Snapshot) -> Result<Chain, OpenError> {
     let size = snap.size();
     let mut chain = Chain::new();
+    replay(snap, &mut chain, size)?;
+    Ok(chain)
+}
+
+/// The version of the rules' state snapshot's body (`rules::State` and its ids, MessagePack);
+/// raise it when `State` changes shape.
+const RULES_SNAPSHOT_VERSION: u32 = 1;
+
+fn rules_schema() -> Hash {
+    crate::snapshot::schema(crate::snapshot::Kind::Rules, RULES_SNAPSHOT_VERSION)
+}
+
+/// The chain of a store for appending: from the latest valid snapshot of the rules' state if
+/// there is one (then replaying only the entries after it), else from the first entry. When
+/// the store keeps an index of event ids, the state looks old ids up there instead of keeping
+/// one per entry in memory.
+fn resume_chain(
+    store: &Arc<dyn Store>,
+    snap: &dyn crate::store::Snapshot,
+    snapshots: Option<&Snapshots>,
+) -> Result<(Chain, Resumed), OpenError> {
+    let size = snap.size();
+    let mut resumed = Resumed::default();
+    let mut chain = Chain::new();
+    if let Some(snaps) = snapshots {
+        // The newest snapshot that checks; a store that keeps several (PostgreSQL) offers the
+        // older ones when the newest does not.
+        for skip in 0..MAX_SNAPSHOTS_TRIED {
+            match snaps.store.load(crate::snapshot::Kind::Rules.name(), skip) {
+                Ok(None) => break,
+                Ok(Some(bytes)) => match read_rules_snapshot(&bytes, snap) {
+                    Ok(c) => {
+                        resumed.from_snapshot = Some(c.size());
+                        chain = c;
+                        break;
+                    }
+                    Err(why) => {
+                        tracing::warn!(%why, "ignoring a snapshot of the rules' state");
+                        resumed.discarded.get_or_insert(why);
+                    }
+                },
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the snapshots of the rules' state; replaying the ledger");
+                    resumed.discarded.get_or_insert(e);
+                    break;
+                }
+            }
+        }
+    }
+    if store.has_fingerprint_index() {
+        let index = Arc::clone(store);
+        chain.state.set_older_ids(Arc::new(move |fp, size| {
+            match index.seq_of_fingerprint(fp) {
+                Ok(Some(seq)) => seq < size,
+                Ok(None) => false,
+                Err(e) => {
+                    // Unanswerable: refuse as a replay rather than let one through.
+                    tracing::error!(error = %e, "the store's event-id index failed");
+                    true
+                }
+            }
+        }));
+        chain.state.forget_event_ids();
+    }
+    resumed.replayed = size - chain.size();
+    replay(snap, &mut chain, size)?;
+    Ok((chain, resumed))
+}
+
+/// A chain resumed from a snapshot of the rules' state: the frontier, last leaf and last time
+/// are read back from the store at the snapshot's size.
+fn read_rules_snapshot(bytes: &[u8], snap: &dyn crate::store::Snapshot) -> Result<Chain, String> {
+    let (size, body) =
+        crate::snapshot::check(bytes, crate::snapshot::Kind::Rules, rules_schema(), snap)?;
+    let (mut state, ids): (State, Vec<(u64, u64)>) =
+        rmp_serde::from_slice(body).map_err(|e| format!("it does not decode: {e}"))?;
+    if state.size != size {
+        return Err(format!(
+            "it holds a state of {} entries, its header says {size}",
+            state.size
+        ));
+    }
+    state.restore_event_ids(
+        ids.into_iter()
+            .map(|(hi, lo)| ((hi as u128) << 64) | lo as u128),
+    );
+    let frontier = merkle::Frontier::from_reader(&Nodes(snap), size).map_err(|e| e.to_string())?;
+    let (last_leaf, last_recorded) = if size == 0 {
+        (Hash::ZERO, Millis(0))
+    } else {
+        let b = snap
+            .entries(size - 1, size)
+            .map_err(|e| e.to_string())?
+            .pop()
+            .unwrap_or_default();
+        let e = entry::EntryRef::decode(&b).map_err(|e| e.to_string())?;
+        (entry::entry_hash(&b), e.recorded_at)
+    };
+    Ok(Chain {
+        state,
+        frontier,
+        last_leaf,
+        last_recorded,
+    })
+}
+
+/// The body of a snapshot of the rules' state: the state, and the ids it holds itself (none
+/// when an index answers for them).
+fn encode_rules_snapshot(state: &State, root: Hash) -> Result<Vec<u8>, String> {
+    let ids: Vec<(u64, u64)> = state
+        .event_ids()
+        .into_iter()
+        .map(|f| ((f >> 64) as u64, f as u64))
+        .collect();
+    let body = rmp_serde::to_vec(&(state, ids)).map_err(|e| e.to_string())?;
+    Ok(crate::snapshot::encode(
+        crate::snapshot::Kind::Rules,
+        rules_schema(),
+        state.size,
+        root,
+        &body,
+    ))
+}
+
+/// Keeps its own copy of the rules' state by following the head, and writes it as a snapshot
+/// every `Snapshots::every` entries and when the ledger closes: off the write path.
+struct SnapshotWriter {
+    state: State,
+    saved: u64,
+    snaps: Snapshots,
+    store: Arc<dyn Store>,
+}
+
+impl SnapshotWriter {
+    fn follow(&mut self, c: &Committed<'_>) {
+        for p in c.entries {
+            if p.seq == self.state.size {
+                if let Err(e) = self.state.apply(p.seq, p.recorded_at, &p.event) {
+                    // The writer accepted it against the same state: this cannot happen.
+                    tracing::error!(seq = p.seq, error = %e, "the snapshot's state refused a committed entry");
+                    return;
+                }
+            }
+        }
+        self.state.forget_event_ids();
+        if self.state.size >= self.saved + self.snaps.every.max(1) {
+            self.save();
+        }
+    }
+
+    fn save(&mut self) {
+        let size = self.state.size;
+        let written = self
+            .store
+            .snapshot()
+            .map_err(|e| e.to_string())
+            .and_then(|snap| merkle::root_at(&Nodes(&*snap), size).map_err(|e| e.to_string()))
+            .and_then(|root| Ok((root, encode_rules_snapshot(&self.state, root)?)))
+            .and_then(|(root, bytes)| {
+                self.snaps
+                    .store
+                    .save(crate::snapshot::Kind::Rules.name(), size, root, &bytes)
+            });
+        match written {
+            Ok(()) => self.saved = size,
+            // A snapshot is a cache: failing costs only replay time at the next open.
+            Err(e) => {
+                tracing::warn!(error = %e, size, "cannot write a snapshot of the rules' state")
+            }
+        }
+    }
+}
+
+impl Drop for SnapshotWriter {
+    fn drop(&mut self) {
+        if self.snaps.on_close && self.state.size > self.saved {
+            self.save();
+        }
+    }
+}
+
+/// Replays entries `chain.size()..size` of a snapshot into `chain`, parsing on all cores.
+fn replay(
+    snap: &dyn crate::store::Snapshot,
+    chain: &mut Chain,
+    size: u64,
+) -> Result<(), OpenError> {
     let mut scratch = Vec::new();
-    let mut start = 0;
+    let mut start = chain.size();
     while start < size {
         let end = (start + 4096).min(size);
         let prepared: Vec<Result<Prepared, EntryFault>> = snap
@@ -996,9 +1259,10 @@ pub fn load_chain_from(snap: &dyn crate::store::Snapshot) -> Result<Chain, OpenE
                 .accept(&p, Sig::Valid, &mut scratch)
                 .map_err(OpenError::Invalid)?;
         }
+        chain.state.forget_event_ids();
         start = end;
     }
-    Ok(chain)
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1587,6 +1851,7 @@ impl Writer<'_> {
             }
             start = end;
         }
+        durable.state.forget_event_ids();
         let cp = snap
             .checkpoint()
             .map_err(|e| e.to_string())?
@@ -1630,6 +1895,8 @@ impl Writer<'_> {
             );
             s.head.publish(head);
         }
+        // The batch is durable: the store's index answers for its ids from now on.
+        self.chain.state.forget_event_ids();
         self.answers(j.base, j.results, recent, j.frontier_before, j.nodes, cp)
     }
 

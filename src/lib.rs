@@ -18,6 +18,7 @@ pub mod proof;
 pub mod query;
 pub mod scenario;
 pub mod server;
+pub mod snapshot;
 pub mod stage;
 pub mod store;
 pub mod synthetic;

@@ -192,11 +192,20 @@ pub fn ledger_signer(params: &Params) -> Result<NoteSigner, SyntheticError> {
 
 /// Fills `store` (which must be empty) with the synthetic ledger.
 pub fn generate(params: &Params, store: Arc<dyn Store>) -> Result<Summary, SyntheticError> {
+    generate_with(params, store, crate::ledger::Options::default())
+}
+
+/// `generate` through a ledger opened with `options` (snapshots, batching).
+pub fn generate_with(
+    params: &Params,
+    store: Arc<dyn Store>,
+    options: crate::ledger::Options,
+) -> Result<Summary, SyntheticError> {
     let signer = ledger_signer(params)?;
     let verifier_key = signer.verifier().to_vkey();
     let mut gen = Generator::new(params)?;
     let clock = ManualClock::new(params.start.0);
-    let ledger = Ledger::open(store, signer, clock.clock())
+    let ledger = Ledger::open_with(store, signer, clock.clock(), options)
         .map_err(|e| SyntheticError::Io(e.to_string()))?;
     if ledger.size() != 0 {
         return Err(SyntheticError::Params(
@@ -284,15 +293,24 @@ pub fn data_dir(params: &Params, dir: &Path) -> Result<Option<Summary>, Syntheti
 /// Generates the ledger into a new data directory (`ledger.redb` and the demo `ledger.key`).
 pub fn generate_data_dir(params: &Params, dir: &Path) -> Result<Summary, SyntheticError> {
     let io = |e: &dyn std::fmt::Display| SyntheticError::Io(format!("{}: {e}", dir.display()));
-    if dir.join(STORE_FILE).exists() || dir.join(KEY_FILE).exists() {
+    if datadir::has_ledger(dir) || dir.join(KEY_FILE).exists() {
         return Err(io(&"already holds a ledger"));
     }
     std::fs::create_dir_all(dir).map_err(|e| io(&e))?;
     let key = demo_key(&format!("synthetic-ledger:{}", params.origin));
     datadir::write_private(&dir.join(KEY_FILE), &keys::private_key_pem(&key))
         .map_err(|e| io(&e))?;
-    let store = RedbStore::open(&dir.join(STORE_FILE)).map_err(|e| io(&e))?;
-    generate(params, Arc::new(store))
+    let store: Arc<dyn Store> =
+        Arc::new(RedbStore::open(&dir.join(STORE_FILE)).map_err(|e| io(&e))?);
+    let snapshots = datadir::snapshots(dir, &*store);
+    generate_with(
+        params,
+        store,
+        crate::ledger::Options {
+            snapshots: Some(snapshots),
+            ..crate::ledger::Options::default()
+        },
+    )
 }
 
 // ---------------------------------------------------------------------------------------------

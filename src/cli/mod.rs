@@ -67,7 +67,9 @@ pub struct Cli {
 const INIT_STORE: &str = "Keep the ledger in this store instead of the data directory's \
      ledger.redb. The store must be empty (on PostgreSQL an empty database: kordon creates its \
      tables). The data directory keeps the checkpoint key (ledger.key) and remembers the address \
-     in store.url, so later commands find the ledger without --store.";
+     in store.url, so later commands find the ledger without --store. log:DIR (for example \
+     log:DATA/ledger.log, inside the data directory) keeps it in the segment-log store: one \
+     synced append per commit, for a ledger that grows large on one machine.";
 
 /// The long help of a `--store` flag: what it does for the command (`intro`), then every
 /// address form the store registry (`store::BACKENDS`) knows.

@@ -1,7 +1,7 @@
 //! `kordon serve`: the HTTP API over a data directory (or the demo ledger).
 
 use super::EXIT_OK;
-use crate::datadir::{self, STORE_FILE};
+use crate::datadir;
 use crate::ledger::system_clock;
 use crate::server::{self, AppState, Config};
 use crate::store;
@@ -143,7 +143,7 @@ pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send 
 pub fn serve(data: &Path, a: ServeArgs) -> Result<u8> {
     // With --demo, `data` is the demo's folder (the command line chose it).
     let dir = data.to_path_buf();
-    if a.demo && !dir.join(STORE_FILE).exists() {
+    if a.demo && !datadir::has_ledger(&dir) {
         let n = crate::demo::build(&dir)?;
         println!("built the demo ledger in {} ({n} entries)", dir.display());
     }

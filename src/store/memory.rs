@@ -123,6 +123,7 @@ pub const BACKEND: Backend = Backend {
     scheme: "memory",
     also: &[],
     rest: "",
+    is_path: false,
     about: "an empty store in memory, gone when the process ends (for tests)",
     open: |rest, address| {
         if !rest.is_empty() {

@@ -4,12 +4,14 @@
 //! Every backend runs the same conformance suite (`conformance::run_all`).
 //!
 //! Backends are registered in [`BACKENDS`] and opened by address with [`open`]:
-//! `postgres://…` (or `postgresql://…`), `redb:PATH`, `memory:`, or a plain path (a redb
+//! `postgres://…` (or `postgresql://…`), `redb:PATH`, `log:DIR`, `memory:`, or a plain path (a redb
 //! file). Adding a backend is its file (with its `BACKEND`), its line in `BACKENDS` and its
 //! line in the conformance suite (tests/it/store_conformance.rs, which fails for a registered
 //! backend it does not run).
 
 pub mod conformance;
+pub mod fs;
+pub mod log;
 pub mod memory;
 pub mod postgres;
 pub mod redb;
@@ -79,6 +81,20 @@ pub trait Store: Send + Sync {
     fn recover(&self) -> Result<(), StoreError> {
         Ok(())
     }
+    /// Whether the store keeps a local index of event ids by fingerprint that answers
+    /// `seq_of_fingerprint` quickly (default: no). The appender's rules then look old ids up in
+    /// it instead of keeping one per entry in memory.
+    fn has_fingerprint_index(&self) -> bool {
+        false
+    }
+    /// The sequence number of the entry whose event id has `fp` as its fingerprint (the first
+    /// 16 bytes of its SHA-256, big-endian), among every entry appended so far.
+    fn seq_of_fingerprint(&self, fp: u128) -> Result<Option<u64>, StoreError> {
+        let _ = fp;
+        Err(StoreError::Backend(
+            "this store keeps no index of event ids".into(),
+        ))
+    }
     /// For stores that other processes write too: blocks until the store may hold more than
     /// `size` entries, or `timeout` passed, and returns the size it heard of (a wake-up, not a
     /// promise: read a snapshot for the truth). `Ok(None)`, at once: no other process writes
@@ -90,6 +106,12 @@ pub trait Store: Send + Sync {
     ) -> Result<Option<u64>, StoreError> {
         let _ = (size, timeout);
         Ok(None)
+    }
+    /// Where the store keeps snapshots of state derived from its entries itself, for every
+    /// process that opens it (PostgreSQL: rows beside the entries). `None` (the default): the
+    /// data directory keeps them (`snapshots/`).
+    fn snapshot_store(&self) -> Option<Arc<dyn crate::snapshot::SnapshotStore>> {
+        None
     }
 }
 
@@ -104,12 +126,21 @@ impl<S: Store + ?Sized> Store for Arc<S> {
     fn recover(&self) -> Result<(), StoreError> {
         (**self).recover()
     }
+    fn has_fingerprint_index(&self) -> bool {
+        (**self).has_fingerprint_index()
+    }
+    fn seq_of_fingerprint(&self, fp: u128) -> Result<Option<u64>, StoreError> {
+        (**self).seq_of_fingerprint(fp)
+    }
     fn wait_for_growth(
         &self,
         size: u64,
         timeout: std::time::Duration,
     ) -> Result<Option<u64>, StoreError> {
         (**self).wait_for_growth(size, timeout)
+    }
+    fn snapshot_store(&self) -> Option<Arc<dyn crate::snapshot::SnapshotStore>> {
+        (**self).snapshot_store()
     }
 }
 
@@ -160,6 +191,9 @@ pub struct Backend {
     pub also: &'static [&'static str],
     /// What follows the colon, for help texts: e.g. `PATH`.
     pub rest: &'static str,
+    /// Whether what follows the colon is a path on this machine (a data directory remembers
+    /// it made absolute: `datadir::remembered`).
+    pub is_path: bool,
     /// One line for help texts.
     pub about: &'static str,
     /// Opens (or creates) the store an address names.
@@ -172,7 +206,12 @@ pub struct Backend {
 pub type OpenFn = fn(&str, &str) -> Result<Arc<dyn Store>, StoreError>;
 
 /// Every backend `open` knows.
-pub const BACKENDS: &[Backend] = &[redb::BACKEND, memory::BACKEND, postgres::BACKEND];
+pub const BACKENDS: &[Backend] = &[
+    redb::BACKEND,
+    log::BACKEND,
+    memory::BACKEND,
+    postgres::BACKEND,
+];
 
 /// The scheme of a plain path.
 pub const DEFAULT_SCHEME: &str = "redb";

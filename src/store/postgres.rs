@@ -89,9 +89,8 @@ impl Default for Options {
 
 /// A ledger in a PostgreSQL database.
 pub struct PostgresStore {
-    /// `None` only while dropping: the runtime is shut down in the background, which may
-    /// happen on an async worker.
-    rt: Option<tokio::runtime::Runtime>,
+    /// The runtime, shared with the store's `PgSnapshots`: it stops when the last of them goes.
+    rt: Arc<Runtime>,
     handle: tokio::runtime::Handle,
     config: Config,
     /// Where, for messages: hosts, ports and database, never the password.
@@ -187,6 +186,7 @@ pub const BACKEND: Backend = Backend {
     scheme: "postgres",
     also: &["postgresql"],
     rest: "//USER@HOST/DB",
+    is_path: false,
     about: "PostgreSQL (also postgresql://), libpq's URL, several hosts allowed: several \
             servers on one replicated ledger; an empty database gets kordon's tables",
     open: |rest, address| {
@@ -262,7 +262,7 @@ impl PostgresStore {
                 .map_err(be)?
         };
         let store = PostgresStore {
-            rt: Some(rt),
+            rt: Arc::new(Runtime(Some(rt))),
             handle,
             config,
             place,
@@ -297,11 +297,7 @@ impl PostgresStore {
         &self,
         f: impl Future<Output = T> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        self.handle.spawn(f.map(move |v| {
-            let _ = tx.send(v);
-        }));
-        rx.recv().map_err(|_| be("the PostgreSQL client stopped"))
+        block_on(&self.handle, f)
     }
 
     /// Creates the schema (on a primary) and checks its version (anywhere).
@@ -380,6 +376,111 @@ impl PostgresStore {
             Ok::<_, StoreError>((row.get::<_, i64>(0), row.get::<_, Option<String>>(1)))
         })??;
         Ok((to_u64(size, "the head's size")?, cp))
+    }
+}
+
+/// Runs `f` on a store's runtime and waits for it, from any thread.
+fn block_on<T: Send + 'static>(
+    handle: &tokio::runtime::Handle,
+    f: impl Future<Output = T> + Send + 'static,
+) -> Result<T, StoreError> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    handle.spawn(f.map(move |v| {
+        let _ = tx.send(v);
+    }));
+    rx.recv().map_err(|_| be("the PostgreSQL client stopped"))
+}
+
+/// How long saving a snapshot may take before it is given up (the next one will be written).
+pub const SNAPSHOT_SAVE_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How many snapshots of each name `kordon_snapshots` keeps (the newest sizes): a server
+/// falls back to an older one when the newest does not check.
+pub const SNAPSHOTS_KEPT: i64 = 3;
+
+/// Snapshots of state derived from the ledger (`crate::snapshot`) as rows of
+/// `kordon_snapshots`, one per (name, size, root), shared by every server on the database.
+///
+/// Who writes them: every server that appends (a primary's), each from the state it follows,
+/// every `ledger::SNAPSHOT_EVERY` entries and when it stops; a server skips the write when the
+/// table already holds one of that name at its size or beyond (another server was first), and
+/// each write keeps only the `SNAPSHOTS_KEPT` newest sizes. A server on a standby writes none.
+/// A reader takes the newest that checks against the ledger (`snapshot::check`): a row written
+/// by a release with another schema, damaged, or of another ledger is passed over with a
+/// warning, never trusted.
+pub struct PgSnapshots {
+    _rt: Arc<Runtime>,
+    handle: tokio::runtime::Handle,
+    pool: Pool,
+}
+
+impl crate::snapshot::SnapshotStore for PgSnapshots {
+    fn load(&self, name: &str, skip: usize) -> Result<Option<Vec<u8>>, String> {
+        let pool = self.pool.clone();
+        let name = name.to_string();
+        let skip = skip as i64;
+        block_on(&self.handle, async move {
+            let c = pool.get().await.map_err(be)?;
+            let row = c
+                .query_opt(
+                    "SELECT bytes FROM kordon_snapshots WHERE name = $1 \
+                     ORDER BY size DESC, saved_at DESC OFFSET $2 LIMIT 1",
+                    &[&name, &skip],
+                )
+                .await
+                .map_err(pg)?;
+            Ok::<_, StoreError>(row.map(|r| r.get::<_, Vec<u8>>(0)))
+        })
+        .and_then(|r| r)
+        .map_err(|e| format!("the snapshots in PostgreSQL: {e}"))
+    }
+
+    fn save(&self, name: &str, size: u64, root: Hash, bytes: &[u8]) -> Result<(), String> {
+        let pool = self.pool.clone();
+        let name = name.to_string();
+        let size = to_i64(size, "snapshot size").map_err(|e| e.to_string())?;
+        let root = root.0.to_vec();
+        let bytes = bytes.to_vec();
+        let save = async move {
+            let mut c = pool.get().await.map_err(be)?;
+            let standby: bool = c
+                .query_one("SELECT pg_is_in_recovery()", &[])
+                .await
+                .map_err(pg)?
+                .get(0);
+            if standby {
+                // The servers on the primary write them; a standby replays their rows.
+                return Ok(());
+            }
+            let tx = c.transaction().await.map_err(pg)?;
+            tx.execute(
+                "INSERT INTO kordon_snapshots (name, size, root, bytes) \
+                 SELECT $1, $2, $3, $4 WHERE NOT EXISTS \
+                 (SELECT 1 FROM kordon_snapshots WHERE name = $1 AND size >= $2) \
+                 ON CONFLICT DO NOTHING",
+                &[&name, &size, &root, &bytes],
+            )
+            .await
+            .map_err(pg)?;
+            tx.execute(
+                "DELETE FROM kordon_snapshots WHERE name = $1 AND size < ALL \
+                 (SELECT DISTINCT size FROM kordon_snapshots WHERE name = $1 \
+                  ORDER BY size DESC LIMIT $2)",
+                &[&name, &SNAPSHOTS_KEPT],
+            )
+            .await
+            .map_err(pg)?;
+            tx.commit().await.map_err(pg)
+        };
+        // A cache is not worth waiting for: a commit held up by a missing synchronous standby
+        // must not hold up the follower (or a clean stop) that writes it.
+        block_on(&self.handle, async move {
+            tokio::time::timeout(SNAPSHOT_SAVE_TIMEOUT, save)
+                .await
+                .unwrap_or_else(|_| Err(be("it took longer than the time a cache is given")))
+        })
+        .and_then(|r| r)
+        .map_err(|e| format!("saving a snapshot in PostgreSQL: {e}"))
     }
 }
 
@@ -719,6 +820,14 @@ impl Store for PostgresStore {
         heard
     }
 
+    fn snapshot_store(&self) -> Option<Arc<dyn crate::snapshot::SnapshotStore>> {
+        Some(Arc::new(PgSnapshots {
+            _rt: Arc::clone(&self.rt),
+            handle: self.handle.clone(),
+            pool: self.pool.clone(),
+        }))
+    }
+
     fn snapshot(&self) -> Result<Box<dyn Snapshot + '_>, StoreError> {
         let (size, checkpoint) = self.read_head()?;
         self.confirm(size)?;
@@ -813,9 +922,13 @@ async fn listen(
 /// How often a server reading from a hot standby looks for new entries.
 pub const STANDBY_POLL: Duration = Duration::from_millis(200);
 
-impl Drop for PostgresStore {
+/// The store's tokio runtime. `None` only while dropping: it is shut down in the background,
+/// which may happen on an async worker.
+struct Runtime(Option<tokio::runtime::Runtime>);
+
+impl Drop for Runtime {
     fn drop(&mut self) {
-        if let Some(rt) = self.rt.take() {
+        if let Some(rt) = self.0.take() {
             rt.shutdown_background();
         }
     }

@@ -2,8 +2,9 @@
 -- opens the database; every statement can run again without changing what is there).
 --
 -- One database holds one ledger. The store keeps bytes at sequence numbers, like every other
--- backend: it knows nothing of events, signatures or rules. Rows are only ever inserted, never
--- updated or deleted, except the single head row, which every append moves forward.
+-- backend: it knows nothing of events, signatures or rules. Rows of the ledger are only ever
+-- inserted, never updated or deleted, except the single head row, which every append moves
+-- forward; kordon_snapshots, a cache, keeps only the newest few rows of each name.
 
 -- The version of this schema and of the data in it; a kordon that does not know the version
 -- refuses to open the database rather than misread it.
@@ -56,3 +57,20 @@ INSERT INTO kordon_barrier (id, n) VALUES (0, 0) ON CONFLICT (id) DO NOTHING;
 
 -- Each append's transaction also runs  SELECT pg_notify('kordon_appended', '<new size>'):
 -- PostgreSQL delivers it at commit to every server listening, which then reads the new range.
+
+-- Snapshots of state derived from the first `size` entries (src/snapshot.rs: the rules' state
+-- with which a server resumes appending), so that a server joining the ledger starts from one
+-- and replays only the entries after it. `bytes` carries its own header (kind, schema, size,
+-- root, digest of the body) and is checked against the ledger before use; `size` and `root`
+-- repeat the header's for ordering and uniqueness. Any server on the primary writes one every
+-- so many entries unless one at its size or beyond is there; each write keeps the three newest
+-- sizes. A cache: deleting every row costs only a replay. Earlier releases of schema version 1
+-- ignore this table, so adding it did not change the version.
+CREATE TABLE IF NOT EXISTS kordon_snapshots (
+  name     TEXT NOT NULL,
+  size     BIGINT NOT NULL CHECK (size >= 0),
+  root     BYTEA NOT NULL CHECK (length(root) = 32),
+  saved_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  bytes    BYTEA NOT NULL,
+  PRIMARY KEY (name, size, root)
+);

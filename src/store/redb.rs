@@ -200,6 +200,15 @@ impl Store for RedbStore {
         })
     }
 
+    /// The id index is in memory (rebuilt on open): a lookup is a hash-map read.
+    fn has_fingerprint_index(&self) -> bool {
+        true
+    }
+
+    fn seq_of_fingerprint(&self, fp: u128) -> Result<Option<u64>, StoreError> {
+        Ok(self.index().get(&fp).copied())
+    }
+
     fn snapshot(&self) -> Result<Box<dyn Snapshot + '_>, StoreError> {
         let db = self.db()?;
         let (tx, size) = guarded("ledger.redb", || {
@@ -390,6 +399,7 @@ pub const BACKEND: Backend = Backend {
     scheme: "redb",
     also: &[],
     rest: "PATH",
+    is_path: true,
     about: "the embedded store: one file, durable commits (created if missing)",
     open: |rest, address| {
         if rest.is_empty() {

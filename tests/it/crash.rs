@@ -7,6 +7,7 @@
 use kordon::core::event::*;
 use kordon::fixture::Fixture;
 use kordon::ledger::Ledger;
+use kordon::store::log::LogStore;
 use kordon::store::redb::RedbStore;
 use kordon::store::Store;
 use std::io::{BufRead, BufReader};
@@ -15,15 +16,24 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const CHILD_ENV: &str = "KORDON_CRASH_CHILD_DB";
+const CHILD_KIND: &str = "KORDON_CRASH_CHILD_KIND";
 const ORIGIN: &str = "kordon.crash/ibm";
 
-fn child(path: &str) {
+/// Opens the store under test: `redb` (a file) or `log` (a directory).
+fn open_store(kind: &str, path: &std::path::Path) -> Arc<dyn Store> {
+    match kind {
+        "log" => Arc::new(LogStore::open(path).expect("the log store reopens after a kill")),
+        _ => Arc::new(RedbStore::open(path).expect("the ledger reopens after a kill")),
+    }
+}
+
+fn child(kind: &str, path: &str) {
     let mut f = Fixture::new(ORIGIN);
     f.clock.0.store(
         kordon::ledger::system_clock()().0,
         std::sync::atomic::Ordering::SeqCst,
     );
-    let store = Arc::new(RedbStore::open(std::path::Path::new(path)).unwrap());
+    let store = open_store(kind, std::path::Path::new(path));
     let fresh = store.snapshot().unwrap().size() == 0;
     let ledger = Ledger::open(
         store,
@@ -69,26 +79,49 @@ fn child(path: &str) {
     }
 }
 
-/// This test's name as the test harness knows it (`crash::killed_…`), to re-run it as a child.
-fn this_test() -> String {
+/// A test's name as the test harness knows it (`crash::killed_…`), to re-run it as a child.
+fn this_test(name: &str) -> String {
     let module = module_path!().split_once("::").map_or("", |(_, m)| m);
-    format!("{module}::killed_writers_lose_no_acknowledged_entry")
+    format!("{module}::{name}")
 }
 
 #[test]
 fn killed_writers_lose_no_acknowledged_entry() {
-    if let Ok(path) = std::env::var(CHILD_ENV) {
-        child(&path);
+    killed_writers(
+        "redb",
+        "ledger.redb",
+        "killed_writers_lose_no_acknowledged_entry",
+    );
+}
+
+#[test]
+fn killed_writers_lose_no_acknowledged_entry_on_the_log_store() {
+    killed_writers(
+        "log",
+        "ledger.log",
+        "killed_writers_lose_no_acknowledged_entry_on_the_log_store",
+    );
+}
+
+fn killed_writers(kind: &str, file: &str, test: &str) {
+    if let (Ok(path), Ok(k)) = (std::env::var(CHILD_ENV), std::env::var(CHILD_KIND)) {
+        child(&k, &path);
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("ledger.redb");
+    let db = dir.path().join(file);
     let exe = std::env::current_exe().unwrap();
     let mut acknowledged: u64 = 0;
     for cycle in 0..4u64 {
         let mut c = Command::new(&exe)
-            .args(["--exact", &this_test(), "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                &this_test(test),
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_ENV, &db)
+            .env(CHILD_KIND, kind)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -117,7 +150,7 @@ fn killed_writers_lose_no_acknowledged_entry() {
         c.kill().unwrap(); // SIGKILL
         c.wait().unwrap();
 
-        let store = RedbStore::open(&db).expect("the ledger reopens after a kill");
+        let store = open_store(kind, &db);
         let snap = store.snapshot().unwrap();
         assert!(
             snap.size() > acknowledged,

@@ -23,8 +23,33 @@ fn text(o: &Output) -> String {
 
 /// The demo ledger in `dir/d` (170 entries, no projections snapshot).
 fn demo(dir: &Path) {
-    let o = kordon(dir, &["demo", "--dir", "d"]);
+    let o = kordon(dir, &["demo", "--data", "d"]);
     assert!(o.status.success(), "{}", text(&o));
+}
+
+/// The demo ledger in `dir/d` on the store `store`: `redb` (`d/ledger.redb`, what `kordon
+/// demo` makes) or `log` (the segment-log store in `d/ledger.log/`, imported from the demo's
+/// export, remembered in `d/store.url`).
+fn demo_on(dir: &Path, store: &str) {
+    if store == "redb" {
+        return demo(dir);
+    }
+    let ok = |args: &[&str]| {
+        let o = kordon(dir, args);
+        assert!(o.status.success(), "{args:?}: {}", text(&o));
+    };
+    ok(&["demo", "--data", "made"]);
+    ok(&["--data", "made", "export", "--out", "demo.export"]);
+    std::fs::create_dir(dir.join("d")).unwrap();
+    std::fs::copy(dir.join("made/ledger.key"), dir.join("d/ledger.key")).unwrap();
+    ok(&[
+        "--data",
+        "d",
+        "import",
+        "demo.export",
+        "--store",
+        "log:d/ledger.log",
+    ]);
 }
 
 const CARD: [&str; 6] = [
@@ -112,11 +137,20 @@ fn edit(file: &Path, from: &[u8], to: &[u8]) {
 
 #[test]
 fn a_changed_byte_in_ledger_redb_fails_reads_naming_the_entry() {
+    a_changed_byte_fails_reads_naming_the_entry("redb", "ledger.redb");
+}
+
+#[test]
+fn a_changed_byte_in_ledger_log_fails_reads_naming_the_entry() {
+    a_changed_byte_fails_reads_naming_the_entry("log", "ledger.log/log");
+}
+
+fn a_changed_byte_fails_reads_naming_the_entry(store: &str, file: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    demo(dir);
+    demo_on(dir, store);
     edit(
-        &dir.join("d/ledger.redb"),
+        &dir.join("d").join(file),
         "61 із 74 пунктів пропуску".as_bytes(),
         "71 із 74 пунктів пропуску".as_bytes(),
     );
@@ -147,10 +181,20 @@ fn a_changed_byte_in_ledger_redb_fails_reads_naming_the_entry() {
 
 #[test]
 fn a_truncated_ledger_redb_gives_every_command_a_clear_error() {
+    a_truncated_store_gives_every_command_a_clear_error("redb", "ledger.redb", "ledger.redb");
+}
+
+#[test]
+fn a_truncated_ledger_log_gives_every_command_a_clear_error() {
+    a_truncated_store_gives_every_command_a_clear_error("log", "ledger.log/log", "ledger.log");
+}
+
+fn a_truncated_store_gives_every_command_a_clear_error(store: &str, file: &str, named: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    demo(dir);
-    let whole = std::fs::read(dir.join("d/ledger.redb")).unwrap();
+    demo_on(dir, store);
+    let path = dir.join("d").join(file);
+    let whole = std::fs::read(&path).unwrap();
     let n = whole.len();
     // `serve` too: it must refuse to start, not serve a damaged ledger.
     let commands: [&[&str]; 6] = [
@@ -163,15 +207,46 @@ fn a_truncated_ledger_redb_gives_every_command_a_clear_error() {
     ];
     for cut in [0, 1, 512, 4096, 8192, n / 4, n / 2, n - 4096, n - 1] {
         for args in commands {
-            std::fs::write(dir.join("d/ledger.redb"), &whole[..cut]).unwrap();
+            std::fs::write(&path, &whole[..cut]).unwrap();
             let mut all = vec!["--data", "d"];
             all.extend_from_slice(args);
             let o = kordon(dir, &all);
             let t = text(&o);
             assert!(!t.contains("panicked"), "cut at {cut}, {args:?}: {t}");
             assert_eq!(o.status.code(), Some(2), "cut at {cut}, {args:?}: {t}");
-            assert!(t.contains("ledger.redb"), "cut at {cut}, {args:?}: {t}");
+            assert!(t.contains(named), "cut at {cut}, {args:?}: {t}");
             let _ = std::fs::remove_file(dir.join("e.export"));
         }
     }
+}
+
+/// The files the segment-log store derives from its log (the tree's hashes, where each entry
+/// lies, the id index) are caches: cut short or removed, they are derived again from the log
+/// on open, with a warning, and every answer stays what it was.
+#[test]
+fn damaged_indexes_of_ledger_log_are_derived_again_and_answers_stay_right() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    demo_on(dir, "log");
+    let truth = kordon(dir, &CARD);
+    assert!(truth.status.success(), "{}", text(&truth));
+    let store = dir.join("d/ledger.log");
+    for file in ["hashes", "offsets"] {
+        let whole = std::fs::read(store.join(file)).unwrap();
+        std::fs::write(store.join(file), &whole[..whole.len() / 3]).unwrap();
+        let o = kordon(dir, &CARD);
+        assert!(o.status.success(), "{file}: {}", text(&o));
+        assert_eq!(o.stdout, truth.stdout, "{file} cut short changed an answer");
+        let o = kordon(dir, &["--data", "d", "verify"]);
+        assert!(o.status.success(), "{file}: {}", text(&o));
+    }
+    // A changed leaf in `hashes` is not derived again (it is as long as it should be): the
+    // entry it names no longer matches, and reads say so instead of serving it.
+    let mut hashes = std::fs::read(store.join("hashes")).unwrap();
+    hashes[0] ^= 1;
+    std::fs::write(store.join("hashes"), &hashes).unwrap();
+    let o = kordon(dir, &["--data", "d", "log", "--limit", "1000"]);
+    let t = text(&o);
+    assert!(!t.contains("panicked"), "{t}");
+    assert_eq!(o.status.code(), Some(2), "{t}");
 }

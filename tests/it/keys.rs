@@ -317,3 +317,74 @@ fn a_private_key_readable_by_others_is_warned_about() {
         "{err}"
     );
 }
+
+/// An encrypted key file names its own key-derivation cost; one asking for minutes of PBKDF2
+/// or gigabytes of scrypt is refused before any derivation, with what it asked and the limit.
+#[test]
+fn an_encrypted_key_asking_for_a_ruinous_cost_is_refused_before_deriving() {
+    use pkcs8::der::Encode;
+    use pkcs8::pkcs5::pbes2::{self, Kdf, Pbkdf2Params, ScryptParams};
+    use pkcs8::pkcs5::EncryptionScheme;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (salt, iv) = ([7u8; 16], [9u8; 16]);
+    let write = |name: &str, kdf: Kdf<'_>| {
+        let params = pbes2::Parameters {
+            kdf,
+            encryption: pbes2::EncryptionScheme::Aes256Cbc { iv: &iv },
+        };
+        let info = pkcs8::EncryptedPrivateKeyInfo {
+            encryption_algorithm: EncryptionScheme::Pbes2(params),
+            encrypted_data: &[0u8; 64],
+        };
+        let der = info.to_der().unwrap();
+        let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, der);
+        let body: Vec<&str> = b64
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        let pem = format!(
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\n{}\n-----END ENCRYPTED PRIVATE KEY-----\n",
+            body.join("\n")
+        );
+        std::fs::write(d.join(name), pem).unwrap();
+    };
+    let pbkdf2 = |iteration_count| Pbkdf2Params {
+        salt: &salt,
+        iteration_count,
+        key_length: None,
+        prf: pbes2::Pbkdf2Prf::HmacWithSha256,
+    };
+    write("rounds.pem", Kdf::Pbkdf2(pbkdf2(4_000_000_000)));
+    write(
+        "scrypt.pem",
+        Kdf::Scrypt(ScryptParams {
+            salt: &salt,
+            cost_parameter: 1 << 24,
+            block_size: 8,
+            parallelization: 1,
+            key_length: None,
+        }),
+    );
+    for (file, says) in [
+        ("rounds.pem", "4000000000 PBKDF2 rounds"),
+        ("scrypt.pem", "scrypt with N = 16777216, r = 8, p = 1"),
+    ] {
+        let o = kordon(d, &["key", "show", file], &[("KORDON_PASSPHRASE", "x")]);
+        assert_eq!(o.status.code(), Some(2), "{file}: {}", text(&o));
+        assert!(
+            text(&o).contains(says) && text(&o).contains("more than kordon spends"),
+            "{file}: {}",
+            text(&o)
+        );
+    }
+    // The limit is what it says: a key within it is derived (here: a wrong passphrase).
+    write("fine.pem", Kdf::Pbkdf2(pbkdf2(2048)));
+    let o = kordon(
+        d,
+        &["key", "show", "fine.pem"],
+        &[("KORDON_PASSPHRASE", "x")],
+    );
+    assert!(text(&o).contains("wrong passphrase"), "{}", text(&o));
+}

@@ -668,3 +668,181 @@ fn a_changed_row_in_the_database_is_named_and_never_served() {
         "{err}"
     );
 }
+
+/// The sizes of the snapshots of the rules' state the database holds, newest first.
+fn snapshot_sizes(pg: &Postgres, db: &str) -> Vec<u64> {
+    pg.psql(
+        db,
+        "SELECT size FROM kordon_snapshots WHERE name = 'rules.snap' ORDER BY size DESC",
+    )
+    .unwrap()
+    .split_whitespace()
+    .map(|s| s.parse().unwrap())
+    .collect()
+}
+
+/// A server joining a ledger in PostgreSQL starts from the newest snapshot of the rules' state
+/// that the servers before it left in the database (rows of `kordon_snapshots`, never files of
+/// its own data directory) and replays only the entries after it. A damaged newest row is
+/// passed over for an older one; with every row damaged the state is rebuilt from all entries.
+/// Each time the rules answer as they would after a full replay, old events are still refused
+/// as replays, and a clean stop leaves a snapshot at the head for the next server.
+#[test]
+fn a_server_joining_a_postgres_ledger_resumes_from_a_snapshot_and_passes_over_damaged_ones() {
+    use kordon::core::event::Role;
+    use kordon::ledger::{Ledger, Options, Snapshots};
+    let pg = Postgres::shared();
+    let url = pg.create_db();
+    let db = url.rsplit('/').next().unwrap().to_string();
+    let mut f = kordon::fixture::Fixture::new("kordon.pg-snapshots/ibm");
+    let data = tempfile::tempdir().unwrap();
+    let open = |f: &kordon::fixture::Fixture, every: u64, on_close: bool| {
+        let store: Arc<dyn Store> = Arc::new(PostgresStore::open(&url).unwrap());
+        let snapshots = Snapshots {
+            every,
+            on_close,
+            ..kordon::datadir::snapshots(data.path(), &*store)
+        };
+        Ledger::open_with(
+            store,
+            f.ledger_signer.clone(),
+            f.clock.clock(),
+            Options {
+                snapshots: Some(snapshots),
+                ..Options::default()
+            },
+        )
+        .unwrap()
+    };
+    // The rules' state, compared by what the rules read, with a full replay's.
+    let same_as_a_full_replay = |l: &Ledger| {
+        let full = kordon::ledger::load_chain(l.store()).unwrap();
+        l.with_state(|s| {
+            assert_eq!(s.size, full.state.size);
+            assert_eq!(s.bodies, full.state.bodies);
+            assert_eq!(s.keys, full.state.keys);
+            assert_eq!(s.commitments, full.state.commitments);
+            assert_eq!(s.genesis, full.state.genesis);
+        });
+    };
+
+    // The first server writes 27 entries, a snapshot every 10, none when it stops (as a kill).
+    let mut subs = vec![f.genesis(), f.register("monitor", &[Role::Observer])];
+    let a = open(&f, 10, false);
+    for r in a.submit_many(subs.clone()) {
+        r.unwrap();
+    }
+    for n in 0..25 {
+        let s = note(&f, "monitor", n);
+        a.submit(s.clone()).unwrap();
+        subs.push(s);
+    }
+    // The snapshots are written by a follower, off the write path: wait for the second.
+    let until = Instant::now() + Duration::from_secs(20);
+    while snapshot_sizes(pg, &db).first().is_none_or(|s| *s < 20) {
+        assert!(Instant::now() < until, "no snapshot at 20 or beyond");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(a);
+    let sizes = snapshot_sizes(pg, &db);
+    assert!(sizes.len() >= 2 && sizes.len() <= 3, "{sizes:?}");
+    assert!(sizes.iter().all(|s| *s <= 27), "{sizes:?}");
+    let newest = sizes[0];
+
+    // A server joining starts from the newest and replays only what came after it.
+    let b = open(&f, 1_000_000, false);
+    assert_eq!(b.resumed().from_snapshot, Some(newest));
+    assert_eq!(b.resumed().replayed, 27 - newest);
+    assert_eq!(b.resumed().discarded, None);
+    same_as_a_full_replay(&b);
+    let err = b.submit(subs[5].clone()).unwrap_err();
+    assert_eq!(err.fault().unwrap().fault.code(), "event.replayed", "{err}");
+    assert_eq!(b.size(), 27, "nothing was written");
+    drop(b);
+    assert!(
+        !data.path().join(kordon::datadir::SNAPSHOT_DIR).exists(),
+        "a ledger in PostgreSQL keeps its snapshots in the database"
+    );
+
+    // The newest row damaged (one byte of its body): passed over for the one before it.
+    let flip_last = |which: &str| {
+        pg.psql(
+            &db,
+            &format!(
+                "UPDATE kordon_snapshots SET bytes = set_byte(bytes, length(bytes) - 1, \
+                 get_byte(bytes, length(bytes) - 1) # 1) WHERE {which}"
+            ),
+        )
+        .unwrap();
+    };
+    flip_last(&format!("size = {newest}"));
+    let c = open(&f, 1_000_000, false);
+    assert_eq!(c.resumed().from_snapshot, Some(sizes[1]));
+    assert_eq!(c.resumed().replayed, 27 - sizes[1]);
+    let why = c.resumed().discarded.clone().expect("says why");
+    assert!(why.contains("digest"), "{why}");
+    same_as_a_full_replay(&c);
+    drop(c);
+
+    // Every row damaged: never trusted, the state rebuilt from every entry, the same answers.
+    flip_last(&format!("size <> {newest}"));
+    let d = open(&f, 1_000_000, true);
+    assert_eq!(
+        d.resumed().from_snapshot,
+        None,
+        "a damaged snapshot is never used"
+    );
+    assert_eq!(d.resumed().replayed, 27);
+    same_as_a_full_replay(&d);
+    let err = d.submit(subs[20].clone()).unwrap_err();
+    assert_eq!(err.fault().unwrap().fault.code(), "event.replayed", "{err}");
+    assert_eq!(d.submit(note(&f, "monitor", 100)).unwrap().seq, 27);
+    // It stops cleanly: a snapshot at its head, and the next server replays nothing.
+    drop(d);
+    assert_eq!(snapshot_sizes(pg, &db)[0], 28);
+    assert!(
+        snapshot_sizes(pg, &db).len() <= 3,
+        "only the newest are kept"
+    );
+    let e = open(&f, 1_000_000, false);
+    assert_eq!(e.resumed().from_snapshot, Some(28));
+    assert_eq!(e.resumed().replayed, 0);
+    same_as_a_full_replay(&e);
+    let _ = &mut f;
+}
+
+/// Several servers on one ledger write snapshots into the same table: a write is skipped when
+/// one of that name at its size or beyond is already there (another server was first), and
+/// only the three newest sizes are kept; a reader is offered them newest first.
+#[test]
+fn snapshot_rows_written_by_several_servers_keep_the_newest_three_and_skip_older_ones() {
+    use kordon::core::hash::Hash;
+    let pg = Postgres::shared();
+    let url = pg.create_db();
+    let db = url.rsplit('/').next().unwrap().to_string();
+    let a = PostgresStore::open(&url).unwrap().snapshot_store().unwrap();
+    let b = PostgresStore::open(&url).unwrap().snapshot_store().unwrap();
+    let root = |n: u8| Hash([n; 32]);
+    a.save("rules.snap", 20, root(20), b"at 20").unwrap();
+    // B, behind A, does not add an older one, nor one of the same size.
+    b.save("rules.snap", 15, root(15), b"at 15").unwrap();
+    b.save("rules.snap", 20, root(20), b"at 20 again").unwrap();
+    assert_eq!(snapshot_sizes(pg, &db), [20]);
+    for n in [30, 40, 50] {
+        let s = if n % 20 == 0 { &a } else { &b };
+        s.save("rules.snap", n, root(n as u8), format!("at {n}").as_bytes())
+            .unwrap();
+    }
+    assert_eq!(snapshot_sizes(pg, &db), [50, 40, 30]);
+    // Another name is kept apart.
+    a.save("other.snap", 10, root(10), b"other").unwrap();
+    assert_eq!(snapshot_sizes(pg, &db), [50, 40, 30]);
+    let offered: Vec<Vec<u8>> = (0..4)
+        .map_while(|skip| b.load("rules.snap", skip).unwrap())
+        .collect();
+    assert_eq!(
+        offered,
+        [b"at 50".to_vec(), b"at 40".to_vec(), b"at 30".to_vec()]
+    );
+    assert_eq!(a.load("none.snap", 0).unwrap(), None);
+}

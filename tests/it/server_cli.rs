@@ -311,7 +311,7 @@ fn serve_takes_the_store_by_address_and_refuses_a_bad_one() {
     assert!(clean, "{rest}");
     assert!(!dir.join("ledger/ledger.redb").exists());
     for (store, says) in [
-        ("nosuch:x", "redb:PATH, memory:"),
+        ("nosuch:x", "redb:PATH, log:DIR, memory:"),
         ("memory:", "holds no ledger"),
     ] {
         let o = kordon(

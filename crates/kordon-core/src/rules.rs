@@ -9,6 +9,7 @@
 use crate::event::*;
 use crate::events::Effect;
 use crate::keys::{self, KeyId};
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// A commitment's phase: one type for the rules and the projections (`event.rs`).
@@ -166,7 +167,7 @@ pub(crate) fn non_empty(s: &str, field: &str) -> Result<(), RuleError> {
     })
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BodyState {
     pub name_uk: String,
     pub name_en: String,
@@ -175,7 +176,7 @@ pub struct BodyState {
     pub successor: Option<BodyId>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyState {
     pub body: BodyId,
     pub public_key: [u8; 32],
@@ -184,14 +185,14 @@ pub struct KeyState {
     pub revoked_at: Option<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingHandover {
     pub proposal: EventId,
     pub proposer: BodyId,
     pub to: BodyId,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitmentState {
     pub phase: Phase,
     /// The accountable body: the assignee while `Assigned`, the lead while `Active`, the last
@@ -200,18 +201,96 @@ pub struct CommitmentState {
     pub co_executors: BTreeSet<BodyId>,
     pub indicators: HashSet<IndicatorId>,
     pub pending: Option<PendingHandover>,
-    pub claims: HashSet<EventId>,
-    pub extension_requests: HashSet<EventId>,
+    /// The status reports on it (by id fingerprint), which an assessment may name.
+    pub claims: IdSet,
+    /// The extension requests on it, which a deadline change may answer.
+    pub extension_requests: IdSet,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A set of event ids kept as their 16-byte fingerprints (the first bytes of their SHA-256),
+/// so that a commitment with thousands of reports holds 16 bytes for each, not the id's text.
+/// A false match is a 2^-128 event, as for replay detection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdSet(HashSet<u128>);
+
+impl IdSet {
+    pub fn contains(&self, id: &EventId) -> bool {
+        self.0.contains(&id_fingerprint(id))
+    }
+    pub fn insert(&mut self, id: EventId) {
+        self.0.insert(id_fingerprint(&id));
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Serialized as pairs of u64 (every format has them; not every one has u128).
+impl Serialize for IdSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut v: Vec<(u64, u64)> = self
+            .0
+            .iter()
+            .map(|f| ((f >> 64) as u64, *f as u64))
+            .collect();
+        v.sort_unstable();
+        v.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for IdSet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<IdSet, D::Error> {
+        let v: Vec<(u64, u64)> = Vec::deserialize(d)?;
+        Ok(IdSet(
+            v.into_iter()
+                .map(|(hi, lo)| ((hi as u128) << 64) | lo as u128)
+                .collect(),
+        ))
+    }
+}
+
+/// Where the rules look up the ids of events the state has forgotten
+/// (`State::forget_event_ids`): `seen(fingerprint, size)` says whether an entry before `size`
+/// carries an event id with that fingerprint. The caller's index answers (the store's, kept on
+/// disk), so the state need not hold an id for every entry in memory. It must answer every
+/// question exactly; when it cannot, it answers `true`, which refuses the event as a replay
+/// rather than let one through.
+pub type OlderIds = std::sync::Arc<dyn Fn(u128, u64) -> bool + Send + Sync>;
+
+/// The state's link to an `OlderIds` index, if any; two states are equal whatever their index.
+#[derive(Clone, Default)]
+pub struct Older(Option<OlderIds>);
+
+impl std::fmt::Debug for Older {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Older(index)"
+        } else {
+            "Older(none)"
+        })
+    }
+}
+
+impl PartialEq for Older {
+    fn eq(&self, _: &Older) -> bool {
+        true
+    }
+}
+
+impl Eq for Older {}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InquiryState {
     pub to: BodyId,
     pub answered: bool,
 }
 
-/// The rules' view of the ledger after some prefix of entries.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The rules' view of the ledger after some prefix of entries. Its serde form (for snapshots
+/// of it) leaves out the event ids, which `event_ids` and `restore_event_ids` carry apart.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct State {
     pub genesis: Option<Genesis>,
     pub bodies: HashMap<BodyId, BodyState>,
@@ -219,8 +298,12 @@ pub struct State {
     pub objectives: HashSet<ObjectiveId>,
     pub commitments: HashMap<CommitmentId, CommitmentState>,
     pub inquiries: HashMap<InquiryId, InquiryState>,
-    /// The first 16 bytes of SHA-256 of every event id seen, for replay detection.
+    /// The first 16 bytes of SHA-256 of every event id seen, for replay detection; with an
+    /// `older` index, only of those seen since the state last forgot them.
+    #[serde(skip)]
     event_ids: HashSet<u128>,
+    #[serde(skip)]
+    older: Older,
     /// Number of entries applied.
     pub size: u64,
 }
@@ -257,7 +340,38 @@ impl State {
     }
 
     pub fn has_event_id(&self, id: &EventId) -> bool {
-        self.event_ids.contains(&id_fingerprint(id))
+        let fp = id_fingerprint(id);
+        self.event_ids.contains(&fp) || self.older.0.as_ref().is_some_and(|f| f(fp, self.size))
+    }
+
+    /// Looks up the ids of entries this state forgets (`forget_event_ids`) in `older`.
+    pub fn set_older_ids(&mut self, older: OlderIds) {
+        self.older = Older(Some(older));
+    }
+
+    /// Whether an `older` index answers for forgotten ids.
+    pub fn has_older_ids(&self) -> bool {
+        self.older.0.is_some()
+    }
+
+    /// Forgets the event ids applied so far, which the `older` index must now answer for
+    /// (the caller knows their entries are in it). Without an index it forgets nothing.
+    pub fn forget_event_ids(&mut self) {
+        if self.older.0.is_some() {
+            self.event_ids.clear();
+        }
+    }
+
+    /// The fingerprints of the event ids the state holds itself, for a snapshot.
+    pub fn event_ids(&self) -> Vec<u128> {
+        let mut v: Vec<u128> = self.event_ids.iter().copied().collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Gives back the ids a snapshot carried (`event_ids`) to a state read from it.
+    pub fn restore_event_ids(&mut self, ids: impl IntoIterator<Item = u128>) {
+        self.event_ids.extend(ids);
     }
 
     /// Checks every rule for the event at `seq`, recorded at `recorded_at`, and applies it.
@@ -508,8 +622,8 @@ impl State {
                         co_executors: fields.co_executors.iter().cloned().collect(),
                         indicators: fields.indicators.iter().map(|i| i.id.clone()).collect(),
                         pending: None,
-                        claims: HashSet::new(),
-                        extension_requests: HashSet::new(),
+                        claims: IdSet::default(),
+                        extension_requests: IdSet::default(),
                     },
                 );
             }

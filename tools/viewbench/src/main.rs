@@ -8,7 +8,6 @@ use kordon::core::projection::History;
 use kordon::core::types::Millis;
 use kordon::projector::{self, rebuild};
 use kordon::query::{self, Request, View};
-use kordon::store::redb::RedbStore;
 use kordon::store::Store;
 use std::time::{Duration, Instant};
 
@@ -49,7 +48,7 @@ fn main() -> Result<()> {
     if let Some(g) = made {
         println!("{g}");
     }
-    let store = RedbStore::open(&dir.join(kordon::datadir::STORE_FILE))?;
+    let store = kordon::datadir::open_store(&dir)?;
     let snap = store.snapshot()?;
     let size = snap.size();
     println!("ledger: {size} entries in {}", dir.display());
