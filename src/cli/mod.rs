@@ -375,6 +375,25 @@ pub fn parse() -> Cli {
     let data_given = given(&matches) || matches.subcommand().is_some_and(|(_, m)| given(m));
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     cli.data_given = data_given;
+    // The demo builds and serves its own ledger: a --store on the command line contradicts it,
+    // while an exported KORDON_STORE (meant for the real ledger) is left aside, as KORDON_DATA is.
+    if let Command::Serve(a) = &mut cli.command {
+        if a.demo && a.store.is_some() {
+            let from_flag = matches.subcommand_matches("serve").is_some_and(|m| {
+                m.value_source("store") == Some(clap::parser::ValueSource::CommandLine)
+            });
+            if from_flag {
+                Cli::command()
+                    .error(
+                        clap::error::ErrorKind::ArgumentConflict,
+                        "--store cannot be used with --demo: the demo keeps its own ledger in \
+                         its folder (--data DIR); serve another store without --demo",
+                    )
+                    .exit();
+            }
+            a.store = None;
+        }
+    }
     cli
 }
 

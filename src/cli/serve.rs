@@ -44,7 +44,6 @@ pub struct ServeArgs {
         env = "KORDON_STORE",
         value_name = "ADDRESS",
         hide_env_values = true,
-        conflicts_with = "demo",
         long_help = super::store_help(SERVE_STORE)
     )]
     pub store: Option<String>,

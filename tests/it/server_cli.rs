@@ -227,6 +227,26 @@ fn serve_demo_builds_the_demo_ledger_and_serves_it() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("kordon init"), "{}", text(&o));
     let tmp2 = tempfile::tempdir().unwrap();
+    // A --store on the command line contradicts --demo: refused, nothing built.
+    let o = kordon(
+        tmp2.path(),
+        &[
+            "serve",
+            "--demo",
+            "--store",
+            "redb:x.redb",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("--store cannot be used with --demo"),
+        "{}",
+        text(&o)
+    );
+    assert!(!tmp2.path().join("kordon-demo").exists() && !tmp2.path().join("x.redb").exists());
+    // An exported KORDON_STORE (meant for the real ledger) is left aside by --demo.
     let mut child = Command::new(env!("CARGO_BIN_EXE_kordon"))
         .args([
             "serve",
@@ -238,6 +258,7 @@ fn serve_demo_builds_the_demo_ledger_and_serves_it() {
         ])
         .current_dir(tmp2.path())
         .env("KORDON_LOG", "warn")
+        .env("KORDON_STORE", "postgres://nobody@127.0.0.1:1/none")
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
