@@ -364,13 +364,16 @@ fn changes_table(cx: &Cx, h: &History, m: &mut String, id: &str, heading: M, lis
         return;
     }
     thead(m, cx, &[M::date, M::commitment, M::author, M::summary]);
+    // The heading names a section of one event type; the type is said again per row only
+    // where a section mixes them (a summary already begins with what happened).
+    let mixed = list.iter().any(|c| c.kind != list[0].kind);
     for c in list {
         let author = crate::core::types::BodyId::parse(&c.author)
             .map(|b| cx.body_link(h, &b))
             .unwrap_or_default();
         let _ = write!(
             m,
-            "<tr><td data-label=\"{}\">{}</td><td data-label=\"{}\">{}</td><td data-label=\"{}\">{}</td><td data-label=\"{}\"><span class=\"kind\">{}</span> {}</td></tr>",
+            "<tr><td data-label=\"{}\">{}</td><td data-label=\"{}\">{}</td><td data-label=\"{}\">{}</td><td data-label=\"{}\">{}{}</td></tr>",
             E(cx.t(M::date)),
             cx.date(h.date_of(c.recorded_at)),
             E(cx.t(M::commitment)),
@@ -381,7 +384,14 @@ fn changes_table(cx: &Cx, h: &History, m: &mut String, id: &str, heading: M, lis
             E(cx.t(M::author)),
             author,
             E(cx.t(M::summary)),
-            E(i18n::event_type(cx.lang, c.kind)),
+            if mixed {
+                format!(
+                    "<span class=\"kind\">{}</span> ",
+                    E(i18n::event_type(cx.lang, c.kind))
+                )
+            } else {
+                String::new()
+            },
             E(c.summary.get(cx.lang))
         );
     }
@@ -493,6 +503,7 @@ fn csv(cx: &Cx, h: &History, v: &WeekBriefing) -> super::download::Csv {
         (M::status_changes, &b.status_changes),
         (M::deadline_changes, &b.deadline_changes),
     ] {
+        let mixed = list.iter().any(|c| c.kind != list[0].kind);
         for c in list {
             rows.push(vec![
                 t(section),
@@ -504,11 +515,15 @@ fn csv(cx: &Cx, h: &History, v: &WeekBriefing) -> super::download::Csv {
                 body(&c.author),
                 h.date_of(c.recorded_at).to_string(),
                 String::new(),
-                format!(
-                    "{} {}",
-                    i18n::event_type(cx.lang, c.kind),
-                    c.summary.get(cx.lang)
-                ),
+                if mixed {
+                    format!(
+                        "{} {}",
+                        i18n::event_type(cx.lang, c.kind),
+                        c.summary.get(cx.lang)
+                    )
+                } else {
+                    c.summary.get(cx.lang).to_string()
+                },
             ]);
         }
     }

@@ -543,6 +543,13 @@ async fn the_briefing_is_a_handout_that_counts_the_current_week_to_today() {
     // Titles beside ids.
     let status = &b[b.find("id=\"b-status\"").unwrap()..];
     let status = &status[..status.find("</section>").unwrap()];
+    // A section of one event type does not say the type again before each summary (it read
+    // "звіт про стан стан «виконується»").
+    assert!(!status.contains("class=\"kind\""), "{status}");
+    assert!(
+        status.contains("<td data-label=\"Зміст\">стан «"),
+        "{status}"
+    );
     assert!(
         status.contains("class=\"t\""),
         "titles beside the ids: {status}"
