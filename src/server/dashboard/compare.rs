@@ -281,11 +281,12 @@ fn shown(cx: &Cx, h: &History, s: &ItemState, c: Changed) -> String {
             }
             out
         }
+        // A replaced or cancelled item has no lead any more: a dash, not an empty cell.
         Changed::Lead => s
             .lead
             .as_ref()
             .map(|b| cx.body_link(h, b))
-            .unwrap_or_default(),
+            .unwrap_or_else(|| "<span class=\"sub\">—</span>".to_string()),
         Changed::Deadline => cx.date(s.deadline),
         Changed::Claim => match &s.claim {
             Some(c) => claim_cell(cx, h, c),

@@ -131,6 +131,23 @@ async fn the_hearing_comparison_shows_each_item_then_and_now_as_the_projections_
             changed > 0,
             "{path}: something changed between the hearings"
         );
+        // An item without a lead (replaced, cancelled) shows a dash, not an empty cell.
+        let mut leadless = 0;
+        for td in p
+            .body
+            .split("<td ")
+            .filter(|td| td.starts_with("data-label") && td.contains("data-col=\"lead\""))
+        {
+            let tag_end = td.find('>').unwrap();
+            if td[..tag_end].contains("data-now=\"\"") {
+                assert!(td[tag_end..].contains("—"), "{path}: {td}");
+                leadless += 1;
+            }
+        }
+        assert!(
+            leadless > 0,
+            "{path}: the example replaces and cancels items"
+        );
         // A changed cell is highlighted, an unchanged one is not.
         assert!(p.body.contains("class=\"changed\""), "{path}");
         let label = if lang == "uk" { "Тоді" } else { "Then" };
