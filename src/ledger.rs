@@ -72,10 +72,17 @@ pub struct Snapshots {
     pub every: u64,
     /// Write one when the ledger closes, so the next open replays nothing.
     pub on_close: bool,
+    /// Write a snapshot of the projections (`projector::Projector::follow`) once this many
+    /// entries were folded since the last one. Larger than `every`: the projections hold the
+    /// history and take longer to write.
+    pub projections_every: u64,
 }
 
 /// The default `Snapshots::every`: opening after a crash replays at most this many entries.
 pub const SNAPSHOT_EVERY: u64 = 10_000;
+
+/// The default `Snapshots::projections_every`.
+pub const PROJECTIONS_SNAPSHOT_EVERY: u64 = 100_000;
 
 /// How many snapshots opening tries, newest first, before it replays the whole ledger.
 const MAX_SNAPSHOTS_TRIED: usize = 4;
@@ -86,6 +93,7 @@ impl Snapshots {
             store,
             every: SNAPSHOT_EVERY,
             on_close: true,
+            projections_every: PROJECTIONS_SNAPSHOT_EVERY,
         }
     }
 }
@@ -94,8 +102,8 @@ impl std::fmt::Debug for Snapshots {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "Snapshots(every {}, on close {})",
-            self.every, self.on_close
+            "Snapshots(every {}, projections every {}, on close {})",
+            self.every, self.projections_every, self.on_close
         )
     }
 }
@@ -709,6 +717,11 @@ impl Ledger {
         &self.resumed
     }
 
+    /// Where this ledger keeps its snapshots, if it does (`Options::snapshots`).
+    pub fn snapshots(&self) -> Option<&Snapshots> {
+        self.shared.options.snapshots.as_ref()
+    }
+
     /// Queues submissions and returns at once; the future resolves, with one answer per
     /// submission in order, only once every accepted one is durable (or refused). It needs no
     /// particular async runtime. Refusing one submission does not refuse the others.
@@ -853,6 +866,11 @@ impl Ledger {
     /// The store, for reads.
     pub fn store(&self) -> &dyn Store {
         &*self.shared.store
+    }
+
+    /// The store, shared: for a follower that reads it after this call returns.
+    pub fn shared_store(&self) -> Arc<dyn Store> {
+        Arc::clone(&self.shared.store)
     }
 
     /// Runs `f` on the rules' state as of the head (it waits while the writer applies a

@@ -9,9 +9,11 @@ use crate::core::hash::Hash;
 use crate::core::merkle;
 use crate::core::projection::{History, FOLD_VERSION};
 use crate::integrity::{self, Binder};
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, Snapshots};
+use crate::snapshot::{self, Kind, SnapshotStore};
 use crate::store::{Nodes, Snapshot, Store, StoreError};
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
@@ -135,6 +137,8 @@ pub struct Projector {
     history: Arc<RwLock<History>>,
     /// The ledger's head and the follower's progress, when following one.
     follow: Option<Arc<Following>>,
+    /// How they were opened (from which snapshot), when opened for a ledger.
+    opened: Option<Arc<Opened>>,
 }
 
 struct Following {
@@ -145,11 +149,22 @@ struct Following {
 }
 
 impl Projector {
-    /// Rebuilds from the ledger's store, then follows its head on a thread of its own.
+    /// Opens the projections of the ledger's store (from the newest snapshot that checks, when
+    /// the ledger keeps snapshots: `Options::snapshots`, folding only the entries after it;
+    /// else from every entry), then follows its head on a thread of its own, writing a new
+    /// snapshot every `Snapshots::projections_every` entries and when the ledger closes.
     pub fn follow(ledger: &Ledger) -> Result<Projector, ProjectError> {
+        let snaps = ledger.snapshots().cloned();
         let snap = ledger.store().snapshot()?;
-        let mut h = History::new();
-        extend(&mut h, &*snap, snap.size())?;
+        let (h, opened) = load(&*snap, snaps.as_ref().map(|s| &*s.store))?;
+        if let Some(why) = &opened.discarded {
+            tracing::warn!(%why, "a snapshot of the projections was not used");
+        }
+        tracing::info!(
+            from_snapshot = ?opened.from_snapshot,
+            folded = opened.folded,
+            "projections opened"
+        );
         let from = h.size();
         drop(snap);
         let following = Arc::new(Following {
@@ -160,7 +175,19 @@ impl Projector {
         let p = Projector {
             history: Arc::new(RwLock::new(h)),
             follow: Some(Arc::clone(&following)),
+            opened: Some(Arc::new(opened.clone())),
         };
+        let mut saver = snaps.map(|snaps| {
+            let saved = opened.from_snapshot.unwrap_or(0);
+            Saver::new(Arc::clone(&p.history), ledger.shared_store(), snaps, saved)
+        });
+        if let Some(s) = &mut saver {
+            // Folded many entries (or passed over a snapshot): save now, so the next server
+            // to open this ledger does not fold them again.
+            if opened.folded >= SNAPSHOT_EVERY || opened.discarded.is_some() {
+                s.save_in_background(from);
+            }
+        }
         let history = p.history.clone();
         ledger
             .follow(from, "projections", move |c| {
@@ -175,12 +202,20 @@ impl Projector {
                 };
                 *following.folded.lock().unwrap_or_else(|e| e.into_inner()) = size;
                 following.moved.notify_all();
+                if let Some(s) = &mut saver {
+                    s.folded(size);
+                }
             })
             .map_err(|e| ProjectError::Entry {
                 seq: from,
                 msg: format!("cannot start the projections' follower: {e}"),
             })?;
         Ok(p)
+    }
+
+    /// How these projections were opened, when they were opened for a ledger.
+    pub fn opened(&self) -> Option<&Opened> {
+        self.opened.as_deref()
     }
 
     /// Builds projections of a store that no writer is appending to.
@@ -190,28 +225,34 @@ impl Projector {
         Ok(Projector::from_history(h))
     }
 
-    /// Opens projections for a data directory's store, using and refreshing its snapshot:
-    /// a new snapshot is written when at least `SNAPSHOT_EVERY` entries were folded.
+    /// Opens projections for a data directory's store, using and refreshing its snapshot
+    /// (`datadir::snapshots`: the store's own, else the directory's `snapshots/`): a new one is
+    /// written when at least `SNAPSHOT_EVERY` entries were folded, or one was passed over.
     pub fn open_cached(
         store: &dyn Store,
         dir: &std::path::Path,
     ) -> Result<(Projector, Opened), ProjectError> {
-        let path = dir.join(SNAPSHOT_FILE);
-        let (h, opened) = load(store, &path)?;
+        let snaps = crate::datadir::snapshots(dir, store).store;
+        let snap = store.snapshot()?;
+        let (h, opened) = load(&*snap, Some(&*snaps))?;
         // A snapshot that was refused is replaced, so the warning is given once.
         if opened.folded >= SNAPSHOT_EVERY || opened.discarded.is_some() {
-            let snap = store.snapshot()?;
             let at = at(&*snap, h.size())?;
             // The snapshot is a cache: failing to write it only costs time next run.
-            let _ = save_snapshot(&path, &h, at);
+            let _ = save_snapshot(&*snaps, &h, at);
         }
-        Ok((Projector::from_history(h), opened))
+        // Earlier releases kept their own format in the directory itself: never read now.
+        let _ = std::fs::remove_file(dir.join(OLD_SNAPSHOT_FILE));
+        let mut p = Projector::from_history(h);
+        p.opened = Some(Arc::new(opened.clone()));
+        Ok((p, opened))
     }
 
     pub fn from_history(h: History) -> Projector {
         Projector {
             history: Arc::new(RwLock::new(h)),
             follow: None,
+            opened: None,
         }
     }
 
@@ -253,26 +294,18 @@ impl Projector {
     }
 }
 
-/// Fold at least this many entries before a new snapshot is worth writing.
+/// Fold at least this many entries from the store, at open, before a new snapshot is worth
+/// writing at once (a smaller gap costs less to fold again than to write).
 pub const SNAPSHOT_EVERY: u64 = 10_000;
 
-/// The projections snapshot in a data directory.
-pub const SNAPSHOT_FILE: &str = "projections.snap";
-const SNAPSHOT_MAGIC: &[u8] = b"kordon-projections/v2\n";
-
-/// What a snapshot's body depends on besides the entries: the fold's version and the table of
-/// event types. A snapshot made under another schema is rebuilt, never read.
-pub fn snapshot_schema() -> Hash {
-    let mut text = format!("kordon-projections fold {FOLD_VERSION}\n");
-    for t in event::EVENT_TYPES {
-        text.push_str(t);
-        text.push('\n');
-    }
-    Hash::sha256(text.as_bytes())
+/// The version of the projections snapshot's body (`projection::History` in MessagePack with
+/// named fields): the fold's version, raised whenever `History` changes shape.
+fn projections_schema() -> Hash {
+    snapshot::schema(Kind::Projections, FOLD_VERSION)
 }
 
 /// How the projections were opened.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Opened {
     /// The size of the snapshot that was used, if one was.
     pub from_snapshot: Option<u64>,
@@ -282,55 +315,68 @@ pub struct Opened {
     pub folded: u64,
 }
 
-/// Writes a snapshot of `h` taken at `at` (which must be `h`'s own size and root), atomically:
-/// a reader sees the old file or the new one, never half of one.
-///
-/// ```text
-/// "kordon-projections/v2\n" ‖ schema (32 bytes, `snapshot_schema`) ‖ size (u64 BE)
-///   ‖ root (32) ‖ SHA-256(body) (32) ‖ body (MessagePack, named fields)
-/// ```
-pub fn save_snapshot(path: &std::path::Path, h: &History, at: At) -> std::io::Result<()> {
-    use std::io::Write;
-    let body = rmp_serde::to_vec_named(h).map_err(std::io::Error::other)?;
-    let tmp = path.with_extension("snap.tmp");
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(SNAPSHOT_MAGIC)?;
-        f.write_all(&snapshot_schema().0)?;
-        f.write_all(&at.size.to_be_bytes())?;
-        f.write_all(&at.root.0)?;
-        f.write_all(&Hash::sha256(&body).0)?;
-        f.write_all(&body)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)
+/// A snapshot of `h` bound to `root`, its root at its size (`snapshot::encode`'s frame, kind
+/// `Projections`). The body is written straight into the frame: one copy of it in memory.
+pub fn encode_snapshot(h: &History, root: Hash) -> Result<Vec<u8>, String> {
+    snapshot::encode_with(
+        Kind::Projections,
+        projections_schema(),
+        h.size(),
+        root,
+        |out| rmp_serde::encode::write_named(out, h).map_err(|e| e.to_string()),
+    )
 }
 
-/// Loads projections for a store: from the snapshot at `path` if it matches the ledger (its
-/// size is within the ledger and its root is the ledger's root at that size), then folds the
-/// entries after it. A snapshot that does not match is discarded, never trusted.
-pub fn load(store: &dyn Store, path: &std::path::Path) -> Result<(History, Opened), ProjectError> {
-    let snap = store.snapshot()?;
+/// Saves a snapshot of `h` taken at `at` (which must be `h`'s own size and root) under the
+/// projections' name. The store writes it whole or not at all.
+pub fn save_snapshot(snaps: &dyn SnapshotStore, h: &History, at: At) -> Result<(), String> {
+    let bytes = encode_snapshot(h, at.root)?;
+    snaps.save(Kind::Projections.name(), at.size, at.root, &bytes)
+}
+
+/// How many snapshots opening tries, newest first, before it rebuilds from every entry.
+const MAX_SNAPSHOTS_TRIED: usize = 4;
+
+/// Loads the projections of the ledger read through `snap`: from the newest snapshot in
+/// `snaps` that checks against it (`snapshot::check`: schema, digest, and the ledger's root at
+/// its size), folding only the entries after it; else from every entry. A snapshot that does
+/// not check is passed over (its reason kept in `Opened::discarded`), never trusted.
+pub fn load(
+    snap: &dyn Snapshot,
+    snaps: Option<&dyn SnapshotStore>,
+) -> Result<(History, Opened), ProjectError> {
     let size = snap.size();
     let mut discarded = None;
-    if let Ok(bytes) = std::fs::read(path) {
-        match read_snapshot(&bytes, &*snap) {
-            Ok(mut h) => {
-                let from = h.size();
-                extend(&mut h, &*snap, size)?;
-                return Ok((
-                    h,
-                    Opened {
-                        from_snapshot: Some(from),
-                        discarded: None,
-                        folded: size - from,
-                    },
-                ));
+    if let Some(snaps) = snaps {
+        for skip in 0..MAX_SNAPSHOTS_TRIED {
+            match snaps.load(Kind::Projections.name(), skip) {
+                Ok(None) => break,
+                Ok(Some(bytes)) => match decode_snapshot(&bytes, snap) {
+                    Ok(mut h) => {
+                        drop(bytes);
+                        let from = h.size();
+                        extend(&mut h, snap, size)?;
+                        return Ok((
+                            h,
+                            Opened {
+                                from_snapshot: Some(from),
+                                discarded,
+                                folded: size - from,
+                            },
+                        ));
+                    }
+                    Err(why) => {
+                        discarded.get_or_insert(why);
+                    }
+                },
+                Err(e) => {
+                    discarded.get_or_insert(e);
+                    break;
+                }
             }
-            Err(why) => discarded = Some(why),
         }
     }
-    let h = rebuild(&*snap, size)?;
+    let h = rebuild(snap, size)?;
     Ok((
         h,
         Opened {
@@ -341,45 +387,139 @@ pub fn load(store: &dyn Store, path: &std::path::Path) -> Result<(History, Opene
     ))
 }
 
-fn read_snapshot(bytes: &[u8], snap: &dyn Snapshot) -> Result<History, String> {
-    let rest = bytes
-        .strip_prefix(SNAPSHOT_MAGIC)
-        .ok_or("not a kordon projections snapshot of this version")?;
-    if rest.len() < 104 {
-        return Err("snapshot header is cut short".into());
-    }
-    let (schema, rest) = rest.split_at(32);
-    if schema != snapshot_schema().0 {
-        return Err("snapshot was made for another fold or table of event types".into());
-    }
-    let mut n = [0u8; 8];
-    n.copy_from_slice(&rest[..8]);
-    let size = u64::from_be_bytes(n);
-    let root = Hash::from_slice(&rest[8..40]).ok_or("bad root")?;
-    let digest = Hash::from_slice(&rest[40..72]).ok_or("bad digest")?;
-    let rest = &rest[32..];
-    if Hash::sha256(&rest[40..]) != digest {
-        return Err("snapshot body does not match its digest (changed or damaged)".into());
-    }
-    if size > snap.size() {
-        return Err(format!(
-            "snapshot of {size} entries is ahead of the ledger ({})",
-            snap.size()
-        ));
-    }
-    let actual = merkle::root_at(&Nodes(snap), size).map_err(|e| e.to_string())?;
-    if actual != root {
-        return Err(format!(
-            "snapshot root at size {size} does not match the ledger"
-        ));
-    }
-    let h: History =
-        rmp_serde::from_slice(&rest[40..]).map_err(|e| format!("snapshot does not decode: {e}"))?;
+fn decode_snapshot(bytes: &[u8], snap: &dyn Snapshot) -> Result<History, String> {
+    let (size, body) = snapshot::check(bytes, Kind::Projections, projections_schema(), snap)?;
+    let h: History = rmp_serde::from_slice(body).map_err(|e| format!("it does not decode: {e}"))?;
     if h.size() != size {
         return Err(format!(
-            "snapshot holds {} entries, its header says {size}",
+            "it holds projections of {} entries, its header says {size}",
             h.size()
         ));
     }
     Ok(h.restored())
 }
+
+/// Writes snapshots of live projections: every `Snapshots::projections_every` entries folded,
+/// in the background, and when the ledger closes, so the next server to open it folds nothing.
+/// Encoding holds the read lock (readers go on reading; the follower waits for it, and a reader
+/// waiting for the newest entries with it), so the next snapshot waits at least
+/// `QUIET_FACTOR` times as long as the last one took to encode: at most about 1% of the
+/// follower's time goes to snapshots, however large the projections grow.
+struct Saver {
+    history: Arc<RwLock<History>>,
+    store: Arc<dyn Store>,
+    snaps: Snapshots,
+    /// The size of the last snapshot written (or loaded).
+    saved: u64,
+    /// A background write is under way: the next is skipped until it is done.
+    busy: Arc<AtomicBool>,
+    /// No background write starts before this (set after each encoding).
+    not_before: Arc<Mutex<Instant>>,
+}
+
+/// How many times its encoding time a snapshot of the projections waits before the next.
+const QUIET_FACTOR: u32 = 100;
+
+impl Saver {
+    /// The projections encoded as a snapshot, under the read lock (readers go on reading).
+    fn encode(history: &RwLock<History>, store: &dyn Store) -> Result<(At, Vec<u8>), String> {
+        let h = history.read().unwrap_or_else(|e| e.into_inner());
+        let snap = store.snapshot().map_err(|e| e.to_string())?;
+        let at = at(&*snap, h.size()).map_err(|e| e.to_string())?;
+        Ok((at, encode_snapshot(&h, at.root)?))
+    }
+
+    fn new(
+        history: Arc<RwLock<History>>,
+        store: Arc<dyn Store>,
+        snaps: Snapshots,
+        saved: u64,
+    ) -> Saver {
+        Saver {
+            history,
+            store,
+            snaps,
+            saved,
+            busy: Arc::new(AtomicBool::new(false)),
+            not_before: Arc::new(Mutex::new(Instant::now())),
+        }
+    }
+
+    fn save_in_background(&mut self, size: u64) {
+        if self
+            .busy
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return;
+        }
+        self.saved = size;
+        let (history, store, snaps, busy, not_before) = (
+            Arc::clone(&self.history),
+            Arc::clone(&self.store),
+            Arc::clone(&self.snaps.store),
+            Arc::clone(&self.busy),
+            Arc::clone(&self.not_before),
+        );
+        let spawned = std::thread::Builder::new()
+            .name("kordon-projections-snapshot".into())
+            .spawn(move || {
+                let t = Instant::now();
+                let encoded = Saver::encode(&history, &*store);
+                let took = t.elapsed();
+                *not_before.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Instant::now() + took * QUIET_FACTOR;
+                let written = encoded.and_then(|(at, bytes)| {
+                    snaps.save(Kind::Projections.name(), at.size, at.root, &bytes)
+                });
+                if let Err(e) = written {
+                    // A snapshot is a cache: failing costs only folding time at the next open.
+                    tracing::warn!(error = %e, "cannot write a snapshot of the projections");
+                }
+                busy.store(false, Ordering::Release);
+            });
+        if spawned.is_err() {
+            self.busy.store(false, Ordering::Release);
+        }
+    }
+
+    /// After the follower folded up to `size`.
+    fn folded(&mut self, size: u64) {
+        if size >= self.saved + self.snaps.projections_every.max(1)
+            && Instant::now() >= *self.not_before.lock().unwrap_or_else(|e| e.into_inner())
+        {
+            self.save_in_background(size);
+        }
+    }
+}
+
+impl Drop for Saver {
+    fn drop(&mut self) {
+        // The ledger closes: after a background write (so an older snapshot never lands over
+        // this one), the projections as they end.
+        let until = Instant::now() + Duration::from_secs(120);
+        while self.busy.load(Ordering::Acquire) && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let size = self
+            .history
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .size();
+        if !self.snaps.on_close || size <= self.saved {
+            return;
+        }
+        let written = Saver::encode(&self.history, &*self.store).and_then(|(at, bytes)| {
+            self.snaps
+                .store
+                .save(Kind::Projections.name(), at.size, at.root, &bytes)
+        });
+        if let Err(e) = written {
+            tracing::warn!(error = %e, size, "cannot write a snapshot of the projections");
+        }
+    }
+}
+
+/// Where releases before the snapshots of `crate::snapshot` kept the projections' snapshot, in
+/// the data directory itself (format `kordon-projections/v2`): removed when found.
+const OLD_SNAPSHOT_FILE: &str = "projections.snap";

@@ -76,13 +76,22 @@ impl SnapshotStore for DirSnapshots {
         use std::io::Write;
         let write = || -> std::io::Result<()> {
             std::fs::create_dir_all(&self.0)?;
-            let tmp = self.0.join(format!("{name}.tmp"));
+            // Named for this writer: two processes on one directory (a server, a query) never
+            // write into each other's file; each renames a whole one over the name.
+            static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let tmp = self
+                .0
+                .join(format!("{name}.{}.{n}.tmp", std::process::id()));
             {
                 let mut f = std::fs::File::create(&tmp)?;
                 f.write_all(bytes)?;
                 f.sync_data()?;
             }
-            std::fs::rename(&tmp, self.0.join(name))?;
+            if let Err(e) = std::fs::rename(&tmp, self.0.join(name)) {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
             std::fs::File::open(&self.0)?.sync_all()
         };
         write().map_err(|e| format!("{}: {e}", self.0.join(name).display()))
@@ -102,15 +111,34 @@ pub fn schema(kind: Kind, v: u32) -> Hash {
 
 /// Frames `body`, derived from the first `size` entries whose root is `root`.
 pub fn encode(kind: Kind, schema: Hash, size: u64, root: Hash, body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(MAGIC.len() + HEAD + body.len());
+    encode_with(kind, schema, size, root, |out| {
+        out.extend_from_slice(body);
+        Ok(())
+    })
+    .unwrap_or_default()
+}
+
+/// `encode`, with the body written by `body` straight after the header (no second copy of a
+/// large body in memory).
+pub fn encode_with(
+    kind: Kind,
+    schema: Hash,
+    size: u64,
+    root: Hash,
+    body: impl FnOnce(&mut Vec<u8>) -> Result<(), String>,
+) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
     out.extend_from_slice(MAGIC);
     out.push(kind as u8);
     out.extend_from_slice(&schema.0);
     out.extend_from_slice(&size.to_be_bytes());
     out.extend_from_slice(&root.0);
-    out.extend_from_slice(&Hash::sha256(body).0);
-    out.extend_from_slice(body);
-    out
+    let digest_at = out.len();
+    out.extend_from_slice(&[0; 32]);
+    body(&mut out)?;
+    let digest = Hash::sha256(&out[digest_at + 32..]);
+    out[digest_at..digest_at + 32].copy_from_slice(&digest.0);
+    Ok(out)
 }
 
 /// Checks a snapshot against the ledger read through `snap` and returns its size and body, or
@@ -131,7 +159,7 @@ pub fn check<'a>(
         return Err(format!("it holds kind {}, not {:?}", rest[0], kind));
     }
     if rest[1..33] != schema.0 {
-        return Err("it was written for another schema (another release); rebuilding".into());
+        return Err("it was written for another schema (by another release, for another fold or table of event types)".into());
     }
     let size = u64::from_be_bytes(rest[33..41].try_into().unwrap_or([0; 8]));
     let root = Hash::from_slice(&rest[41..73]).ok_or("bad root")?;

@@ -76,8 +76,7 @@ pub fn query(data: &Path, a: QueryArgs) -> Result<u8> {
     let (projector, opened) = Projector::open_cached(&store, data)?;
     if let Some(why) = &opened.discarded {
         eprintln!(
-            "warning: {} was not used ({why}); the projections were rebuilt from the ledger",
-            data.join(crate::projector::SNAPSHOT_FILE).display()
+            "warning: the snapshot of the projections (projections.snap) was not used ({why}); the projections were rebuilt from the ledger"
         );
     }
     let h = projector.read();

@@ -391,7 +391,8 @@ fn block_on<T: Send + 'static>(
     rx.recv().map_err(|_| be("the PostgreSQL client stopped"))
 }
 
-/// How long saving a snapshot may take before it is given up (the next one will be written).
+/// How long saving a snapshot may take before it is given up (the next one will be written),
+/// plus a second for every 8 MiB it holds (the projections of a large ledger are hundreds).
 pub const SNAPSHOT_SAVE_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// How many snapshots of each name `kordon_snapshots` keeps (the newest sizes): a server
@@ -440,6 +441,7 @@ impl crate::snapshot::SnapshotStore for PgSnapshots {
         let name = name.to_string();
         let size = to_i64(size, "snapshot size").map_err(|e| e.to_string())?;
         let root = root.0.to_vec();
+        let timeout = SNAPSHOT_SAVE_TIMEOUT + Duration::from_secs(bytes.len() as u64 >> 23);
         let bytes = bytes.to_vec();
         let save = async move {
             let mut c = pool.get().await.map_err(be)?;
@@ -475,7 +477,7 @@ impl crate::snapshot::SnapshotStore for PgSnapshots {
         // A cache is not worth waiting for: a commit held up by a missing synchronous standby
         // must not hold up the follower (or a clean stop) that writes it.
         block_on(&self.handle, async move {
-            tokio::time::timeout(SNAPSHOT_SAVE_TIMEOUT, save)
+            tokio::time::timeout(timeout, save)
                 .await
                 .unwrap_or_else(|_| Err(be("it took longer than the time a cache is given")))
         })

@@ -70,13 +70,14 @@ fn a_changed_snapshot_is_rebuilt_with_a_warning_and_the_answer_stays_right() {
     assert!(truth.status.success(), "{}", text(&truth));
     // A snapshot of the whole ledger, as `kordon query` writes one.
     let store = kordon::datadir::open_store(&dir.join("d")).unwrap();
-    let snap_path = dir.join("d").join(kordon::projector::SNAPSHOT_FILE);
+    let snaps = kordon::snapshot::DirSnapshots(dir.join("d").join(kordon::datadir::SNAPSHOT_DIR));
+    let snap_path = snaps.0.join("projections.snap");
     {
         use kordon::store::Store;
         let p = kordon::projector::Projector::of_store(&store).unwrap();
         let s = store.snapshot().unwrap();
         let at = kordon::projector::at(&*s, s.size()).unwrap();
-        kordon::projector::save_snapshot(&snap_path, &p.read(), at).unwrap();
+        kordon::projector::save_snapshot(&snaps, &p.read(), at).unwrap();
     }
     drop(store);
     let good = std::fs::read(&snap_path).unwrap();
@@ -110,15 +111,15 @@ fn a_changed_snapshot_is_rebuilt_with_a_warning_and_the_answer_stays_right() {
     assert_eq!(o.stdout, truth.stdout);
     assert!(!String::from_utf8_lossy(&o.stderr).contains("warning"));
 
-    // A snapshot of another fold or table of event types (its digest recomputed) is not read.
+    // A snapshot of another fold or table of event types (its schema hash) is not read.
     let mut other = good.clone();
-    let magic = b"kordon-projections/v2\n".len();
-    other[magic] ^= 1;
+    let schema = b"kordon-snapshot/v3\n".len() + 1;
+    other[schema] ^= 1;
     std::fs::write(&snap_path, &other).unwrap();
     let o = kordon(dir, &CARD);
     assert_eq!(o.stdout, truth.stdout);
     assert!(
-        String::from_utf8_lossy(&o.stderr).contains("another fold"),
+        String::from_utf8_lossy(&o.stderr).contains("another schema"),
         "{}",
         text(&o)
     );

@@ -811,6 +811,95 @@ fn a_server_joining_a_postgres_ledger_resumes_from_a_snapshot_and_passes_over_da
     let _ = &mut f;
 }
 
+/// A server joining a ledger in PostgreSQL opens its projections from the row the server
+/// before it left in `kordon_snapshots` (not from files of its own data directory), folding
+/// only what came after; a damaged row is passed over and the projections rebuilt.
+#[test]
+fn a_server_joining_a_postgres_ledger_opens_its_projections_from_a_snapshot_row() {
+    use kordon::core::event::Role;
+    use kordon::ledger::{Ledger, Options};
+    use kordon::projector::Projector;
+    let pg = Postgres::shared();
+    let url = pg.create_db();
+    let db = url.rsplit('/').next().unwrap().to_string();
+    let mut f = kordon::fixture::Fixture::new("kordon.pg-projections/ibm");
+    let data = tempfile::tempdir().unwrap();
+    let subs = vec![f.genesis(), f.register("monitor", &[Role::Observer])];
+    let signer = f.ledger_signer.clone();
+    let clock = f.clock.clock();
+    let open = || {
+        let store: Arc<dyn Store> = Arc::new(PostgresStore::open(&url).unwrap());
+        let snapshots = kordon::datadir::snapshots(data.path(), &*store);
+        let ledger = Ledger::open_with(
+            store,
+            signer.clone(),
+            clock.clone(),
+            Options {
+                snapshots: Some(snapshots),
+                ..Options::default()
+            },
+        )
+        .unwrap();
+        let p = Projector::follow(&ledger).unwrap();
+        (ledger, p)
+    };
+    let rebuilt = |l: &Ledger| {
+        let snap = l.store().snapshot().unwrap();
+        kordon::projector::rebuild(&*snap, snap.size()).unwrap()
+    };
+    let rows = || {
+        pg.psql(
+            &db,
+            "SELECT size FROM kordon_snapshots WHERE name = 'projections.snap' ORDER BY size DESC",
+        )
+        .unwrap()
+        .split_whitespace()
+        .map(|s| s.parse::<u64>().unwrap())
+        .collect::<Vec<_>>()
+    };
+    {
+        let (a, p) = open();
+        assert_eq!(p.opened().unwrap().from_snapshot, None);
+        for r in a.submit_many(subs) {
+            r.unwrap();
+        }
+        for n in 0..20 {
+            a.submit(note(&f, "monitor", n)).unwrap();
+        }
+        assert!(p.wait_for(22, Duration::from_secs(10)));
+    }
+    // Written when the first server stopped, into the database every server shares.
+    assert_eq!(rows(), [22]);
+    assert!(!data.path().join(kordon::datadir::SNAPSHOT_DIR).exists());
+
+    let (b, p) = open();
+    let o = p.opened().unwrap().clone();
+    assert_eq!(
+        (o.from_snapshot, o.folded, o.discarded),
+        (Some(22), 0, None)
+    );
+    assert_eq!(*p.read(), rebuilt(&b));
+    b.submit(note(&f, "monitor", 100)).unwrap();
+    assert!(p.wait_for(23, Duration::from_secs(10)));
+    assert_eq!(*p.read(), rebuilt(&b));
+    drop(p);
+    drop(b);
+    assert_eq!(rows(), [23, 22]);
+
+    // The newest row damaged: the one before it is used, and the entry after it folded.
+    pg.psql(
+        &db,
+        "UPDATE kordon_snapshots SET bytes = set_byte(bytes, length(bytes) - 1, \
+         get_byte(bytes, length(bytes) - 1) # 1) WHERE name = 'projections.snap' AND size = 23",
+    )
+    .unwrap();
+    let (c, p) = open();
+    let o = p.opened().unwrap().clone();
+    assert_eq!((o.from_snapshot, o.folded), (Some(22), 1));
+    assert!(o.discarded.unwrap().contains("digest"));
+    assert_eq!(*p.read(), rebuilt(&c));
+}
+
 /// Several servers on one ledger write snapshots into the same table: a write is skipped when
 /// one of that name at its size or beyond is already there (another server was first), and
 /// only the three newest sizes are kept; a reader is offered them newest first.

@@ -558,20 +558,23 @@ fn incremental_rebuild_and_as_of_agree_on_random_histories() {
 #[test]
 fn a_snapshot_that_matches_is_used_and_one_that_does_not_is_discarded() {
     use kordon::projector::{at, load, save_snapshot};
+    use kordon::snapshot::DirSnapshots;
     let w = World::new();
     w.active_commitment("AP-8", "sbgs");
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("p.snap");
+    let snaps = DirSnapshots(dir.path().to_path_buf());
+    let path = dir.path().join("projections.snap");
+    let open = || load(&*w.store.snapshot().unwrap(), Some(&snaps)).unwrap();
     // No snapshot: rebuilt.
-    let (h0, o) = load(&w.store, &path).unwrap();
+    let (h0, o) = open();
     assert_eq!((o.from_snapshot, o.discarded.as_deref()), (None, None));
     let snap = w.store.snapshot().unwrap();
-    save_snapshot(&path, &h0, at(&*snap, h0.size()).unwrap()).unwrap();
+    save_snapshot(&snaps, &h0, at(&*snap, h0.size()).unwrap()).unwrap();
     // More entries, then open: the snapshot is used and the rest folded.
     for i in 0..3 {
         note(&w, "monitor", "AP-8", &format!("n{i}"));
     }
-    let (h1, o) = load(&w.store, &path).unwrap();
+    let (h1, o) = open();
     assert_eq!(o.discarded, None);
     assert_eq!(o.from_snapshot, Some(h0.size()));
     assert_eq!(o.folded, 3);
@@ -581,15 +584,16 @@ fn a_snapshot_that_matches_is_used_and_one_that_does_not_is_discarded() {
     other.active_commitment("AP-9", "customs");
     let hs = history(&other);
     let osnap = other.store.snapshot().unwrap();
-    save_snapshot(&path, &hs, at(&*osnap, hs.size()).unwrap()).unwrap();
-    let (h2, o) = load(&w.store, &path).unwrap();
-    assert!(o.discarded.unwrap().contains("does not match"));
+    save_snapshot(&snaps, &hs, at(&*osnap, hs.size()).unwrap()).unwrap();
+    let (h2, o) = open();
+    assert!(o.discarded.unwrap().contains("another ledger"));
+    assert_eq!(o.from_snapshot, None);
     assert_eq!(h2, history(&w));
     // A corrupt one too.
     let mut bytes = std::fs::read(&path).unwrap();
     let n = bytes.len();
     bytes.truncate(n - 7);
     std::fs::write(&path, &bytes).unwrap();
-    let (_, o) = load(&w.store, &path).unwrap();
+    let (_, o) = open();
     assert!(o.discarded.is_some());
 }

@@ -30,6 +30,7 @@ fn open(f: &Fixture, dir: &Path, every: u64, on_close: bool) -> Ledger {
         store: Arc::new(DirSnapshots(dir.join("snapshots"))),
         every,
         on_close,
+        projections_every: kordon::ledger::PROJECTIONS_SNAPSHOT_EVERY,
     };
     Ledger::open_with(
         store,
@@ -340,4 +341,189 @@ fn init_with_store_log_keeps_the_ledger_in_the_log_store_with_snapshots_beside_i
     assert_eq!(l.resumed().replayed, 0);
     drop(l);
     assert!(!bytes.is_empty());
+}
+
+/// A ledger like `open`'s, whose projections are snapshotted every `projections_every` entries
+/// (and on close when `on_close`), with projections following it as `kordon serve` runs them.
+fn serve(
+    f: &Fixture,
+    dir: &Path,
+    projections_every: u64,
+    on_close: bool,
+) -> (Ledger, kordon::projector::Projector) {
+    let store: Arc<dyn Store> = Arc::new(LogStore::open(&dir.join("ledger.log")).unwrap());
+    let snaps = Snapshots {
+        projections_every,
+        on_close,
+        ..Snapshots::new(Arc::new(DirSnapshots(dir.join("snapshots"))))
+    };
+    let ledger = Ledger::open_with(
+        store,
+        f.ledger_signer.clone(),
+        f.clock.clock(),
+        Options {
+            snapshots: Some(snaps),
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let p = kordon::projector::Projector::follow(&ledger).unwrap();
+    (ledger, p)
+}
+
+/// The size in the header of a snapshot (`kordon::snapshot`'s frame).
+fn snapshot_size(bytes: &[u8]) -> u64 {
+    let at = b"kordon-snapshot/v3\n".len() + 1 + 32;
+    u64::from_be_bytes(bytes[at..at + 8].try_into().unwrap())
+}
+
+/// Projections rebuilt from every entry, to compare with.
+fn rebuilt(ledger: &Ledger) -> kordon::core::projection::History {
+    let snap = ledger.store().snapshot().unwrap();
+    kordon::projector::rebuild(&*snap, snap.size()).unwrap()
+}
+
+#[test]
+fn a_server_opens_its_projections_from_the_snapshot_the_last_one_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let (f, _) = build(dir.path(), 30, 1_000_000, true);
+    let path = dir.path().join("snapshots").join("projections.snap");
+    assert!(!path.exists(), "a ledger alone writes no projections");
+
+    // The first server finds none: built from every entry; it follows 10 more, and writes a
+    // snapshot of them all when it stops.
+    let (ledger, p) = serve(&f, dir.path(), 1_000_000, true);
+    let o = p.opened().unwrap().clone();
+    assert_eq!((o.from_snapshot, o.folded, o.discarded), (None, 32, None));
+    for n in 30..40 {
+        ledger.submit(note(&f, n)).unwrap();
+    }
+    assert!(p.wait_for(42, std::time::Duration::from_secs(10)));
+    drop(p);
+    drop(ledger);
+    let bytes = std::fs::read(&path).expect("written when the ledger closed");
+    assert_eq!(snapshot_size(&bytes), 42);
+
+    // The next opens from it and folds nothing; its projections are a rebuild's.
+    let (ledger, p) = serve(&f, dir.path(), 1_000_000, false);
+    let o = p.opened().unwrap().clone();
+    assert_eq!(
+        (o.from_snapshot, o.folded, o.discarded),
+        (Some(42), 0, None)
+    );
+    assert_eq!(*p.read(), rebuilt(&ledger));
+    // What it follows after the snapshot is folded on top, the same as a rebuild.
+    for n in 40..45 {
+        ledger.submit(note(&f, n)).unwrap();
+    }
+    assert!(p.wait_for(47, std::time::Duration::from_secs(10)));
+    assert_eq!(*p.read(), rebuilt(&ledger));
+    drop(p);
+    drop(ledger);
+    assert_eq!(
+        snapshot_size(&std::fs::read(&path).unwrap()),
+        42,
+        "no snapshot on close when told not to (as after kill -9)"
+    );
+
+    // After a crash: the snapshot is older than the ledger; only the entries after it fold.
+    let (ledger, p) = serve(&f, dir.path(), 1_000_000, true);
+    let o = p.opened().unwrap().clone();
+    assert_eq!((o.from_snapshot, o.folded), (Some(42), 5));
+    assert_eq!(*p.read(), rebuilt(&ledger));
+    drop(p);
+    drop(ledger);
+    assert_eq!(snapshot_size(&std::fs::read(&path).unwrap()), 47);
+}
+
+#[test]
+fn a_damaged_or_foreign_projections_snapshot_is_never_trusted_and_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let (f, _) = build(dir.path(), 20, 1_000_000, true);
+    let (ledger, p) = serve(&f, dir.path(), 1_000_000, true);
+    drop(p);
+    drop(ledger);
+    let path = dir.path().join("snapshots").join("projections.snap");
+    let good = std::fs::read(&path).unwrap();
+    let truth = {
+        let (ledger, _) = serve(&f, dir.path(), 1_000_000, false);
+        rebuilt(&ledger)
+    };
+    let reopen = |bytes: &[u8]| {
+        std::fs::write(&path, bytes).unwrap();
+        let (ledger, p) = serve(&f, dir.path(), 1_000_000, false);
+        let o = p.opened().unwrap().clone();
+        assert_eq!(o.from_snapshot, None, "never trusted");
+        assert_eq!(o.folded, 22, "rebuilt from every entry");
+        assert_eq!(*p.read(), truth);
+        // Passed over, it is replaced by a good one at once (written in the background).
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::fs::read(&path).unwrap() == bytes {
+            assert!(std::time::Instant::now() < until, "not replaced");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        drop(p);
+        drop(ledger);
+        let (_ledger, p) = serve(&f, dir.path(), 1_000_000, false);
+        assert_eq!(
+            p.opened().unwrap().from_snapshot,
+            Some(22),
+            "the replacement is used"
+        );
+        o.discarded.expect("says why")
+    };
+    // One byte of the body changed: the digest no longer matches.
+    let mut damaged = good.clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 1;
+    assert!(reopen(&damaged).contains("digest"));
+    // A snapshot of the rules' state in its place: another kind.
+    let rules = std::fs::read(dir.path().join("snapshots").join("rules.snap")).unwrap();
+    assert!(reopen(&rules).contains("kind"));
+    // Another ledger's projections of the same size.
+    let other = tempfile::tempdir().unwrap();
+    let mut g = Fixture::new("kordon.other/ibm");
+    {
+        let (l, p) = serve(&g, other.path(), 1_000_000, true);
+        let mut subs = vec![g.genesis(), g.register("monitor", &[Role::Observer])];
+        subs.extend((0..20).map(|n| note(&g, n)));
+        for r in l.submit_many(subs) {
+            r.unwrap();
+        }
+        assert!(p.wait_for(22, std::time::Duration::from_secs(10)));
+    }
+    let foreign = std::fs::read(other.path().join("snapshots").join("projections.snap")).unwrap();
+    assert_eq!(snapshot_size(&foreign), 22);
+    assert!(reopen(&foreign).contains("another ledger"));
+}
+
+#[test]
+fn a_running_server_writes_a_projections_snapshot_every_so_many_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let (f, _) = build(dir.path(), 0, 1_000_000, true);
+    // Every 10 entries, none on close (as when the process is killed). A snapshot also waits a
+    // hundred times its last encoding time, so the ledger keeps being written until one at 20
+    // or beyond is there.
+    let (ledger, p) = serve(&f, dir.path(), 10, false);
+    let path = dir.path().join("snapshots").join("projections.snap");
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut n = 0;
+    while n < 25 || std::fs::read(&path).map_or(0, |b| snapshot_size(&b)) < 20 {
+        assert!(
+            std::time::Instant::now() < until,
+            "no snapshot at 20 or beyond after {n} notes"
+        );
+        ledger.submit(note(&f, n)).unwrap();
+        n += 1;
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    drop(p);
+    drop(ledger);
+    let size = 2 + n;
+    let at = snapshot_size(&std::fs::read(&path).unwrap());
+    assert!((20..=size).contains(&at), "{at} of {size}");
+    let (ledger, p) = serve(&f, dir.path(), 10, false);
+    let o = p.opened().unwrap().clone();
+    assert_eq!((o.from_snapshot, o.folded), (Some(at), size - at));
+    assert_eq!(*p.read(), rebuilt(&ledger));
 }

@@ -488,16 +488,18 @@ fn measure(args: &Args, n: u64, lim: &Limits) {
     );
     // Opening the projections from projections.snap (what `kordon serve` and `query` do).
     {
-        let path = dir.join(kordon::projector::SNAPSHOT_FILE);
+        let snaps = DirSnapshots(dir.join("projections-bench"));
+        let path = snaps.0.join("projections.snap");
         let at = kordon::projector::at(&*snap, size).expect("at");
         let t = Instant::now();
-        kordon::projector::save_snapshot(&path, &h, at).expect("save projections");
+        kordon::projector::save_snapshot(&snaps, &h, at).expect("save projections");
         let saved = t.elapsed();
         let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         let mut loads = Vec::new();
         for _ in 0..2 {
             let t = Instant::now();
-            let (l, opened) = kordon::projector::load(&store, &path).expect("load projections");
+            let (l, opened) =
+                kordon::projector::load(&*snap, Some(&snaps)).expect("load projections");
             loads.push(t.elapsed());
             assert_eq!(opened.from_snapshot, Some(size), "{:?}", opened.discarded);
             black_box(l);

@@ -197,13 +197,15 @@ fn main() -> Result<()> {
 
     // 4. Opening from a snapshot.
     println!("\n== open from a snapshot ==");
-    let path = dir.join(projector::SNAPSHOT_FILE);
+    let snaps = kordon::snapshot::DirSnapshots(dir.join(kordon::datadir::SNAPSHOT_DIR));
+    let path = snaps.0.join("projections.snap");
     let t = Instant::now();
-    projector::save_snapshot(&path, &h, projector::at(&*snap, size)?)?;
+    projector::save_snapshot(&snaps, &h, projector::at(&*snap, size)?)
+        .map_err(anyhow::Error::msg)?;
     let saved = t.elapsed();
     let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let t = Instant::now();
-    let (h2, opened) = projector::load(&store, &path)?;
+    let (h2, opened) = projector::load(&*snap, Some(&snaps))?;
     let open = t.elapsed();
     anyhow::ensure!(
         opened.from_snapshot == Some(size) && h2.size() == size,
