@@ -26,6 +26,7 @@ use std::sync::Arc;
 use tower::ServiceExt;
 
 pub(crate) mod browser;
+mod copy;
 mod hearing;
 mod language;
 

@@ -182,7 +182,7 @@ pub fn content(cx: &Cx, h: &History, v: &WeekBriefing) -> Content {
     );
     newly_overdue(&mut m, cx, h, b);
     open_inquiries(&mut m, cx, h, b, v.briefing.as_of.today);
-    handout_footer(&mut m, cx, v);
+    handout_footer(&mut m, cx, h, v);
     Content {
         title: format!("{} {}", cx.t(M::briefing), v.week),
         main: m,
@@ -297,7 +297,7 @@ fn figures(m: &mut String, cx: &Cx, b: &Briefing, today: Date) {
 
 /// The handout's footer: the checkpoint's fingerprint, and a QR code of the address that
 /// opens the verification of that checkpoint (the Integrity page at its size).
-fn handout_footer(m: &mut String, cx: &Cx, v: &WeekBriefing) {
+fn handout_footer(m: &mut String, cx: &Cx, h: &History, v: &WeekBriefing) {
     let at = &v.briefing.checkpoint;
     let (size, root) = cx.fingerprint(at);
     let path = super::html::url(
@@ -323,7 +323,7 @@ fn handout_footer(m: &mut String, cx: &Cx, v: &WeekBriefing) {
     let _ = write!(
         m,
         "<footer class=\"handout-foot\" id=\"handout-foot\"><div class=\"qr\" role=\"img\" aria-label=\"{}\">{svg}</div>\
-         <div><p><strong>{}</strong>: {} {}, {} {}</p>\
+         <div><p><strong>{}</strong>: {} {}, {} {} {}</p>\
          <p>{} <a href=\"{}\">{}</a></p><p class=\"sub\">{}</p></div></footer>",
         E(cx.t(M::h_handout_verify)),
         E(cx.t(M::h_handout_fingerprint)),
@@ -331,6 +331,7 @@ fn handout_footer(m: &mut String, cx: &Cx, v: &WeekBriefing) {
         size,
         E(cx.t(M::root_short)),
         root,
+        cx.copy_button(&cx.fingerprint_quote(h, at)),
         E(cx.t(M::h_handout_verify)),
         E(&path),
         E(&url),

@@ -71,6 +71,9 @@ messages! {
     fingerprint = "Відбиток реєстру", "Ledger fingerprint";
     fingerprint_help = "Процитуйте ці три значення в протоколі комітету: будь-хто з копією реєстру щонайменше такого розміру може їх перевірити.", "Quote these three values in a committee record: anyone with an export of at least this size can check them.";
     quote = "Для цитування", "To quote";
+    copy_quote = "Копіювати рядок для цитування", "Copy the line to quote";
+    copied = "Скопійовано", "Copied";
+    copy_select = "Рядок виділено: скопіюйте його (Ctrl+C)", "The line is selected: copy it (Ctrl+C)";
     status_by_objective = "Стан за стратегічними цілями", "Status by strategic objective";
     status_by_body = "Стан за відповідальними органами", "Status by responsible body";
     status_by_component = "Стан за компонентами ІУК ЄС", "Status by EU IBM component";
@@ -657,6 +660,9 @@ pub const JS_MESSAGES: &[M] = &[
     M::sort_asc,
     M::sort_desc,
     M::total,
+    M::copy_quote,
+    M::copied,
+    M::copy_select,
 ];
 
 /// A status's label; `None` is a commitment with no report yet.

@@ -366,6 +366,18 @@ impl Cx {
         .quote(self.lang, &h.origin)
     }
 
+    /// The button that copies a quotation line (`text`) to the clipboard, and the live region
+    /// that says it did. HTML. Rendered hidden: the script reveals it, so a page read without
+    /// scripts shows nothing that does not work; it never prints.
+    pub fn copy_button(&self, text: &str) -> String {
+        format!(
+            "<span class=\"copy no-print\"><button type=\"button\" class=\"copy js-only\" data-copy=\"{}\" hidden>{}</button>\
+             <span class=\"copy-status\" role=\"status\" aria-live=\"polite\"></span></span>",
+            E(text),
+            E(self.t(M::copy_quote))
+        )
+    }
+
     /// A date, localized by the script.
     pub fn date(&self, d: Date) -> String {
         format!("<time datetime=\"{d}\">{d}</time>")
