@@ -1,8 +1,8 @@
 /* kordon dashboard script. Every page reads without it; it adds: dates in the reader's locale,
    live filtering and sorting of the commitments table, a CSV of the rows shown, chart
-   read-outs, a print button, copy buttons for the fingerprint, and the in-browser
-   verification of a record with Web Crypto (Ed25519, SHA-256), following events/SPEC.md.
-   Loaded as a file: the pages' policy forbids inline script. */
+   read-outs, a print button, copy buttons for the fingerprint, the words beside date fields,
+   and the in-browser verification of a record with Web Crypto (Ed25519, SHA-256), following
+   events/SPEC.md. Loaded as a file: the pages' policy forbids inline script. */
 (function () {
   'use strict';
 
@@ -274,6 +274,32 @@
     if (!b) return;
     b.hidden = false;
     b.addEventListener('click', function () { window.print(); });
+  }
+
+  /* ---------------------------------------------------------------------------------------
+     Date fields: the words beside each date input (aria-describedby) follow the day picked,
+     in the page's language (not the browser's, which the input itself speaks), as CLDR's
+     long date, the form the server writes them in. */
+  function dateWords() {
+    var fmt;
+    try {
+      fmt = new Intl.DateTimeFormat(pageLang === 'uk' ? 'uk-UA' : 'en-US', { dateStyle: 'long', timeZone: 'UTC' });
+    } catch (e) {
+      return;
+    }
+    var inputs = doc.querySelectorAll('input[type=date][aria-describedby]');
+    for (var i = 0; i < inputs.length; i++) {
+      (function (input) {
+        var words = doc.getElementById(input.getAttribute('aria-describedby'));
+        if (!words || !words.classList.contains('date-words')) return;
+        function show() {
+          var d = /^\d{4}-\d{2}-\d{2}$/.test(input.value) ? new Date(input.value + 'T00:00:00Z') : null;
+          words.textContent = d && !isNaN(d.getTime()) ? fmt.format(d) : '';
+        }
+        input.addEventListener('input', show);
+        input.addEventListener('change', show);
+      })(inputs[i]);
+    }
   }
 
   /* ---------------------------------------------------------------------------------------
@@ -704,6 +730,7 @@
     charts();
     printButton();
     copyButtons();
+    dateWords();
     verifier();
     witnesses();
   }

@@ -151,7 +151,7 @@ pub fn view(
 pub fn content(cx: &Cx, h: &History, v: &WeekBriefing) -> Content {
     let b = &v.briefing.result;
     let mut m = String::with_capacity(32 * 1024);
-    week_form(&mut m, cx, v);
+    week_form(&mut m, cx, h, v);
     super::download::link(cx, &mut m);
     heading(&mut m, cx, h, v);
     figures(&mut m, cx, b, v.briefing.as_of.today);
@@ -191,8 +191,38 @@ pub fn content(cx: &Cx, h: &History, v: &WeekBriefing) -> Content {
     }
 }
 
-/// The previous and next week, and a week picker (without JavaScript too).
-fn week_form(m: &mut String, cx: &Cx, v: &WeekBriefing) {
+/// The weeks a briefing can be asked for, newest first: from the week of the ledger's first
+/// entry to the present week (at most twenty years of them), each as its ISO week (what
+/// `week=` takes) and its Monday.
+pub fn weeks(cx: &Cx, h: &History) -> Vec<(String, Date)> {
+    let monday = |d: Date| {
+        let back = i64::from(d.0.weekday().to_monday_zero_offset());
+        d.0.checked_sub(jiff::Span::new().days(back)).map(Date).ok()
+    };
+    let now = h.date_of(cx.now);
+    let first = h
+        .entries
+        .first()
+        .map(|e| h.date_of(e.recorded_at))
+        .unwrap_or(now);
+    let (Some(mut w), Some(first)) = (monday(now), monday(first.min(now))) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    while w >= first && out.len() < 20 * 53 {
+        out.push((week_of(w.0), w));
+        match w.0.checked_sub(jiff::Span::new().days(7)) {
+            Ok(d) => w = Date(d),
+            Err(_) => break,
+        }
+    }
+    out
+}
+
+/// The previous and next week, and a week picker (without JavaScript too): a list of the
+/// ledger's weeks, each written in words in the page's language as the handout's title
+/// writes it, since a browser's own week field speaks the browser's language, not the page's.
+fn week_form(m: &mut String, cx: &Cx, h: &History, v: &WeekBriefing) {
     let shift = |days: i64| {
         v.monday
             .0
@@ -204,13 +234,35 @@ fn week_form(m: &mut String, cx: &Cx, v: &WeekBriefing) {
         m,
         "<form class=\"filters no-print\" method=\"get\" action=\"/dashboard/briefing\"><fieldset><legend>{}</legend>\
          <a class=\"button\" rel=\"prev\" href=\"{}\">← {}</a>\
-         <label class=\"field\"><span>{}</span><input type=\"week\" name=\"week\" value=\"{}\" pattern=\"[0-9]{{4}}-W[0-9]{{2}}\"></label>",
+         <label class=\"field\"><span>{}</span><select name=\"week\" id=\"week\">",
         E(cx.t(M::week)),
         E(&cx.link("/dashboard/briefing", &[("week", &shift(-7))])),
         E(cx.t(M::previous_week)),
         E(cx.t(M::week)),
-        E(&v.week),
     );
+    // The week shown is always one of the options, also one outside the ledger's weeks (an
+    // old link, a week not begun), so the form sends it back as it came.
+    let shown = week_of(v.monday.0);
+    let mut options = weeks(cx, h);
+    if !options.iter().any(|(w, _)| *w == shown) {
+        let at = options.partition_point(|(_, d)| *d > v.monday);
+        options.insert(at, (shown.clone(), v.monday));
+    }
+    for (week, monday) in &options {
+        let sunday = monday
+            .0
+            .checked_add(jiff::Span::new().days(6))
+            .map(Date)
+            .unwrap_or(*monday);
+        let _ = write!(
+            m,
+            "<option value=\"{}\"{}>{}</option>",
+            E(week),
+            if *week == shown { " selected" } else { "" },
+            E(&crate::core::l10n::date_range(cx.lang, *monday, sunday)),
+        );
+    }
+    m.push_str("</select></label>");
     if let Some(a) = &cx.req.as_of {
         let _ = write!(
             m,

@@ -290,13 +290,23 @@ fn dates_form(m: &mut String, cx: &Cx, q: &ChangesQuery, v: &Period) {
     let _ = write!(
         m,
         "<form class=\"filters\" method=\"get\" action=\"/dashboard/changes\"><fieldset><legend>{}</legend>\
-         <label class=\"field\"><span>{}</span><input type=\"date\" name=\"since\" value=\"{}\" required></label>\
-         <label class=\"field\"><span>{}</span><input type=\"date\" name=\"until\" value=\"{}\"></label>",
+         <div class=\"field\"><label for=\"since\">{}</label>{}</div>\
+         <div class=\"field\"><label for=\"until\">{}</label>{}</div>",
         E(cx.t(M::between)),
         E(cx.t(M::since)),
-        E(if v.since.len() == 10 { &v.since } else { "" }),
+        cx.date_field(
+            "since",
+            "since",
+            if v.since.len() == 10 { &v.since } else { "" },
+            " required"
+        ),
         E(cx.t(M::until)),
-        E(given(&q.until).filter(|u| u.len() == 10).unwrap_or("")),
+        cx.date_field(
+            "until",
+            "until",
+            given(&q.until).filter(|u| u.len() == 10).unwrap_or(""),
+            ""
+        ),
     );
     as_of_input(m, cx);
     let _ = write!(

@@ -96,11 +96,9 @@ fn as_of_picker(out: &mut String, cx: &Cx, today: Option<crate::core::types::Dat
     let value = today.map(|d| d.to_string()).unwrap_or_default();
     let _ = write!(
         out,
-        "<label for=\"as-of\">{}</label> <input id=\"as-of\" type=\"date\" name=\"as_of\" value=\"{}\" max=\"{}\"> \
-         <button type=\"submit\">{}</button>",
+        "<label for=\"as-of\">{}</label> {} <button type=\"submit\">{}</button>",
         E(cx.t(M::as_of)),
-        E(&value),
-        E(&max),
+        cx.date_field("as-of", "as_of", &value, &format!(" max=\"{}\"", E(&max))),
         E(cx.t(M::show))
     );
     if cx.req.as_of.is_some() {

@@ -378,6 +378,26 @@ impl Cx {
         )
     }
 
+    /// A date field: the browser's own date input (the accessible choice, with its calendar)
+    /// and, beside it, the date it holds written in words in the page's language
+    /// (`l10n::date`: "27 листопада 2026 р."), since the input itself speaks the browser's
+    /// language (an English browser shows "mm/dd/yyyy" on a Ukrainian page). The words are
+    /// the server's; the script rewrites them as the reader picks another day. `attrs` are
+    /// the input's other attributes (HTML). The label is the caller's (`for` = `id`).
+    pub fn date_field(&self, id: &str, name: &str, value: &str, attrs: &str) -> String {
+        let words = Date::parse(value)
+            .map(|d| crate::core::l10n::date(self.lang, d))
+            .unwrap_or_default();
+        format!(
+            "<input type=\"date\" id=\"{id}\" name=\"{name}\" value=\"{}\" aria-describedby=\"{id}-words\"{attrs}>\
+             <span class=\"date-words\" id=\"{id}-words\">{}</span>",
+            E(value),
+            E(&words),
+            id = E(id),
+            name = E(name),
+        )
+    }
+
     /// A date, localized by the script.
     pub fn date(&self, d: Date) -> String {
         format!("<time datetime=\"{d}\">{d}</time>")
