@@ -95,7 +95,13 @@ pub fn view(
     let week = given(&q.week)
         .map(str::to_string)
         .unwrap_or_else(|| week_of(point.today.0));
-    let (monday, sunday) = query::iso_week(&week)?;
+    let (monday, sunday) = query::iso_week(&week).map_err(|_| {
+        Fail::bad(
+            cx.t(M::bad_week)
+                .replace("{field}", cx.t(M::week))
+                .replace("{value}", &week),
+        )
+    })?;
     // The week, as known at the page's point: a briefing of a week that ends after the as-of
     // day stops there (with no as-of, the week ends at its Sunday, capped by the ledger).
     let before = monday

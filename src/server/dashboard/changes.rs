@@ -241,13 +241,13 @@ pub fn view(cx: &Cx, h: &History, snap: &dyn Snapshot, q: &ChangesQuery) -> Resu
     let until = given(&q.until).map(str::to_string);
     // A period that ends after the page's as-of point stops there.
     let until_asked = match (&until, &cx.req.as_of) {
-        (Some(u), Some(a)) if query::point(h, u, None)?.size > point.size => Some(a.clone()),
+        (Some(u), Some(a)) if cx.point_param(h, M::until, u)?.size > point.size => Some(a.clone()),
         _ => until.clone(),
     };
     // The two points, as `query::answer` resolves them for `View::Changes`.
-    let from_point = query::point(h, &since, None)?;
+    let from_point = cx.point_param(h, M::since, &since)?;
     let to_point = match &until_asked {
-        Some(u) => query::point(h, u, None)?,
+        Some(u) => cx.point_param(h, M::until, u)?,
         None => point,
     };
     let at = crate::projector::at(snap, to_point.size).map_err(query::QueryError::from)?;

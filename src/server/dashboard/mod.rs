@@ -298,7 +298,30 @@ impl Cx {
 
     /// The point the page shows, exactly as `query::answer` resolves it.
     pub fn point(&self, h: &History) -> Result<Point, Fail> {
+        if let Some(a) = &self.req.as_of {
+            self.point_param(h, M::as_of, a)?;
+        }
         Ok(query::ask(h, &self.request(), self.now)?.at)
+    }
+
+    /// A `DATE|N` parameter (as-of, since, until) resolved as `query::point` resolves it, or
+    /// refused in the page's language, naming the field: a reader who typed a date by hand
+    /// (a browser without a date picker) reads what to write instead.
+    pub fn point_param(&self, h: &History, field: M, value: &str) -> Result<Point, Fail> {
+        query::point(h, value, None).map_err(|e| match e {
+            QueryError::BadRequest(_) => {
+                let count = value.bytes().all(|c| c.is_ascii_digit())
+                    && crate::core::types::parse_canonical_u64(value).is_some();
+                let m = if count { M::point_beyond } else { M::bad_point };
+                Fail::bad(
+                    self.t(m)
+                        .replace("{field}", self.t(field))
+                        .replace("{value}", value)
+                        .replace("{size}", &self.count(h.size(), &crate::core::l10n::ENTRIES)),
+                )
+            }
+            e => e.into(),
+        })
     }
 
     /// The point the page shows and the checkpoint it names.

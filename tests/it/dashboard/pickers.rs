@@ -171,6 +171,56 @@ async fn date_fields_say_their_day_in_the_pages_language() {
     }
 }
 
+/// The problem a refused page states (its `role="alert"` paragraph), unescaped.
+fn problem(html: &str) -> String {
+    let mark = "role=\"alert\">";
+    let at = html.find(mark).expect("a page that says what is wrong") + mark.len();
+    html[at..at + html[at..].find("</p>").unwrap()]
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+#[tokio::test]
+async fn a_day_or_week_that_is_not_one_is_refused_in_the_pages_language() {
+    let (_ledger, state) = example();
+    let app = kordon::server::router(state);
+    for (path, uk, en) in [
+        (
+            "/dashboard/briefing?week=2026-W99",
+            "Тиждень: «2026-W99» — не тиждень; оберіть його зі списку або запишіть як 2026-W37.",
+            "Week: “2026-W99” is not a week; pick one from the list or write it as 2026-W37.",
+        ),
+        (
+            "/dashboard/changes?since=15.04.2026",
+            "Від: «15.04.2026» — не дата (РРРР-ММ-ДД) і не кількість записів.",
+            "Since: “15.04.2026” is neither a date (YYYY-MM-DD) nor a number of entries.",
+        ),
+        (
+            "/dashboard/changes?since=2026-04-15&until=2026-02-30",
+            "До: «2026-02-30» — не дата (РРРР-ММ-ДД) і не кількість записів.",
+            "Until: “2026-02-30” is neither a date (YYYY-MM-DD) nor a number of entries.",
+        ),
+        (
+            "/dashboard/commitments?as_of=27.11.2026",
+            "Станом на: «27.11.2026» — не дата (РРРР-ММ-ДД) і не кількість записів.",
+            "As of: “27.11.2026” is neither a date (YYYY-MM-DD) nor a number of entries.",
+        ),
+        (
+            "/dashboard/briefing?as_of=5000",
+            "Станом на: у реєстрі 170\u{a0}записів, а 5000 — більше.",
+            "As of: the ledger has 170\u{a0}entries, and 5000 is more.",
+        ),
+    ] {
+        for (lang, said) in [("uk", uk), ("en", en)] {
+            let page = fetch(&app, &format!("{path}&lang={lang}"), None).await;
+            assert_eq!(page.status, StatusCode::BAD_REQUEST, "{path} ({lang})");
+            assert!(page.body.contains(&format!("<html lang=\"{lang}\"")));
+            assert_eq!(problem(&page.body), said, "{path} ({lang})");
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pickers_in_a_real_browser() {
     let (_ledger, state) = example();
