@@ -146,6 +146,24 @@ async fn date_fields_say_their_day_in_the_pages_language() {
         )
         .await;
         let overview = fetch(&app, &format!("/?as_of=2026-11-27&lang={lang}"), None).await;
+        // The hearing comparison's fields take a date or a number of entries (plain text, so
+        // old links such as from=81 keep working); beside each, the day it stands for.
+        let hearing = fetch(
+            &app,
+            &format!("/dashboard/hearing?from=81&to=2026-10-15&lang={lang}"),
+            None,
+        )
+        .await;
+        assert_eq!(hearing.status, StatusCode::OK);
+        for (id, value, words) in [("from", "81", since), ("to", "2026-10-15", until)] {
+            assert!(
+                hearing.body.contains(&format!(
+                    "id=\"{id}\" name=\"{id}\" value=\"{value}\" size=\"10\" aria-describedby=\"{id}-words\">\
+                     <span class=\"date-words\" id=\"{id}-words\">{words}</span>"
+                )),
+                "{id} ({lang}): {words}"
+            );
+        }
         for (page, id, value, words) in [
             (&changes, "since", "2026-04-15", since),
             (&changes, "until", "2026-10-15", until),
@@ -205,6 +223,16 @@ async fn a_day_or_week_that_is_not_one_is_refused_in_the_pages_language() {
             "/dashboard/commitments?as_of=27.11.2026",
             "Станом на: «27.11.2026» — не дата (РРРР-ММ-ДД) і не кількість записів.",
             "As of: “27.11.2026” is neither a date (YYYY-MM-DD) nor a number of entries.",
+        ),
+        (
+            "/dashboard/hearing?from=quiet&to=2026-10-15",
+            "Тоді: «quiet» — не дата (РРРР-ММ-ДД) і не кількість записів.",
+            "Then: “quiet” is neither a date (YYYY-MM-DD) nor a number of entries.",
+        ),
+        (
+            "/dashboard/hearing?from=2026-10-15&to=2026-04-15",
+            "«Тоді» (15 жовтня 2026\u{202f}р., 158\u{a0}записів) пізніше, ніж «Тепер» (15 квітня 2026\u{202f}р., 81\u{a0}запис): поміняйте їх місцями.",
+            "“Then” (October 15, 2026, 158\u{a0}entries) is after “Now” (April 15, 2026, 81\u{a0}entries): swap the two.",
         ),
         (
             "/dashboard/briefing?as_of=5000",
