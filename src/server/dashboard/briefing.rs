@@ -200,7 +200,7 @@ pub fn content(cx: &Cx, h: &History, v: &WeekBriefing) -> Content {
 /// The weeks a briefing can be asked for, newest first: from the week of the ledger's first
 /// entry to the present week (at most twenty years of them), each as its ISO week (what
 /// `week=` takes) and its Monday.
-pub fn weeks(cx: &Cx, h: &History) -> Vec<(String, Date)> {
+fn weeks(cx: &Cx, h: &History) -> Vec<(String, Date)> {
     let monday = |d: Date| {
         let back = i64::from(d.0.weekday().to_monday_zero_offset());
         d.0.checked_sub(jiff::Span::new().days(back)).map(Date).ok()
