@@ -1,8 +1,8 @@
 /* kordon dashboard script. Every page reads without it; it adds: dates in the reader's locale,
    live filtering and sorting of the commitments table, a CSV of the rows shown, chart
-   read-outs, a print button, and the in-browser verification of a record with Web Crypto
-   (Ed25519, SHA-256), following events/SPEC.md. Loaded as a file: the pages' policy forbids
-   inline script. */
+   read-outs, a print button, copy buttons for the fingerprint, the words beside date fields,
+   and the in-browser verification of a record with Web Crypto (Ed25519, SHA-256), following
+   events/SPEC.md. Loaded as a file: the pages' policy forbids inline script. */
 (function () {
   'use strict';
 
@@ -274,6 +274,92 @@
     if (!b) return;
     b.hidden = false;
     b.addEventListener('click', function () { window.print(); });
+  }
+
+  /* ---------------------------------------------------------------------------------------
+     Date fields: the words beside each date input (aria-describedby) follow the day picked,
+     in the page's language (not the browser's, which the input itself speaks), as CLDR's
+     long date, the form the server writes them in. */
+  function dateWords() {
+    var fmt;
+    try {
+      fmt = new Intl.DateTimeFormat(pageLang === 'uk' ? 'uk-UA' : 'en-US', { dateStyle: 'long', timeZone: 'UTC' });
+    } catch (e) {
+      return;
+    }
+    var inputs = doc.querySelectorAll('input[type=date][aria-describedby]');
+    for (var i = 0; i < inputs.length; i++) {
+      (function (input) {
+        var words = doc.getElementById(input.getAttribute('aria-describedby'));
+        if (!words || !words.classList.contains('date-words')) return;
+        function show() {
+          var d = /^\d{4}-\d{2}-\d{2}$/.test(input.value) ? new Date(input.value + 'T00:00:00Z') : null;
+          words.textContent = d && !isNaN(d.getTime()) ? fmt.format(d) : '';
+        }
+        input.addEventListener('input', show);
+        input.addEventListener('change', show);
+      })(inputs[i]);
+    }
+  }
+
+  /* ---------------------------------------------------------------------------------------
+     Copy buttons: the fingerprint's quotation line (data-copy) to the clipboard, said in the
+     live region beside the button. The Clipboard API exists only in a secure context (https,
+     or http on localhost); elsewhere the line is selected in a field and copied the older way
+     (execCommand), and if the browser refuses that too it stays selected for the reader's
+     own Ctrl+C. */
+  function copyButtons() {
+    var buttons = doc.querySelectorAll('button[data-copy]');
+    for (var i = 0; i < buttons.length; i++) {
+      (function (b) {
+        var box = b.parentNode;
+        var status = box.querySelector('.copy-status');
+        var timer;
+        function say(text) {
+          if (!status) return;
+          /* Emptied first, so the same word said twice is announced twice. */
+          status.textContent = '';
+          clearTimeout(timer);
+          setTimeout(function () { status.textContent = text; }, 50);
+          timer = setTimeout(function () { status.textContent = ''; }, 6000);
+        }
+        function selected(text) {
+          var old = box.querySelector('textarea.copy-field');
+          if (old) old.parentNode.removeChild(old);
+          var field = doc.createElement('textarea');
+          field.className = 'copy-field';
+          field.readOnly = true;
+          field.rows = 2;
+          field.value = text;
+          field.setAttribute('aria-label', t('copy_quote'));
+          box.appendChild(field);
+          field.focus();
+          field.select();
+          var ok = false;
+          try {
+            ok = doc.execCommand('copy');
+          } catch (e) {
+            ok = false;
+          }
+          if (ok) {
+            box.removeChild(field);
+            b.focus();
+            say(t('copied'));
+          } else {
+            say(t('copy_select'));
+          }
+        }
+        b.hidden = false;
+        b.addEventListener('click', function () {
+          var text = b.getAttribute('data-copy') || '';
+          if (navigator.clipboard && navigator.clipboard.writeText && window.isSecureContext) {
+            navigator.clipboard.writeText(text).then(function () { say(t('copied')); }, function () { selected(text); });
+          } else {
+            selected(text);
+          }
+        });
+      })(buttons[i]);
+    }
   }
 
   /* ---------------------------------------------------------------------------------------
@@ -643,6 +729,8 @@
     commitments();
     charts();
     printButton();
+    copyButtons();
+    dateWords();
     verifier();
     witnesses();
   }

@@ -375,6 +375,18 @@ pub fn parse() -> Cli {
     let data_given = given(&matches) || matches.subcommand().is_some_and(|(_, m)| given(m));
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     cli.data_given = data_given;
+    // `requires` refuses --bom without --format; the mark only means something in CSV.
+    if let Command::Query(a) = &cli.command {
+        if a.bom && a.format != query::Format::Csv {
+            Cli::command()
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "--bom needs --format csv: the byte-order mark is for spreadsheets reading \
+                     a CSV file (kordon query VIEW --format csv --bom)",
+                )
+                .exit();
+        }
+    }
     // The demo builds and serves its own ledger: a --store on the command line contradicts it,
     // while an exported KORDON_STORE (meant for the real ledger) is left aside, as KORDON_DATA is.
     if let Command::Serve(a) = &mut cli.command {

@@ -11,7 +11,7 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use std::path::Path;
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Table,
     Json,
@@ -45,7 +45,13 @@ pub struct QueryArgs {
     week: Option<String>,
     /// Output format: table (fits 80 columns), csv (a header row, one fact per column) or json.
     #[arg(long, value_enum, default_value = "table")]
-    format: Format,
+    pub format: Format,
+    /// With --format csv: start the file with the UTF-8 byte-order mark (EF BB BF). Excel on
+    /// Windows reads a CSV without it in the system's legacy code page (Cyrillic comes out as
+    /// mojibake on a Ukrainian Windows); with it, as UTF-8. Scripts and most other tools
+    /// expect plain UTF-8, the default. The dashboard's CSV downloads always carry the mark.
+    #[arg(long, requires = "format")]
+    pub bom: bool,
     /// The language of the table's headings and of the texts kordon writes in it (record
     /// summaries, reasons): uk or en. Default: the locale (LC_ALL, then LC_MESSAGES, then
     /// LANG, as en_GB.UTF-8 or uk_UA.UTF-8), and Ukrainian when the locale names neither.
@@ -94,6 +100,7 @@ pub fn query(data: &Path, a: QueryArgs) -> Result<u8> {
     let l = a.lang.unwrap_or_else(locale_lang);
     match a.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&ans)?),
+        Format::Csv if a.bom => print!("\u{feff}{}", ans.csv(l)?),
         Format::Csv => print!("{}", ans.csv(l)?),
         Format::Table => {
             let fp = Fingerprint {

@@ -537,3 +537,50 @@ fn query_speaks_the_language_asked_and_refuses_one_it_does_not_speak() {
     );
     assert!(de.stdout.is_empty());
 }
+
+#[test]
+fn query_csv_is_plain_utf8_unless_a_bom_is_asked_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let o = kordon(d, &["demo"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let q = |extra: &[&str]| {
+        let mut args = vec![
+            "--data",
+            "kordon-demo",
+            "query",
+            "briefing",
+            "--week",
+            "2026-W37",
+        ];
+        args.extend(extra);
+        args.extend(["--lang", "uk"]);
+        kordon(d, &args)
+    };
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let plain = q(&["--format", "csv"]);
+    assert!(plain.status.success(), "{}", text(&plain));
+    assert!(!plain.stdout.starts_with(BOM), "plain CSV by default");
+    assert!(std::str::from_utf8(&plain.stdout).is_ok());
+    let marked = q(&["--format", "csv", "--bom"]);
+    assert!(marked.status.success(), "{}", text(&marked));
+    assert!(marked.stdout.starts_with(BOM), "--bom starts with EF BB BF");
+    assert_eq!(
+        &marked.stdout[BOM.len()..],
+        &plain.stdout[..],
+        "and is otherwise the same"
+    );
+    // Without CSV the mark means nothing: a usage error that says what goes with it.
+    for refused in [&["--bom"][..], &["--format", "json", "--bom"][..]] {
+        let o = q(refused);
+        assert_eq!(o.status.code(), Some(2), "{refused:?}: {}", text(&o));
+        assert!(o.stdout.is_empty(), "{refused:?}");
+        assert!(text(&o).contains("--format"), "{refused:?}: {}", text(&o));
+    }
+    let o = q(&["--format", "table", "--bom"]);
+    assert!(
+        text(&o).contains("--bom needs --format csv"),
+        "{}",
+        text(&o)
+    );
+}

@@ -26,8 +26,10 @@ use std::sync::Arc;
 use tower::ServiceExt;
 
 pub(crate) mod browser;
+mod copy;
 mod hearing;
 mod language;
+mod pickers;
 
 /// The example ledger (events/examples/ibm-2026.toml), in memory, and the state that serves it.
 pub fn example() -> (Arc<Ledger>, AppState) {

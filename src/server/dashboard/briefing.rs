@@ -95,7 +95,13 @@ pub fn view(
     let week = given(&q.week)
         .map(str::to_string)
         .unwrap_or_else(|| week_of(point.today.0));
-    let (monday, sunday) = query::iso_week(&week)?;
+    let (monday, sunday) = query::iso_week(&week).map_err(|_| {
+        Fail::bad(
+            cx.t(M::bad_week)
+                .replace("{field}", cx.t(M::week))
+                .replace("{value}", &week),
+        )
+    })?;
     // The week, as known at the page's point: a briefing of a week that ends after the as-of
     // day stops there (with no as-of, the week ends at its Sunday, capped by the ledger).
     let before = monday
@@ -151,7 +157,7 @@ pub fn view(
 pub fn content(cx: &Cx, h: &History, v: &WeekBriefing) -> Content {
     let b = &v.briefing.result;
     let mut m = String::with_capacity(32 * 1024);
-    week_form(&mut m, cx, v);
+    week_form(&mut m, cx, h, v);
     super::download::link(cx, &mut m);
     heading(&mut m, cx, h, v);
     figures(&mut m, cx, b, v.briefing.as_of.today);
@@ -182,7 +188,7 @@ pub fn content(cx: &Cx, h: &History, v: &WeekBriefing) -> Content {
     );
     newly_overdue(&mut m, cx, h, b);
     open_inquiries(&mut m, cx, h, b, v.briefing.as_of.today);
-    handout_footer(&mut m, cx, v);
+    handout_footer(&mut m, cx, h, v);
     Content {
         title: format!("{} {}", cx.t(M::briefing), v.week),
         main: m,
@@ -191,8 +197,38 @@ pub fn content(cx: &Cx, h: &History, v: &WeekBriefing) -> Content {
     }
 }
 
-/// The previous and next week, and a week picker (without JavaScript too).
-fn week_form(m: &mut String, cx: &Cx, v: &WeekBriefing) {
+/// The weeks a briefing can be asked for, newest first: from the week of the ledger's first
+/// entry to the present week (at most twenty years of them), each as its ISO week (what
+/// `week=` takes) and its Monday.
+fn weeks(cx: &Cx, h: &History) -> Vec<(String, Date)> {
+    let monday = |d: Date| {
+        let back = i64::from(d.0.weekday().to_monday_zero_offset());
+        d.0.checked_sub(jiff::Span::new().days(back)).map(Date).ok()
+    };
+    let now = h.date_of(cx.now);
+    let first = h
+        .entries
+        .first()
+        .map(|e| h.date_of(e.recorded_at))
+        .unwrap_or(now);
+    let (Some(mut w), Some(first)) = (monday(now), monday(first.min(now))) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    while w >= first && out.len() < 20 * 53 {
+        out.push((week_of(w.0), w));
+        match w.0.checked_sub(jiff::Span::new().days(7)) {
+            Ok(d) => w = Date(d),
+            Err(_) => break,
+        }
+    }
+    out
+}
+
+/// The previous and next week, and a week picker (without JavaScript too): a list of the
+/// ledger's weeks, each written in words in the page's language as the handout's title
+/// writes it, since a browser's own week field speaks the browser's language, not the page's.
+fn week_form(m: &mut String, cx: &Cx, h: &History, v: &WeekBriefing) {
     let shift = |days: i64| {
         v.monday
             .0
@@ -204,13 +240,35 @@ fn week_form(m: &mut String, cx: &Cx, v: &WeekBriefing) {
         m,
         "<form class=\"filters no-print\" method=\"get\" action=\"/dashboard/briefing\"><fieldset><legend>{}</legend>\
          <a class=\"button\" rel=\"prev\" href=\"{}\">← {}</a>\
-         <label class=\"field\"><span>{}</span><input type=\"week\" name=\"week\" value=\"{}\" pattern=\"[0-9]{{4}}-W[0-9]{{2}}\"></label>",
+         <label class=\"field\"><span>{}</span><select name=\"week\" id=\"week\">",
         E(cx.t(M::week)),
         E(&cx.link("/dashboard/briefing", &[("week", &shift(-7))])),
         E(cx.t(M::previous_week)),
         E(cx.t(M::week)),
-        E(&v.week),
     );
+    // The week shown is always one of the options, also one outside the ledger's weeks (an
+    // old link, a week not begun), so the form sends it back as it came.
+    let shown = week_of(v.monday.0);
+    let mut options = weeks(cx, h);
+    if !options.iter().any(|(w, _)| *w == shown) {
+        let at = options.partition_point(|(_, d)| *d > v.monday);
+        options.insert(at, (shown.clone(), v.monday));
+    }
+    for (week, monday) in &options {
+        let sunday = monday
+            .0
+            .checked_add(jiff::Span::new().days(6))
+            .map(Date)
+            .unwrap_or(*monday);
+        let _ = write!(
+            m,
+            "<option value=\"{}\"{}>{}</option>",
+            E(week),
+            if *week == shown { " selected" } else { "" },
+            E(&crate::core::l10n::date_range(cx.lang, *monday, sunday)),
+        );
+    }
+    m.push_str("</select></label>");
     if let Some(a) = &cx.req.as_of {
         let _ = write!(
             m,
@@ -297,7 +355,7 @@ fn figures(m: &mut String, cx: &Cx, b: &Briefing, today: Date) {
 
 /// The handout's footer: the checkpoint's fingerprint, and a QR code of the address that
 /// opens the verification of that checkpoint (the Integrity page at its size).
-fn handout_footer(m: &mut String, cx: &Cx, v: &WeekBriefing) {
+fn handout_footer(m: &mut String, cx: &Cx, h: &History, v: &WeekBriefing) {
     let at = &v.briefing.checkpoint;
     let (size, root) = cx.fingerprint(at);
     let path = super::html::url(
@@ -323,7 +381,7 @@ fn handout_footer(m: &mut String, cx: &Cx, v: &WeekBriefing) {
     let _ = write!(
         m,
         "<footer class=\"handout-foot\" id=\"handout-foot\"><div class=\"qr\" role=\"img\" aria-label=\"{}\">{svg}</div>\
-         <div><p><strong>{}</strong>: {} {}, {} {}</p>\
+         <div><p><strong>{}</strong>: {} {}, {} {} {}</p>\
          <p>{} <a href=\"{}\">{}</a></p><p class=\"sub\">{}</p></div></footer>",
         E(cx.t(M::h_handout_verify)),
         E(cx.t(M::h_handout_fingerprint)),
@@ -331,6 +389,7 @@ fn handout_footer(m: &mut String, cx: &Cx, v: &WeekBriefing) {
         size,
         E(cx.t(M::root_short)),
         root,
+        cx.copy_button(&cx.fingerprint_quote(h, at)),
         E(cx.t(M::h_handout_verify)),
         E(&path),
         E(&url),

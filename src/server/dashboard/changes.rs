@@ -241,13 +241,13 @@ pub fn view(cx: &Cx, h: &History, snap: &dyn Snapshot, q: &ChangesQuery) -> Resu
     let until = given(&q.until).map(str::to_string);
     // A period that ends after the page's as-of point stops there.
     let until_asked = match (&until, &cx.req.as_of) {
-        (Some(u), Some(a)) if query::point(h, u, None)?.size > point.size => Some(a.clone()),
+        (Some(u), Some(a)) if cx.point_param(h, M::until, u)?.size > point.size => Some(a.clone()),
         _ => until.clone(),
     };
     // The two points, as `query::answer` resolves them for `View::Changes`.
-    let from_point = query::point(h, &since, None)?;
+    let from_point = cx.point_param(h, M::since, &since)?;
     let to_point = match &until_asked {
-        Some(u) => query::point(h, u, None)?,
+        Some(u) => cx.point_param(h, M::until, u)?,
         None => point,
     };
     let at = crate::projector::at(snap, to_point.size).map_err(query::QueryError::from)?;
@@ -290,13 +290,23 @@ fn dates_form(m: &mut String, cx: &Cx, q: &ChangesQuery, v: &Period) {
     let _ = write!(
         m,
         "<form class=\"filters\" method=\"get\" action=\"/dashboard/changes\"><fieldset><legend>{}</legend>\
-         <label class=\"field\"><span>{}</span><input type=\"date\" name=\"since\" value=\"{}\" required></label>\
-         <label class=\"field\"><span>{}</span><input type=\"date\" name=\"until\" value=\"{}\"></label>",
+         <div class=\"field\"><label for=\"since\">{}</label>{}</div>\
+         <div class=\"field\"><label for=\"until\">{}</label>{}</div>",
         E(cx.t(M::between)),
         E(cx.t(M::since)),
-        E(if v.since.len() == 10 { &v.since } else { "" }),
+        cx.date_field(
+            "since",
+            "since",
+            if v.since.len() == 10 { &v.since } else { "" },
+            " required"
+        ),
         E(cx.t(M::until)),
-        E(given(&q.until).filter(|u| u.len() == 10).unwrap_or("")),
+        cx.date_field(
+            "until",
+            "until",
+            given(&q.until).filter(|u| u.len() == 10).unwrap_or(""),
+            ""
+        ),
     );
     as_of_input(m, cx);
     let _ = write!(

@@ -82,11 +82,11 @@ pub async fn page(
 /// The two points, as `query::point` resolves them (the later one defaults to the page's).
 pub fn points(cx: &Cx, h: &History, q: &CompareQuery) -> Result<(Point, Point), Fail> {
     let to = match given(&q.to) {
-        Some(s) => query::point(h, s, None)?,
+        Some(s) => cx.point_param(h, M::h_now, s)?,
         None => cx.point(h)?,
     };
     let from = match given(&q.from) {
-        Some(s) => query::point(h, s, None)?,
+        Some(s) => cx.point_param(h, M::h_then, s)?,
         None => views::hearings(h)
             .into_iter()
             .rev()
@@ -111,10 +111,14 @@ pub fn points(cx: &Cx, h: &History, q: &CompareQuery) -> Result<(Point, Point), 
         None => (from, to),
     };
     if from.size > to.size || from.today > to.today {
-        return Err(Fail::bad(format!(
-            "from ({}, {} entries) is after to ({}, {} entries)",
-            from.today, from.size, to.today, to.size
-        )));
+        let entries = |p: Point| cx.count(p.size, &crate::core::l10n::ENTRIES);
+        return Err(Fail::bad(
+            cx.t(M::then_after_now)
+                .replace("{then}", &crate::core::l10n::date(cx.lang, from.today))
+                .replace("{then_size}", &entries(from))
+                .replace("{now}", &crate::core::l10n::date(cx.lang, to.today))
+                .replace("{now_size}", &entries(to)),
+        ));
     }
     Ok((from, to))
 }
@@ -185,14 +189,18 @@ fn form(m: &mut String, cx: &Cx, h: &History, q: &CompareQuery, v: &CompareView)
     let _ = write!(
         m,
         "<form class=\"filters no-print\" method=\"get\" action=\"/dashboard/hearing\"><fieldset><legend>{}</legend>\
-         <label class=\"field\"><span>{}</span><input name=\"from\" value=\"{}\" size=\"10\"></label>\
-         <label class=\"field\"><span>{}</span><input name=\"to\" value=\"{}\" size=\"10\"></label>\
+         <div class=\"field\"><label for=\"from\">{}</label><input id=\"from\" name=\"from\" value=\"{}\" size=\"10\" aria-describedby=\"from-words\">\
+         <span class=\"date-words\" id=\"from-words\">{}</span></div>\
+         <div class=\"field\"><label for=\"to\">{}</label><input id=\"to\" name=\"to\" value=\"{}\" size=\"10\" aria-describedby=\"to-words\">\
+         <span class=\"date-words\" id=\"to-words\">{}</span></div>\
          <label class=\"field check\"><input type=\"checkbox\" name=\"changed\" value=\"1\"{}> <span>{}</span></label>",
         E(cx.t(M::h_compare_between)),
         E(cx.t(M::h_then)),
         E(given(&q.from).map(str::to_string).unwrap_or_else(|| v.from.today.to_string()).as_str()),
+        E(&crate::core::l10n::date(cx.lang, v.from.today)),
         E(cx.t(M::h_now)),
         E(given(&q.to).map(str::to_string).unwrap_or_else(|| v.to.today.to_string()).as_str()),
+        E(&crate::core::l10n::date(cx.lang, v.to.today)),
         if only_changed(q) { " checked" } else { "" },
         E(cx.t(M::h_only_changed)),
     );

@@ -71,6 +71,13 @@ messages! {
     fingerprint = "Відбиток реєстру", "Ledger fingerprint";
     fingerprint_help = "Процитуйте ці три значення в протоколі комітету: будь-хто з копією реєстру щонайменше такого розміру може їх перевірити.", "Quote these three values in a committee record: anyone with an export of at least this size can check them.";
     quote = "Для цитування", "To quote";
+    copy_quote = "Копіювати рядок для цитування", "Copy the line to quote";
+    copied = "Скопійовано", "Copied";
+    bad_point = "{field}: «{value}» — не дата (РРРР-ММ-ДД) і не кількість записів.", "{field}: “{value}” is neither a date (YYYY-MM-DD) nor a number of entries.";
+    point_beyond = "{field}: у реєстрі {size}, а {value} — більше.", "{field}: the ledger has {size}, and {value} is more.";
+    bad_week = "{field}: «{value}» — не тиждень; оберіть його зі списку або запишіть як 2026-W37.", "{field}: “{value}” is not a week; pick one from the list or write it as 2026-W37.";
+    then_after_now = "«Тоді» ({then}, {then_size}) пізніше, ніж «Тепер» ({now}, {now_size}): поміняйте їх місцями.", "“Then” ({then}, {then_size}) is after “Now” ({now}, {now_size}): swap the two.";
+    copy_select = "Рядок виділено: скопіюйте його (Ctrl+C)", "The line is selected: copy it (Ctrl+C)";
     status_by_objective = "Стан за стратегічними цілями", "Status by strategic objective";
     status_by_body = "Стан за відповідальними органами", "Status by responsible body";
     status_by_component = "Стан за компонентами ІУК ЄС", "Status by EU IBM component";
@@ -657,6 +664,9 @@ pub const JS_MESSAGES: &[M] = &[
     M::sort_asc,
     M::sort_desc,
     M::total,
+    M::copy_quote,
+    M::copied,
+    M::copy_select,
 ];
 
 /// A status's label; `None` is a commitment with no report yet.

@@ -174,7 +174,8 @@ fn fingerprint(m: &mut String, cx: &Cx, h: &History, v: &Integrity) {
     let _ = write!(
         m,
         "<section aria-labelledby=\"fp\"><h2 id=\"fp\">{}</h2><p class=\"help\">{}</p><dl class=\"facts\">\
-         <dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}<br><code class=\"hash sub\">{}</code></dd><dt>{}</dt><dd>{}</dd></dl>",
+         <dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}<br><code class=\"hash sub\">{}</code></dd><dt>{}</dt><dd>{}</dd></dl>\
+         <p class=\"quote\"><span class=\"l\">{}:</span> <q id=\"fp-quote\">{}</q> {}</p>",
         E(cx.t(M::fingerprint)),
         E(cx.t(M::fingerprint_help)),
         E(cx.t(M::tree_size)),
@@ -183,7 +184,10 @@ fn fingerprint(m: &mut String, cx: &Cx, h: &History, v: &Integrity) {
         fp_root,
         v.at.root.to_base64(),
         E(cx.t(M::checkpoint_time)),
-        time
+        time,
+        E(cx.t(M::quote)),
+        E(&cx.fingerprint_quote(h, &v.at)),
+        cx.copy_button(&cx.fingerprint_quote(h, &v.at)),
     );
     if v.point.size < v.latest {
         let _ = write!(m, "<p class=\"notice\">{}</p>", E(cx.t(M::as_of_note)));

@@ -96,11 +96,9 @@ fn as_of_picker(out: &mut String, cx: &Cx, today: Option<crate::core::types::Dat
     let value = today.map(|d| d.to_string()).unwrap_or_default();
     let _ = write!(
         out,
-        "<label for=\"as-of\">{}</label> <input id=\"as-of\" type=\"date\" name=\"as_of\" value=\"{}\" max=\"{}\"> \
-         <button type=\"submit\">{}</button>",
+        "<label for=\"as-of\">{}</label> {} <button type=\"submit\">{}</button>",
         E(cx.t(M::as_of)),
-        E(&value),
-        E(&max),
+        cx.date_field("as-of", "as_of", &value, &format!(" max=\"{}\"", E(&max))),
         E(cx.t(M::show))
     );
     if cx.req.as_of.is_some() {
@@ -168,12 +166,13 @@ pub fn page(cx: &Cx, h: &History, c: &Content) -> String {
         out,
         "<section class=\"checkpoint-banner\" aria-label=\"{cp}\" id=\"checkpoint\" data-size=\"{size}\" data-root=\"{root}\">\
          <p><strong>{when}.</strong> {cp}: <strong>{count}</strong>, \
-         {root_l} {root_text}, {time_l} {time}.</p>",
+         {root_l} {root_text}, {time_l} {time}. {copy}</p>",
         cp = E(cx.t(M::checkpoint)),
         root_l = E(cx.t(M::root_short)),
         time_l = E(cx.t(M::checkpoint_time)).to_string().to_lowercase(),
         size = c.at.size,
         root = c.at.root.to_hex(),
+        copy = cx.copy_button(&cx.fingerprint_quote(h, &c.at)),
     );
     if h.origin.starts_with("kordon.demo/") {
         let _ = write!(out, "<p class=\"demo\">{}</p>", E(cx.t(M::demo_notice)));

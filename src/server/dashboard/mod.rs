@@ -298,7 +298,30 @@ impl Cx {
 
     /// The point the page shows, exactly as `query::answer` resolves it.
     pub fn point(&self, h: &History) -> Result<Point, Fail> {
+        if let Some(a) = &self.req.as_of {
+            self.point_param(h, M::as_of, a)?;
+        }
         Ok(query::ask(h, &self.request(), self.now)?.at)
+    }
+
+    /// A `DATE|N` parameter (as-of, since, until) resolved as `query::point` resolves it, or
+    /// refused in the page's language, naming the field: a reader who typed a date by hand
+    /// (a browser without a date picker) reads what to write instead.
+    pub fn point_param(&self, h: &History, field: M, value: &str) -> Result<Point, Fail> {
+        query::point(h, value, None).map_err(|e| match e {
+            QueryError::BadRequest(_) => {
+                let count = value.bytes().all(|c| c.is_ascii_digit())
+                    && crate::core::types::parse_canonical_u64(value).is_some();
+                let m = if count { M::point_beyond } else { M::bad_point };
+                Fail::bad(
+                    self.t(m)
+                        .replace("{field}", self.t(field))
+                        .replace("{value}", value)
+                        .replace("{size}", &self.count(h.size(), &crate::core::l10n::ENTRIES)),
+                )
+            }
+            e => e.into(),
+        })
     }
 
     /// The point the page shows and the checkpoint it names.
@@ -364,6 +387,38 @@ impl Cx {
             root: at.root,
         }
         .quote(self.lang, &h.origin)
+    }
+
+    /// The button that copies a quotation line (`text`) to the clipboard, and the live region
+    /// that says it did. HTML. Rendered hidden: the script reveals it, so a page read without
+    /// scripts shows nothing that does not work; it never prints.
+    pub fn copy_button(&self, text: &str) -> String {
+        format!(
+            "<span class=\"copy no-print\"><button type=\"button\" class=\"copy js-only\" data-copy=\"{}\" hidden>{}</button>\
+             <span class=\"copy-status\" role=\"status\" aria-live=\"polite\"></span></span>",
+            E(text),
+            E(self.t(M::copy_quote))
+        )
+    }
+
+    /// A date field: the browser's own date input (the accessible choice, with its calendar)
+    /// and, beside it, the date it holds written in words in the page's language
+    /// (`l10n::date`: "27 листопада 2026 р."), since the input itself speaks the browser's
+    /// language (an English browser shows "mm/dd/yyyy" on a Ukrainian page). The words are
+    /// the server's; the script rewrites them as the reader picks another day. `attrs` are
+    /// the input's other attributes (HTML). The label is the caller's (`for` = `id`).
+    pub fn date_field(&self, id: &str, name: &str, value: &str, attrs: &str) -> String {
+        let words = Date::parse(value)
+            .map(|d| crate::core::l10n::date(self.lang, d))
+            .unwrap_or_default();
+        format!(
+            "<input type=\"date\" id=\"{id}\" name=\"{name}\" value=\"{}\" aria-describedby=\"{id}-words\"{attrs}>\
+             <span class=\"date-words\" id=\"{id}-words\">{}</span>",
+            E(value),
+            E(&words),
+            id = E(id),
+            name = E(name),
+        )
     }
 
     /// A date, localized by the script.

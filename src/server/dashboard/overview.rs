@@ -163,11 +163,16 @@ fn fingerprint(m: &mut String, cx: &Cx, h: &History, v: &Overview) {
         .and_then(|i| h.entries.get(i as usize))
         .map(|e| e.recorded_at);
     let (size, root) = cx.fingerprint(&at);
+    // The line as shown (the quotation line and the checkpoint's time) is what the button copies.
+    let quote = match time {
+        Some(t) => format!("{} · {}", cx.fingerprint_quote(h, &at), t.to_rfc3339()),
+        None => cx.fingerprint_quote(h, &at),
+    };
     let _ = write!(
         m,
         "<section aria-labelledby=\"fp\" class=\"fingerprint\"><h2 id=\"fp\">{}</h2><p class=\"help\">{}</p><dl class=\"facts\">\
          <dt>{}</dt><dd id=\"fp-size\">{}</dd><dt>{}</dt><dd id=\"fp-root\">{}</dd><dt>{}</dt><dd>{}</dd></dl>\
-         <p class=\"quote\"><span class=\"l\">{}:</span> <q id=\"fp-quote\">{} · {}</q></p></section>",
+         <p class=\"quote\"><span class=\"l\">{}:</span> <q id=\"fp-quote\">{}</q> {}</p></section>",
         E(cx.t(M::fingerprint)),
         E(cx.t(M::fingerprint_help)),
         E(cx.t(M::tree_size)),
@@ -177,8 +182,8 @@ fn fingerprint(m: &mut String, cx: &Cx, h: &History, v: &Overview) {
         E(cx.t(M::checkpoint_time)),
         time.map(|t| cx.datetime(t)).unwrap_or_default(),
         E(cx.t(M::quote)),
-        E(&cx.fingerprint_quote(h, &at)),
-        time.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        E(&quote),
+        cx.copy_button(&quote),
     );
 }
 

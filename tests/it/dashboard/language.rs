@@ -83,11 +83,12 @@ fn scenario_words() -> BTreeSet<String> {
     out
 }
 
-/// The text a reader sees, with every folded part unfolded; commands and hashes (`code`, `pre`,
-/// `kbd`, `samp`) are not language and are left out.
+/// The text a reader sees, with every folded part unfolded and every list's options (which
+/// show only when the list is opened: the briefing's weeks, the filters' choices); commands and
+/// hashes (`code`, `pre`, `kbd`, `samp`) are not language and are left out.
 async fn visible_text(c: &Client) -> String {
     const SCRIPT: &str = "document.querySelectorAll('details').forEach(d => d.open = true);
-        const out = [];
+        const out = [...document.querySelectorAll('select option')].map(o => o.textContent);
         const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
         while (w.nextNode()) {
           const p = w.currentNode.parentElement;
