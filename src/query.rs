@@ -175,12 +175,11 @@ impl Answer {
 /// (`-3`, `+1.5`) stay as they are. The ledger's texts are untrusted; the dashboard's script
 /// does the same for the CSV it makes.
 pub fn csv_safe(s: &str) -> std::borrow::Cow<'_, str> {
-    let numeric = !s.is_empty() && s.trim().parse::<f64>().is_ok();
     let first = s.trim_start_matches(|c: char| c.is_whitespace() && c != '\t' && c != '\r');
     let risky = first.starts_with([
         '=', '+', '-', '@', '\t', '\r', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}',
     ]);
-    if risky && !numeric {
+    if risky && s.trim().parse::<f64>().is_err() {
         std::borrow::Cow::Owned(format!("'{s}"))
     } else {
         std::borrow::Cow::Borrowed(s)

@@ -23,16 +23,21 @@ pub fn file_name(stem: &str, day: crate::core::types::Date, size: u64) -> String
     format!("{stem}-{day}-{size}.csv")
 }
 
-/// The bytes of a download: the byte-order mark, then the CSV.
+/// The bytes of a download: the byte-order mark, then the CSV. Written in place: the
+/// buffer is sized from the cells, and a cell is copied only when `csv_safe` changes it.
 pub fn bytes(t: &Csv) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let cells: usize = t.rows.iter().flatten().map(|c| c.len() + 3).sum();
+    let mut out = Vec::with_capacity(cells + t.rows.len() * 2 + 1024);
+    out.extend_from_slice("\u{feff}".as_bytes());
+    let mut w = csv::Writer::from_writer(out);
     let _ = w.write_record(&t.header);
     for r in &t.rows {
-        let _ = w.write_record(r.iter().map(|c| crate::query::csv_safe(c).into_owned()));
+        for c in r {
+            let _ = w.write_field(crate::query::csv_safe(c).as_bytes());
+        }
+        let _ = w.write_record(None::<&[u8]>);
     }
-    let mut out = "\u{feff}".as_bytes().to_vec();
-    out.extend(w.into_inner().unwrap_or_default());
-    out
+    w.into_inner().unwrap_or_default()
 }
 
 /// Renders a page's CSV off the async workers, as `super::render` renders its HTML.
