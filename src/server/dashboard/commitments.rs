@@ -17,8 +17,7 @@ use crate::core::types::{BodyId, Date, ObjectiveId};
 use crate::projector::At;
 use crate::server::{AppState, Routes, Q};
 use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
@@ -393,53 +392,26 @@ pub fn csv_safe(s: &str) -> String {
 }
 
 async fn csv_download(st: AppState, req: PageRequest, q: CommitmentsQuery) -> Response {
-    let out = st
-        .blocking(move |st| {
-            let h = st.projector().read();
-            let snap = st.store().snapshot()?;
-            let cx = Cx::new(req, &PAGE, &h, crate::ledger::system_clock()());
-            let (point, _) = match cx.resolve(&h, &*snap) {
-                Ok(x) => x,
-                Err(f) => return Ok(Err(f)),
-            };
-            let f = Filters::of(&q);
-            let mut rows: Vec<Row<'_>> = rows(&cx, &h, point)
-                .into_iter()
-                .filter(|r| f.matches(r))
-                .collect();
-            let key = given(&q.sort).unwrap_or("id");
-            sort(&mut rows, key, given(&q.dir) == Some("desc"), &cx, &h);
-            let mut w = csv::Writer::from_writer(Vec::new());
-            let header: Vec<&str> = columns().iter().map(|(_, m)| cx.t(*m)).collect();
-            let _ = w.write_record(&header);
-            for r in &rows {
-                let cells: Vec<String> =
-                    csv_cells(&cx, &h, r).iter().map(|c| csv_safe(c)).collect();
-                let _ = w.write_record(&cells);
-            }
-            let mut body = "\u{feff}".as_bytes().to_vec();
-            body.extend(w.into_inner().unwrap_or_default());
-            let name = super::download::file_name("commitments", point.today, point.size);
-            Ok(Ok((name, body)))
-        })
-        .await;
-    match out {
-        Ok(Ok((name, body))) => {
-            let mut resp = (StatusCode::OK, body).into_response();
-            let h = resp.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/csv; charset=utf-8"),
-            );
-            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-                h.insert(header::CONTENT_DISPOSITION, v);
-            }
-            super::security_headers(h);
-            resp
-        }
-        Ok(Err(f)) => f.into_problem().into_response(),
-        Err(e) => e.into_response(),
-    }
+    super::download::render(st, req, &PAGE, move |cx, h, snap| {
+        let (point, _) = cx.resolve(h, snap)?;
+        let f = Filters::of(&q);
+        let mut rows: Vec<Row<'_>> = rows(cx, h, point)
+            .into_iter()
+            .filter(|r| f.matches(r))
+            .collect();
+        let key = given(&q.sort).unwrap_or("id");
+        sort(&mut rows, key, given(&q.dir) == Some("desc"), cx, h);
+        let table = super::download::Csv {
+            stem: "commitments",
+            header: columns()
+                .iter()
+                .map(|(_, m)| cx.t(*m).to_string())
+                .collect(),
+            rows: rows.iter().map(|r| csv_cells(cx, h, r)).collect(),
+        };
+        Ok((table, point.today, point.size))
+    })
+    .await
 }
 
 /// The table as the page shows it: the rows at the point, filtered, sorted and (when there
