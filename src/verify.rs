@@ -42,6 +42,22 @@ pub fn verify_witnessed(
     crate::core::verify::verify_witnessed(vkey, checkpoint_note, source, opts, policy, &Rayon)
 }
 
+/// Verifies a whole export against its own verifier key and checkpoint, with nothing
+/// trusted beside it (what `kordon import` and `kordon backup` check before writing).
+pub fn verify_export<R: std::io::Read>(reader: crate::export::ExportReader<R>) -> Report {
+    let vkey = reader.vkey.clone();
+    let cp = reader.checkpoint.clone();
+    verify(
+        &vkey,
+        &cp,
+        &mut ExportSource(reader),
+        &Options {
+            trusted: None,
+            progress: &|_| {},
+        },
+    )
+}
+
 /// Reads entries from an export.
 pub struct ExportSource<R: std::io::Read>(pub crate::export::ExportReader<R>);
 

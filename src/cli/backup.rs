@@ -10,7 +10,7 @@
 use super::{EXIT_INTEGRITY, EXIT_OK};
 use crate::export::ExportReader;
 use crate::server::client::Client;
-use crate::verify::{self, ExportSource, Options};
+use crate::verify;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use std::io::Write;
@@ -136,17 +136,7 @@ fn fetch_and_verify(client: &Client, partial: &Path, key: Option<&str>) -> Resul
             )));
         }
     }
-    let vkey = reader.vkey.clone();
-    let cp = reader.checkpoint.clone();
-    let report = verify::verify(
-        &vkey,
-        &cp,
-        &mut ExportSource(reader),
-        &Options {
-            trusted: None,
-            progress: &|_| {},
-        },
-    );
+    let report = verify::verify_export(reader);
     if !report.valid {
         let f = report.failure.as_ref();
         let mut message = f.map_or("the export does not verify".to_string(), |f| {

@@ -6,7 +6,7 @@ use crate::datadir::{self, KEY_FILE, STORE_FILE, STORE_URL_FILE};
 use crate::export::ExportReader;
 use crate::store::redb::RedbStore;
 use crate::store::Store;
-use crate::verify::{self, ExportSource, Options};
+use crate::verify;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -48,18 +48,7 @@ pub fn import(data: &Path, a: ImportArgs) -> Result<u8> {
         );
     }
     // 1. Verify the whole export, as `kordon verify` does, before anything is written.
-    let reader = open()?;
-    let vkey = reader.vkey.clone();
-    let cp = reader.checkpoint.clone();
-    let report = verify::verify(
-        &vkey,
-        &cp,
-        &mut ExportSource(reader),
-        &Options {
-            trusted: None,
-            progress: &|_| {},
-        },
-    );
+    let report = verify::verify_export(open()?);
     if !report.valid {
         let f = report.failure.as_ref();
         eprintln!(
