@@ -165,7 +165,7 @@ pub fn page(cx: &Cx, h: &History, c: &Content) -> String {
     let _ = write!(
         out,
         "<section class=\"checkpoint-banner\" aria-label=\"{cp}\" id=\"checkpoint\" data-size=\"{size}\" data-root=\"{root}\">\
-         <p><strong>{when}.</strong> {cp}: <strong>{count}</strong>, \
+         <p><strong>{when}</strong> · {cp}: <strong>{count}</strong>, \
          {root_l} {root_text}, {time_l} {time}. {copy}</p>",
         cp = E(cx.t(M::checkpoint)),
         root_l = E(cx.t(M::root_short)),

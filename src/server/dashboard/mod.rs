@@ -372,10 +372,14 @@ impl Cx {
                 "<span class=\"fp-size nowrap\">{}</span>",
                 E(&self.count(at.size, &crate::core::l10n::ENTRIES))
             ),
+            // A phone narrower than the root may wrap it between groups of four (`<wbr>`),
+            // never inside one; wider screens keep it whole (no-break spaces).
             format!(
                 "<code class=\"hash fp-root\" title=\"{}\">{}</code>",
                 at.root.to_hex(),
                 E(&fp.root_text())
+                    .to_string()
+                    .replace('\u{a0}', "\u{a0}<wbr>")
             ),
         )
     }
