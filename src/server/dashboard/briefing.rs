@@ -124,10 +124,14 @@ pub fn view(
     let briefing = query::answered(snap, query::ask(h, &req, cx.now)?.briefing(h)?)?;
     let issuer = match given(&q.issuer) {
         Some(b) => {
-            let id = crate::core::types::BodyId::parse(b)
-                .map_err(|e| Fail::bad(format!("issuer: {e}")))?;
+            let unknown = || {
+                cx.t(M::unknown_body)
+                    .replace("{field}", cx.t(M::h_issued_by))
+                    .replace("{value}", b)
+            };
+            let id = crate::core::types::BodyId::parse(b).map_err(|_| Fail::bad(unknown()))?;
             if !h.bodies.contains_key(&id) {
-                return Err(Fail::not_found(format!("body {id} is not registered")));
+                return Err(Fail::not_found(unknown()));
             }
             Some(id)
         }

@@ -68,7 +68,15 @@ pub async fn page(
                 DivergenceKind::ALL
                     .into_iter()
                     .find(|x| x.name() == k)
-                    .ok_or_else(|| super::Fail::bad(format!("kind: {k:?} is not one of unconfirmed, contested, no_evidence, stale_assessment")))?,
+                    .ok_or_else(|| {
+                        let all: Vec<&str> = DivergenceKind::ALL.iter().map(|x| x.name()).collect();
+                        super::Fail::bad(
+                            cx.t(M::bad_choice)
+                                .replace("{field}", cx.t(M::h_divergence_kind))
+                                .replace("{value}", k)
+                                .replace("{list}", &all.join(", ")),
+                        )
+                    })?,
             ),
         };
         Ok(Content {

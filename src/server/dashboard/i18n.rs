@@ -77,6 +77,8 @@ messages! {
     point_beyond = "{field}: у реєстрі {size}, а {value} — більше.", "{field}: the ledger has {size}, and {value} is more.";
     bad_week = "{field}: «{value}» — не тиждень; оберіть його зі списку або запишіть як 2026-W37.", "{field}: “{value}” is not a week; pick one from the list or write it as 2026-W37.";
     then_after_now = "«Тоді» ({then}, {then_size}) пізніше, ніж «Тепер» ({now}, {now_size}): поміняйте їх місцями.", "“Then” ({then}, {then_size}) is after “Now” ({now}, {now_size}): swap the two.";
+    bad_choice = "{field}: «{value}» — такого немає; можливі: {list}.", "{field}: “{value}” is not one of {list}.";
+    unknown_body = "{field}: «{value}» — такого органу в реєстрі немає.", "{field}: “{value}” is not a body the ledger knows.";
     copy_select = "Рядок виділено: скопіюйте його (Ctrl+C)", "The line is selected: copy it (Ctrl+C)";
     status_by_objective = "Стан за стратегічними цілями", "Status by strategic objective";
     status_by_body = "Стан за відповідальними органами", "Status by responsible body";

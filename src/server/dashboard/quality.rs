@@ -67,7 +67,12 @@ pub async fn page(
         let kind = match super::given(&q.kind) {
             None => None,
             Some(k) => Some(KINDS.into_iter().find(|x| *x == k).ok_or_else(|| {
-                super::Fail::bad(format!("kind: {k:?} is not one of {}", KINDS.join(", ")))
+                super::Fail::bad(
+                    cx.t(M::bad_choice)
+                        .replace("{field}", cx.t(M::h_q_kind))
+                        .replace("{value}", k)
+                        .replace("{list}", &KINDS.join(", ")),
+                )
             })?),
         };
         Ok(Content {

@@ -235,6 +235,21 @@ async fn a_day_or_week_that_is_not_one_is_refused_in_the_pages_language() {
             "“Then” (October 15, 2026, 158\u{a0}entries) is after “Now” (April 15, 2026, 81\u{a0}entries): swap the two.",
         ),
         (
+            "/dashboard/divergence?kind=late",
+            "Розбіжність: «late» — такого немає; можливі: unconfirmed, contested, no_evidence, stale_assessment.",
+            "Divergence: “late” is not one of unconfirmed, contested, no_evidence, stale_assessment.",
+        ),
+        (
+            "/dashboard/quality?kind=typos",
+            "Проблема: «typos» — такого немає; можливі: no_indicator, indicator_incomplete, claim_without_evidence, never_reports.",
+            "Issue: “typos” is not one of no_indicator, indicator_incomplete, claim_without_evidence, never_reports.",
+        ),
+        (
+            "/dashboard/briefing?issuer=Rada!",
+            "Видає: «Rada!» — такого органу в реєстрі немає.",
+            "Issued by: “Rada!” is not a body the ledger knows.",
+        ),
+        (
             "/dashboard/briefing?as_of=5000",
             "Станом на: у реєстрі 170\u{a0}записів, а 5000 — більше.",
             "As of: the ledger has 170\u{a0}entries, and 5000 is more.",
@@ -246,6 +261,20 @@ async fn a_day_or_week_that_is_not_one_is_refused_in_the_pages_language() {
             assert!(page.body.contains(&format!("<html lang=\"{lang}\"")));
             assert_eq!(problem(&page.body), said, "{path} ({lang})");
         }
+    }
+    // A well-formed id of no body: not found, said the same way.
+    for (lang, said) in [
+        ("uk", "Видає: «nobody» — такого органу в реєстрі немає."),
+        ("en", "Issued by: “nobody” is not a body the ledger knows."),
+    ] {
+        let page = fetch(
+            &app,
+            &format!("/dashboard/briefing?issuer=nobody&lang={lang}"),
+            None,
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{lang}");
+        assert_eq!(problem(&page.body), said, "{lang}");
     }
 }
 
