@@ -28,4 +28,14 @@ impl Runner for Rayon {
     fn rng(&self) -> rand_core::OsRng {
         rand_core::OsRng
     }
+
+    fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
+    where
+        A: FnOnce() -> RA + Send,
+        B: FnOnce() -> RB + Send,
+        RA: Send,
+        RB: Send,
+    {
+        rayon::join(a, b)
+    }
 }

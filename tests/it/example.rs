@@ -258,3 +258,64 @@ fn every_summary_and_reason_of_the_example_reads_in_ukrainian() {
         assert!(latin(&i.detail.uk).is_empty(), "{}", i.detail.uk);
     }
 }
+
+/// `event::parse` reads the events kordon writes straight into typed events; the general way
+/// (a JSON tree written out canonically and compared) decides everything else. Every event of
+/// the example takes the straight way, and whatever one-byte change of one event of each type
+/// the straight way still accepts, the general way accepts as the same event.
+#[test]
+fn the_straight_and_the_general_parse_agree_on_every_example_event_and_its_mutations() {
+    use kordon::core::entry::EntryRef;
+    use kordon::core::event;
+    let built = scenario::build_example().unwrap();
+    let snap = built.store.snapshot().unwrap();
+    let events: Vec<Vec<u8>> = snap
+        .entries(0, snap.size())
+        .unwrap()
+        .iter()
+        .map(|e| EntryRef::decode(e).unwrap().event.to_vec())
+        .collect();
+    let mut one_of_each: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    for b in &events {
+        let plain = event::parse_plain(b).expect("every event kordon writes is plainly canonical");
+        assert_eq!(Ok(plain.clone()), event::parse_general(b));
+        one_of_each
+            .entry(plain.kind().name().to_string())
+            .or_insert_with(|| b.clone());
+    }
+    assert_eq!(one_of_each.len(), EVENT_TYPES.len());
+    let (mut accepted, mut refused) = (0u32, 0u32);
+    for b in one_of_each.values() {
+        for i in 0..b.len() {
+            let mut variants = Vec::new();
+            for c in [b'0', b'"', b'a'] {
+                let mut v = b.clone();
+                v[i] = c;
+                variants.push(v);
+            }
+            let mut v = b.clone();
+            v.remove(i);
+            variants.push(v);
+            for v in variants {
+                match event::parse_plain(&v) {
+                    Some(ev) => {
+                        accepted += 1;
+                        assert_eq!(
+                            Ok(ev),
+                            event::parse_general(&v),
+                            "{}",
+                            String::from_utf8_lossy(&v)
+                        );
+                    }
+                    None => {
+                        refused += 1;
+                        // Whatever the straight way refuses, parse still decides the general way.
+                        assert_eq!(event::parse(&v), event::parse_general(&v));
+                    }
+                }
+            }
+        }
+    }
+    // Both outcomes were reached, so both halves of the agreement were tested.
+    assert!(accepted > 100 && refused > 1000, "{accepted} {refused}");
+}

@@ -5,6 +5,7 @@
 //! randomness from the system (`tests/tidy.rs` checks its source and its dependencies). Time and
 //! randomness are parameters, so a verifier can depend on this crate without a server.
 
+pub mod canon;
 pub mod chain;
 pub mod checkpoint;
 pub mod cosignature;

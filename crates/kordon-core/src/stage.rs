@@ -77,6 +77,18 @@ pub trait Runner: Sync {
 
     /// Fresh randomness for one batch verification.
     fn rng(&self) -> Self::Rng;
+
+    /// Runs `a` and `b`, side by side if the runner can (the verifier accepts one chunk in
+    /// order while it judges the next); one after the other by default.
+    fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
+    where
+        A: FnOnce() -> RA + Send,
+        B: FnOnce() -> RB + Send,
+        RA: Send,
+        RB: Send,
+    {
+        (a(), b())
+    }
 }
 
 /// Hears where each stage begins and ends. Stages do not nest on one thread; the appender's

@@ -6,7 +6,7 @@
 //! `stage` (read, prepare, keys, signatures, accept), the independent ones through the caller's
 //! [`Runner`]. Memory holds one chunk and the rules' state, never the whole ledger.
 
-use crate::chain::{self, Chain, EntryFault, Prepared, Sig};
+use crate::chain::{self, Chain, EntryFault, KeyBook, Prepared, Sig};
 use crate::checkpoint::{self, Checkpoint};
 use crate::note::NoteVerifier;
 use crate::stage::{self, Runner, Signed, Stage, Watch};
@@ -159,81 +159,50 @@ fn run<R: Runner>(
     };
     report.trusted_size = trusted.as_ref().map(|t| t.size);
 
+    // Chunk by chunk, two at a time: while one chunk is accepted in order (links, rules, the
+    // tree), the next is judged (parsed, its keys looked up, its signatures checked), side by
+    // side when the runner can. Nothing the judging finds is reported before every entry
+    // ahead of it was accepted, so the reported fault is always the earliest one.
     let mut chain = Chain::new();
-    let mut scratch = Vec::new();
+    let mut book = KeyBook::default();
     let mut position = 0u64;
+    let mut judged: Option<Judged> = None;
+    let mut next = read(source, watch, position, cp.size);
     loop {
-        let want = CHUNK
-            .min((cp.size - position).min(usize::MAX as u64) as usize)
-            .max(1);
-        // A stream that breaks inside an entry is blamed on that entry's position; the source
-        // returns the whole entries before the break first, so they are judged before it.
-        watch.enter(Stage::Read);
-        let raw = source
-            .next_chunk(want)
-            .map_err(|e| Failure::at(position, "export.format", e))?;
-        watch.leave(Stage::Read, raw.len());
-        if raw.is_empty() {
-            break;
-        }
-        if position + raw.len() as u64 > cp.size {
-            return Err(Failure::at(
-                cp.size,
-                "checkpoint.size",
-                format!(
-                    "this entry is beyond the checkpoint, which covers {} entries",
-                    cp.size
-                ),
-            ));
-        }
-        let n = raw.len() as u64;
-        // Decode, hash and parse, independently. A fault found here is reported only after the
-        // entries before it were judged, so the reported fault is always the earliest one.
-        let mut results: Vec<Result<Prepared, EntryFault>> =
-            stage::watched(watch, Stage::Prepare, raw.len(), || {
-                let numbered: Vec<(u64, Vec<u8>)> = (position..).zip(raw).collect();
-                runner.map(numbered, |(at, b)| chain::prepare(b, at))
-            });
-        let late_fault = match results.iter().position(|r| r.is_err()) {
-            Some(i) => results.drain(i..).next().and_then(|r| r.err()),
-            None => None,
-        };
-        let prepared: Vec<Prepared> = results.into_iter().flatten().collect();
-        let m = prepared.len();
-        // Keys in order, then signatures in batches.
-        let keys = stage::watched(watch, Stage::Keys, m, || {
-            chain::resolve_keys(&chain.state, prepared.iter().map(|p| &p.event))
-        });
-        let sigs: Vec<Sig> = stage::watched(watch, Stage::Signatures, m, || {
-            let signed: Vec<Signed<'_>> = prepared
-                .iter()
-                .map(|p| Signed {
-                    event: p.event_bytes(),
-                    signature: p.signature,
-                })
-                .collect();
-            stage::signature_verdicts(runner, &keys, &signed)
-        });
-        // Links, rules and the tree, in order.
-        watch.enter(Stage::Accept);
-        for (p, sig) in prepared.iter().zip(sigs) {
-            scratch.clear();
-            chain
-                .accept(p, sig, &mut scratch)
-                .map_err(Failure::at_entry)?;
-            if let Some(t) = &trusted {
-                if chain.size() == t.size && chain.root() != t.root {
-                    return Err(fork(t, &chain));
-                }
+        let Some(j) = judged.take() else {
+            // Nothing is waiting to be accepted: judge the chunk read, alone.
+            let raw = next?;
+            if raw.is_empty() {
+                break;
             }
-        }
-        watch.leave(Stage::Accept, m);
-        if let Some(f) = late_fault {
+            let j = judge(raw, position, &mut book, runner, watch);
+            next = read(source, watch, position + j.n, cp.size);
+            judged = Some(j);
+            continue;
+        };
+        let after = position + j.n;
+        let (accepted, following) = runner.join(
+            || accept(&mut chain, &j, trusted.as_ref(), watch),
+            || match next {
+                Ok(raw) if raw.is_empty() => Ok(None),
+                Ok(raw) => Ok(Some(judge(raw, after, &mut book, runner, watch))),
+                Err(f) => Err(f),
+            },
+        );
+        accepted?;
+        if let Some(f) = j.late_fault {
             return Err(Failure::at_entry(f));
         }
-        position += n;
+        position = after;
         report.entries_verified = position;
         (opts.progress)(position);
+        match following? {
+            None => break,
+            Some(f) => {
+                next = read(source, watch, position + f.n, cp.size);
+                judged = Some(f);
+            }
+        }
     }
 
     if cp.size == 0 {
@@ -277,6 +246,116 @@ fn run<R: Runner>(
             ),
         ));
     }
+    Ok(())
+}
+
+/// A chunk judged and waiting to be accepted: its entries parsed up to the first that could
+/// not be (`late_fault`), and their signatures' verdicts.
+struct Judged {
+    /// The entries read, including any after the one at fault.
+    n: u64,
+    prepared: Vec<Prepared>,
+    sigs: Vec<Sig>,
+    late_fault: Option<EntryFault>,
+}
+
+/// Reads the chunk at `position`: at most what the checkpoint still covers, and at least one
+/// entry, so that an entry beyond the checkpoint is found. A stream that breaks inside an
+/// entry is blamed on that entry's position; the source returns the whole entries before the
+/// break first, so they are judged before it.
+fn read(
+    source: &mut dyn EntrySource,
+    watch: &dyn Watch,
+    position: u64,
+    size: u64,
+) -> Result<Vec<Vec<u8>>, Failure> {
+    let want = CHUNK
+        .min((size.saturating_sub(position)).min(usize::MAX as u64) as usize)
+        .max(1);
+    watch.enter(Stage::Read);
+    let raw = source
+        .next_chunk(want)
+        .map_err(|e| Failure::at(position, "export.format", e))?;
+    watch.leave(Stage::Read, raw.len());
+    if position + raw.len() as u64 > size {
+        return Err(Failure::at(
+            size,
+            "checkpoint.size",
+            format!("this entry is beyond the checkpoint, which covers {size} entries"),
+        ));
+    }
+    Ok(raw)
+}
+
+/// Decodes, hashes and parses a chunk (independently per entry), looks up each event's key in
+/// `book` (every key any event so far introduced: a key id is the hash of its key, so the book
+/// never gives a wrong key; whether the author may sign with it is for the rules), then checks
+/// the signatures in batches.
+fn judge<R: Runner>(
+    raw: Vec<Vec<u8>>,
+    position: u64,
+    book: &mut KeyBook,
+    runner: &R,
+    watch: &dyn Watch,
+) -> Judged {
+    let n = raw.len() as u64;
+    let mut results: Vec<Result<Prepared, EntryFault>> =
+        stage::watched(watch, Stage::Prepare, raw.len(), || {
+            let numbered: Vec<(u64, Vec<u8>)> = (position..).zip(raw).collect();
+            runner.map(numbered, |(at, b)| chain::prepare(b, at))
+        });
+    let late_fault = match results.iter().position(|r| r.is_err()) {
+        Some(i) => results.drain(i..).next().and_then(|r| r.err()),
+        None => None,
+    };
+    let prepared: Vec<Prepared> = results.into_iter().flatten().collect();
+    let m = prepared.len();
+    let keys: Vec<Option<[u8; 32]>> = stage::watched(watch, Stage::Keys, m, || {
+        prepared
+            .iter()
+            .map(|p| book.resolve(&p.event, |_| None))
+            .collect()
+    });
+    let sigs: Vec<Sig> = stage::watched(watch, Stage::Signatures, m, || {
+        let signed: Vec<Signed<'_>> = prepared
+            .iter()
+            .map(|p| Signed {
+                event: p.event_bytes(),
+                signature: p.signature,
+            })
+            .collect();
+        stage::signature_verdicts(runner, &keys, &signed)
+    });
+    Judged {
+        n,
+        prepared,
+        sigs,
+        late_fault,
+    }
+}
+
+/// Accepts a judged chunk entry by entry, in order, checking the tree against a trusted
+/// checkpoint when it reaches its size.
+fn accept(
+    chain: &mut Chain,
+    j: &Judged,
+    trusted: Option<&Checkpoint>,
+    watch: &dyn Watch,
+) -> Result<(), Failure> {
+    let mut scratch = Vec::new();
+    watch.enter(Stage::Accept);
+    for (p, sig) in j.prepared.iter().zip(&j.sigs) {
+        scratch.clear();
+        chain
+            .accept(p, *sig, &mut scratch)
+            .map_err(Failure::at_entry)?;
+        if let Some(t) = trusted {
+            if chain.size() == t.size && chain.root() != t.root {
+                return Err(fork(t, chain));
+            }
+        }
+    }
+    watch.leave(Stage::Accept, j.prepared.len());
     Ok(())
 }
 
