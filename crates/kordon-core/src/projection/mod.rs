@@ -7,6 +7,7 @@
 //! accepted (the ledger and the verifier guarantee that). It folds the same `Effect`s the
 //! rules' state does (`events/`), so the commitment lifecycle is not written twice.
 
+pub mod live;
 pub mod views;
 
 use crate::event::*;
@@ -246,6 +247,10 @@ pub struct History {
     /// Derived from `time_zone`; restored by `History::restored` after deserialization.
     #[serde(skip)]
     tz: Option<jiff::tz::TimeZone>,
+    /// Each commitment at the head, by its index in `commitment_order`: derived from the
+    /// records, kept up to date by `apply` and rebuilt by `History::restored`.
+    #[serde(skip)]
+    live: Vec<live::Live>,
 }
 
 impl PartialEq for History {
@@ -270,7 +275,32 @@ impl History {
     /// Completes a deserialized history (the time zone is not serialized).
     pub fn restored(mut self) -> History {
         self.tz = jiff::tz::TimeZone::get(&self.time_zone).ok();
+        let live = self
+            .commitment_order
+            .iter()
+            .filter_map(|id| self.commitments.get(id))
+            .map(|c| live::Live::of(c, &|b| self.body_index(b)))
+            .collect();
+        self.live = live;
         self
+    }
+
+    /// A registered body's index (`u32::MAX` for a body never seen, which no view counts).
+    fn body_index(&self, b: &BodyId) -> u32 {
+        self.body_ix.get(b).copied().unwrap_or(u32::MAX)
+    }
+
+    /// Each commitment at the head, with its record, in the order they were created.
+    pub fn live(&self) -> impl Iterator<Item = (&CommitmentRec, &live::Live)> {
+        self.commitment_order
+            .iter()
+            .zip(&self.live)
+            .filter_map(|(id, l)| self.commitments.get(id).map(|c| (c, l)))
+    }
+
+    /// The facts of every commitment at the head, in the order they were created.
+    pub fn live_facts(&self) -> &[live::Live] {
+        &self.live
     }
 
     pub fn size(&self) -> u64 {
@@ -281,8 +311,11 @@ impl History {
     pub fn date_of(&self, t: Millis) -> Date {
         let ts =
             jiff::Timestamp::from_millisecond(t.0 as i64).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-        let tz = self.tz.clone().unwrap_or(jiff::tz::TimeZone::UTC);
-        Date(ts.to_zoned(tz).date())
+        let dt = match &self.tz {
+            Some(tz) => tz.to_datetime(ts),
+            None => jiff::tz::TimeZone::UTC.to_datetime(ts),
+        };
+        Date(dt.date())
     }
 
     /// The number of entries recorded before the end of `day` (in the ledger's time zone): the
@@ -333,6 +366,11 @@ impl History {
         i
     }
 
+    /// The index of a body seen in the ledger (an author or a registered body).
+    pub fn body_ix_of(&self, b: &BodyId) -> Option<u32> {
+        self.body_ix.get(b).copied()
+    }
+
     pub fn body_at(&self, ix: u32) -> Option<&BodyId> {
         self.body_order.get(ix as usize)
     }
@@ -367,7 +405,18 @@ impl History {
             at: recorded_at,
             ev,
         };
-        ev.body.effects(ev, &mut |e| self.fold(&cx, e));
+        let mut changed: Vec<CommitmentId> = Vec::new();
+        ev.body.effects(ev, &mut |e| {
+            if let Some(c) = live::changed(&e) {
+                if !changed.contains(c) {
+                    changed.push(c.clone());
+                }
+            }
+            self.fold(&cx, e)
+        });
+        for cid in &changed {
+            self.refresh_live(cid);
+        }
         let mut commitment = u32::MAX;
         if let (Some(cid), Some(summary)) = (target, summary) {
             if let Some(ix) = self.commitment_ix.get(&cid).copied() {
@@ -392,6 +441,24 @@ impl History {
             author,
             commitment,
         });
+    }
+
+    /// Brings the head facts of `cid` up to date with its record.
+    fn refresh_live(&mut self, cid: &CommitmentId) {
+        let (Some(&i), Some(c)) = (self.commitment_ix.get(cid), self.commitments.get(cid)) else {
+            return;
+        };
+        let ix = |b: &BodyId| self.body_ix.get(b).copied().unwrap_or(u32::MAX);
+        let n = self.live.len();
+        match self.live.get_mut(i as usize) {
+            Some(l) => l.refresh(c, &ix),
+            // Commitments are created in order, each refreshed by the entry that creates it.
+            None if i as usize == n => {
+                let l = live::Live::of(c, &ix);
+                self.live.push(l);
+            }
+            None => {}
+        }
     }
 
     /// Applies one effect of the entry `cx.seq`.
@@ -634,7 +701,7 @@ impl History {
             }
             Effect::Measured(m) => {
                 if let Some(c) = self.commitments.get_mut(&m.commitment) {
-                    c.measures.push(MeasureRec {
+                    let rec = MeasureRec {
                         seq,
                         at,
                         by: cx.ev.author.clone(),
@@ -642,7 +709,12 @@ impl History {
                         value: m.value.clone(),
                         as_of: m.as_of,
                         evidence: m.evidence.clone(),
-                    });
+                    };
+                    let ix = self.commitment_ix.get(&m.commitment).copied();
+                    if let Some(l) = ix.and_then(|i| self.live.get_mut(i as usize)) {
+                        l.measured(&rec);
+                    }
+                    c.measures.push(rec);
                 }
             }
             Effect::ExtensionRequested { id, request } => {

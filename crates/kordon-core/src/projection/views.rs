@@ -28,10 +28,9 @@ fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
 }
 
 /// Calendar days from `a` to `b` (negative if `b` is earlier).
-fn days_between(a: Date, b: Date) -> i64 {
-    a.0.until((jiff::Unit::Day, b.0))
-        .map(|s| s.get_days() as i64)
-        .unwrap_or(0)
+pub(super) fn days_between(a: Date, b: Date) -> i64 {
+    // Civil days are all 24 hours long; the duration is computed from day numbers.
+    a.0.duration_until(b.0).as_secs() / 86_400
 }
 
 /// An inquiry as it stood at `size`: an answer recorded later is not yet there.
@@ -234,12 +233,24 @@ impl Risk {
 /// Whether `value` reaches `goal`, in the direction from baseline to target (a falling
 /// indicator, such as waiting time, reaches its goal by going down).
 fn decimal_ge(value: &Decimal, goal: &Decimal, ind: &Indicator) -> bool {
-    let f = |d: &Decimal| d.as_str().parse::<f64>().unwrap_or(0.0);
-    let falling = matches!((&ind.baseline, &ind.target), (Some(b), Some(t)) if f(t) < f(b));
+    reaches(value, goal, falling(ind))
+}
+
+fn number(d: &Decimal) -> f64 {
+    d.as_str().parse::<f64>().unwrap_or(0.0)
+}
+
+/// The indicator falls from its baseline to its target.
+pub(super) fn falling(ind: &Indicator) -> bool {
+    matches!((&ind.baseline, &ind.target), (Some(b), Some(t)) if number(t) < number(b))
+}
+
+/// Whether `value` reaches `goal` in the indicator's direction.
+pub(super) fn reaches(value: &Decimal, goal: &Decimal, falling: bool) -> bool {
     if falling {
-        f(value) <= f(goal)
+        number(value) <= number(goal)
     } else {
-        f(value) >= f(goal)
+        number(value) >= number(goal)
     }
 }
 
@@ -606,6 +617,96 @@ pub struct OverdueView {
 }
 
 pub fn overdue(h: &History, p: Point, body: Option<&BodyId>) -> OverdueView {
+    if p.size == h.size() {
+        overdue_at_head(h, p.today, body)
+    } else {
+        overdue_scanned(h, p, body)
+    }
+}
+
+/// `overdue` at the head of the ledger, from each commitment's head facts (`live`).
+pub fn overdue_at_head(h: &History, today: Date, body: Option<&BodyId>) -> OverdueView {
+    let mut v = OverdueView {
+        overdue: Vec::new(),
+        at_risk: Vec::new(),
+        inquiries_past_due: Vec::new(),
+        never_accepted: Vec::new(),
+    };
+    let who = match body {
+        Some(b) => match h.body_ix_of(b) {
+            Some(i) => Some(i),
+            // A body that never took part answers for nothing.
+            None => {
+                late_inquiries(h, h.size(), today, body, &mut v);
+                return v;
+            }
+        },
+        None => None,
+    };
+    let name = |i: Option<u32>| i.and_then(|i| h.body_at(i)).cloned();
+    for (c, l) in h.live() {
+        if who.is_some_and(|b| !l.involves(b)) {
+            continue;
+        }
+        if let Some(days) = l.overdue(today) {
+            v.overdue.push(OverdueItem {
+                commitment: c.id.clone(),
+                title_uk: c.fields.title_uk.clone(),
+                lead: name(l.lead),
+                deadline: l.deadline,
+                days_over: days,
+                latest_status: l.claim,
+            });
+        } else if let Some(reason) = l.at_risk(today) {
+            v.at_risk.push(AtRiskItem {
+                commitment: c.id.clone(),
+                lead: name(l.lead),
+                deadline: l.deadline,
+                reason,
+            });
+        }
+        if l.phase == Phase::Assigned {
+            if let Some(to) = &c.assigned_to {
+                v.never_accepted.push(UnacceptedItem {
+                    commitment: c.id.clone(),
+                    assigned_to: to.clone(),
+                    since: c.created_at,
+                    days: days_between(h.date_of(c.created_at), today),
+                });
+            }
+        }
+    }
+    // The order the scan gives: by commitment id, the overdue by days over first.
+    v.at_risk.sort_by(|a, b| a.commitment.cmp(&b.commitment));
+    v.never_accepted
+        .sort_by(|a, b| a.commitment.cmp(&b.commitment));
+    v.overdue.sort_by(|a, b| {
+        b.days_over
+            .cmp(&a.days_over)
+            .then(a.commitment.cmp(&b.commitment))
+    });
+    late_inquiries(h, h.size(), today, body, &mut v);
+    v
+}
+
+/// The inquiries open after `size` entries whose due date is before `today`.
+fn late_inquiries(h: &History, size: u64, today: Date, body: Option<&BodyId>, v: &mut OverdueView) {
+    for q in h.inquiries.values() {
+        let open = q.seq < size && q.answered.as_ref().is_none_or(|a| a.0 >= size);
+        if open && q.due < today && body.is_none_or(|b| &q.to == b) {
+            v.inquiries_past_due.push(LateInquiry {
+                inquiry: q.id.clone(),
+                to: q.to.clone(),
+                commitment: q.commitment.clone(),
+                due: q.due,
+                days_over: days_between(q.due, today),
+            });
+        }
+    }
+}
+
+/// `overdue` at any point, from each commitment's whole record.
+pub fn overdue_scanned(h: &History, p: Point, body: Option<&BodyId>) -> OverdueView {
     let mut v = OverdueView {
         overdue: Vec::new(),
         at_risk: Vec::new(),
@@ -613,12 +714,11 @@ pub fn overdue(h: &History, p: Point, body: Option<&BodyId>) -> OverdueView {
         never_accepted: Vec::new(),
     };
     for c in h.commitments.values().filter(|c| in_scope(c, p, body)) {
-        let lead = c.lead_at(p.size);
         if let Some(days) = c.overdue_at(p) {
             v.overdue.push(OverdueItem {
                 commitment: c.id.clone(),
                 title_uk: c.fields.title_uk.clone(),
-                lead: lead.clone(),
+                lead: c.lead_at(p.size),
                 deadline: c.deadline_at(p.size),
                 days_over: days,
                 latest_status: c.claim_at(p.size).map(|x| x.status),
@@ -626,7 +726,7 @@ pub fn overdue(h: &History, p: Point, body: Option<&BodyId>) -> OverdueView {
         } else if let Some(reason) = c.at_risk_at(p) {
             v.at_risk.push(AtRiskItem {
                 commitment: c.id.clone(),
-                lead: lead.clone(),
+                lead: c.lead_at(p.size),
                 deadline: c.deadline_at(p.size),
                 reason,
             });
@@ -647,18 +747,7 @@ pub fn overdue(h: &History, p: Point, body: Option<&BodyId>) -> OverdueView {
             .cmp(&a.days_over)
             .then(a.commitment.cmp(&b.commitment))
     });
-    for q in h.inquiries.values() {
-        let open = q.seq < p.size && q.answered.as_ref().is_none_or(|a| a.0 >= p.size);
-        if open && q.due < p.today && body.is_none_or(|b| &q.to == b) {
-            v.inquiries_past_due.push(LateInquiry {
-                inquiry: q.id.clone(),
-                to: q.to.clone(),
-                commitment: q.commitment.clone(),
-                due: q.due,
-                days_over: days_between(q.due, p.today),
-            });
-        }
-    }
+    late_inquiries(h, p.size, p.today, body, &mut v);
     v
 }
 
@@ -749,6 +838,120 @@ pub struct ScorecardView {
 }
 
 pub fn scorecard(h: &History, p: Point, body: Option<&BodyId>) -> ScorecardView {
+    if p.size == h.size() {
+        scorecard_at_head(h, p.today, body)
+    } else {
+        scorecard_scanned(h, p, body)
+    }
+}
+
+/// `scorecard` at the head of the ledger, from each commitment's head facts (`live`).
+pub fn scorecard_at_head(h: &History, today: Date, body: Option<&BodyId>) -> ScorecardView {
+    // Cards by body index, for the bodies registered (and asked about).
+    let mut cards: Vec<Option<Scorecard>> = Vec::new();
+    for b in h.bodies.values() {
+        if body.is_some_and(|x| x != &b.id) {
+            continue;
+        }
+        if let Some(i) = h.body_ix_of(&b.id) {
+            let i = i as usize;
+            if cards.len() <= i {
+                cards.resize(i + 1, None);
+            }
+            cards[i] = Some(Scorecard {
+                body: b.id.to_string(),
+                name_en: b.name_en.clone(),
+                ..Default::default()
+            });
+        }
+    }
+    fn card(cards: &mut [Option<Scorecard>], i: Option<u32>) -> Option<&mut Scorecard> {
+        cards.get_mut(i? as usize).and_then(|c| c.as_mut())
+    }
+    for l in h.live_facts() {
+        if let Some(s) = card(&mut cards, l.lead) {
+            s.held += 1;
+            let key = l.claim.map(|x| x.name()).unwrap_or("no_report");
+            match s.claims.get_mut(key) {
+                Some(count) => *count += 1,
+                None => {
+                    s.claims.insert(key.to_string(), 1);
+                }
+            }
+            if l.claim == Some(Status::Implemented) {
+                s.claimed_implemented += 1;
+            }
+            if l.confirmed {
+                s.confirmed_by_overseer += 1;
+            }
+            if l.overdue(today).is_some() {
+                s.overdue += 1;
+            }
+            s.deadline_changes += l.deadline_changes;
+        }
+        for b in &l.co_executors {
+            if let Some(s) = card(&mut cards, Some(*b)) {
+                s.co_executing += 1;
+            }
+        }
+        if l.phase == Phase::Assigned {
+            if let Some(s) = card(&mut cards, l.assigned_to) {
+                s.awaiting_acceptance += 1;
+            }
+        }
+        for (to, from) in &l.handovers {
+            if let Some(s) = card(&mut cards, Some(*to)) {
+                s.handovers_in += 1;
+            }
+            if let Some(s) = card(&mut cards, *from) {
+                s.handovers_out += 1;
+            }
+        }
+    }
+    let inquiries = inquiry_counts(h, h.size());
+    let mut bodies: Vec<Scorecard> = cards.into_iter().flatten().collect();
+    for s in &mut bodies {
+        if let Some(q) = BodyId::parse(&s.body).ok().and_then(|b| inquiries.get(&b)) {
+            q.add_to(s);
+        }
+    }
+    bodies.sort_by(|a, b| a.body.cmp(&b.body));
+    ScorecardView { bodies }
+}
+
+/// A body's inquiries: received, answered on time, answered late, open.
+#[derive(Default)]
+struct InquiryCounts([u32; 4]);
+
+impl InquiryCounts {
+    fn add_to(&self, s: &mut Scorecard) {
+        s.inquiries_received += self.0[0];
+        s.inquiries_answered_on_time += self.0[1];
+        s.inquiries_answered_late += self.0[2];
+        s.inquiries_open += self.0[3];
+    }
+}
+
+/// Each body's inquiries after `size` entries.
+fn inquiry_counts(h: &History, size: u64) -> HashMap<BodyId, InquiryCounts> {
+    let mut out: HashMap<BodyId, InquiryCounts> = HashMap::new();
+    for q in h.inquiries.values().filter(|q| q.seq < size) {
+        let c = match out.get_mut(&q.to) {
+            Some(c) => c,
+            None => out.entry(q.to.clone()).or_default(),
+        };
+        c.0[0] += 1;
+        match q.answered.as_ref().filter(|a| a.0 < size) {
+            Some(a) if h.date_of(a.1) <= q.due => c.0[1] += 1,
+            Some(_) => c.0[2] += 1,
+            None => c.0[3] += 1,
+        }
+    }
+    out
+}
+
+/// `scorecard` at any point, from each commitment's whole record.
+pub fn scorecard_scanned(h: &History, p: Point, body: Option<&BodyId>) -> ScorecardView {
     let mut cards: BTreeMap<BodyId, Scorecard> = BTreeMap::new();
     for b in h.bodies.values().filter(|b| b.registered < p.size) {
         if body.is_some_and(|x| x != &b.id) {
@@ -770,7 +973,12 @@ pub fn scorecard(h: &History, p: Point, body: Option<&BodyId>) -> ScorecardView 
                 s.held += 1;
                 let claim = c.claim_at(n);
                 let key = claim.map(|x| x.status.name()).unwrap_or("no_report");
-                *s.claims.entry(key.to_string()).or_default() += 1;
+                match s.claims.get_mut(key) {
+                    Some(count) => *count += 1,
+                    None => {
+                        s.claims.insert(key.to_string(), 1);
+                    }
+                }
                 if claim.is_some_and(|x| x.status == Status::Implemented) {
                     s.claimed_implemented += 1;
                 }
@@ -809,14 +1017,9 @@ pub fn scorecard(h: &History, p: Point, body: Option<&BodyId>) -> ScorecardView 
             }
         }
     }
-    for q in h.inquiries.values().filter(|q| q.seq < p.size) {
-        if let Some(s) = cards.get_mut(&q.to) {
-            s.inquiries_received += 1;
-            match q.answered.as_ref().filter(|a| a.0 < p.size) {
-                Some(a) if h.date_of(a.1) <= q.due => s.inquiries_answered_on_time += 1,
-                Some(_) => s.inquiries_answered_late += 1,
-                None => s.inquiries_open += 1,
-            }
+    for (b, q) in inquiry_counts(h, p.size) {
+        if let Some(s) = cards.get_mut(&b) {
+            q.add_to(s);
         }
     }
     ScorecardView {
