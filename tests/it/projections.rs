@@ -549,6 +549,12 @@ fn incremental_rebuild_and_as_of_agree_on_random_histories() {
         let bytes = rmp_serde::to_vec_named(&full).unwrap();
         let restored = rmp_serde::from_slice::<History>(&bytes).unwrap().restored();
         assert_eq!(restored.live_facts(), full.live_facts(), "seed {seed}");
+        assert_eq!(live.read().live_inquiries(), full.live_inquiries());
+        assert_eq!(
+            restored.live_inquiries(),
+            full.live_inquiries(),
+            "seed {seed}"
+        );
         assert_eq!(full.live_facts().len(), full.commitments.len());
         let snap = w.store.snapshot().unwrap();
         for n in [
@@ -627,4 +633,73 @@ fn a_snapshot_that_matches_is_used_and_one_that_does_not_is_discarded() {
     std::fs::write(&path, &bytes).unwrap();
     let (_, o) = open();
     assert!(o.discarded.is_some());
+}
+
+/// An inquiry answered on its due day is answered on time, one answered the day after is late
+/// (in the ledger's time zone), and one never answered is open and, after its due day, past
+/// due: the head facts the scorecard and overdue read say so, as the scan of the records does.
+#[test]
+fn inquiries_answered_on_the_due_day_are_on_time_at_the_head_as_in_the_records() {
+    let w = World::new(); // 2026-01-01
+    w.active_commitment("AP-8", "sbgs");
+    let ask = |id: &str, due: &str| {
+        w.ok(w.sign(
+            "committee",
+            Body::InquiryRaised(InquiryRaised {
+                inquiry: InquiryId::parse(id).unwrap(),
+                to: b("sbgs"),
+                commitment: Some(c("AP-8")),
+                question: "When?".into(),
+                due: d(due),
+            }),
+        ));
+    };
+    let answer = |id: &str| {
+        w.ok(w.sign(
+            "sbgs",
+            Body::InquiryAnswered(InquiryAnswered {
+                inquiry: InquiryId::parse(id).unwrap(),
+                answer: "Soon.".into(),
+                evidence: vec![],
+            }),
+        ));
+    };
+    ask("Q-on-time", "2026-01-03");
+    ask("Q-late", "2026-01-02");
+    ask("Q-open", "2026-01-04");
+    w.f.clock.advance(2 * DAY); // 2026-01-03
+    answer("Q-on-time");
+    answer("Q-late");
+    let h = history(&w);
+    for today in ["2026-01-03", "2026-01-05"] {
+        let p = Point {
+            size: h.size(),
+            today: d(today),
+        };
+        let head = views::scorecard_at_head(&h, p.today, Some(&b("sbgs")));
+        assert_eq!(head, views::scorecard_scanned(&h, p, Some(&b("sbgs"))));
+        let s = &head.bodies[0];
+        assert_eq!(
+            (
+                s.inquiries_received,
+                s.inquiries_answered_on_time,
+                s.inquiries_answered_late,
+                s.inquiries_open
+            ),
+            (3, 1, 1, 1)
+        );
+        let o = views::overdue_at_head(&h, p.today, None);
+        assert_eq!(o, views::overdue_scanned(&h, p, None));
+        let late: Vec<_> = o
+            .inquiries_past_due
+            .iter()
+            .map(|q| q.inquiry.to_string())
+            .collect();
+        let expect: &[&str] = if today == "2026-01-05" {
+            &["Q-open"]
+        } else {
+            &[]
+        };
+        assert_eq!(late, expect, "{today}");
+    }
 }

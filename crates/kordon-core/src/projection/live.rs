@@ -13,6 +13,8 @@ use crate::projection::views::Risk;
 /// One commitment at the head, in a few compact facts (bodies by `History`'s body index).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Live {
+    pub created_at: Millis,
+    pub objective: Option<ObjectiveId>,
     pub phase: Phase,
     pub lead: Option<u32>,
     pub assigned_to: Option<u32>,
@@ -48,6 +50,8 @@ impl Live {
     /// The facts of `c` after every entry folded so far; `ix` gives a body's index.
     pub fn of(c: &CommitmentRec, ix: &impl Fn(&BodyId) -> u32) -> Live {
         let mut live = Live {
+            created_at: c.created_at,
+            objective: c.fields.objective.clone(),
             phase: Phase::Assigned,
             lead: None,
             assigned_to: None,
@@ -168,6 +172,45 @@ impl Live {
         self.lead == Some(body)
             || self.co_executors.contains(&body)
             || (self.phase == Phase::Assigned && self.assigned_to == Some(body))
+    }
+}
+
+/// The inquiries at the head: each body's counts, and the open ones by due date.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Inquiries {
+    /// By body index: received, answered on time, answered late, open.
+    pub counts: Vec<[u32; 4]>,
+    /// The open inquiries, by (due, id).
+    pub open: std::collections::BTreeSet<(Date, InquiryId)>,
+}
+
+impl Inquiries {
+    fn count(&mut self, body: u32) -> Option<&mut [u32; 4]> {
+        let i = usize::try_from(body).ok().filter(|_| body != u32::MAX)?;
+        if self.counts.len() <= i {
+            self.counts.resize(i + 1, [0; 4]);
+        }
+        self.counts.get_mut(i)
+    }
+
+    /// An inquiry raised to the body of index `to`.
+    pub fn raised(&mut self, q: &InquiryRec, to: u32) {
+        if let Some(c) = self.count(to) {
+            c[0] += 1;
+            c[3] += 1;
+        }
+        self.open.insert((q.due, q.id.clone()));
+    }
+
+    /// An open inquiry answered, on time or not (by the answer's date in the ledger's zone).
+    pub fn answered(&mut self, q: &InquiryRec, to: u32, on_time: bool) {
+        if !self.open.remove(&(q.due, q.id.clone())) {
+            return;
+        }
+        if let Some(c) = self.count(to) {
+            c[3] -= 1;
+            c[if on_time { 1 } else { 2 }] += 1;
+        }
     }
 }
 

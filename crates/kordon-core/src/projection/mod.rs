@@ -251,6 +251,9 @@ pub struct History {
     /// records, kept up to date by `apply` and rebuilt by `History::restored`.
     #[serde(skip)]
     live: Vec<live::Live>,
+    /// The inquiries at the head, kept and rebuilt the same way.
+    #[serde(skip)]
+    live_inquiries: live::Inquiries,
 }
 
 impl PartialEq for History {
@@ -282,7 +285,30 @@ impl History {
             .map(|c| live::Live::of(c, &|b| self.body_index(b)))
             .collect();
         self.live = live;
+        let mut inquiries = live::Inquiries::default();
+        let mut by_seq: Vec<&InquiryRec> = self.inquiries.values().collect();
+        by_seq.sort_by_key(|q| q.seq);
+        for q in by_seq {
+            let to = self.body_index(&q.to);
+            inquiries.raised(q, to);
+            if let Some(a) = &q.answered {
+                inquiries.answered(q, to, self.date_of(a.1) <= q.due);
+            }
+        }
+        self.live_inquiries = inquiries;
         self
+    }
+
+    /// The inquiries at the head.
+    pub fn live_inquiries(&self) -> &live::Inquiries {
+        &self.live_inquiries
+    }
+
+    /// The record of the commitment of index `ix` (in `commitment_order`).
+    pub fn commitment_at(&self, ix: usize) -> Option<&CommitmentRec> {
+        self.commitment_order
+            .get(ix)
+            .and_then(|id| self.commitments.get(id))
     }
 
     /// A registered body's index (`u32::MAX` for a body never seen, which no view counts).
@@ -766,23 +792,28 @@ impl History {
                 }
             }
             Effect::InquiryRaised(q) => {
-                self.inquiries.insert(
-                    q.inquiry.clone(),
-                    InquiryRec {
-                        id: q.inquiry.clone(),
-                        seq,
-                        at,
-                        by: cx.ev.author.clone(),
-                        to: q.to.clone(),
-                        commitment: q.commitment.clone(),
-                        question: q.question.clone(),
-                        due: q.due,
-                        answered: None,
-                    },
-                );
+                let rec = InquiryRec {
+                    id: q.inquiry.clone(),
+                    seq,
+                    at,
+                    by: cx.ev.author.clone(),
+                    to: q.to.clone(),
+                    commitment: q.commitment.clone(),
+                    question: q.question.clone(),
+                    due: q.due,
+                    answered: None,
+                };
+                let to = self.body_index(&q.to);
+                self.live_inquiries.raised(&rec, to);
+                self.inquiries.insert(q.inquiry.clone(), rec);
             }
             Effect::InquiryAnswered(a) => {
+                let on_time = self.date_of(at);
                 if let Some(q) = self.inquiries.get_mut(&a.inquiry) {
+                    if q.answered.is_none() {
+                        let to = self.body_ix.get(&q.to).copied().unwrap_or(u32::MAX);
+                        self.live_inquiries.answered(q, to, on_time <= q.due);
+                    }
                     q.answered = Some((seq, at, cx.ev.author.clone()));
                 }
             }

@@ -632,26 +632,21 @@ pub fn overdue_at_head(h: &History, today: Date, body: Option<&BodyId>) -> Overd
         inquiries_past_due: Vec::new(),
         never_accepted: Vec::new(),
     };
-    let who = match body {
-        Some(b) => match h.body_ix_of(b) {
-            Some(i) => Some(i),
-            // A body that never took part answers for nothing.
-            None => {
-                late_inquiries(h, h.size(), today, body, &mut v);
-                return v;
-            }
-        },
-        None => None,
-    };
+    // A body never seen answers for nothing.
+    let who = body.map(|b| h.body_ix_of(b).unwrap_or(u32::MAX));
     let name = |i: Option<u32>| i.and_then(|i| h.body_at(i)).cloned();
-    for (c, l) in h.live() {
+    for (i, l) in h.live_facts().iter().enumerate() {
         if who.is_some_and(|b| !l.involves(b)) {
             continue;
         }
+        let id = || h.commitment_order[i].clone();
         if let Some(days) = l.overdue(today) {
             v.overdue.push(OverdueItem {
-                commitment: c.id.clone(),
-                title_uk: c.fields.title_uk.clone(),
+                commitment: id(),
+                title_uk: h
+                    .commitment_at(i)
+                    .map(|c| c.fields.title_uk.clone())
+                    .unwrap_or_default(),
                 lead: name(l.lead),
                 deadline: l.deadline,
                 days_over: days,
@@ -659,19 +654,19 @@ pub fn overdue_at_head(h: &History, today: Date, body: Option<&BodyId>) -> Overd
             });
         } else if let Some(reason) = l.at_risk(today) {
             v.at_risk.push(AtRiskItem {
-                commitment: c.id.clone(),
+                commitment: id(),
                 lead: name(l.lead),
                 deadline: l.deadline,
                 reason,
             });
         }
         if l.phase == Phase::Assigned {
-            if let Some(to) = &c.assigned_to {
+            if let Some(to) = name(l.assigned_to) {
                 v.never_accepted.push(UnacceptedItem {
-                    commitment: c.id.clone(),
-                    assigned_to: to.clone(),
-                    since: c.created_at,
-                    days: days_between(h.date_of(c.created_at), today),
+                    commitment: id(),
+                    assigned_to: to,
+                    since: l.created_at,
+                    days: days_between(h.date_of(l.created_at), today),
                 });
             }
         }
@@ -685,7 +680,29 @@ pub fn overdue_at_head(h: &History, today: Date, body: Option<&BodyId>) -> Overd
             .cmp(&a.days_over)
             .then(a.commitment.cmp(&b.commitment))
     });
-    late_inquiries(h, h.size(), today, body, &mut v);
+    // The open inquiries due before today, by id as the scan lists them.
+    for (_, q) in h
+        .live_inquiries()
+        .open
+        .iter()
+        .take_while(|(due, _)| *due < today)
+    {
+        if let Some(q) = h
+            .inquiries
+            .get(q)
+            .filter(|q| body.is_none_or(|b| &q.to == b))
+        {
+            v.inquiries_past_due.push(LateInquiry {
+                inquiry: q.id.clone(),
+                to: q.to.clone(),
+                commitment: q.commitment.clone(),
+                due: q.due,
+                days_over: days_between(q.due, today),
+            });
+        }
+    }
+    v.inquiries_past_due
+        .sort_by(|a, b| a.inquiry.cmp(&b.inquiry));
     v
 }
 
@@ -908,13 +925,12 @@ pub fn scorecard_at_head(h: &History, today: Date, body: Option<&BodyId>) -> Sco
             }
         }
     }
-    let inquiries = inquiry_counts(h, h.size());
-    let mut bodies: Vec<Scorecard> = cards.into_iter().flatten().collect();
-    for s in &mut bodies {
-        if let Some(q) = BodyId::parse(&s.body).ok().and_then(|b| inquiries.get(&b)) {
-            q.add_to(s);
+    for (i, q) in h.live_inquiries().counts.iter().enumerate() {
+        if let Some(s) = card(&mut cards, Some(i as u32)) {
+            InquiryCounts(*q).add_to(s);
         }
     }
+    let mut bodies: Vec<Scorecard> = cards.into_iter().flatten().collect();
     bodies.sort_by(|a, b| a.body.cmp(&b.body));
     ScorecardView { bodies }
 }
@@ -1131,10 +1147,54 @@ pub struct ObjectivesView {
 }
 
 pub fn objectives(h: &History, p: Point) -> ObjectivesView {
+    let n = p.size;
+    if n == h.size() {
+        rollups(
+            h,
+            n,
+            h.live_facts().iter().map(|l| RollupFacts {
+                objective: l.objective.as_ref(),
+                open: l.open(),
+                overdue: l.overdue(p.today).is_some(),
+                claim: l.claim,
+            }),
+        )
+    } else {
+        rollups(
+            h,
+            n,
+            h.commitments
+                .values()
+                .filter(|c| c.exists_at(n))
+                .map(|c| RollupFacts {
+                    objective: c.fields.objective.as_ref(),
+                    open: c.open_at(n),
+                    overdue: c.overdue_at(p).is_some(),
+                    claim: c.claim_at(n).map(|x| x.status),
+                }),
+        )
+    }
+}
+
+/// What the rollups count of one commitment at a point.
+struct RollupFacts<'a> {
+    objective: Option<&'a ObjectiveId>,
+    open: bool,
+    overdue: bool,
+    claim: Option<Status>,
+}
+
+/// The rollups by objective and by EU IBM component of the commitments that exist after
+/// `size` entries.
+fn rollups<'a>(
+    h: &History,
+    size: u64,
+    commitments: impl Iterator<Item = RollupFacts<'a>>,
+) -> ObjectivesView {
     let mut objs: BTreeMap<String, Rollup> = h
         .objectives
         .values()
-        .filter(|o| o.seq < p.size)
+        .filter(|o| o.seq < size)
         .map(|o| {
             (
                 o.id.to_string(),
@@ -1147,48 +1207,49 @@ pub fn objectives(h: &History, p: Point) -> ObjectivesView {
         })
         .collect();
     let mut comps: BTreeMap<String, Rollup> = BTreeMap::new();
-    let add = |r: &mut Rollup, c: &CommitmentRec| {
+    let add = |r: &mut Rollup, c: &RollupFacts<'_>| {
         r.commitments += 1;
-        if c.open_at(p.size) {
+        if c.open {
             r.open += 1;
         }
-        if c.overdue_at(p).is_some() {
+        if c.overdue {
             r.overdue += 1;
         }
-        let s = c
-            .claim_at(p.size)
-            .map(|x| x.status.name())
-            .unwrap_or("no_report");
-        *r.statuses.entry(s.to_string()).or_default() += 1;
+        let s = c.claim.map(|x| x.name()).unwrap_or("no_report");
+        match r.statuses.get_mut(s) {
+            Some(count) => *count += 1,
+            None => {
+                r.statuses.insert(s.to_string(), 1);
+            }
+        }
     };
-    for c in h.commitments.values().filter(|c| c.exists_at(p.size)) {
-        let oid = c
-            .fields
-            .objective
-            .as_ref()
-            .map(|o| o.to_string())
-            .unwrap_or_else(|| "(none)".into());
-        let r = objs.entry(oid.clone()).or_insert_with(|| Rollup {
-            key: oid.clone(),
-            title: String::new(),
-            ..Default::default()
-        });
-        add(r, c);
+    for c in commitments {
+        let oid = c.objective.map(|o| o.as_str()).unwrap_or("(none)");
+        let r = match objs.get_mut(oid) {
+            Some(r) => r,
+            None => objs.entry(oid.to_string()).or_insert_with(|| Rollup {
+                key: oid.to_string(),
+                title: String::new(),
+                ..Default::default()
+            }),
+        };
+        add(r, &c);
         let components = c
-            .fields
             .objective
-            .as_ref()
             .and_then(|o| h.objectives.get(o))
-            .map(|o| o.components.clone())
+            .map(|o| o.components.as_slice())
             .unwrap_or_default();
         for comp in components {
-            let name = comp.name().to_string();
-            let r = comps.entry(name.clone()).or_insert_with(|| Rollup {
-                key: name.clone(),
-                title: name.replace('_', " "),
-                ..Default::default()
-            });
-            add(r, c);
+            let name = comp.name();
+            let r = match comps.get_mut(name) {
+                Some(r) => r,
+                None => comps.entry(name.to_string()).or_insert_with(|| Rollup {
+                    key: name.to_string(),
+                    title: name.replace('_', " "),
+                    ..Default::default()
+                }),
+            };
+            add(r, &c);
         }
     }
     ObjectivesView {
