@@ -703,3 +703,54 @@ fn inquiries_answered_on_the_due_day_are_on_time_at_the_head_as_in_the_records()
         assert_eq!(late, expect, "{today}");
     }
 }
+
+/// On the example ledger (every event type, indicators with and without baselines, claims with
+/// and without evidence, late inquiries): every whole-ledger view at the head, read from the
+/// head facts, is what the scan of the records gives, for the whole ledger and each body, on
+/// the story's day and later.
+#[test]
+fn on_the_example_the_views_at_the_head_are_the_scan_of_the_records() {
+    let built = kordon::scenario::build_example().unwrap();
+    let snap = built.store.snapshot().unwrap();
+    let h = rebuild(&*snap, snap.size()).unwrap();
+    let q = views::data_quality_at_head(&h);
+    assert_eq!(
+        q,
+        views::data_quality_scanned(&h, h.point_at_size(h.size()))
+    );
+    for kind in ["no_indicator", "claim_without_evidence", "never_reports"] {
+        assert!(q.issues.iter().any(|i| i.kind == kind), "{kind}");
+    }
+    let bodies: Vec<Option<BodyId>> = std::iter::once(None)
+        .chain(h.bodies.keys().cloned().map(Some))
+        .collect();
+    for today in [kordon::demo::TODAY, "2027-02-01", "2028-01-01"] {
+        let p = Point {
+            size: h.size(),
+            today: d(today),
+        };
+        for b in &bodies {
+            let o = views::overdue_at_head(&h, p.today, b.as_ref());
+            assert_eq!(
+                o,
+                views::overdue_scanned(&h, p, b.as_ref()),
+                "{today} {b:?}"
+            );
+            let s = views::scorecard_at_head(&h, p.today, b.as_ref());
+            assert_eq!(
+                s,
+                views::scorecard_scanned(&h, p, b.as_ref()),
+                "{today} {b:?}"
+            );
+        }
+        // The objectives through the public entry, at the head and one entry before.
+        let o = views::objectives(&h, p);
+        assert!(!o.objectives.is_empty());
+        let before = rebuild(&*snap, snap.size() - 1).unwrap();
+        let q = Point {
+            size: snap.size() - 1,
+            today: p.today,
+        };
+        assert_eq!(views::objectives(&h, q), views::objectives(&before, q));
+    }
+}

@@ -30,6 +30,10 @@ pub struct Live {
     pub handovers: Vec<(u32, Option<u32>)>,
     /// Every milestone of every indicator, in the order `at_risk_at` looks at them.
     pub milestones: Vec<LiveMilestone>,
+    /// The problems of its fields the data-quality view lists (they never change).
+    pub problems: Vec<(&'static str, Summary)>,
+    /// Its claims of implementation without evidence, in order: (by, the problem in words).
+    pub unevidenced: Vec<(u32, Summary)>,
 }
 
 /// A milestone and the latest measurement of its indicator by its date.
@@ -76,12 +80,25 @@ impl Live {
                     })
                 })
                 .collect(),
+            problems: views::field_problems(&c.fields),
+            unevidenced: Vec::new(),
         };
         live.refresh(c, ix);
         for m in &c.measures {
             live.measured(m);
         }
+        for cl in &c.claims {
+            live.claimed(cl, ix(&cl.by));
+        }
         live
+    }
+
+    /// A new claim by the body of index `by`: a problem if it claims implementation without
+    /// evidence.
+    pub fn claimed(&mut self, cl: &ClaimRec, by: u32) {
+        if let Some(p) = views::claim_problem(cl) {
+            self.unevidenced.push((by, p));
+        }
     }
 
     /// Recomputes every fact but the milestones from `c` (the milestones follow measurements,

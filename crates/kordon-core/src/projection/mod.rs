@@ -254,6 +254,9 @@ pub struct History {
     /// The inquiries at the head, kept and rebuilt the same way.
     #[serde(skip)]
     live_inquiries: live::Inquiries,
+    /// The bodies (by index) that have reported a status, kept and rebuilt the same way.
+    #[serde(skip)]
+    live_reporters: std::collections::HashSet<u32>,
 }
 
 impl PartialEq for History {
@@ -296,7 +299,19 @@ impl History {
             }
         }
         self.live_inquiries = inquiries;
+        let reporters = self
+            .commitments
+            .values()
+            .flat_map(|c| &c.claims)
+            .map(|cl| self.body_index(&cl.by))
+            .collect();
+        self.live_reporters = reporters;
         self
+    }
+
+    /// The bodies (by index) that have reported a status.
+    pub fn live_reporters(&self) -> &std::collections::HashSet<u32> {
+        &self.live_reporters
     }
 
     /// The inquiries at the head.
@@ -714,7 +729,7 @@ impl History {
             }
             Effect::Claim { id, report } => {
                 if let Some(c) = self.commitments.get_mut(&report.commitment) {
-                    c.claims.push(ClaimRec {
+                    let rec = ClaimRec {
                         seq,
                         at,
                         event_id: id.clone(),
@@ -722,7 +737,14 @@ impl History {
                         status: report.status,
                         note: report.note.clone(),
                         evidence: report.evidence.clone(),
-                    });
+                    };
+                    let by = self.body_ix.get(&rec.by).copied().unwrap_or(u32::MAX);
+                    self.live_reporters.insert(by);
+                    let ix = self.commitment_ix.get(&report.commitment).copied();
+                    if let Some(l) = ix.and_then(|i| self.live.get_mut(i as usize)) {
+                        l.claimed(&rec, by);
+                    }
+                    c.claims.push(rec);
                 }
             }
             Effect::Measured(m) => {

@@ -1581,73 +1581,163 @@ pub struct QualityView {
 }
 
 pub fn data_quality(h: &History, p: Point) -> QualityView {
+    if p.size == h.size() {
+        data_quality_at_head(h)
+    } else {
+        data_quality_scanned(h, p)
+    }
+}
+
+/// The problems of a commitment's fields: no indicator, or an indicator without a baseline,
+/// a target or a unit (kind and words, in the order the view lists them).
+pub(super) fn field_problems(f: &CommitmentFields) -> Vec<(&'static str, Summary)> {
+    let mut out = Vec::new();
+    if f.indicators.is_empty() {
+        out.push((
+            "no_indicator",
+            Summary {
+                uk: "немає вимірюваного показника".into(),
+                en: "no measurable indicator".into(),
+            },
+        ));
+    }
+    for i in &f.indicators {
+        let missing: Vec<(&str, &str)> = [
+            (i.baseline.is_none(), ("базового значення", "baseline")),
+            (i.target.is_none(), ("цільового значення", "target")),
+            (i.unit.is_none(), ("одиниці виміру", "unit")),
+        ]
+        .into_iter()
+        .filter(|(m, _)| *m)
+        .map(|(_, n)| n)
+        .collect();
+        let list = |uk: bool| {
+            missing
+                .iter()
+                .map(|x| if uk { x.0 } else { x.1 })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !missing.is_empty() {
+            out.push((
+                "indicator_incomplete",
+                Summary {
+                    uk: format!("показник {} не має {}", i.id, list(true)),
+                    en: format!("indicator {} has no {}", i.id, list(false)),
+                },
+            ));
+        }
+    }
+    out
+}
+
+/// The problem of a claim, if it has one: implemented (wholly or partly) without evidence.
+pub(super) fn claim_problem(cl: &ClaimRec) -> Option<Summary> {
+    (matches!(
+        cl.status,
+        Status::Implemented | Status::PartiallyImplemented
+    ) && cl.evidence.is_empty())
+    .then(|| Summary {
+        uk: format!(
+            "запис {}: заявлено «{}» без доказів",
+            cl.seq,
+            crate::l10n::status(Lang::Uk, Some(cl.status))
+        ),
+        en: format!(
+            "entry {}: {} claimed without evidence",
+            cl.seq,
+            cl.status.name()
+        ),
+    })
+}
+
+/// A body that leads `n` open commitments and has never reported a status.
+fn never_reports(b: BodyId, n: u32) -> QualityIssue {
+    QualityIssue {
+        kind: "never_reports",
+        commitment: None,
+        detail: Summary {
+            uk: format!(
+                "відповідає за {} і жодного разу не звітував про стан",
+                crate::l10n::count(Lang::Uk, n as u64, &crate::l10n::OPEN_COMMITMENTS)
+            ),
+            en: format!(
+                "leads {} and has never reported a status",
+                crate::l10n::count(Lang::En, n as u64, &crate::l10n::OPEN_COMMITMENTS)
+            ),
+        },
+        body: Some(b),
+    }
+}
+
+/// `data_quality` at the head of the ledger, from each commitment's head facts (`live`).
+pub fn data_quality_at_head(h: &History) -> QualityView {
+    let mut issues = Vec::new();
+    let mut holders: BTreeMap<BodyId, u32> = BTreeMap::new();
+    let name = |i: Option<u32>| i.and_then(|i| h.body_at(i)).cloned();
+    for (id, _) in h.commitments.iter() {
+        let Some(l) = h
+            .commitment_ix
+            .get(id)
+            .and_then(|i| h.live_facts().get(*i as usize))
+        else {
+            continue;
+        };
+        for (kind, detail) in &l.problems {
+            issues.push(QualityIssue {
+                kind,
+                commitment: Some(id.clone()),
+                body: name(l.lead),
+                detail: detail.clone(),
+            });
+        }
+        for (by, detail) in &l.unevidenced {
+            issues.push(QualityIssue {
+                kind: "claim_without_evidence",
+                commitment: Some(id.clone()),
+                body: name(Some(*by)),
+                detail: detail.clone(),
+            });
+        }
+        if l.open() {
+            if let Some(b) = name(l.lead) {
+                *holders.entry(b).or_default() += 1;
+            }
+        }
+    }
+    for (b, n) in holders {
+        let reported = h
+            .body_ix_of(&b)
+            .is_some_and(|i| h.live_reporters().contains(&i));
+        if !reported {
+            issues.push(never_reports(b, n));
+        }
+    }
+    QualityView { issues }
+}
+
+/// `data_quality` at any point, from each commitment's whole record.
+pub fn data_quality_scanned(h: &History, p: Point) -> QualityView {
     let mut issues = Vec::new();
     let mut reporters: std::collections::HashSet<&BodyId> = std::collections::HashSet::new();
     let mut holders: BTreeMap<BodyId, u32> = BTreeMap::new();
     for c in h.commitments.values().filter(|c| c.exists_at(p.size)) {
-        if c.fields.indicators.is_empty() {
+        for (kind, detail) in field_problems(&c.fields) {
             issues.push(QualityIssue {
-                kind: "no_indicator",
+                kind,
                 commitment: Some(c.id.clone()),
                 body: c.lead_at(p.size),
-                detail: Summary {
-                    uk: "немає вимірюваного показника".into(),
-                    en: "no measurable indicator".into(),
-                },
+                detail,
             });
-        }
-        for i in &c.fields.indicators {
-            let missing: Vec<(&str, &str)> = [
-                (i.baseline.is_none(), ("базового значення", "baseline")),
-                (i.target.is_none(), ("цільового значення", "target")),
-                (i.unit.is_none(), ("одиниці виміру", "unit")),
-            ]
-            .into_iter()
-            .filter(|(m, _)| *m)
-            .map(|(_, n)| n)
-            .collect();
-            let list = |uk: bool| {
-                missing
-                    .iter()
-                    .map(|x| if uk { x.0 } else { x.1 })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            if !missing.is_empty() {
-                issues.push(QualityIssue {
-                    kind: "indicator_incomplete",
-                    commitment: Some(c.id.clone()),
-                    body: c.lead_at(p.size),
-                    detail: Summary {
-                        uk: format!("показник {} не має {}", i.id, list(true)),
-                        en: format!("indicator {} has no {}", i.id, list(false)),
-                    },
-                });
-            }
         }
         for cl in c.claims.iter().filter(|x| x.seq < p.size) {
             reporters.insert(&cl.by);
-            if matches!(
-                cl.status,
-                Status::Implemented | Status::PartiallyImplemented
-            ) && cl.evidence.is_empty()
-            {
+            if let Some(detail) = claim_problem(cl) {
                 issues.push(QualityIssue {
                     kind: "claim_without_evidence",
                     commitment: Some(c.id.clone()),
                     body: Some(cl.by.clone()),
-                    detail: Summary {
-                        uk: format!(
-                            "запис {}: заявлено «{}» без доказів",
-                            cl.seq,
-                            crate::l10n::status(Lang::Uk, Some(cl.status))
-                        ),
-                        en: format!(
-                            "entry {}: {} claimed without evidence",
-                            cl.seq,
-                            cl.status.name()
-                        ),
-                    },
+                    detail,
                 });
             }
         }
@@ -1659,21 +1749,7 @@ pub fn data_quality(h: &History, p: Point) -> QualityView {
     }
     for (b, n) in holders {
         if !reporters.contains(&b) {
-            issues.push(QualityIssue {
-                kind: "never_reports",
-                commitment: None,
-                detail: Summary {
-                    uk: format!(
-                        "відповідає за {} і жодного разу не звітував про стан",
-                        crate::l10n::count(Lang::Uk, n as u64, &crate::l10n::OPEN_COMMITMENTS)
-                    ),
-                    en: format!(
-                        "leads {} and has never reported a status",
-                        crate::l10n::count(Lang::En, n as u64, &crate::l10n::OPEN_COMMITMENTS)
-                    ),
-                },
-                body: Some(b),
-            });
+            issues.push(never_reports(b, n));
         }
     }
     QualityView { issues }
