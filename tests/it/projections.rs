@@ -485,6 +485,10 @@ fn all_views(h: &History, p: Point) -> serde_json::Value {
         .collect();
     serde_json::json!({
         "responsibility": views::responsibility(h, p, None, None),
+        "responsibility of sbgs": views::responsibility(h, p, None, Some(&b("sbgs"))),
+        "responsibility of A-2": views::responsibility(h, p, Some(&c("A-2")), None),
+        "responsibility of A-3 for customs":
+            views::responsibility(h, p, Some(&c("A-3")), Some(&b("customs"))),
         "overdue": views::overdue(h, p, None),
         "overdue of sbgs": views::overdue(h, p, Some(&b("sbgs"))),
         "overdue of customs": views::overdue(h, p, Some(&b("customs"))),

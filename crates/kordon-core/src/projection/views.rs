@@ -306,13 +306,35 @@ pub fn responsibility(
     commitment: Option<&CommitmentId>,
     body: Option<&BodyId>,
 ) -> ResponsibilityView {
-    let items = h
-        .commitments
-        .values()
-        .filter(|c| commitment.is_none_or(|id| &c.id == id))
-        .filter(|c| in_scope(c, p, body))
-        .map(|c| responsibility_of(h, c, p))
-        .collect();
+    let items = match (commitment, body) {
+        (Some(id), _) => h
+            .commitments
+            .get(id)
+            .filter(|c| in_scope(c, p, body))
+            .map(|c| responsibility_of(h, c, p))
+            .into_iter()
+            .collect(),
+        // A body's portfolio at the head: the commitments it answers for, found from the
+        // head facts, in id order as the scan lists them.
+        (None, Some(b)) if p.size == h.size() => {
+            let who = h.body_ix_of(b).unwrap_or(u32::MAX);
+            let mut of: Vec<&CommitmentRec> = h
+                .live_facts()
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.involves(who))
+                .filter_map(|(i, _)| h.commitment_at(i))
+                .collect();
+            of.sort_by(|x, y| x.id.cmp(&y.id));
+            of.into_iter().map(|c| responsibility_of(h, c, p)).collect()
+        }
+        _ => h
+            .commitments
+            .values()
+            .filter(|c| in_scope(c, p, body))
+            .map(|c| responsibility_of(h, c, p))
+            .collect(),
+    };
     ResponsibilityView { items }
 }
 
