@@ -255,11 +255,7 @@ mod tests {
         for b in no {
             assert!(!is_plain_canonical(b), "{}", String::from_utf8_lossy(b));
         }
-        let deep = format!(
-            "{}{}",
-            r#"{"a":"#.repeat(DEPTH),
-            format!("1{}", "}".repeat(DEPTH))
-        );
+        let deep = format!("{}1{}", r#"{"a":"#.repeat(DEPTH), "}".repeat(DEPTH));
         assert!(is_plain_canonical(deep.as_bytes()));
         let deeper = format!("{{\"a\":{deep}}}");
         assert!(!is_plain_canonical(deeper.as_bytes()));
