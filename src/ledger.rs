@@ -1847,19 +1847,7 @@ impl Writer<'_> {
                 .map(|(i, b)| chain::prepare(b, start + i as u64))
                 .collect::<Result<_, _>>()
                 .map_err(|f| format!("the store holds an invalid entry: {f}"))?;
-            let keys: Vec<Option<[u8; 32]>> = prepared
-                .iter()
-                .map(|p| book.resolve(&p.event, |_| None))
-                .collect();
-            let signed: Vec<Signed<'_>> = prepared
-                .iter()
-                .map(|p| Signed {
-                    event: p.event_bytes(),
-                    signature: p.signature,
-                })
-                .collect();
-            let sigs = stages::signature_verdicts(&Rayon, &keys, &signed);
-            drop(signed);
+            let sigs = stages::prepared_verdicts(&Rayon, &Unwatched, &mut book, &prepared);
             for (p, sig) in prepared.into_iter().zip(sigs) {
                 scratch.clear();
                 durable

@@ -9,7 +9,7 @@
 //! takes no randomness from the system. A [`Watch`] hears where each stage begins and ends, so
 //! a caller can time the library's own stages with its own clock.
 
-use crate::chain::{Fault, KeyBook, Sig};
+use crate::chain::{Fault, KeyBook, Prepared, Sig};
 use crate::entry::{self, EntryError, MAX_EVENT_LEN};
 use crate::event::{self, Event};
 use crate::keys::{self, KeyId, SigCheck};
@@ -154,6 +154,35 @@ pub fn signature_verdicts<R: Runner>(
             Some(_) => Sig::Invalid,
         })
         .collect()
+}
+
+/// The signature verdicts of prepared entries (stages `Keys` and `Signatures`): each event's
+/// key looked up in `book`, which remembers every key the events introduce (a key id is the
+/// hash of its key, so the book never gives a wrong key; whether the author may sign with it
+/// is for the rules), then the signatures checked in batches.
+pub fn prepared_verdicts<R: Runner>(
+    runner: &R,
+    watch: &dyn Watch,
+    book: &mut KeyBook,
+    prepared: &[Prepared],
+) -> Vec<Sig> {
+    let m = prepared.len();
+    let keys: Vec<Option<[u8; 32]>> = watched(watch, Stage::Keys, m, || {
+        prepared
+            .iter()
+            .map(|p| book.resolve(&p.event, |_| None))
+            .collect()
+    });
+    watched(watch, Stage::Signatures, m, || {
+        let signed: Vec<Signed<'_>> = prepared
+            .iter()
+            .map(|p| Signed {
+                event: p.event_bytes(),
+                signature: p.signature,
+            })
+            .collect();
+        signature_verdicts(runner, &keys, &signed)
+    })
 }
 
 /// What the appender's check stage makes of a batch of submissions: each event parsed (or the

@@ -9,7 +9,7 @@
 use crate::chain::{self, Chain, EntryFault, KeyBook, Prepared, Sig};
 use crate::checkpoint::{self, Checkpoint};
 use crate::note::NoteVerifier;
-use crate::stage::{self, Runner, Signed, Stage, Watch};
+use crate::stage::{self, Runner, Stage, Watch};
 use serde::Serialize;
 
 /// Entries read and judged at a time.
@@ -287,10 +287,8 @@ fn read(
     Ok(raw)
 }
 
-/// Decodes, hashes and parses a chunk (independently per entry), looks up each event's key in
-/// `book` (every key any event so far introduced: a key id is the hash of its key, so the book
-/// never gives a wrong key; whether the author may sign with it is for the rules), then checks
-/// the signatures in batches.
+/// Decodes, hashes and parses a chunk (independently per entry), then gives each signature's
+/// verdict, keys looked up in `book`, every key any event so far introduced.
 fn judge<R: Runner>(
     raw: Vec<Vec<u8>>,
     position: u64,
@@ -309,23 +307,7 @@ fn judge<R: Runner>(
         None => None,
     };
     let prepared: Vec<Prepared> = results.into_iter().flatten().collect();
-    let m = prepared.len();
-    let keys: Vec<Option<[u8; 32]>> = stage::watched(watch, Stage::Keys, m, || {
-        prepared
-            .iter()
-            .map(|p| book.resolve(&p.event, |_| None))
-            .collect()
-    });
-    let sigs: Vec<Sig> = stage::watched(watch, Stage::Signatures, m, || {
-        let signed: Vec<Signed<'_>> = prepared
-            .iter()
-            .map(|p| Signed {
-                event: p.event_bytes(),
-                signature: p.signature,
-            })
-            .collect();
-        stage::signature_verdicts(runner, &keys, &signed)
-    });
+    let sigs = stage::prepared_verdicts(runner, watch, book, &prepared);
     Judged {
         n,
         prepared,

@@ -714,13 +714,7 @@ pub fn overdue_at_head(h: &History, today: Date, body: Option<&BodyId>) -> Overd
             .get(q)
             .filter(|q| body.is_none_or(|b| &q.to == b))
         {
-            v.inquiries_past_due.push(LateInquiry {
-                inquiry: q.id.clone(),
-                to: q.to.clone(),
-                commitment: q.commitment.clone(),
-                due: q.due,
-                days_over: days_between(q.due, today),
-            });
+            v.inquiries_past_due.push(late_inquiry(q, today));
         }
     }
     v.inquiries_past_due
@@ -733,14 +727,18 @@ fn late_inquiries(h: &History, size: u64, today: Date, body: Option<&BodyId>, v:
     for q in h.inquiries.values() {
         let open = q.seq < size && q.answered.as_ref().is_none_or(|a| a.0 >= size);
         if open && q.due < today && body.is_none_or(|b| &q.to == b) {
-            v.inquiries_past_due.push(LateInquiry {
-                inquiry: q.id.clone(),
-                to: q.to.clone(),
-                commitment: q.commitment.clone(),
-                due: q.due,
-                days_over: days_between(q.due, today),
-            });
+            v.inquiries_past_due.push(late_inquiry(q, today));
         }
+    }
+}
+
+fn late_inquiry(q: &InquiryRec, today: Date) -> LateInquiry {
+    LateInquiry {
+        inquiry: q.id.clone(),
+        to: q.to.clone(),
+        commitment: q.commitment.clone(),
+        due: q.due,
+        days_over: days_between(q.due, today),
     }
 }
 
