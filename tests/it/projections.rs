@@ -560,6 +560,21 @@ fn incremental_rebuild_and_as_of_agree_on_random_histories() {
             "seed {seed}"
         );
         assert_eq!(full.live_facts().len(), full.commitments.len());
+        assert_eq!(
+            restored.live_reporters(),
+            full.live_reporters(),
+            "seed {seed}"
+        );
+        assert_eq!(live.read().live_reporters(), full.live_reporters());
+        for id in full.commitments.keys() {
+            let ids = |h: &History| {
+                h.inquiries_about(id)
+                    .map(|q| q.id.clone())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(ids(&restored), ids(&full), "seed {seed}: {id}");
+            assert_eq!(ids(&live.read()), ids(&full), "seed {seed}: {id}");
+        }
         let snap = w.store.snapshot().unwrap();
         for n in [
             0,
@@ -571,6 +586,26 @@ fn incremental_rebuild_and_as_of_agree_on_random_histories() {
             full.size(),
         ] {
             let prefix = rebuild(&*snap, n).unwrap();
+            // A card's open inquiries, from the index of inquiries by commitment, are those a
+            // scan of every inquiry finds.
+            let p = full.point_at_size(n);
+            for id in full.commitments.keys() {
+                let Some(card) = views::card(&full, p, id) else {
+                    continue;
+                };
+                let scanned: Vec<_> = full
+                    .inquiries
+                    .values()
+                    .filter(|q| {
+                        q.commitment.as_ref() == Some(id)
+                            && q.seq < n
+                            && q.answered.as_ref().is_none_or(|a| a.0 >= n)
+                    })
+                    .map(|q| q.id.clone())
+                    .collect();
+                let listed: Vec<_> = card.open_inquiries.iter().map(|q| q.id.clone()).collect();
+                assert_eq!(listed, scanned, "seed {seed}: {id} as of {n}");
+            }
             // Read on the day of the last entry and later (deadlines and milestones pass): the
             // views of the first n entries, at their head, read from each commitment's head
             // facts; as of n on the whole history, from its records.

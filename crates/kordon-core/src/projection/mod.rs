@@ -257,6 +257,10 @@ pub struct History {
     /// The bodies (by index) that have reported a status, kept and rebuilt the same way.
     #[serde(skip)]
     live_reporters: std::collections::HashSet<u32>,
+    /// The inquiries about each commitment, in the order they were raised (an index kept and
+    /// rebuilt the same way: a card lists its commitment's inquiries without reading all).
+    #[serde(skip)]
+    inquiries_about: HashMap<CommitmentId, Vec<InquiryId>>,
 }
 
 impl PartialEq for History {
@@ -298,6 +302,15 @@ impl History {
                 inquiries.answered(q, to, self.date_of(a.1) <= q.due);
             }
         }
+        let mut about: HashMap<CommitmentId, Vec<InquiryId>> = HashMap::new();
+        let mut raised: Vec<&InquiryRec> = self.inquiries.values().collect();
+        raised.sort_by_key(|q| q.seq);
+        for q in raised {
+            if let Some(c) = &q.commitment {
+                about.entry(c.clone()).or_default().push(q.id.clone());
+            }
+        }
+        self.inquiries_about = about;
         self.live_inquiries = inquiries;
         let reporters = self
             .commitments
@@ -307,6 +320,16 @@ impl History {
             .collect();
         self.live_reporters = reporters;
         self
+    }
+
+    /// The inquiries about a commitment (at any point: filter them by `seq`), in the order
+    /// they were raised.
+    pub fn inquiries_about(&self, c: &CommitmentId) -> impl Iterator<Item = &InquiryRec> {
+        self.inquiries_about
+            .get(c)
+            .into_iter()
+            .flatten()
+            .filter_map(|q| self.inquiries.get(q))
     }
 
     /// The bodies (by index) that have reported a status.
@@ -827,6 +850,12 @@ impl History {
                 };
                 let to = self.body_index(&q.to);
                 self.live_inquiries.raised(&rec, to);
+                if let Some(c) = &q.commitment {
+                    self.inquiries_about
+                        .entry(c.clone())
+                        .or_default()
+                        .push(q.inquiry.clone());
+                }
                 self.inquiries.insert(q.inquiry.clone(), rec);
             }
             Effect::InquiryAnswered(a) => {

@@ -531,16 +531,16 @@ pub fn card(h: &History, p: Point, id: &CommitmentId) -> Option<Card> {
                 x
             })
             .collect(),
-        open_inquiries: h
-            .inquiries
-            .values()
-            .filter(|q| {
-                q.commitment.as_ref() == Some(id)
-                    && q.seq < n
-                    && q.answered.as_ref().is_none_or(|a| a.0 >= n)
-            })
-            .map(|q| inquiry_at(q, n))
-            .collect(),
+        open_inquiries: {
+            let mut open: Vec<InquiryRec> = h
+                .inquiries_about(id)
+                .filter(|q| q.seq < n && q.answered.as_ref().is_none_or(|a| a.0 >= n))
+                .map(|q| inquiry_at(q, n))
+                .collect();
+            // By id, as the inquiries are kept.
+            open.sort_by(|a, b| a.id.cmp(&b.id));
+            open
+        },
         overdue_days: c.overdue_at(p),
         at_risk: c.at_risk_at(p),
         superseded_by: c
