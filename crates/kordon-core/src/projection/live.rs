@@ -1,6 +1,7 @@
 //! The live state of every commitment at the head of the ledger, kept up to date as entries
-//! are folded: what the whole-ledger views (overdue, scorecard) read when they are asked about
-//! the head, instead of walking each commitment's history (`views::overdue_at_head`).
+//! are folded: what the whole-ledger views (overdue, the scorecard, the objectives, data
+//! quality, a body's portfolio) read when they are asked about the head, instead of walking
+//! each commitment's history (`views::overdue_at_head` and the others `*_at_head`).
 //!
 //! A `Live` is a function of the commitment's record at the head (`Live::of`), recomputed for
 //! each commitment an entry touches, so it cannot drift from the records the views read at
