@@ -354,14 +354,6 @@ impl History {
         self.body_ix.get(b).copied().unwrap_or(u32::MAX)
     }
 
-    /// Each commitment at the head, with its record, in the order they were created.
-    pub fn live(&self) -> impl Iterator<Item = (&CommitmentRec, &live::Live)> {
-        self.commitment_order
-            .iter()
-            .zip(&self.live)
-            .filter_map(|(id, l)| self.commitments.get(id).map(|c| (c, l)))
-    }
-
     /// The facts of every commitment at the head, in the order they were created.
     pub fn live_facts(&self) -> &[live::Live] {
         &self.live
