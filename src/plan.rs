@@ -365,10 +365,13 @@ fn number_text(f: f64) -> String {
 
 /// An Excel date serial (days since 1899-12-30) as `YYYY-MM-DD`.
 fn excel_date(serial: f64) -> Option<String> {
+    if !serial.is_finite() {
+        return None;
+    }
     let epoch = jiff::civil::date(1899, 12, 30);
-    let d = epoch
-        .checked_add(jiff::Span::new().days(serial.floor() as i64))
-        .ok()?;
+    // `try_days`: a damaged or hostile cell may hold any number, and `days` panics out of range.
+    let span = jiff::Span::new().try_days(serial.floor() as i64).ok()?;
+    let d = epoch.checked_add(span).ok()?;
     Some(d.to_string())
 }
 
@@ -757,6 +760,24 @@ mod tests {
         assert_eq!(number_text(74.0), "74");
         assert_eq!(number_text(0.5), "0.5");
         assert_eq!(excel_date(46387.0).as_deref(), Some("2026-12-31"));
+    }
+
+    #[test]
+    fn a_date_cell_out_of_every_calendar_is_no_date_not_a_panic() {
+        // A damaged workbook's date cell can hold any number; jiff's spans stop at about
+        // 20,000 years and its dates at 9999-12-31.
+        for serial in [
+            1e12,
+            -1e12,
+            3e6,
+            f64::MAX,
+            f64::MIN,
+            f64::NAN,
+            f64::INFINITY,
+        ] {
+            assert_eq!(excel_date(serial), None, "{serial}");
+        }
+        assert_eq!(excel_date(0.0).as_deref(), Some("1899-12-30"));
     }
 
     #[test]
