@@ -553,6 +553,31 @@ fn incremental_rebuild_and_as_of_agree_on_random_histories() {
         let bytes = rmp_serde::to_vec_named(&full).unwrap();
         let restored = rmp_serde::from_slice::<History>(&bytes).unwrap().restored();
         assert_eq!(restored.live_facts(), full.live_facts(), "seed {seed}");
+        // Each entry's summary, linked again from the records when a snapshot is read back, is
+        // its record's in its commitment's history; an entry no history lists has none.
+        assert_eq!(restored.entries, full.entries, "seed {seed}");
+        let mut listed = 0;
+        for seq in 0..full.size() {
+            let rec = full
+                .commitments
+                .values()
+                .flat_map(|c| &c.history)
+                .find(|r| r.seq == seq);
+            let change = views::change_at(&restored, seq).unwrap();
+            match rec {
+                Some(r) => {
+                    assert_eq!(*change.summary, *r.summary, "seed {seed}: {seq}");
+                    assert!(!r.summary.is_empty());
+                    listed += 1;
+                }
+                None => assert!(change.summary.is_empty(), "seed {seed}: {seq}"),
+            }
+        }
+        assert!(
+            listed * 2 > full.size(),
+            "seed {seed}: {listed} of {}",
+            full.size()
+        );
         assert_eq!(live.read().live_inquiries(), full.live_inquiries());
         assert_eq!(
             restored.live_inquiries(),
@@ -618,6 +643,25 @@ fn incremental_rebuild_and_as_of_agree_on_random_histories() {
                     all_views(&prefix, p),
                     "seed {seed}: as of {n} on {today} differs from the fold of the first {n}"
                 );
+                // A briefing's newly overdue: overdue at its end and not at its start.
+                let from = Point { size: n / 3, ..p };
+                let before: std::collections::HashSet<_> = views::overdue(&full, from, None)
+                    .overdue
+                    .into_iter()
+                    .map(|o| o.commitment)
+                    .collect();
+                let newly: Vec<_> = views::overdue(&full, p, None)
+                    .overdue
+                    .into_iter()
+                    .filter(|o| !before.contains(&o.commitment))
+                    .collect();
+                for h in [&full, &prefix] {
+                    assert_eq!(
+                        views::briefing(h, from, p).newly_overdue,
+                        newly,
+                        "seed {seed}"
+                    );
+                }
             }
         }
     }

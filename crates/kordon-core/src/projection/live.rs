@@ -32,9 +32,9 @@ pub struct Live {
     /// Every milestone of every indicator, in the order `at_risk_at` looks at them.
     pub milestones: Vec<LiveMilestone>,
     /// The problems of its fields the data-quality view lists (they never change).
-    pub problems: Vec<(&'static str, Summary)>,
+    pub problems: Vec<(&'static str, Arc<Summary>)>,
     /// Its claims of implementation without evidence, in order: (by, the problem in words).
-    pub unevidenced: Vec<(u32, Summary)>,
+    pub unevidenced: Vec<(u32, Arc<Summary>)>,
 }
 
 /// A milestone and the latest measurement of its indicator by its date.
@@ -81,7 +81,9 @@ impl Live {
                     })
                 })
                 .collect(),
-            problems: views::field_problems(&c.fields),
+            problems: (views::field_problems(&c.fields).into_iter())
+                .map(|(k, d)| (k, Arc::new(d)))
+                .collect(),
             unevidenced: Vec::new(),
         };
         live.refresh(c, ix);
@@ -98,7 +100,7 @@ impl Live {
     /// evidence.
     pub fn claimed(&mut self, cl: &ClaimRec, by: u32) {
         if let Some(p) = views::claim_problem(cl) {
-            self.unevidenced.push((by, p));
+            self.unevidenced.push((by, Arc::new(p)));
         }
     }
 

@@ -17,6 +17,7 @@ use crate::l10n::Lang;
 use crate::types::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// The lifecycle vocabulary the views speak, shared with the rules (`event.rs`).
 pub use crate::event::{How, Outcome, Phase};
@@ -159,7 +160,8 @@ pub struct HistRec {
     pub author: BodyId,
     pub key: KeyId,
     pub event_id: EventId,
-    pub summary: Summary,
+    /// Shared with the entry's `EntryMeta` (an `Arc` serializes as the summary itself).
+    pub summary: Arc<Summary>,
 }
 
 /// A record's summary line in both languages, written when the record is folded (an event's
@@ -228,6 +230,11 @@ pub struct EntryMeta {
     pub author: u32,
     /// Index into `History::commitment_order`, or `u32::MAX`.
     pub commitment: u32,
+    /// The summary of the entry's record in its commitment's history, if it has one: what
+    /// "what changed" lists, read by sequence number without looking the commitment up. Not
+    /// in the snapshot (it is the record's own, shared): `History::restored` links it again.
+    #[serde(skip)]
+    pub summary: Option<Arc<Summary>>,
 }
 
 /// Everything the views read, folded from entries in order.
@@ -319,6 +326,13 @@ impl History {
             .map(|cl| self.body_index(&cl.by))
             .collect();
         self.live_reporters = reporters;
+        for c in self.commitments.values() {
+            for r in &c.history {
+                if let Some(m) = self.entries.get_mut(r.seq as usize) {
+                    m.summary = Some(r.summary.clone());
+                }
+            }
+        }
         self
     }
 
@@ -451,10 +465,10 @@ impl History {
                 },
                 None => Before::default(),
             };
-            Summary {
+            Arc::new(Summary {
                 uk: ev.body.summary(ev, &before, Lang::Uk),
                 en: ev.body.summary(ev, &before, Lang::En),
-            }
+            })
         });
         let cx = Cx {
             seq,
@@ -474,10 +488,12 @@ impl History {
             self.refresh_live(cid);
         }
         let mut commitment = u32::MAX;
+        let mut listed = None;
         if let (Some(cid), Some(summary)) = (target, summary) {
             if let Some(ix) = self.commitment_ix.get(&cid).copied() {
                 commitment = ix;
                 if let Some(c) = self.commitments.get_mut(&cid) {
+                    listed = Some(summary.clone());
                     c.history.push(HistRec {
                         seq,
                         recorded_at,
@@ -496,6 +512,7 @@ impl History {
             kind: ev.kind(),
             author,
             commitment,
+            summary: listed,
         });
     }
 

@@ -1318,7 +1318,7 @@ pub struct Change {
     pub kind: EventKind,
     pub author: String,
     pub commitment: Option<CommitmentId>,
-    pub summary: Summary,
+    pub summary: std::sync::Arc<Summary>,
 }
 
 /// What changed between two points, by section (`EventKind::section`).
@@ -1340,17 +1340,7 @@ pub struct ChangesView {
 pub fn change_at(h: &History, seq: u64) -> Option<Change> {
     let m = h.entries.get(seq as usize)?;
     let commitment = h.commitment_order.get(m.commitment as usize).cloned();
-    let summary = commitment
-        .as_ref()
-        .and_then(|c| h.commitments.get(c))
-        .and_then(|c| {
-            let i = c.history.partition_point(|r| r.seq < seq);
-            c.history
-                .get(i)
-                .filter(|r| r.seq == seq)
-                .map(|r| r.summary.clone())
-        })
-        .unwrap_or_default();
+    let summary = m.summary.clone().unwrap_or_default();
     Some(Change {
         seq,
         recorded_at: m.recorded_at,
@@ -1492,16 +1482,29 @@ pub struct Briefing {
 /// The weekly briefing: what happened between two points, and what became overdue.
 pub fn briefing(h: &History, from: Point, to: Point) -> Briefing {
     let ch = changes(h, from, to);
-    let before: std::collections::HashSet<CommitmentId> = overdue(h, from, None)
-        .overdue
-        .into_iter()
-        .map(|o| o.commitment)
-        .collect();
+    // Overdue at the end and not at the start: only the commitments overdue at the end are
+    // asked about the start, instead of listing everything overdue at the start.
     let newly_overdue = overdue(h, to, None)
         .overdue
         .into_iter()
-        .filter(|o| !before.contains(&o.commitment))
+        .filter(|o| {
+            !h.commitments
+                .get(&o.commitment)
+                .is_some_and(|c| in_scope(c, from, None) && c.overdue_at(from).is_some())
+        })
         .collect();
+    let open_inquiries = if to.size == h.size() {
+        let mut open: Vec<InquiryRec> = (h.live_inquiries().open.iter())
+            .filter_map(|(_, id)| h.inquiries.get(id).cloned())
+            .collect();
+        open.sort_by(|a, b| a.id.cmp(&b.id));
+        open
+    } else {
+        (h.inquiries.values())
+            .filter(|q| q.seq < to.size && q.answered.as_ref().is_none_or(|a| a.0 >= to.size))
+            .map(|q| inquiry_at(q, to.size))
+            .collect()
+    };
     Briefing {
         from,
         to,
@@ -1522,12 +1525,7 @@ pub fn briefing(h: &History, from: Point, to: Point) -> Briefing {
             .filter(|c| c.kind == EventKind::DeadlineChanged)
             .collect(),
         newly_overdue,
-        open_inquiries: h
-            .inquiries
-            .values()
-            .filter(|q| q.seq < to.size && q.answered.as_ref().is_none_or(|a| a.0 >= to.size))
-            .map(|q| inquiry_at(q, to.size))
-            .collect(),
+        open_inquiries,
     }
 }
 
@@ -1591,8 +1589,8 @@ pub struct QualityIssue {
     pub kind: &'static str,
     pub commitment: Option<CommitmentId>,
     pub body: Option<BodyId>,
-    /// The problem in words, in both languages.
-    pub detail: Summary,
+    /// The problem in words, in both languages (shared with the head facts it comes from).
+    pub detail: std::sync::Arc<Summary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -1676,7 +1674,7 @@ fn never_reports(b: BodyId, n: u32) -> QualityIssue {
     QualityIssue {
         kind: "never_reports",
         commitment: None,
-        detail: Summary {
+        detail: std::sync::Arc::new(Summary {
             uk: format!(
                 "відповідає за {} і жодного разу не звітував про стан",
                 crate::l10n::count(Lang::Uk, n as u64, &crate::l10n::OPEN_COMMITMENTS)
@@ -1685,7 +1683,7 @@ fn never_reports(b: BodyId, n: u32) -> QualityIssue {
                 "leads {} and has never reported a status",
                 crate::l10n::count(Lang::En, n as u64, &crate::l10n::OPEN_COMMITMENTS)
             ),
-        },
+        }),
         body: Some(b),
     }
 }
@@ -1747,7 +1745,7 @@ pub fn data_quality_scanned(h: &History, p: Point) -> QualityView {
                 kind,
                 commitment: Some(c.id.clone()),
                 body: c.lead_at(p.size),
-                detail,
+                detail: detail.into(),
             });
         }
         for cl in c.claims.iter().filter(|x| x.seq < p.size) {
@@ -1757,7 +1755,7 @@ pub fn data_quality_scanned(h: &History, p: Point) -> QualityView {
                     kind: "claim_without_evidence",
                     commitment: Some(c.id.clone()),
                     body: Some(cl.by.clone()),
-                    detail,
+                    detail: detail.into(),
                 });
             }
         }
