@@ -330,8 +330,59 @@ pub fn encode_snapshot(h: &History, root: Hash) -> Result<Vec<u8>, String> {
 /// Saves a snapshot of `h` taken at `at` (which must be `h`'s own size and root) under the
 /// projections' name. The store writes it whole or not at all.
 pub fn save_snapshot(snaps: &dyn SnapshotStore, h: &History, at: At) -> Result<(), String> {
-    let bytes = encode_snapshot(h, at.root)?;
-    snaps.save(Kind::Projections.name(), at.size, at.root, &bytes)
+    snaps.save_framed(
+        Kind::Projections.name(),
+        frame(h, at),
+        Box::new(|w| write_body(w, h)),
+    )
+}
+
+/// The header of a projections snapshot of `h` at `at`.
+fn frame(h: &History, at: At) -> snapshot::Frame {
+    snapshot::Frame {
+        kind: Kind::Projections,
+        schema: projections_schema(),
+        size: h.size(),
+        root: at.root,
+    }
+}
+
+fn write_body(w: &mut dyn std::io::Write, h: &History) -> Result<(), String> {
+    rmp_serde::encode::write_named(w, h).map_err(|e| e.to_string())
+}
+
+/// Saves a snapshot of the projections behind `history` as they are: encoded under the read
+/// lock (readers go on reading), which is released once the body is written, before the
+/// snapshot is made durable. Returns the time the lock was held.
+fn save_locked(
+    history: &RwLock<History>,
+    store: &dyn Store,
+    snaps: &dyn SnapshotStore,
+) -> (Duration, Result<(), String>) {
+    let t = Instant::now();
+    let h = history.read().unwrap_or_else(|e| e.into_inner());
+    let at = match store
+        .snapshot()
+        .map_err(|e| e.to_string())
+        .and_then(|snap| at(&*snap, h.size()).map_err(|e| e.to_string()))
+    {
+        Ok(at) => at,
+        Err(e) => return (t.elapsed(), Err(e)),
+    };
+    let frame = frame(&h, at);
+    let held = std::cell::Cell::new(None);
+    let held_ref = &held;
+    let saved = snaps.save_framed(
+        Kind::Projections.name(),
+        frame,
+        Box::new(move |w| {
+            let r = write_body(w, &h);
+            drop(h);
+            held_ref.set(Some(t.elapsed()));
+            r
+        }),
+    );
+    (held.get().unwrap_or_else(|| t.elapsed()), saved)
 }
 
 /// How many snapshots opening tries, newest first, before it rebuilds from every entry.
@@ -349,27 +400,39 @@ pub fn load(
     let mut discarded = None;
     if let Some(snaps) = snaps {
         for skip in 0..MAX_SNAPSHOTS_TRIED {
-            match snaps.load(Kind::Projections.name(), skip) {
-                Ok(None) => break,
-                Ok(Some(bytes)) => match decode_snapshot(&bytes, snap) {
-                    Ok(mut h) => {
-                        drop(bytes);
-                        let from = h.size();
-                        extend(&mut h, snap, size)?;
-                        return Ok((
-                            h,
-                            Opened {
-                                from_snapshot: Some(from),
-                                discarded,
-                                folded: size - from,
-                            },
-                        ));
-                    }
-                    Err(why) => {
-                        discarded.get_or_insert(why);
-                    }
+            let mut read = None;
+            let loaded = snaps.load_checked(
+                Kind::Projections.name(),
+                skip,
+                Kind::Projections,
+                projections_schema(),
+                snap,
+                &mut |size, body| {
+                    read = Some(decode_body(size, body)?);
+                    Ok(())
                 },
-                Err(e) => {
+            );
+            match (loaded, read) {
+                (Ok(snapshot::Loaded::Read), Some(mut h)) => {
+                    let from = h.size();
+                    extend(&mut h, snap, size)?;
+                    return Ok((
+                        h,
+                        Opened {
+                            from_snapshot: Some(from),
+                            discarded,
+                            folded: size - from,
+                        },
+                    ));
+                }
+                (Ok(snapshot::Loaded::None), _) => break,
+                (Ok(snapshot::Loaded::PassedOver(why)), _) => {
+                    discarded.get_or_insert(why);
+                }
+                (Ok(snapshot::Loaded::Read), None) => {
+                    discarded.get_or_insert("it was not read".into());
+                }
+                (Err(e), _) => {
                     discarded.get_or_insert(e);
                     break;
                 }
@@ -387,9 +450,9 @@ pub fn load(
     ))
 }
 
-fn decode_snapshot(bytes: &[u8], snap: &dyn Snapshot) -> Result<History, String> {
-    let (size, body) = snapshot::check(bytes, Kind::Projections, projections_schema(), snap)?;
-    let h: History = rmp_serde::from_slice(body).map_err(|e| format!("it does not decode: {e}"))?;
+/// Decodes a checked projections snapshot's body, of the first `size` entries.
+fn decode_body(size: u64, body: &mut dyn std::io::Read) -> Result<History, String> {
+    let h: History = rmp_serde::from_read(body).map_err(|e| format!("it does not decode: {e}"))?;
     if h.size() != size {
         return Err(format!(
             "it holds projections of {} entries, its header says {size}",
@@ -421,14 +484,6 @@ struct Saver {
 const QUIET_FACTOR: u32 = 100;
 
 impl Saver {
-    /// The projections encoded as a snapshot, under the read lock (readers go on reading).
-    fn encode(history: &RwLock<History>, store: &dyn Store) -> Result<(At, Vec<u8>), String> {
-        let h = history.read().unwrap_or_else(|e| e.into_inner());
-        let snap = store.snapshot().map_err(|e| e.to_string())?;
-        let at = at(&*snap, h.size()).map_err(|e| e.to_string())?;
-        Ok((at, encode_snapshot(&h, at.root)?))
-    }
-
     fn new(
         history: Arc<RwLock<History>>,
         store: Arc<dyn Store>,
@@ -464,14 +519,9 @@ impl Saver {
         let spawned = std::thread::Builder::new()
             .name("kordon-projections-snapshot".into())
             .spawn(move || {
-                let t = Instant::now();
-                let encoded = Saver::encode(&history, &*store);
-                let took = t.elapsed();
+                let (took, written) = save_locked(&history, &*store, &*snaps);
                 *not_before.lock().unwrap_or_else(|e| e.into_inner()) =
                     Instant::now() + took * QUIET_FACTOR;
-                let written = encoded.and_then(|(at, bytes)| {
-                    snaps.save(Kind::Projections.name(), at.size, at.root, &bytes)
-                });
                 if let Err(e) = written {
                     // A snapshot is a cache: failing costs only folding time at the next open.
                     tracing::warn!(error = %e, "cannot write a snapshot of the projections");
@@ -509,11 +559,7 @@ impl Drop for Saver {
         if !self.snaps.on_close || size <= self.saved {
             return;
         }
-        let written = Saver::encode(&self.history, &*self.store).and_then(|(at, bytes)| {
-            self.snaps
-                .store
-                .save(Kind::Projections.name(), at.size, at.root, &bytes)
-        });
+        let (_, written) = save_locked(&self.history, &*self.store, &*self.snaps.store);
         if let Err(e) = written {
             tracing::warn!(error = %e, size, "cannot write a snapshot of the projections");
         }

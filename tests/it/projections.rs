@@ -718,6 +718,69 @@ fn a_snapshot_that_matches_is_used_and_one_that_does_not_is_discarded() {
     assert!(o.discarded.is_some());
 }
 
+/// A projections snapshot written to a file is streamed (its body never whole in memory) and
+/// is byte for byte the snapshot encoded in memory (what PostgreSQL stores); a body that fails
+/// half-way leaves the snapshot that was there, and no file beside it; read back as it
+/// decodes, a damaged one is passed over for the reason `snapshot::check` gives.
+#[test]
+fn a_streamed_snapshot_is_the_encoded_one_and_a_failed_or_damaged_one_changes_nothing() {
+    use kordon::projector::{at, encode_snapshot, save_snapshot};
+    use kordon::snapshot::{DirSnapshots, Frame, Kind, SnapshotStore};
+    let w = World::new();
+    w.active_commitment("AP-8", "sbgs");
+    for i in 0..40 {
+        note(&w, "monitor", "AP-8", &format!("n{i}"));
+    }
+    let h = history(&w);
+    let snap = w.store.snapshot().unwrap();
+    let a = at(&*snap, h.size()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let snaps = DirSnapshots(dir.path().to_path_buf());
+    save_snapshot(&snaps, &h, a).unwrap();
+    let path = dir.path().join("projections.snap");
+    let written = std::fs::read(&path).unwrap();
+    assert!(written.len() > 4096, "{}", written.len());
+    assert_eq!(written, encode_snapshot(&h, a.root).unwrap());
+    let frame = Frame {
+        kind: Kind::Projections,
+        schema: kordon::core::hash::Hash::ZERO,
+        size: h.size(),
+        root: a.root,
+    };
+    let failed = snaps.save_framed(
+        "projections.snap",
+        frame,
+        Box::new(|w| {
+            w.write_all(&[7; 100_000]).map_err(|e| e.to_string())?;
+            Err("the body could not be encoded".into())
+        }),
+    );
+    assert!(failed.unwrap_err().contains("could not be encoded"));
+    assert_eq!(std::fs::read(&path).unwrap(), written);
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, ["projections.snap"]);
+    let (back, o) = kordon::projector::load(&*snap, Some(&snaps as &dyn SnapshotStore)).unwrap();
+    assert_eq!((o.from_snapshot, o.folded), (Some(h.size()), 0));
+    assert_eq!(back, h);
+    // Read as it decodes, after its digest was checked: one byte changed in the body is
+    // caught by the digest before anything is decoded, and the projections are rebuilt.
+    let mut damaged = written.clone();
+    let i = damaged.len() / 2;
+    damaged[i] ^= 0x20;
+    std::fs::write(&path, &damaged).unwrap();
+    let (back, o) = kordon::projector::load(&*snap, Some(&snaps as &dyn SnapshotStore)).unwrap();
+    assert!(o.discarded.unwrap().contains("does not match its digest"));
+    assert_eq!((o.from_snapshot, o.folded), (None, h.size()));
+    assert_eq!(back, h);
+    // Cut inside its header: passed over as the header says.
+    std::fs::write(&path, &written[..30]).unwrap();
+    let (_, o) = kordon::projector::load(&*snap, Some(&snaps as &dyn SnapshotStore)).unwrap();
+    assert_eq!(o.discarded.as_deref(), Some("its header is cut short"));
+}
+
 /// An inquiry answered on its due day is answered on time, one answered the day after is late
 /// (in the ledger's time zone), and one never answered is open and, after its due day, past
 /// due: the head facts the scorecard and overdue read say so, as the scan of the records does.

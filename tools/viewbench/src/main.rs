@@ -199,14 +199,35 @@ fn main() -> Result<()> {
     println!("\n== open from a snapshot ==");
     let snaps = kordon::snapshot::DirSnapshots(dir.join(kordon::datadir::SNAPSHOT_DIR));
     let path = snaps.0.join("projections.snap");
+    let at = projector::at(&*snap, size)?;
+    // The memory a snapshot takes to write, beyond the projections themselves: encoded whole
+    // in memory first (as a store of rows, PostgreSQL's, is given it), then streamed to the
+    // file as `DirSnapshots` writes it.
+    let held = reset_peak_mib();
     let t = Instant::now();
-    projector::save_snapshot(&snaps, &h, projector::at(&*snap, size)?)
+    let whole = projector::encode_snapshot(&h, at.root).map_err(anyhow::Error::msg)?;
+    kordon::snapshot::SnapshotStore::save(&snaps, "projections.snap", size, at.root, &whole)
         .map_err(anyhow::Error::msg)?;
-    let saved = t.elapsed();
+    drop(whole);
+    let (in_memory, in_memory_peak) = (t.elapsed(), peak_mib() - held);
+    let held = reset_peak_mib();
+    let t = Instant::now();
+    projector::save_snapshot(&snaps, &h, at).map_err(anyhow::Error::msg)?;
+    let (saved, streamed_peak) = (t.elapsed(), peak_mib() - held);
+    println!(
+        "writing it: encoded in memory first {} (+{in_memory_peak:.0} MiB peak over the {held:.0} MiB held), streamed to the file {} (+{streamed_peak:.0} MiB)",
+        ms(in_memory),
+        ms(saved),
+    );
     let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let held = reset_peak_mib();
     let t = Instant::now();
     let (h2, opened) = projector::load(&*snap, Some(&snaps))?;
     let open = t.elapsed();
+    println!(
+        "opening it: +{:.0} MiB peak over the {held:.0} MiB held",
+        peak_mib() - held
+    );
     anyhow::ensure!(
         opened.from_snapshot == Some(size) && h2.size() == size,
         "the snapshot did not reopen at {size} entries"
@@ -219,4 +240,24 @@ fn main() -> Result<()> {
         opened.folded
     );
     Ok(())
+}
+
+fn status_mib(key: &str) -> f64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    (s.lines())
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+/// The peak resident memory (VmHWM) since the last `reset_peak_mib`.
+fn peak_mib() -> f64 {
+    status_mib("VmHWM:")
+}
+
+/// Resets the peak resident memory to the present (Linux: `clear_refs` 5) and returns it.
+fn reset_peak_mib() -> f64 {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    status_mib("VmRSS:")
 }
