@@ -56,10 +56,6 @@ pub trait SnapshotStore: Send + Sync {
     /// Saves `bytes`, a snapshot of the first `size` entries, whose root is `root`.
     fn save(&self, name: &str, size: u64, root: Hash, bytes: &[u8]) -> Result<(), String>;
 
-    /// Saves the snapshot `encode_with` would frame, its body written by `body` (called once;
-    /// whatever it holds, a lock say, is released when it returns, before the snapshot is made
-    /// durable). The default encodes it whole in memory and `save`s it; a store of files writes
-    /// it straight to the file, so no copy of a large body is ever in memory.
     /// The `skip`-th newest snapshot under `name`, checked as `check` checks it (same
     /// reasons, same order) against the ledger read through `snap` before `read` is given its
     /// body. An error is the store's (no older snapshot will be tried). The default loads it
@@ -86,6 +82,10 @@ pub trait SnapshotStore: Send + Sync {
         })
     }
 
+    /// Saves the snapshot `encode_with` would frame, its body written by `body` (called once;
+    /// whatever it holds, a lock say, is released when it returns, before the snapshot is made
+    /// durable). The default encodes it whole in memory and `save`s it; a store of files writes
+    /// it straight to the file, so no copy of a large body is ever in memory.
     fn save_framed(&self, name: &str, frame: Frame, body: WriteBody<'_>) -> Result<(), String> {
         let bytes = encode_with(frame.kind, frame.schema, frame.size, frame.root, |out| {
             body(out)
