@@ -300,7 +300,7 @@ pub fn encode_with(
 
 /// A snapshot's header, its digest left zero (it follows the body).
 fn header(f: Frame) -> Vec<u8> {
-    let mut out = Vec::with_capacity(MAGIC.len() + HEAD);
+    let mut out = Vec::with_capacity(HEADER_LEN);
     out.extend_from_slice(MAGIC);
     out.push(f.kind as u8);
     out.extend_from_slice(&f.schema.0);
@@ -319,7 +319,7 @@ pub fn check<'a>(
     snap: &dyn Snapshot,
 ) -> Result<(u64, &'a [u8]), String> {
     let (size, root, digest) = check_head(bytes, kind, schema)?;
-    let body = &bytes[MAGIC.len() + HEAD..];
+    let body = &bytes[HEADER_LEN..];
     if Hash::sha256(body).0 != digest {
         return Err(DAMAGED.into());
     }
@@ -330,7 +330,7 @@ pub fn check<'a>(
 const DAMAGED: &str = "its body does not match its digest (changed or damaged)";
 
 /// The length of a snapshot's header: everything before its body.
-pub const HEADER_LEN: usize = MAGIC.len() + HEAD;
+const HEADER_LEN: usize = MAGIC.len() + HEAD;
 
 /// Checks a snapshot's header (its first `HEADER_LEN` bytes, or all of it if shorter) and
 /// returns the size, root and digest of the body it announces.
